@@ -1,0 +1,1 @@
+//! Storage port: repository traits and records

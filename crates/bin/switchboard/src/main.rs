@@ -1,0 +1,2 @@
+//! Switchboard contact center
+fn main() {}

@@ -1,0 +1,1 @@
+//! ACD: queues, skills, agent states, strategies, capacity, SLA clock

@@ -1,0 +1,1 @@
+//! Routing flows: compile and interpret

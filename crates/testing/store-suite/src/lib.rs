@@ -1,0 +1,1 @@
+//! Storage conformance suite run against every backend

@@ -1,0 +1,1 @@
+//! SIP transactions, dialogs, digest authentication and registrar as sans-IO state machines

@@ -1,0 +1,171 @@
+-- Switchboard schema, SQLite flavour. uuids are TEXT (hyphenated), timestamps INTEGER
+-- milliseconds since the Unix epoch, JSON TEXT. Tenant-owned rows reference their parents
+-- through (tenant_id, id) pairs, so a row can never point into another tenant.
+
+CREATE TABLE tenants (
+    id            TEXT PRIMARY KEY,
+    name          TEXT NOT NULL UNIQUE,
+    display_name  TEXT NOT NULL,
+    cluster       TEXT NOT NULL,
+    ip_allowlist  TEXT NOT NULL,
+    created_at    INTEGER NOT NULL
+);
+
+CREATE TABLE users (
+    id             TEXT PRIMARY KEY,
+    tenant_id      TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+    username       TEXT NOT NULL,
+    display_name   TEXT NOT NULL,
+    role           TEXT NOT NULL,
+    password_hash  TEXT,
+    disabled       BOOLEAN NOT NULL DEFAULT FALSE,
+    failed_logins  INTEGER NOT NULL DEFAULT 0,
+    locked_until   INTEGER,
+    created_at     INTEGER NOT NULL,
+    updated_at     INTEGER NOT NULL,
+    UNIQUE (tenant_id, username),
+    UNIQUE (tenant_id, id)
+);
+
+CREATE TABLE skills (
+    id         TEXT PRIMARY KEY,
+    tenant_id  TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+    name       TEXT NOT NULL,
+    UNIQUE (tenant_id, name),
+    UNIQUE (tenant_id, id)
+);
+
+CREATE TABLE user_skills (
+    tenant_id    TEXT NOT NULL,
+    user_id      TEXT NOT NULL,
+    skill_id     TEXT NOT NULL,
+    proficiency  INTEGER NOT NULL CHECK (proficiency BETWEEN 1 AND 10),
+    PRIMARY KEY (user_id, skill_id),
+    FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id) ON DELETE CASCADE,
+    FOREIGN KEY (tenant_id, skill_id) REFERENCES skills (tenant_id, id) ON DELETE CASCADE
+);
+CREATE INDEX user_skills_skill ON user_skills (skill_id);
+
+CREATE TABLE teams (
+    id         TEXT PRIMARY KEY,
+    tenant_id  TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+    name       TEXT NOT NULL,
+    UNIQUE (tenant_id, name),
+    UNIQUE (tenant_id, id)
+);
+
+CREATE TABLE team_members (
+    tenant_id  TEXT NOT NULL,
+    team_id    TEXT NOT NULL,
+    user_id    TEXT NOT NULL,
+    PRIMARY KEY (team_id, user_id),
+    FOREIGN KEY (tenant_id, team_id) REFERENCES teams (tenant_id, id) ON DELETE CASCADE,
+    FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id) ON DELETE CASCADE
+);
+CREATE INDEX team_members_user ON team_members (user_id);
+
+CREATE TABLE queues (
+    id         TEXT PRIMARY KEY,
+    tenant_id  TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+    name       TEXT NOT NULL,
+    channel    TEXT NOT NULL,
+    settings   TEXT NOT NULL,
+    UNIQUE (tenant_id, name)
+);
+
+-- (kind, address) is unique across ALL tenants: inbound routing finds the tenant by it.
+CREATE TABLE points_of_contact (
+    id         TEXT PRIMARY KEY,
+    tenant_id  TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+    kind       TEXT NOT NULL,
+    address    TEXT NOT NULL,
+    flow       TEXT NOT NULL,
+    settings   TEXT NOT NULL,
+    UNIQUE (kind, address)
+);
+CREATE INDEX points_of_contact_tenant ON points_of_contact (tenant_id);
+
+CREATE TABLE flows (
+    id                 TEXT PRIMARY KEY,
+    tenant_id          TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+    name               TEXT NOT NULL,
+    published_version  INTEGER,
+    created_at         INTEGER NOT NULL,
+    UNIQUE (tenant_id, name),
+    UNIQUE (tenant_id, id)
+);
+
+CREATE TABLE flow_versions (
+    flow_id       TEXT NOT NULL REFERENCES flows (id) ON DELETE CASCADE,
+    version       INTEGER NOT NULL,
+    document      TEXT NOT NULL,
+    state         TEXT NOT NULL,
+    created_at    INTEGER NOT NULL,
+    published_at  INTEGER,
+    PRIMARY KEY (flow_id, version)
+);
+
+CREATE TABLE trunks (
+    id         TEXT PRIMARY KEY,
+    tenant_id  TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+    name       TEXT NOT NULL,
+    settings   TEXT NOT NULL,
+    UNIQUE (tenant_id, name)
+);
+
+CREATE TABLE channel_configs (
+    id         TEXT PRIMARY KEY,
+    tenant_id  TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+    kind       TEXT NOT NULL,
+    name       TEXT NOT NULL,
+    settings   TEXT NOT NULL,
+    UNIQUE (tenant_id, kind, name)
+);
+
+CREATE TABLE sessions (
+    id          TEXT PRIMARY KEY,
+    tenant_id   TEXT NOT NULL,
+    user_id     TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    expires_at  INTEGER NOT NULL,
+    ip          TEXT,
+    FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id) ON DELETE CASCADE
+);
+CREATE INDEX sessions_user ON sessions (user_id);
+CREATE INDEX sessions_expiry ON sessions (expires_at);
+
+CREATE TABLE api_tokens (
+    id          TEXT PRIMARY KEY,
+    tenant_id   TEXT NOT NULL,
+    user_id     TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    token_hash  TEXT NOT NULL UNIQUE,
+    created_at  INTEGER NOT NULL,
+    expires_at  INTEGER,
+    UNIQUE (user_id, name),
+    FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id) ON DELETE CASCADE
+);
+CREATE INDEX api_tokens_tenant ON api_tokens (tenant_id);
+
+-- AUTOINCREMENT: a seq is never reused, even after the newest rows are deleted.
+CREATE TABLE events (
+    seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+    tenant_id  TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+    at         INTEGER NOT NULL,
+    kind       TEXT NOT NULL,
+    subject    TEXT NOT NULL,
+    payload    TEXT NOT NULL
+);
+CREATE INDEX events_tenant_seq ON events (tenant_id, seq);
+
+CREATE TABLE audit_log (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    tenant_id  TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+    at         INTEGER NOT NULL,
+    actor      TEXT NOT NULL,
+    ip         TEXT,
+    action     TEXT NOT NULL,
+    target     TEXT NOT NULL,
+    details    TEXT NOT NULL
+);
+CREATE INDEX audit_log_tenant_id ON audit_log (tenant_id, id);

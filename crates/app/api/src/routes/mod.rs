@@ -1,0 +1,72 @@
+//! The routes, one file per resource. Each handler takes a role extractor.
+
+mod audit;
+mod auth;
+mod config;
+mod events;
+mod health;
+mod skills;
+mod teams;
+mod tenant;
+pub(crate) mod tokens;
+mod users;
+
+use crate::AppState;
+use axum::Router;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Switchboard API", description = "Self-hostable cloud contact center."),
+    tags(
+        (name = "auth", description = "Login, logout, the current user"),
+        (name = "users", description = "Users of the tenant: admins, supervisors, agents"),
+        (name = "skills", description = "Skills and teams"),
+        (name = "tenant", description = "Tenant settings, tokens, configuration import/export"),
+        (name = "logs", description = "Event log and audit log"),
+    )
+)]
+struct ApiDoc;
+
+/// The whole HTTP application over `state`, with the OpenAPI document at `/api/v1/openapi.json`.
+pub fn router(state: AppState) -> Router {
+    let (api, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(auth::routes())
+        .merge(users::routes())
+        .merge(skills::routes())
+        .merge(teams::routes())
+        .merge(tenant::routes())
+        .merge(tokens::routes())
+        .merge(events::routes())
+        .merge(audit::routes())
+        .merge(config::routes())
+        .split_for_parts();
+    let openapi = std::sync::Arc::new(openapi);
+    let doc = axum::routing::get(move || {
+        let openapi = openapi.clone();
+        async move { axum::Json(openapi.as_ref().clone()) }
+    });
+    Router::new()
+        .nest("/api/v1", api.route("/openapi.json", doc))
+        .merge(health::routes())
+        .fallback(|| async { crate::ApiError::NotFound("route".into()) })
+        .with_state(state)
+}
+
+/// The OpenAPI document (for `switchboard openapi` and tests).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    OpenApiRouter::<AppState>::with_openapi(ApiDoc::openapi())
+        .merge(auth::routes())
+        .merge(users::routes())
+        .merge(skills::routes())
+        .merge(teams::routes())
+        .merge(tenant::routes())
+        .merge(tokens::routes())
+        .merge(events::routes())
+        .merge(audit::routes())
+        .merge(config::routes())
+        .into_openapi()
+}
+
+pub use tokens::issue as tokens_issue;

@@ -1,0 +1,70 @@
+//! The caller's tenant: its settings and IP allowlist.
+
+use crate::extract::ApiJson;
+use crate::views::TenantView;
+use crate::{Admin, AnyUser, ApiError, AppState};
+use axum::Json;
+use axum::extract::State;
+use sb_store::TenantUpdate;
+use serde::Deserialize;
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(get_tenant, update_tenant))
+}
+
+/// The editable settings of a tenant; omitted fields keep their value.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct UpdateTenant {
+    /// Human name.
+    display_name: Option<String>,
+    /// CIDRs allowed to use the consoles and the API (empty list: all).
+    ip_allowlist: Option<Vec<String>>,
+}
+
+/// The caller's tenant.
+#[utoipa::path(get, path = "/tenant", tag = "tenant", responses((status = 200, body = TenantView)))]
+async fn get_tenant(AnyUser(c): AnyUser) -> Json<TenantView> {
+    Json(TenantView::from(&c.tenant))
+}
+
+/// Changes the tenant's display name or allowlist. A new allowlist must include the caller's
+/// own address, so that an admin cannot lock themself out by mistake.
+#[utoipa::path(patch, path = "/tenant", tag = "tenant", request_body = UpdateTenant,
+    responses((status = 200, body = TenantView), (status = 400)))]
+async fn update_tenant(
+    State(state): State<AppState>,
+    Admin(c): Admin,
+    ApiJson(req): ApiJson<UpdateTenant>,
+) -> Result<Json<TenantView>, ApiError> {
+    let allowlist = match req.ip_allowlist {
+        Some(list) => parse_allowlist(&list)?,
+        None => c.tenant.ip_allowlist.clone(),
+    };
+    if !allowlist.is_empty() && !allowlist.iter().any(|n| n.contains(&c.ip)) {
+        return Err(ApiError::invalid("ip_allowlist", format!("must include your own address {}", c.ip)));
+    }
+    let update = TenantUpdate {
+        display_name: req.display_name.unwrap_or_else(|| c.tenant.display_name.clone()),
+        cluster: c.tenant.cluster.clone(),
+        ip_allowlist: allowlist,
+    };
+    let tenant = state.store.update_tenant(c.tenant.id, update).await?;
+    let details = serde_json::json!({ "display_name": tenant.display_name, "ip_allowlist": tenant.ip_allowlist });
+    state.store.append_audit(c.audit("tenant.update", format!("tenant:{}", tenant.name), details)).await?;
+    Ok(Json(TenantView::from(&tenant)))
+}
+
+fn parse_allowlist(list: &[String]) -> Result<Vec<ipnet::IpNet>, ApiError> {
+    list.iter()
+        .enumerate()
+        .map(|(i, text)| {
+            let text = text.trim();
+            text.parse::<ipnet::IpNet>()
+                .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| ApiError::invalid(format!("ip_allowlist[{i}]"), format!("{text:?} is not a CIDR such as 10.0.0.0/8")))
+        })
+        .collect()
+}

@@ -1,0 +1,84 @@
+//! Shared state of the HTTP layer.
+
+use crate::auth::password::Hasher;
+use crate::auth::ratelimit::RateLimiter;
+use sb_store::Store;
+use sb_types::Timestamp;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+/// Settings of the HTTP layer, taken from [`sb_config::Config`].
+#[derive(Clone, Debug)]
+pub struct ApiSettings {
+    /// Console session lifetime.
+    pub session_ttl: std::time::Duration,
+    /// Failed logins that lock an account.
+    pub lockout_threshold: u32,
+    /// How long an account stays locked.
+    pub lockout_for: std::time::Duration,
+    /// Login attempts per address per minute.
+    pub login_attempts_per_minute: u32,
+    /// Argon2id memory cost (KiB).
+    pub argon2_memory_kib: u32,
+    /// Argon2id iterations.
+    pub argon2_iterations: u32,
+    /// Whether cookies carry `Secure` (true whenever we serve HTTPS).
+    pub secure_cookies: bool,
+    /// Trust `X-Forwarded-For` from this address.
+    pub trusted_proxy: Option<IpAddr>,
+}
+
+impl ApiSettings {
+    /// Settings from the node's configuration.
+    pub fn from_config(config: &sb_config::Config) -> Self {
+        ApiSettings {
+            session_ttl: std::time::Duration::from_secs(config.auth.session_ttl_secs),
+            lockout_threshold: config.auth.lockout_threshold,
+            lockout_for: std::time::Duration::from_secs(config.auth.lockout_secs),
+            login_attempts_per_minute: config.auth.login_attempts_per_minute,
+            argon2_memory_kib: config.auth.argon2_memory_kib,
+            argon2_iterations: config.auth.argon2_iterations,
+            secure_cookies: config.http.tls,
+            trusted_proxy: config.http.trusted_proxy.parse().ok(),
+        }
+    }
+}
+
+/// Everything a handler needs. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) settings: Arc<ApiSettings>,
+    pub(crate) hasher: Hasher,
+    pub(crate) login_limiter: Arc<RateLimiter>,
+    pub(crate) metrics: metrics_exporter_prometheus::PrometheusHandle,
+}
+
+impl AppState {
+    /// State over `store` with `settings`.
+    pub fn new(store: Arc<dyn Store>, settings: ApiSettings) -> Result<Self, String> {
+        let hasher = Hasher::new(settings.argon2_memory_kib, settings.argon2_iterations)?;
+        let login_limiter = Arc::new(RateLimiter::new(settings.login_attempts_per_minute));
+        Ok(AppState {
+            store,
+            settings: Arc::new(settings),
+            hasher,
+            login_limiter,
+            metrics: crate::metrics::handle(),
+        })
+    }
+
+    /// The password hasher with the configured costs.
+    pub fn hasher(&self) -> &Hasher {
+        &self.hasher
+    }
+}
+
+/// Wall-clock time as a [`Timestamp`]; the adapters are where the clock is read.
+pub fn now() -> Timestamp {
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0);
+    Timestamp::from_millis(ms)
+}

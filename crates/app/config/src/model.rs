@@ -1,0 +1,151 @@
+//! The configuration model and its defaults.
+
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+/// The whole configuration of one Switchboard node.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Directory for the SQLite database, TLS material, recordings and other files.
+    pub data_dir: PathBuf,
+    /// HTTP(S) API and consoles.
+    pub http: HttpConfig,
+    /// SIP listeners.
+    pub sip: SipConfig,
+    /// The system of record.
+    pub database: DatabaseConfig,
+    /// Logins, sessions and lock-out.
+    pub auth: AuthConfig,
+    /// Logging.
+    pub log: LogConfig,
+}
+
+/// `[http]`: the HTTPS listener for the API and the consoles.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpConfig {
+    /// Address and port to listen on.
+    pub listen: String,
+    /// Serve HTTPS (default). Plain HTTP only behind a TLS-terminating proxy.
+    pub tls: bool,
+    /// PEM certificate chain; empty = a self-signed certificate made on first start.
+    pub tls_cert: String,
+    /// PEM private key matching `tls_cert`.
+    pub tls_key: String,
+    /// Seconds given to open connections to finish on shutdown.
+    pub shutdown_grace_secs: u64,
+    /// Trust `X-Forwarded-For` from this proxy address (empty = never).
+    pub trusted_proxy: String,
+}
+
+/// `[sip]`: SIP listeners (UDP and TCP on the same address).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SipConfig {
+    /// Address and port for UDP and TCP.
+    pub listen: String,
+}
+
+/// `[database]`: where the system of record lives.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseConfig {
+    /// Empty: embedded SQLite in `data_dir`. `sqlite://PATH` or `postgres://…` otherwise.
+    pub url: String,
+}
+
+/// `[auth]`: sessions, lock-out and password hashing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthConfig {
+    /// Lifetime of a console session, in seconds.
+    pub session_ttl_secs: u64,
+    /// Failed logins in a row that lock an account.
+    pub lockout_threshold: u32,
+    /// How long a locked account stays locked, in seconds.
+    pub lockout_secs: u64,
+    /// Login attempts allowed per source address per minute.
+    pub login_attempts_per_minute: u32,
+    /// Argon2id memory cost in KiB (OWASP minimum: 19456).
+    pub argon2_memory_kib: u32,
+    /// Argon2id iterations.
+    pub argon2_iterations: u32,
+}
+
+/// `[log]`: logging.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    /// A `tracing` filter such as `info` or `switchboard=debug,info`.
+    pub level: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            data_dir: PathBuf::from("./data"),
+            http: HttpConfig::default(),
+            sip: SipConfig::default(),
+            database: DatabaseConfig::default(),
+            auth: AuthConfig::default(),
+            log: LogConfig::default(),
+        }
+    }
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            listen: "0.0.0.0:8443".into(),
+            tls: true,
+            tls_cert: String::new(),
+            tls_key: String::new(),
+            shutdown_grace_secs: 10,
+            trusted_proxy: String::new(),
+        }
+    }
+}
+
+impl Default for SipConfig {
+    fn default() -> Self {
+        SipConfig { listen: "0.0.0.0:5060".into() }
+    }
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        DatabaseConfig { url: String::new() }
+    }
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig {
+            session_ttl_secs: 12 * 3600,
+            lockout_threshold: 5,
+            lockout_secs: 15 * 60,
+            login_attempts_per_minute: 20,
+            argon2_memory_kib: 19456,
+            argon2_iterations: 2,
+        }
+    }
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig { level: "info".into() }
+    }
+}
+
+impl Config {
+    /// Where the SQLite database lives when `database.url` is empty.
+    pub fn sqlite_path(&self) -> PathBuf {
+        self.data_dir.join("switchboard.db")
+    }
+
+    /// Whether the configured database is PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        self.database.url.starts_with("postgres://") || self.database.url.starts_with("postgresql://")
+    }
+}

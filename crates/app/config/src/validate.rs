@@ -1,0 +1,85 @@
+//! Checks of values that parse but make no sense.
+
+use crate::load::problem;
+use crate::{Config, ConfigProblem};
+use std::net::SocketAddr;
+
+type SourceOf<'a> = &'a dyn Fn(&str) -> String;
+
+/// Every semantic problem of `config`.
+pub(crate) fn validate(config: &Config, source_of: SourceOf<'_>) -> Vec<ConfigProblem> {
+    let mut out = Vec::new();
+    let mut check = |key: &str, result: Result<(), String>| {
+        if let Err(msg) = result {
+            out.push(problem(key, &source_of(key), msg));
+        }
+    };
+    check("http.listen", socket_addr(&config.http.listen));
+    check("sip.listen", socket_addr(&config.sip.listen));
+    check("database.url", database_url(&config.database.url));
+    check("http.tls_cert", tls_pair(&config.http.tls_cert, &config.http.tls_key));
+    check("http.tls_key", readable(&config.http.tls_key));
+    check("http.trusted_proxy", optional_ip(&config.http.trusted_proxy));
+    check("data_dir", non_empty(&config.data_dir.to_string_lossy()));
+    check("log.level", non_empty(&config.log.level));
+    check("auth.session_ttl_secs", positive(config.auth.session_ttl_secs));
+    check("auth.lockout_threshold", positive(u64::from(config.auth.lockout_threshold)));
+    check("auth.login_attempts_per_minute", positive(u64::from(config.auth.login_attempts_per_minute)));
+    check("auth.argon2_memory_kib", at_least(u64::from(config.auth.argon2_memory_kib), 8));
+    check("auth.argon2_iterations", positive(u64::from(config.auth.argon2_iterations)));
+    out
+}
+
+fn socket_addr(value: &str) -> Result<(), String> {
+    value
+        .parse::<SocketAddr>()
+        .map(|_| ())
+        .map_err(|_| format!("{value:?} is not an address:port such as 0.0.0.0:8443 or [::]:8443"))
+}
+
+fn database_url(url: &str) -> Result<(), String> {
+    let ok = url.is_empty()
+        || url.starts_with("sqlite:")
+        || url.starts_with("postgres://")
+        || url.starts_with("postgresql://");
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("{url:?} is neither empty (embedded SQLite), sqlite:PATH nor postgres://…"))
+    }
+}
+
+fn tls_pair(cert: &str, key: &str) -> Result<(), String> {
+    if cert.is_empty() != key.is_empty() {
+        return Err("http.tls_cert and http.tls_key must be set together".into());
+    }
+    readable(cert)
+}
+
+fn readable(path: &str) -> Result<(), String> {
+    if path.is_empty() || std::path::Path::new(path).is_file() {
+        Ok(())
+    } else {
+        Err(format!("file {path:?} does not exist"))
+    }
+}
+
+fn optional_ip(value: &str) -> Result<(), String> {
+    if value.is_empty() || value.parse::<std::net::IpAddr>().is_ok() {
+        Ok(())
+    } else {
+        Err(format!("{value:?} is not an IP address"))
+    }
+}
+
+fn non_empty(value: &str) -> Result<(), String> {
+    if value.trim().is_empty() { Err("must not be empty".into()) } else { Ok(()) }
+}
+
+fn positive(value: u64) -> Result<(), String> {
+    at_least(value, 1)
+}
+
+fn at_least(value: u64, min: u64) -> Result<(), String> {
+    if value >= min { Ok(()) } else { Err(format!("must be at least {min}")) }
+}

@@ -1,0 +1,91 @@
+use sb_config::{Sources, load};
+use std::io::Write;
+
+fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+}
+
+fn file(text: &str) -> tempfile::NamedTempFile {
+    let mut f = tempfile::NamedTempFile::new().unwrap();
+    f.write_all(text.as_bytes()).unwrap();
+    f
+}
+
+#[test]
+fn defaults_need_no_file() {
+    let config = load(&Sources::default()).unwrap();
+    assert_eq!(config.http.listen, "0.0.0.0:8443");
+    assert_eq!(config.sip.listen, "0.0.0.0:5060");
+    assert!(config.database.url.is_empty());
+    assert_eq!(config.sqlite_path(), std::path::Path::new("./data/switchboard.db"));
+}
+
+#[test]
+fn environment_overrides_file_which_overrides_defaults() {
+    let f = file("[http]\nlisten = \"127.0.0.1:9000\"\n[sip]\nlisten = \"127.0.0.1:5070\"\n");
+    let sources = Sources {
+        file: Some(f.path().into()),
+        env: env(&[("SWITCHBOARD_HTTP_LISTEN", "127.0.0.1:9443"), ("SWITCHBOARD_AUTH_LOCKOUT_THRESHOLD", "3")]),
+        data_dir: None,
+    };
+    let config = load(&sources).unwrap();
+    assert_eq!(config.http.listen, "127.0.0.1:9443");
+    assert_eq!(config.sip.listen, "127.0.0.1:5070");
+    assert_eq!(config.auth.lockout_threshold, 3);
+}
+
+#[test]
+fn database_url_from_environment_selects_postgres() {
+    let sources = Sources {
+        env: env(&[("SWITCHBOARD_DATABASE_URL", "postgres://u@127.0.0.1/sb")]),
+        ..Default::default()
+    };
+    assert!(load(&sources).unwrap().is_postgres());
+}
+
+#[test]
+fn data_dir_flag_wins() {
+    let sources = Sources {
+        env: env(&[("SWITCHBOARD_DATA_DIR", "/env")]),
+        data_dir: Some("/flag".into()),
+        ..Default::default()
+    };
+    assert_eq!(load(&sources).unwrap().data_dir, std::path::Path::new("/flag"));
+}
+
+#[test]
+fn every_problem_is_reported_at_once_with_its_key() {
+    let f = file("colour = 1\n[http]\nlisten = \"nope\"\ntls = \"yes\"\n[sip]\nlisten = 5060\n");
+    let sources = Sources {
+        file: Some(f.path().into()),
+        env: env(&[("SWITCHBOARD_AUTH_LOCKOUT_SECS", "soon"), ("SWITCHBOARD_DATABASE_URL", "mysql://x")]),
+        data_dir: None,
+    };
+    let err = load(&sources).unwrap_err();
+    let keys: Vec<&str> = err.problems().iter().map(|p| p.key.as_str()).collect();
+    for key in ["colour", "http.tls", "sip.listen", "auth.lockout_secs", "http.listen", "database.url"] {
+        assert!(keys.contains(&key), "{key} missing from {keys:?}\n{err}");
+    }
+    let text = err.to_string();
+    assert!(text.contains("SWITCHBOARD_AUTH_LOCKOUT_SECS"), "{text}");
+    assert!(text.contains("unknown key"), "{text}");
+}
+
+#[test]
+fn unreadable_or_malformed_file_is_a_problem_not_a_panic() {
+    let missing = Sources { file: Some("/no/such/file.toml".into()), ..Default::default() };
+    assert!(load(&missing).unwrap_err().to_string().contains("cannot read file"));
+    let f = file("[http\nlisten=");
+    let bad = Sources { file: Some(f.path().into()), ..Default::default() };
+    assert!(load(&bad).unwrap_err().to_string().contains("not valid TOML"));
+}
+
+#[test]
+fn tls_cert_without_key_is_rejected() {
+    let sources = Sources {
+        env: env(&[("SWITCHBOARD_HTTP_TLS_CERT", "/etc/hostname")]),
+        ..Default::default()
+    };
+    let err = load(&sources).unwrap_err();
+    assert!(err.problems().iter().any(|p| p.key == "http.tls_cert"), "{err}");
+}

@@ -1,0 +1,83 @@
+//! `switchboard serve` and `switchboard migrate`.
+
+use crate::cli::ConfigArgs;
+use crate::exit::bad_input;
+use crate::open::{load_config, open_store};
+use anyhow::Context;
+use sb_api::{ApiSettings, AppState};
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// Runs the platform until SIGTERM or SIGINT, then shuts down cleanly and returns.
+pub async fn run(args: &ConfigArgs, demo: bool) -> anyhow::Result<()> {
+    let config = load_config(args)?;
+    init_tracing(&config.log.level)?;
+    sb_api::tls::install_provider();
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
+    let open = open_store(&config).await?;
+    let state = AppState::new(open.store.clone(), ApiSettings::from_config(&config)).map_err(bad_input)?;
+    let tls = tls_config(&config)?;
+    let listener = tokio::net::TcpListener::bind(&config.http.listen)
+        .await
+        .with_context(|| format!("listening on {} (http.listen)", config.http.listen))?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let addr = listener.local_addr()?;
+    if demo {
+        super::demo::seed(open.store.as_ref(), &state, &format!("{scheme}://{addr}")).await?;
+    }
+    tracing::info!(%addr, backend = open.store.backend(), "Switchboard is serving");
+    println!("Switchboard is serving the API on {scheme}://{addr}/ (OpenAPI: /api/v1/openapi.json)");
+    let shutdown = CancellationToken::new();
+    tokio::spawn(watch_signals(shutdown.clone()));
+    let grace = Duration::from_secs(config.http.shutdown_grace_secs);
+    sb_api::server::serve(listener, tls, sb_api::router(state), shutdown, grace).await;
+    open.close().await;
+    tracing::info!("stopped cleanly");
+    Ok(())
+}
+
+fn tls_config(config: &sb_config::Config) -> anyhow::Result<Option<std::sync::Arc<rustls::ServerConfig>>> {
+    if !config.http.tls {
+        return Ok(None);
+    }
+    let (cert, key) = if config.http.tls_cert.is_empty() {
+        sb_api::tls::ensure_self_signed(&config.data_dir.join("tls"))?
+    } else {
+        (config.http.tls_cert.clone().into(), config.http.tls_key.clone().into())
+    };
+    let server = sb_api::tls::server_config(&cert, &key).map_err(|e| bad_input(e.to_string()))?;
+    Ok(Some(server))
+}
+
+async fn watch_signals(shutdown: CancellationToken) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+        tracing::error!("cannot install signal handlers");
+        return;
+    };
+    tokio::select! {
+        _ = term.recv() => tracing::info!("SIGTERM: shutting down"),
+        _ = int.recv() => tracing::info!("SIGINT: shutting down"),
+    }
+    shutdown.cancel();
+}
+
+fn init_tracing(level: &str) -> anyhow::Result<()> {
+    // rustls warns about every client that sends an IP address as SNI: keep that quiet.
+    let level = if level.contains("rustls") { level.to_string() } else { format!("{level},rustls=error") };
+    let filter = tracing_subscriber::EnvFilter::try_new(&level)
+        .map_err(|e| bad_input(format!("log.level: {e}")))?;
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    Ok(())
+}
+
+/// Creates or upgrades the schema and exits.
+pub async fn migrate(args: &ConfigArgs) -> anyhow::Result<()> {
+    let config = load_config(args)?;
+    let open = open_store(&config).await?;
+    open.store.migrate().await.context("migrating")?;
+    println!("database schema is up to date ({})", open.store.backend());
+    open.close().await;
+    Ok(())
+}

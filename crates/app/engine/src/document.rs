@@ -1,13 +1,13 @@
 //! Domain validation of a tenant configuration document.
 
+use crate::{Names, flow_catalog, queue_config};
 use sb_store::TenantDocument;
-use std::collections::BTreeSet;
 use std::fmt;
 
 /// One problem in a document, with the path of the field at fault.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
-    /// Field path such as `flows[0].document.blocks.menu.next`.
+    /// Field path such as `flows[0].document/blocks/2/params/queue`.
     pub field: String,
     /// What is wrong.
     pub message: String,
@@ -19,12 +19,79 @@ impl fmt::Display for Problem {
     }
 }
 
-fn problem(field: String, message: impl Into<String>) -> Problem {
-    Problem { field, message: message.into() }
+/// Every domain problem of `doc` (empty when it may be imported). `known` holds the names that
+/// already exist in the tenant (the document may refer to them without redefining them).
+pub fn validate_document(doc: &TenantDocument, known: Names) -> Vec<Problem> {
+    let names = known.with_document_names(doc);
+    let mut out = Vec::new();
+    for (i, q) in doc.queues.iter().enumerate() {
+        let id = names.queues.get(&q.name).copied().unwrap_or(sb_types::QueueId::from_u128(0));
+        if let Err((field, message)) = queue_config(id, &q.name, q.channel, &q.settings, &names) {
+            let field = if field.is_empty() { format!("queues[{i}].settings") } else { format!("queues[{i}].settings.{field}") };
+            out.push(Problem { field, message });
+        }
+    }
+    let catalog = flow_catalog(&names);
+    for (i, f) in doc.flows.iter().enumerate() {
+        let parsed = serde_json::from_value::<sb_flow::Document>(f.document.clone());
+        let result = match parsed {
+            Ok(flow) => sb_flow::compile(&flow, &catalog).map(|_| ()),
+            Err(e) => Err(vec![sb_flow::Diagnostic {
+                block: None,
+                path: String::new(),
+                kind: sb_flow::DiagnosticKind::BadDocument,
+                message: e.to_string(),
+            }]),
+        };
+        for d in result.err().into_iter().flatten() {
+            out.push(Problem { field: format!("flows[{i}].document{}", d.path), message: d.to_string() });
+        }
+    }
+    out
 }
 
-/// Every domain problem of `doc` (empty when it may be imported).
-pub fn validate_document(doc: &TenantDocument) -> Vec<Problem> {
-    let _flows: BTreeSet<&str> = doc.flows.iter().map(|f| f.name.as_str()).collect();
-    Vec::new()
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn demo() -> TenantDocument {
+        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../examples/demo.yaml")).unwrap();
+        serde_yaml_ng::from_str(&text).unwrap()
+    }
+
+    #[test]
+    fn the_demo_document_is_valid() {
+        assert_eq!(validate_document(&demo(), Names::default()), vec![]);
+    }
+
+    #[test]
+    fn a_flow_that_names_an_unknown_queue_is_refused_with_its_path() {
+        let mut doc = demo();
+        let text = doc.flows[0].document.to_string().replace("\"support\"", "\"nowhere\"");
+        doc.flows[0].document = serde_json::from_str(&text).unwrap();
+        let problems = validate_document(&doc, Names::default());
+        assert!(problems.iter().any(|p| p.field.starts_with("flows[0].document") && p.message.contains("nowhere")), "{problems:?}");
+    }
+
+    #[test]
+    fn a_queue_may_refer_to_a_skill_that_exists_only_in_the_tenant() {
+        let mut doc = demo();
+        doc.skills.retain(|s| s != "english");
+        for u in &mut doc.users {
+            u.skills.retain(|s| s.skill != "english");
+        }
+        assert!(!validate_document(&doc, Names::default()).is_empty());
+        let mut known = Names::default();
+        known.skills.insert("english".into(), sb_types::SkillId::from_u128(99));
+        assert_eq!(validate_document(&doc, known), vec![]);
+    }
+
+    #[test]
+    fn bad_queue_settings_are_refused_with_their_path() {
+        let mut doc = demo();
+        doc.queues[0].settings["strategy"] = serde_json::json!("coin_toss");
+        let problems = validate_document(&doc, Names::default());
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].field, "queues[0].settings");
+    }
 }

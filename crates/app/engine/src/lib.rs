@@ -2,15 +2,22 @@
 //! actions (DESIGN.md § 4).
 //!
 //! Table of contents:
-//! - [`validate_document`]: checks a tenant configuration document against the domain cores
-//!   (flows compile, queue settings are valid ACD settings, points of contact lead to flows)
-//!   before the store writes anything.
+//! - [`Names`]: the tenant's objects by name, which documents refer to.
+//! - [`queue_config`]: a queue's stored settings (skills and overflow targets by *name*) turned
+//!   into the ACD's [`sb_acd::QueueConfig`] (by *id*) — the same translation validates an import
+//!   and, later, configures the live ACD.
+//! - [`flow_catalog`]: the catalog a flow compiles against.
+//! - [`validate_document`]: checks a whole tenant document against the domain cores (flows
+//!   compile, queue settings are valid ACD settings) before the store writes anything.
 //!
-//! Design note: the cores (`acd`, `flow`) know nothing of storage; the store knows nothing of
-//! flows or queue semantics (it keeps their settings as opaque JSON). The engine is the one
-//! place that knows both, so validation that needs both lives here.
+//! Design note: the cores (`acd`, `flow`) know nothing of storage; the store keeps queue settings
+//! and flow documents as opaque JSON. The engine is the one place that knows both.
 #![forbid(unsafe_code)]
 
 mod document;
+mod names;
+mod queue;
 
 pub use document::{Problem, validate_document};
+pub use names::{Names, flow_catalog, known_names};
+pub use queue::queue_config;

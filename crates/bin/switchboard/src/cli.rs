@@ -79,6 +79,48 @@ pub enum Command {
     },
     /// Print the OpenAPI document of the HTTP API.
     Openapi,
+    /// Check and test routing flows, like code.
+    Flow {
+        #[command(subcommand)]
+        action: FlowCommand,
+    },
+    /// Run the real ACD over a scenario (arrivals, handle times, staffing) with a simulated
+    /// clock and print service level, ASA, abandonment and occupancy.
+    Simulate {
+        /// The scenario (YAML or JSON; see examples/simulate.yaml).
+        file: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "yaml")]
+        format: Format,
+    },
+}
+
+/// `switchboard flow …`
+#[derive(Subcommand, Debug)]
+pub enum FlowCommand {
+    /// Compile a flow document and print every problem with its block and field.
+    Check {
+        /// The flow document (JSON or YAML).
+        file: PathBuf,
+        /// Queues, skills, agents and prompts to check names against: a YAML/JSON catalog, or a
+        /// test-case file with a `catalog:` section.
+        #[arg(long, value_name = "FILE", conflicts_with = "tenant")]
+        catalog: Option<PathBuf>,
+        /// Check names against this tenant's configuration in the database instead.
+        #[arg(long)]
+        tenant: Option<String>,
+        #[command(flatten)]
+        config: ConfigArgs,
+    },
+    /// Run a flow against scripted cases (digits pressed, time of day, HTTP answers) and print
+    /// the path taken; exits 1 if a case fails.
+    Test {
+        /// The flow document (JSON or YAML).
+        file: PathBuf,
+        /// The test cases (YAML or JSON).
+        #[arg(long, value_name = "CASES")]
+        script: PathBuf,
+    },
 }
 
 /// `switchboard admin …`

@@ -45,7 +45,8 @@ async fn import(
     if doc.tenant.name != c.tenant.name {
         return Err(ApiError::Forbidden);
     }
-    if let Some(p) = sb_engine::validate_document(&doc).into_iter().next() {
+    let known = sb_engine::known_names(state.store.as_ref(), &c.tenant.name).await?;
+    if let Some(p) = sb_engine::validate_document(&doc, known).into_iter().next() {
         return Err(ApiError::invalid(p.field, p.message));
     }
     let actor = format!("user:{}", c.user.username);

@@ -16,7 +16,8 @@ const DEMO_USERS: [&str; 4] = ["1001", "1002", "1003", "admin"];
 /// `SWITCHBOARD_DEMO_PASSWORD`, else generated on first seeding (kept on later starts).
 pub async fn seed(store: &dyn Store, state: &AppState, http: &str) -> anyhow::Result<()> {
     let doc = parse_document(DEMO).map_err(|e| bad_input(format!("examples/demo.yaml: {e}")))?;
-    let problems = sb_engine::validate_document(&doc);
+    let known = sb_engine::known_names(store, &doc.tenant.name).await?;
+    let problems = sb_engine::validate_document(&doc, known);
     if let Some(p) = problems.first() {
         return Err(bad_input(format!("examples/demo.yaml: {p}")));
     }

@@ -11,7 +11,15 @@ use std::path::Path;
 pub async fn run(args: &ConfigArgs, file: &Path, dry_run: bool) -> anyhow::Result<()> {
     let config = load_config(args)?;
     let doc = read_document(file)?;
-    let problems = sb_engine::validate_document(&doc);
+    let open = open_store(&config).await?;
+    let result = validate_and_apply(open.store.as_ref(), &doc, file, dry_run).await;
+    open.close().await;
+    result
+}
+
+async fn validate_and_apply(store: &dyn sb_store::Store, doc: &TenantDocument, file: &Path, dry_run: bool) -> anyhow::Result<()> {
+    let known = sb_engine::known_names(store, &doc.tenant.name).await?;
+    let problems = sb_engine::validate_document(doc, known);
     if !problems.is_empty() {
         let list: Vec<String> = problems.iter().map(|p| format!("  - {p}")).collect();
         return Err(bad_input(format!("{} is not valid:\n{}", file.display(), list.join("\n"))));
@@ -20,15 +28,12 @@ pub async fn run(args: &ConfigArgs, file: &Path, dry_run: bool) -> anyhow::Resul
         println!("{} is valid (nothing written: --dry-run)", file.display());
         return Ok(());
     }
-    let open = open_store(&config).await?;
     let actor = format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "operator".into()));
-    let result = open.store.import_tenant_document(&doc, &actor, now()).await;
-    open.close().await;
-    let summary = result.map_err(|e| match e {
+    let summary = store.import_tenant_document(doc, &actor, now()).await.map_err(|e| match e {
         StoreError::Backend { .. } => anyhow::Error::new(e),
         other => bad_input(format!("{}: {other}", file.display())),
     })?;
-    print_summary(&doc, &summary);
+    print_summary(doc, &summary);
     Ok(())
 }
 

@@ -3,9 +3,11 @@
 mod admin;
 mod demo;
 mod export;
+pub(crate) mod flow;
 mod import;
 mod schema;
 mod serve;
+mod simulate;
 
 use crate::cli::{Cli, Command};
 
@@ -21,5 +23,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Schema { which } => schema::run(which),
         Command::Openapi => schema::openapi(),
+        Command::Flow { action } => flow::run(action).await,
+        Command::Simulate { file, format } => simulate::run(&file, format),
     }
 }

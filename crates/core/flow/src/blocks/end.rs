@@ -1,0 +1,45 @@
+//! `end`: ends the flow, leaving the interaction where it is (with an agent, say).
+
+use super::{Outcomes, unexpected};
+use crate::compile::Cx;
+use crate::session::{Session, Wait};
+use crate::{Action, Finish, FlowError, Input};
+
+/// Parameters of `end`: none.
+#[derive(serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "EndParams")]
+pub(crate) struct Params {}
+
+pub(crate) struct Op;
+
+impl Params {
+    pub(crate) fn outcomes(&self) -> Outcomes {
+        Outcomes::default()
+    }
+
+    pub(crate) fn compile(self, _: &mut Cx<'_, '_>) -> Option<Op> {
+        Some(Op)
+    }
+}
+
+impl Op {
+    pub(crate) fn needs_caller(&self) -> bool {
+        false
+    }
+
+    pub(crate) fn enter(&self, s: &mut Session, _: usize) {
+        s.emit(Action::End);
+        s.finish(Finish::End);
+    }
+
+    pub(crate) fn answer(
+        &self,
+        _: &mut Session,
+        _: usize,
+        wait: Wait,
+        input: Input,
+    ) -> Result<(), FlowError> {
+        Err(unexpected(wait, &input))
+    }
+}

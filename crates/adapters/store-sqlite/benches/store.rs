@@ -6,8 +6,8 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use sb_store::{
-    ContactKind, NewEvent, PointOfContactDoc, Store, TenantDocument, TenantSection, Timestamp,
-    UserDoc, UserSkillDoc,
+    ContactKind, EventLog, NewEvent, PointOfContactDoc, PointOfContactRepo, TenantDocument,
+    TenantDocuments, TenantSection, Timestamp, UserDoc, UserRepo, UserSkillDoc,
 };
 use sb_store_sqlite::SqliteStore;
 use sb_types::Role;

@@ -130,13 +130,14 @@ impl ChannelConfigRepo for Backend {
         settings: serde_json::Value,
     ) -> StoreResult<ChannelConfig> {
         validate::name("name", name)?;
-        let mut c = self.conn().await?;
+        let mut tx = self.tx().await?;
         let ch = ChannelConfig {
             name: name.to_owned(),
             settings,
-            ..by_id(&mut c, tenant, id).await?
+            ..by_id(&mut tx, tenant, id).await?
         };
-        update(&mut c, &ch).await?;
+        update(&mut tx, &ch).await?;
+        tx.commit().await.map_err(db)?;
         Ok(ch)
     }
 

@@ -120,12 +120,13 @@ impl TenantRepo for Backend {
     async fn update_tenant(&self, id: TenantId, update: TenantUpdate) -> StoreResult<Tenant> {
         validate::display_name(&update.display_name)?;
         validate::name("cluster", &update.cluster)?;
-        let mut c = self.conn().await?;
-        let mut t = by_id(&mut c, id).await?;
+        let mut tx = self.tx().await?;
+        let mut t = by_id(&mut tx, id).await?;
         t.display_name = update.display_name;
         t.cluster = update.cluster;
         t.ip_allowlist = update.ip_allowlist;
-        self::update(&mut c, &t).await?;
+        self::update(&mut tx, &t).await?;
+        tx.commit().await.map_err(db)?;
         Ok(t)
     }
 }

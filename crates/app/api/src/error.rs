@@ -16,6 +16,9 @@ pub enum ApiError {
         /// What is wrong.
         message: String,
     },
+    /// A document (flow, queue settings) has problems; each names its field.
+    #[error("the document has {} problem(s)", .0.len())]
+    Problems(Vec<String>),
     /// No valid session or token.
     #[error("authentication required")]
     Unauthenticated,
@@ -65,17 +68,24 @@ pub(crate) struct ErrorDetail {
     /// The field at fault, for validation errors.
     #[serde(skip_serializing_if = "Option::is_none")]
     field: Option<String>,
+    /// Every problem of an invalid document, each naming its field.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    problems: Vec<String>,
 }
 
 impl ApiError {
     /// A 400 naming the field at fault.
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
-        ApiError::BadRequest { field: Some(field.into()), message: message.into() }
+        ApiError::BadRequest {
+            field: Some(field.into()),
+            message: message.into(),
+        }
     }
 
     fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
             ApiError::BadRequest { .. } => (StatusCode::BAD_REQUEST, "bad_request"),
+            ApiError::Problems(_) => (StatusCode::BAD_REQUEST, "invalid_document"),
             ApiError::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
             ApiError::BadCredentials => (StatusCode::UNAUTHORIZED, "bad_credentials"),
             ApiError::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
@@ -105,7 +115,18 @@ impl IntoResponse for ApiError {
             }
             _ => None,
         };
-        let body = ErrorBody { error: ErrorDetail { code, message: self.to_string(), field } };
+        let problems = match &self {
+            ApiError::Problems(list) => list.clone(),
+            _ => Vec::new(),
+        };
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code,
+                message: self.to_string(),
+                field,
+                problems,
+            },
+        };
         let mut response = (status, Json(body)).into_response();
         if let Some(secs) = retry {
             response.headers_mut().insert("retry-after", secs.into());

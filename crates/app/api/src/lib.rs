@@ -26,6 +26,6 @@ mod views;
 
 pub use auth::{Admin, AnyUser, Caller, Supervisor};
 pub use error::ApiError;
-pub use routes::{openapi, router};
 pub use routes::tokens_issue as issue_token;
+pub use routes::{openapi, router};
 pub use state::{ApiSettings, AppState, now};

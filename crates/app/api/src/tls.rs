@@ -66,7 +66,10 @@ pub fn server_config(cert_path: &Path, key_path: &Path) -> Result<Arc<ServerConf
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> TlsError + '_ {
-    move |source| TlsError::Io { path: path.display().to_string(), source }
+    move |source| TlsError::Io {
+        path: path.display().to_string(),
+        source,
+    }
 }
 
 fn read_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsError> {
@@ -74,7 +77,10 @@ fn read_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsError> {
     let certs: Result<Vec<_>, _> = rustls_pemfile::certs(&mut pem.as_slice()).collect();
     let certs = certs.map_err(io_err(path))?;
     if certs.is_empty() {
-        return Err(TlsError::Pem { path: path.display().to_string(), message: "no certificate".into() });
+        return Err(TlsError::Pem {
+            path: path.display().to_string(),
+            message: "no certificate".into(),
+        });
     }
     Ok(certs)
 }
@@ -83,12 +89,17 @@ fn read_key(path: &Path) -> Result<PrivateKeyDer<'static>, TlsError> {
     let pem = std::fs::read(path).map_err(io_err(path))?;
     rustls_pemfile::private_key(&mut pem.as_slice())
         .map_err(io_err(path))?
-        .ok_or_else(|| TlsError::Pem { path: path.display().to_string(), message: "no private key".into() })
+        .ok_or_else(|| TlsError::Pem {
+            path: path.display().to_string(),
+            message: "no private key".into(),
+        })
 }
 
 /// Returns the certificate and key paths under `dir`, creating a self-signed RSA certificate
 /// (for `localhost`, `127.0.0.1`, `::1` and the host name) on first start.
-pub fn ensure_self_signed(dir: &Path) -> Result<(std::path::PathBuf, std::path::PathBuf), TlsError> {
+pub fn ensure_self_signed(
+    dir: &Path,
+) -> Result<(std::path::PathBuf, std::path::PathBuf), TlsError> {
     let cert_path = dir.join("cert.pem");
     let key_path = dir.join("key.pem");
     if cert_path.is_file() && key_path.is_file() {
@@ -104,13 +115,19 @@ pub fn ensure_self_signed(dir: &Path) -> Result<(std::path::PathBuf, std::path::
 fn generate_self_signed() -> Result<(String, String), TlsError> {
     let generate = |e: rcgen::Error| TlsError::Generate(e.to_string());
     let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256).map_err(generate)?;
-    let mut names = vec!["localhost".to_string(), "127.0.0.1".to_string(), "::1".to_string()];
+    let mut names = vec![
+        "localhost".to_string(),
+        "127.0.0.1".to_string(),
+        "::1".to_string(),
+    ];
     if let Ok(host) = std::fs::read_to_string("/etc/hostname") {
         names.push(host.trim().to_string());
     }
     names.retain(|n| !n.is_empty());
     let mut params = rcgen::CertificateParams::new(names).map_err(generate)?;
-    params.distinguished_name.push(rcgen::DnType::CommonName, "Switchboard (self-signed)");
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "Switchboard (self-signed)");
     let cert = params.self_signed(&key).map_err(generate)?;
     Ok((cert.pem(), key.serialize_pem()))
 }

@@ -93,7 +93,10 @@ pub struct SkillView {
 
 impl From<&Skill> for SkillView {
     fn from(s: &Skill) -> Self {
-        SkillView { id: s.id.as_uuid(), name: s.name.clone() }
+        SkillView {
+            id: s.id.as_uuid(),
+            name: s.name.clone(),
+        }
     }
 }
 

@@ -26,7 +26,11 @@ pub enum ConfigError {
 }
 
 fn list(problems: &[ConfigProblem]) -> String {
-    problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n")
+    problems
+        .iter()
+        .map(|p| format!("  - {p}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 impl ConfigError {

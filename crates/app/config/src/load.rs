@@ -34,7 +34,13 @@ pub fn load(sources: &Sources) -> Result<Config, ConfigError> {
     apply_env(&sources.env, &mut merged, &mut problems);
     if let Some(dir) = &sources.data_dir {
         let value = Value::String(dir.to_string_lossy().into_owned());
-        merged.insert("data_dir".into(), Entry { value, source: "--data-dir".into() });
+        merged.insert(
+            "data_dir".into(),
+            Entry {
+                value,
+                source: "--data-dir".into(),
+            },
+        );
     }
     let config = build(&merged, &mut problems);
     if let Some(config) = &config {
@@ -47,14 +53,22 @@ pub fn load(sources: &Sources) -> Result<Config, ConfigError> {
 }
 
 fn source_of(merged: &BTreeMap<String, Entry>, key: &str) -> String {
-    merged.get(key).map_or_else(|| "default".into(), |e| e.source.clone())
+    merged
+        .get(key)
+        .map_or_else(|| "default".into(), |e| e.source.clone())
 }
 
 fn defaults() -> BTreeMap<String, Entry> {
     let table = Value::try_from(Config::default()).unwrap_or(Value::Table(Default::default()));
     let mut out = BTreeMap::new();
     flatten("", &table, &mut |key, value| {
-        out.insert(key, Entry { value: value.clone(), source: "default".into() });
+        out.insert(
+            key,
+            Entry {
+                value: value.clone(),
+                source: "default".into(),
+            },
+        );
     });
     out
 }
@@ -63,7 +77,11 @@ fn flatten(prefix: &str, value: &Value, out: &mut dyn FnMut(String, &Value)) {
     match value {
         Value::Table(table) => {
             for (k, v) in table {
-                let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                let key = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
                 flatten(&key, v, out);
             }
         }
@@ -71,7 +89,11 @@ fn flatten(prefix: &str, value: &Value, out: &mut dyn FnMut(String, &Value)) {
     }
 }
 
-fn apply_file(path: &PathBuf, merged: &mut BTreeMap<String, Entry>, problems: &mut Vec<ConfigProblem>) {
+fn apply_file(
+    path: &PathBuf,
+    merged: &mut BTreeMap<String, Entry>,
+    problems: &mut Vec<ConfigProblem>,
+) {
     let label = path.display().to_string();
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
@@ -102,10 +124,17 @@ fn set_checked(
         return problems.push(problem(&key, source, msg));
     };
     if entry.value.type_str() != value.type_str() {
-        let msg = format!("expected {}, found {}", entry.value.type_str(), value.type_str());
+        let msg = format!(
+            "expected {}, found {}",
+            entry.value.type_str(),
+            value.type_str()
+        );
         return problems.push(problem(&key, source, msg));
     }
-    *entry = Entry { value, source: source.to_string() };
+    *entry = Entry {
+        value,
+        source: source.to_string(),
+    };
 }
 
 /// The environment variable that overrides `key`: `http.listen` → `SWITCHBOARD_HTTP_LISTEN`.
@@ -113,14 +142,27 @@ pub(crate) fn env_name(key: &str) -> String {
     format!("SWITCHBOARD_{}", key.replace('.', "_").to_ascii_uppercase())
 }
 
-fn apply_env(env: &[(String, String)], merged: &mut BTreeMap<String, Entry>, problems: &mut Vec<ConfigProblem>) {
+fn apply_env(
+    env: &[(String, String)],
+    merged: &mut BTreeMap<String, Entry>,
+    problems: &mut Vec<ConfigProblem>,
+) {
     let keys: Vec<String> = merged.keys().cloned().collect();
     for key in keys {
         let name = env_name(&key);
-        let Some((_, raw)) = env.iter().find(|(n, _)| *n == name) else { continue };
-        let Some(entry) = merged.get_mut(&key) else { continue };
+        let Some((_, raw)) = env.iter().find(|(n, _)| *n == name) else {
+            continue;
+        };
+        let Some(entry) = merged.get_mut(&key) else {
+            continue;
+        };
         match parse_like(&entry.value, raw) {
-            Ok(value) => *entry = Entry { value, source: name },
+            Ok(value) => {
+                *entry = Entry {
+                    value,
+                    source: name,
+                }
+            }
             Err(msg) => problems.push(problem(&key, &name, msg)),
         }
     }
@@ -174,5 +216,9 @@ fn insert_dotted(root: &mut toml::Table, key: &str, value: Value) {
 }
 
 pub(crate) fn problem(key: &str, source: &str, message: String) -> ConfigProblem {
-    ConfigProblem { key: key.to_string(), source: source.to_string(), message }
+    ConfigProblem {
+        key: key.to_string(),
+        source: source.to_string(),
+        message,
+    }
 }

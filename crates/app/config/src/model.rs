@@ -109,7 +109,9 @@ impl Default for HttpConfig {
 
 impl Default for SipConfig {
     fn default() -> Self {
-        SipConfig { listen: "0.0.0.0:5060".into() }
+        SipConfig {
+            listen: "0.0.0.0:5060".into(),
+        }
     }
 }
 
@@ -134,7 +136,9 @@ impl Default for AuthConfig {
 
 impl Default for LogConfig {
     fn default() -> Self {
-        LogConfig { level: "info".into() }
+        LogConfig {
+            level: "info".into(),
+        }
     }
 }
 
@@ -146,6 +150,7 @@ impl Config {
 
     /// Whether the configured database is PostgreSQL.
     pub fn is_postgres(&self) -> bool {
-        self.database.url.starts_with("postgres://") || self.database.url.starts_with("postgresql://")
+        self.database.url.starts_with("postgres://")
+            || self.database.url.starts_with("postgresql://")
     }
 }

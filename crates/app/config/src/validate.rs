@@ -17,16 +17,37 @@ pub(crate) fn validate(config: &Config, source_of: SourceOf<'_>) -> Vec<ConfigPr
     check("http.listen", socket_addr(&config.http.listen));
     check("sip.listen", socket_addr(&config.sip.listen));
     check("database.url", database_url(&config.database.url));
-    check("http.tls_cert", tls_pair(&config.http.tls_cert, &config.http.tls_key));
+    check(
+        "http.tls_cert",
+        tls_pair(&config.http.tls_cert, &config.http.tls_key),
+    );
     check("http.tls_key", readable(&config.http.tls_key));
-    check("http.trusted_proxy", optional_ip(&config.http.trusted_proxy));
+    check(
+        "http.trusted_proxy",
+        optional_ip(&config.http.trusted_proxy),
+    );
     check("data_dir", non_empty(&config.data_dir.to_string_lossy()));
     check("log.level", non_empty(&config.log.level));
-    check("auth.session_ttl_secs", positive(config.auth.session_ttl_secs));
-    check("auth.lockout_threshold", positive(u64::from(config.auth.lockout_threshold)));
-    check("auth.login_attempts_per_minute", positive(u64::from(config.auth.login_attempts_per_minute)));
-    check("auth.argon2_memory_kib", at_least(u64::from(config.auth.argon2_memory_kib), 8));
-    check("auth.argon2_iterations", positive(u64::from(config.auth.argon2_iterations)));
+    check(
+        "auth.session_ttl_secs",
+        positive(config.auth.session_ttl_secs),
+    );
+    check(
+        "auth.lockout_threshold",
+        positive(u64::from(config.auth.lockout_threshold)),
+    );
+    check(
+        "auth.login_attempts_per_minute",
+        positive(u64::from(config.auth.login_attempts_per_minute)),
+    );
+    check(
+        "auth.argon2_memory_kib",
+        at_least(u64::from(config.auth.argon2_memory_kib), 8),
+    );
+    check(
+        "auth.argon2_iterations",
+        positive(u64::from(config.auth.argon2_iterations)),
+    );
     out
 }
 
@@ -45,7 +66,9 @@ fn database_url(url: &str) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err(format!("{url:?} is neither empty (embedded SQLite), sqlite:PATH nor postgres://…"))
+        Err(format!(
+            "{url:?} is neither empty (embedded SQLite), sqlite:PATH nor postgres://…"
+        ))
     }
 }
 
@@ -73,7 +96,11 @@ fn optional_ip(value: &str) -> Result<(), String> {
 }
 
 fn non_empty(value: &str) -> Result<(), String> {
-    if value.trim().is_empty() { Err("must not be empty".into()) } else { Ok(()) }
+    if value.trim().is_empty() {
+        Err("must not be empty".into())
+    } else {
+        Ok(())
+    }
 }
 
 fn positive(value: u64) -> Result<(), String> {
@@ -81,5 +108,9 @@ fn positive(value: u64) -> Result<(), String> {
 }
 
 fn at_least(value: u64, min: u64) -> Result<(), String> {
-    if value >= min { Ok(()) } else { Err(format!("must be at least {min}")) }
+    if value >= min {
+        Ok(())
+    } else {
+        Err(format!("must be at least {min}"))
+    }
 }

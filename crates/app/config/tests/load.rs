@@ -2,7 +2,10 @@ use sb_config::{Sources, load};
 use std::io::Write;
 
 fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 fn file(text: &str) -> tempfile::NamedTempFile {
@@ -17,7 +20,10 @@ fn defaults_need_no_file() {
     assert_eq!(config.http.listen, "0.0.0.0:8443");
     assert_eq!(config.sip.listen, "0.0.0.0:5060");
     assert!(config.database.url.is_empty());
-    assert_eq!(config.sqlite_path(), std::path::Path::new("./data/switchboard.db"));
+    assert_eq!(
+        config.sqlite_path(),
+        std::path::Path::new("./data/switchboard.db")
+    );
 }
 
 #[test]
@@ -25,7 +31,10 @@ fn environment_overrides_file_which_overrides_defaults() {
     let f = file("[http]\nlisten = \"127.0.0.1:9000\"\n[sip]\nlisten = \"127.0.0.1:5070\"\n");
     let sources = Sources {
         file: Some(f.path().into()),
-        env: env(&[("SWITCHBOARD_HTTP_LISTEN", "127.0.0.1:9443"), ("SWITCHBOARD_AUTH_LOCKOUT_THRESHOLD", "3")]),
+        env: env(&[
+            ("SWITCHBOARD_HTTP_LISTEN", "127.0.0.1:9443"),
+            ("SWITCHBOARD_AUTH_LOCKOUT_THRESHOLD", "3"),
+        ]),
         data_dir: None,
     };
     let config = load(&sources).unwrap();
@@ -50,7 +59,10 @@ fn data_dir_flag_wins() {
         data_dir: Some("/flag".into()),
         ..Default::default()
     };
-    assert_eq!(load(&sources).unwrap().data_dir, std::path::Path::new("/flag"));
+    assert_eq!(
+        load(&sources).unwrap().data_dir,
+        std::path::Path::new("/flag")
+    );
 }
 
 #[test]
@@ -58,12 +70,22 @@ fn every_problem_is_reported_at_once_with_its_key() {
     let f = file("colour = 1\n[http]\nlisten = \"nope\"\ntls = \"yes\"\n[sip]\nlisten = 5060\n");
     let sources = Sources {
         file: Some(f.path().into()),
-        env: env(&[("SWITCHBOARD_AUTH_LOCKOUT_SECS", "soon"), ("SWITCHBOARD_DATABASE_URL", "mysql://x")]),
+        env: env(&[
+            ("SWITCHBOARD_AUTH_LOCKOUT_SECS", "soon"),
+            ("SWITCHBOARD_DATABASE_URL", "mysql://x"),
+        ]),
         data_dir: None,
     };
     let err = load(&sources).unwrap_err();
     let keys: Vec<&str> = err.problems().iter().map(|p| p.key.as_str()).collect();
-    for key in ["colour", "http.tls", "sip.listen", "auth.lockout_secs", "http.listen", "database.url"] {
+    for key in [
+        "colour",
+        "http.tls",
+        "sip.listen",
+        "auth.lockout_secs",
+        "http.listen",
+        "database.url",
+    ] {
         assert!(keys.contains(&key), "{key} missing from {keys:?}\n{err}");
     }
     let text = err.to_string();
@@ -73,11 +95,27 @@ fn every_problem_is_reported_at_once_with_its_key() {
 
 #[test]
 fn unreadable_or_malformed_file_is_a_problem_not_a_panic() {
-    let missing = Sources { file: Some("/no/such/file.toml".into()), ..Default::default() };
-    assert!(load(&missing).unwrap_err().to_string().contains("cannot read file"));
+    let missing = Sources {
+        file: Some("/no/such/file.toml".into()),
+        ..Default::default()
+    };
+    assert!(
+        load(&missing)
+            .unwrap_err()
+            .to_string()
+            .contains("cannot read file")
+    );
     let f = file("[http\nlisten=");
-    let bad = Sources { file: Some(f.path().into()), ..Default::default() };
-    assert!(load(&bad).unwrap_err().to_string().contains("not valid TOML"));
+    let bad = Sources {
+        file: Some(f.path().into()),
+        ..Default::default()
+    };
+    assert!(
+        load(&bad)
+            .unwrap_err()
+            .to_string()
+            .contains("not valid TOML")
+    );
 }
 
 #[test]
@@ -87,5 +125,8 @@ fn tls_cert_without_key_is_rejected() {
         ..Default::default()
     };
     let err = load(&sources).unwrap_err();
-    assert!(err.problems().iter().any(|p| p.key == "http.tls_cert"), "{err}");
+    assert!(
+        err.problems().iter().any(|p| p.key == "http.tls_cert"),
+        "{err}"
+    );
 }

@@ -25,9 +25,17 @@ pub fn validate_document(doc: &TenantDocument, known: Names) -> Vec<Problem> {
     let names = known.with_document_names(doc);
     let mut out = Vec::new();
     for (i, q) in doc.queues.iter().enumerate() {
-        let id = names.queues.get(&q.name).copied().unwrap_or(sb_types::QueueId::from_u128(0));
+        let id = names
+            .queues
+            .get(&q.name)
+            .copied()
+            .unwrap_or(sb_types::QueueId::from_u128(0));
         if let Err((field, message)) = queue_config(id, &q.name, q.channel, &q.settings, &names) {
-            let field = if field.is_empty() { format!("queues[{i}].settings") } else { format!("queues[{i}].settings.{field}") };
+            let field = if field.is_empty() {
+                format!("queues[{i}].settings")
+            } else {
+                format!("queues[{i}].settings.{field}")
+            };
             out.push(Problem { field, message });
         }
     }
@@ -44,7 +52,10 @@ pub fn validate_document(doc: &TenantDocument, known: Names) -> Vec<Problem> {
             }]),
         };
         for d in result.err().into_iter().flatten() {
-            out.push(Problem { field: format!("flows[{i}].document{}", d.path), message: d.to_string() });
+            out.push(Problem {
+                field: format!("flows[{i}].document{}", d.path),
+                message: d.to_string(),
+            });
         }
     }
     out
@@ -55,7 +66,11 @@ mod tests {
     use super::*;
 
     fn demo() -> TenantDocument {
-        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../examples/demo.yaml")).unwrap();
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../examples/demo.yaml"
+        ))
+        .unwrap();
         serde_yaml_ng::from_str(&text).unwrap()
     }
 
@@ -67,10 +82,18 @@ mod tests {
     #[test]
     fn a_flow_that_names_an_unknown_queue_is_refused_with_its_path() {
         let mut doc = demo();
-        let text = doc.flows[0].document.to_string().replace("\"support\"", "\"nowhere\"");
+        let text = doc.flows[0]
+            .document
+            .to_string()
+            .replace("\"support\"", "\"nowhere\"");
         doc.flows[0].document = serde_json::from_str(&text).unwrap();
         let problems = validate_document(&doc, Names::default());
-        assert!(problems.iter().any(|p| p.field.starts_with("flows[0].document") && p.message.contains("nowhere")), "{problems:?}");
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.field.starts_with("flows[0].document") && p.message.contains("nowhere")),
+            "{problems:?}"
+        );
     }
 
     #[test]
@@ -82,7 +105,9 @@ mod tests {
         }
         assert!(!validate_document(&doc, Names::default()).is_empty());
         let mut known = Names::default();
-        known.skills.insert("english".into(), sb_types::SkillId::from_u128(99));
+        known
+            .skills
+            .insert("english".into(), sb_types::SkillId::from_u128(99));
         assert_eq!(validate_document(&doc, known), vec![]);
     }
 

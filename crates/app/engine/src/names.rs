@@ -29,16 +29,24 @@ impl Names {
             uuid::Uuid::from_u128(n)
         };
         for q in &doc.queues {
-            self.queues.entry(q.name.clone()).or_insert_with(|| QueueId::from_uuid(next()));
+            self.queues
+                .entry(q.name.clone())
+                .or_insert_with(|| QueueId::from_uuid(next()));
         }
         for s in &doc.skills {
-            self.skills.entry(s.clone()).or_insert_with(|| SkillId::from_uuid(next()));
+            self.skills
+                .entry(s.clone())
+                .or_insert_with(|| SkillId::from_uuid(next()));
         }
         for u in &doc.users {
-            self.users.entry(u.username.clone()).or_insert_with(|| AgentId::from_uuid(next()));
+            self.users
+                .entry(u.username.clone())
+                .or_insert_with(|| AgentId::from_uuid(next()));
         }
         for f in &doc.flows {
-            self.flows.entry(f.name.clone()).or_insert_with(|| FlowId::from_uuid(next()));
+            self.flows
+                .entry(f.name.clone())
+                .or_insert_with(|| FlowId::from_uuid(next()));
         }
         self
     }
@@ -63,7 +71,10 @@ pub fn flow_catalog(names: &Names) -> Catalog {
 }
 
 /// The names that exist in the tenant called `tenant` (empty if there is no such tenant yet).
-pub async fn known_names(store: &dyn sb_store::Store, tenant: &str) -> sb_store::StoreResult<Names> {
+pub async fn known_names(
+    store: &dyn sb_store::Store,
+    tenant: &str,
+) -> sb_store::StoreResult<Names> {
     let tenant = match store.get_tenant_by_name(tenant).await {
         Ok(t) => t.id,
         Err(sb_store::StoreError::NotFound { .. }) => return Ok(Names::default()),
@@ -77,7 +88,9 @@ pub async fn known_names(store: &dyn sb_store::Store, tenant: &str) -> sb_store:
         names.skills.insert(s.name, s.id);
     }
     for u in store.list_users(tenant).await? {
-        names.users.insert(u.username, AgentId::from_uuid(u.id.as_uuid()));
+        names
+            .users
+            .insert(u.username, AgentId::from_uuid(u.id.as_uuid()));
     }
     for f in store.list_flows(tenant).await? {
         names.flows.insert(f.name, f.id);

@@ -20,7 +20,10 @@ pub fn queue_config(
     let mut map = map.clone();
     for reserved in ["id", "name", "channel"] {
         if map.contains_key(reserved) {
-            return Err((reserved.into(), "is set by the queue itself, not its settings".into()));
+            return Err((
+                reserved.into(),
+                "is set by the queue itself, not its settings".into(),
+            ));
         }
     }
     resolve_skills(&mut map, "skills", names)?;
@@ -28,32 +31,57 @@ pub fn queue_config(
     map.insert("id".into(), Value::String(id.to_string()));
     map.insert("name".into(), Value::String(name.to_string()));
     map.insert("channel".into(), Value::String(channel.as_str().into()));
-    let config: QueueConfig = serde_json::from_value(Value::Object(map)).map_err(|e| (String::new(), e.to_string()))?;
-    config.validate().map_err(|e| (String::new(), e.to_string()))?;
+    let config: QueueConfig =
+        serde_json::from_value(Value::Object(map)).map_err(|e| (String::new(), e.to_string()))?;
+    config
+        .validate()
+        .map_err(|e| (String::new(), e.to_string()))?;
     Ok(config)
 }
 
-fn resolve_skills(map: &mut Map<String, Value>, key: &str, names: &Names) -> Result<(), (String, String)> {
-    let Some(Value::Array(list)) = map.get_mut(key) else { return Ok(()) };
+fn resolve_skills(
+    map: &mut Map<String, Value>,
+    key: &str,
+    names: &Names,
+) -> Result<(), (String, String)> {
+    let Some(Value::Array(list)) = map.get_mut(key) else {
+        return Ok(());
+    };
     for (i, item) in list.iter_mut().enumerate() {
-        let Some(Value::String(skill)) = item.get_mut("skill") else { continue };
-        let id = names
-            .skills
-            .get(skill.as_str())
-            .ok_or_else(|| (format!("{key}[{i}].skill"), format!("unknown skill {skill:?}")))?;
+        let Some(Value::String(skill)) = item.get_mut("skill") else {
+            continue;
+        };
+        let id = names.skills.get(skill.as_str()).ok_or_else(|| {
+            (
+                format!("{key}[{i}].skill"),
+                format!("unknown skill {skill:?}"),
+            )
+        })?;
         *skill = id.to_string();
     }
     Ok(())
 }
 
 fn resolve_overflow(map: &mut Map<String, Value>, names: &Names) -> Result<(), (String, String)> {
-    let Some(Value::Object(overflow)) = map.get_mut("overflow") else { return Ok(()) };
+    let Some(Value::Object(overflow)) = map.get_mut("overflow") else {
+        return Ok(());
+    };
     if let Some(Value::String(queue)) = overflow.get_mut("queue") {
-        let id = names.queues.get(queue.as_str()).ok_or_else(|| ("overflow.queue".to_string(), format!("unknown queue {queue:?}")))?;
+        let id = names.queues.get(queue.as_str()).ok_or_else(|| {
+            (
+                "overflow.queue".to_string(),
+                format!("unknown queue {queue:?}"),
+            )
+        })?;
         *queue = id.to_string();
     }
     if let Some(Value::String(flow)) = overflow.get_mut("flow") {
-        let id = names.flows.get(flow.as_str()).ok_or_else(|| ("overflow.flow".to_string(), format!("unknown flow {flow:?}")))?;
+        let id = names.flows.get(flow.as_str()).ok_or_else(|| {
+            (
+                "overflow.flow".to_string(),
+                format!("unknown flow {flow:?}"),
+            )
+        })?;
         *flow = id.to_string();
     }
     Ok(())
@@ -66,7 +94,8 @@ mod tests {
 
     fn names() -> Names {
         let mut n = Names::default();
-        n.skills.insert("english".into(), sb_types::SkillId::from_u128(7));
+        n.skills
+            .insert("english".into(), sb_types::SkillId::from_u128(7));
         n.queues.insert("sales".into(), QueueId::from_u128(9));
         n
     }
@@ -79,21 +108,58 @@ mod tests {
             "overflow": {"kind": "queue", "queue": "sales"},
             "max_wait_secs": 300
         });
-        let cfg = queue_config(QueueId::from_u128(1), "support", Channel::Voice, &settings, &names()).unwrap();
+        let cfg = queue_config(
+            QueueId::from_u128(1),
+            "support",
+            Channel::Voice,
+            &settings,
+            &names(),
+        )
+        .unwrap();
         assert_eq!(cfg.skills[0].skill, sb_types::SkillId::from_u128(7));
         assert_eq!(cfg.service_level_secs, 30);
-        assert_eq!(cfg.overflow, sb_acd::OverflowTarget::Queue { queue: QueueId::from_u128(9) });
+        assert_eq!(
+            cfg.overflow,
+            sb_acd::OverflowTarget::Queue {
+                queue: QueueId::from_u128(9)
+            }
+        );
     }
 
     #[test]
     fn unknown_names_and_bad_values_name_the_field() {
         let bad_skill = json!({"skills": [{"skill": "klingon"}]});
-        let err = queue_config(QueueId::from_u128(1), "q", Channel::Voice, &bad_skill, &names()).unwrap_err();
+        let err = queue_config(
+            QueueId::from_u128(1),
+            "q",
+            Channel::Voice,
+            &bad_skill,
+            &names(),
+        )
+        .unwrap_err();
         assert_eq!(err.0, "skills[0].skill");
         let bad_strategy = json!({"strategy": "coin_toss"});
-        let err = queue_config(QueueId::from_u128(1), "q", Channel::Voice, &bad_strategy, &names()).unwrap_err();
+        let err = queue_config(
+            QueueId::from_u128(1),
+            "q",
+            Channel::Voice,
+            &bad_strategy,
+            &names(),
+        )
+        .unwrap_err();
         assert!(err.1.contains("coin_toss"), "{err:?}");
         let reserved = json!({"id": "x"});
-        assert_eq!(queue_config(QueueId::from_u128(1), "q", Channel::Voice, &reserved, &names()).unwrap_err().0, "id");
+        assert_eq!(
+            queue_config(
+                QueueId::from_u128(1),
+                "q",
+                Channel::Voice,
+                &reserved,
+                &names()
+            )
+            .unwrap_err()
+            .0,
+            "id"
+        );
     }
 }

@@ -12,7 +12,9 @@ use std::sync::Arc;
 pub fn load_config(args: &ConfigArgs) -> anyhow::Result<Config> {
     let sources = Sources {
         file: args.config.clone(),
-        env: std::env::vars().filter(|(k, _)| k.starts_with("SWITCHBOARD_")).collect(),
+        env: std::env::vars()
+            .filter(|(k, _)| k.starts_with("SWITCHBOARD_"))
+            .collect(),
         data_dir: args.data_dir.clone(),
     };
     sb_config::load(&sources).map_err(|e| bad_input(e.to_string()))
@@ -47,7 +49,10 @@ pub async fn open_store(config: &Config) -> anyhow::Result<OpenStore> {
             .await
             .context("connecting to PostgreSQL (database.url)")?;
         let store = Arc::new(store);
-        return Ok(OpenStore { store: store.clone(), closer: Closer::Postgres(store) });
+        return Ok(OpenStore {
+            store: store.clone(),
+            closer: Closer::Postgres(store),
+        });
     }
     let path = match config.database.url.strip_prefix("sqlite:") {
         Some(p) => std::path::PathBuf::from(p.trim_start_matches("//")),
@@ -60,5 +65,8 @@ pub async fn open_store(config: &Config) -> anyhow::Result<OpenStore> {
         .await
         .with_context(|| format!("opening the SQLite database {}", path.display()))?;
     let store = Arc::new(store);
-    Ok(OpenStore { store: store.clone(), closer: Closer::Sqlite(store) })
+    Ok(OpenStore {
+        store: store.clone(),
+        closer: Closer::Sqlite(store),
+    })
 }

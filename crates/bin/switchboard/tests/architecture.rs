@@ -8,11 +8,21 @@ use std::process::Command;
 fn metadata() -> Value {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let out = Command::new(cargo)
-        .args(["metadata", "--format-version", "1", "--no-deps", "--offline"])
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -31,7 +41,11 @@ fn packages() -> Vec<(String, String, Vec<String>)> {
                 .filter(|d| d["kind"].is_null())
                 .map(|d| d["name"].as_str().unwrap().to_string())
                 .collect();
-            (p["name"].as_str().unwrap().to_string(), p["manifest_path"].as_str().unwrap().to_string(), deps)
+            (
+                p["name"].as_str().unwrap().to_string(),
+                p["manifest_path"].as_str().unwrap().to_string(),
+                deps,
+            )
         })
         .collect()
 }
@@ -42,12 +56,31 @@ fn is_core(manifest: &str) -> bool {
 
 #[test]
 fn core_crates_depend_on_no_io_runtime_database_http_or_adapter() {
-    let banned = ["tokio", "sqlx", "axum", "hyper", "reqwest", "mio", "sb-store", "sb-store-sqlite", "sb-store-postgres", "sb-api", "sb-engine", "sb-config"];
-    let cores: Vec<_> = packages().into_iter().filter(|(_, m, _)| is_core(m)).collect();
+    let banned = [
+        "tokio",
+        "sqlx",
+        "axum",
+        "hyper",
+        "reqwest",
+        "mio",
+        "sb-store",
+        "sb-store-sqlite",
+        "sb-store-postgres",
+        "sb-api",
+        "sb-engine",
+        "sb-config",
+    ];
+    let cores: Vec<_> = packages()
+        .into_iter()
+        .filter(|(_, m, _)| is_core(m))
+        .collect();
     assert!(cores.len() >= 5, "core crates not found");
     for (name, _, deps) in cores {
         for dep in deps {
-            assert!(!banned.contains(&dep.as_str()), "core crate {name} depends on {dep}");
+            assert!(
+                !banned.contains(&dep.as_str()),
+                "core crate {name} depends on {dep}"
+            );
         }
     }
 }
@@ -67,9 +100,14 @@ fn acd_and_flow_know_nothing_of_sip_rtp_or_media() {
 #[test]
 fn only_the_binary_names_a_storage_backend_and_only_the_api_knows_http() {
     for (name, _, deps) in packages() {
-        let names_backend = deps.iter().any(|d| d == "sb-store-sqlite" || d == "sb-store-postgres");
+        let names_backend = deps
+            .iter()
+            .any(|d| d == "sb-store-sqlite" || d == "sb-store-postgres");
         if names_backend {
-            assert!(name == "switchboard" || name == "sb-store-suite", "{name} names a storage backend");
+            assert!(
+                name == "switchboard" || name == "sb-store-suite",
+                "{name} names a storage backend"
+            );
         }
         if deps.iter().any(|d| d == "axum") {
             assert_eq!(name, "sb-api", "{name} depends on axum");

@@ -20,10 +20,18 @@ fn serve_answers_over_https_and_exits_0_on_sigterm_and_sigint() {
         let mut served = Served::start(&data, &[], &[]);
         let res = http().get(served.url("/readyz")).send().unwrap();
         assert_eq!(res.status(), 200);
-        assert!(data.join("tls/cert.pem").is_file(), "self-signed certificate made on first start");
-        assert!(data.join("switchboard.db").is_file(), "embedded SQLite database created");
+        assert!(
+            data.join("tls/cert.pem").is_file(),
+            "self-signed certificate made on first start"
+        );
+        assert!(
+            data.join("switchboard.db").is_file(),
+            "embedded SQLite database created"
+        );
         served.signal(sig);
-        let status = served.wait(Duration::from_secs(20)).expect("serve did not stop");
+        let status = served
+            .wait(Duration::from_secs(20))
+            .expect("serve did not stop");
         assert_eq!(status.code(), Some(0), "{sig}");
     }
 }
@@ -32,20 +40,38 @@ fn serve_answers_over_https_and_exits_0_on_sigterm_and_sigint() {
 fn demo_seeds_agents_who_can_log_in_with_the_printed_password() {
     provider();
     let (_tmp, data) = data_dir();
-    let served = Served::start(&data, &["--demo"], &[("SWITCHBOARD_DEMO_PASSWORD", "demo password 1")]);
+    let served = Served::start(
+        &data,
+        &["--demo"],
+        &[("SWITCHBOARD_DEMO_PASSWORD", "demo password 1")],
+    );
     let printed = served.stdout.join("\n");
     assert!(printed.contains("demo password 1"), "{printed}");
     assert!(printed.contains("+15550100"), "{printed}");
     for user in ["1001", "1002", "1003", "admin"] {
-        let body = serde_json::json!({"tenant": "demo", "username": user, "password": "demo password 1"});
-        let res = http().post(served.url("/api/v1/auth/login")).json(&body).send().unwrap();
+        let body =
+            serde_json::json!({"tenant": "demo", "username": user, "password": "demo password 1"});
+        let res = http()
+            .post(served.url("/api/v1/auth/login"))
+            .json(&body)
+            .send()
+            .unwrap();
         assert_eq!(res.status(), 200, "{user}");
     }
     drop(served);
     // A second start keeps the users and, without the variable, their password.
     let served = Served::start(&data, &["--demo"], &[]);
-    let body = serde_json::json!({"tenant": "demo", "username": "1001", "password": "demo password 1"});
-    assert_eq!(http().post(served.url("/api/v1/auth/login")).json(&body).send().unwrap().status(), 200);
+    let body =
+        serde_json::json!({"tenant": "demo", "username": "1001", "password": "demo password 1"});
+    assert_eq!(
+        http()
+            .post(served.url("/api/v1/auth/login"))
+            .json(&body)
+            .send()
+            .unwrap()
+            .status(),
+        200
+    );
 }
 
 #[test]
@@ -53,11 +79,24 @@ fn demo_generates_a_password_when_none_is_given() {
     provider();
     let (_tmp, data) = data_dir();
     let served = Served::start(&data, &["--demo"], &[]);
-    let line = served.stdout.iter().find(|l| l.contains("password:")).unwrap().clone();
+    let line = served
+        .stdout
+        .iter()
+        .find(|l| l.contains("password:"))
+        .unwrap()
+        .clone();
     let password = line.rsplit("password: ").next().unwrap().trim().to_string();
     assert_eq!(password.len(), 16, "{line}");
     let body = serde_json::json!({"tenant": "demo", "username": "1002", "password": password});
-    assert_eq!(http().post(served.url("/api/v1/auth/login")).json(&body).send().unwrap().status(), 200);
+    assert_eq!(
+        http()
+            .post(served.url("/api/v1/auth/login"))
+            .json(&body)
+            .send()
+            .unwrap()
+            .status(),
+        200
+    );
 }
 
 #[test]
@@ -81,10 +120,24 @@ fn config_errors_exit_2_and_name_every_key() {
 
 /// sslscan's verdict on the running server: every accepted (protocol, cipher).
 fn sslscan(port: u16) -> Option<Vec<(String, String)>> {
-    let out = Command::new("sslscan").args(["--no-colour", "--no-heartbleed", "--no-compression", "--no-renegotiation", "--no-groups", "--no-check-certificate", &format!("127.0.0.1:{port}")]).output().ok()?;
+    let out = Command::new("sslscan")
+        .args([
+            "--no-colour",
+            "--no-heartbleed",
+            "--no-compression",
+            "--no-renegotiation",
+            "--no-groups",
+            "--no-check-certificate",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .output()
+        .ok()?;
     let report = text(&out.stdout);
     for old in ["SSLv2", "SSLv3", "TLSv1.0", "TLSv1.1"] {
-        let line = report.lines().find(|l| l.starts_with(old)).unwrap_or_default();
+        let line = report
+            .lines()
+            .find(|l| l.starts_with(old))
+            .unwrap_or_default();
         assert!(line.contains("disabled"), "{old} not disabled: {report}");
     }
     let accepted = report
@@ -103,7 +156,10 @@ fn https_offers_exactly_tls12_ecdhe_rsa_gcm_and_tls13_aes_gcm() {
     let (_tmp, data) = data_dir();
     let served = Served::start(&data, &[], &[]);
     let Some(accepted) = sslscan(served.port) else {
-        assert!(std::env::var_os("CI").is_none(), "sslscan is required under CI (scripts/test.sh installs it)");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "sslscan is required under CI (scripts/test.sh installs it)"
+        );
         eprintln!("SKIPPED: sslscan not installed (scripts/test.sh installs it)");
         return;
     };

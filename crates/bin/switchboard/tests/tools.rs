@@ -15,8 +15,16 @@ fn flow_test_runs_the_example_cases_and_prints_the_path() {
     let cases = format!("{EXAMPLES}/flows/demo-inbound.cases.yaml");
     let out = run(&data, &["flow", "test", &flow, "--script", &cases]);
     let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{stdout}\n{}", text(&out.stderr));
-    assert!(stdout.contains("hours") && stdout.contains("menu"), "{stdout}");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        text(&out.stderr)
+    );
+    assert!(
+        stdout.contains("hours") && stdout.contains("menu"),
+        "{stdout}"
+    );
     assert!(stdout.contains(" 0 failed"), "{stdout}");
 }
 
@@ -25,7 +33,12 @@ fn flow_check_lists_every_problem_and_exits_2() {
     let (tmp, data) = data_dir();
     let flow = format!("{EXAMPLES}/flows/demo-inbound.json");
     let cases = format!("{EXAMPLES}/flows/demo-inbound.cases.yaml");
-    assert_eq!(run(&data, &["flow", "check", &flow, "--catalog", &cases]).status.code(), Some(0));
+    assert_eq!(
+        run(&data, &["flow", "check", &flow, "--catalog", &cases])
+            .status
+            .code(),
+        Some(0)
+    );
     let bad = tmp.path().join("bad.json");
     std::fs::write(&bad, r#"{"start": "a", "blocks": [{"id": "a", "type": "play", "params": {"say": {"text": "hi"}}, "transitions": {"success": "nowhere"}}, {"id": "b", "type": "teleport"}]}"#).unwrap();
     let out = run(&data, &["flow", "check", bad.to_str().unwrap()]);
@@ -37,19 +50,39 @@ fn flow_check_lists_every_problem_and_exits_2() {
 #[test]
 fn flow_check_against_a_tenant_uses_its_queues() {
     let (tmp, data) = data_dir();
-    assert_eq!(run(&data, &["import", &format!("{EXAMPLES}/demo.yaml")]).status.code(), Some(0));
+    assert_eq!(
+        run(&data, &["import", &format!("{EXAMPLES}/demo.yaml")])
+            .status
+            .code(),
+        Some(0)
+    );
     let flow = tmp.path().join("f.json");
     std::fs::write(&flow, r#"{"start": "q", "blocks": [{"id": "q", "type": "enqueue", "params": {"queue": "support"}}]}"#).unwrap();
-    let out = run(&data, &["flow", "check", flow.to_str().unwrap(), "--tenant", "demo"]);
+    let out = run(
+        &data,
+        &["flow", "check", flow.to_str().unwrap(), "--tenant", "demo"],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let out = run(&data, &["flow", "check", flow.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(2), "without the tenant, `support` is unknown");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "without the tenant, `support` is unknown"
+    );
 }
 
 #[test]
 fn simulate_reports_service_level_asa_abandonment_and_occupancy() {
     let (_tmp, data) = data_dir();
-    let out = run(&data, &["simulate", &format!("{EXAMPLES}/simulate.yaml"), "--format", "json"]);
+    let out = run(
+        &data,
+        &[
+            "simulate",
+            &format!("{EXAMPLES}/simulate.yaml"),
+            "--format",
+            "json",
+        ],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     for key in ["service_level", "asa_secs", "abandonment_rate", "occupancy"] {

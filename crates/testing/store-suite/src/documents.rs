@@ -413,3 +413,19 @@ pub async fn export_then_import_round_trips(s: &dyn Store) {
     back.points_of_contact[0].address = exported.points_of_contact[0].address.clone();
     assert_eq!(back, exported);
 }
+
+/// Two imports of one document racing: they run one after the other, so the tenant and its
+/// objects are created once and the second import finds nothing to change.
+pub async fn concurrent_imports_of_one_document_create_it_once(s: &dyn Store) {
+    let doc = sample("acme");
+    let (one, two) = futures::join!(
+        s.import_tenant_document(&doc, "node-1", T0),
+        s.import_tenant_document(&doc, "node-2", T0)
+    );
+    let (one, two) = (one.expect("first"), two.expect("second"));
+    assert_eq!(one.tenant_id, two.tenant_id);
+    let mut totals = [one.total(), two.total()];
+    totals.sort_by_key(|c| c.created);
+    assert_eq!(totals, [counts(0, 0, 12), counts(12, 0, 0)]);
+    assert_eq!(s.list_users(one.tenant_id).await.expect("users").len(), 3);
+}

@@ -30,9 +30,10 @@ pub use config::{
     queues_are_unique_per_tenant_and_isolated, trunks_are_unique_per_tenant_and_isolated,
 };
 pub use documents::{
-    export_then_import_round_trips, failing_import_late_writes_nothing,
-    import_is_idempotent_and_counts_changes, import_keeps_absent_password_and_other_users,
-    import_rejects_bad_references_with_field_path, import_updates_flows_as_new_versions,
+    concurrent_imports_of_one_document_create_it_once, export_then_import_round_trips,
+    failing_import_late_writes_nothing, import_is_idempotent_and_counts_changes,
+    import_keeps_absent_password_and_other_users, import_rejects_bad_references_with_field_path,
+    import_updates_flows_as_new_versions,
 };
 pub use fixtures::Fixture;
 pub use flows::{flow_drafts_publish_and_rollback, flows_are_isolated_between_tenants};
@@ -80,7 +81,8 @@ macro_rules! store_suite {
             import_rejects_bad_references_with_field_path,
             failing_import_late_writes_nothing,
             import_updates_flows_as_new_versions,
-            export_then_import_round_trips
+            export_then_import_round_trips,
+            concurrent_imports_of_one_document_create_it_once
         );
     };
     (@each $factory:path; $($name:ident),* $(,)?) => {

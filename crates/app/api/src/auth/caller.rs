@@ -5,8 +5,8 @@
 use crate::auth::secret::{API_TOKEN_PREFIX, hash_secret};
 use crate::{ApiError, AppState, now};
 use axum::extract::{ConnectInfo, FromRequestParts};
-use axum::http::request::Parts;
 use axum::http::header;
+use axum::http::request::Parts;
 use sb_store::{NewAuditEntry, Tenant, User};
 use sb_types::Role;
 use std::net::{IpAddr, SocketAddr};
@@ -27,7 +27,12 @@ pub struct Caller {
 
 impl Caller {
     /// An audit entry by this caller.
-    pub fn audit(&self, action: &str, target: impl Into<String>, details: serde_json::Value) -> NewAuditEntry {
+    pub fn audit(
+        &self,
+        action: &str,
+        target: impl Into<String>,
+        details: serde_json::Value,
+    ) -> NewAuditEntry {
         NewAuditEntry {
             tenant_id: self.tenant.id,
             at: now(),
@@ -51,7 +56,10 @@ macro_rules! role_extractor {
     ($name:ident, $role:expr) => {
         impl FromRequestParts<AppState> for $name {
             type Rejection = ApiError;
-            async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+            async fn from_request_parts(
+                parts: &mut Parts,
+                state: &AppState,
+            ) -> Result<Self, ApiError> {
                 let caller = authenticate(parts, state).await?;
                 if !caller.user.role.allows($role) {
                     return Err(ApiError::Forbidden);
@@ -87,14 +95,26 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Caller, ApiErro
     let ip = client_ip(parts, state);
     let (tenant_id, user_id) = resolve_credentials(parts, state).await?;
     let store = &state.store;
-    let user = store.get_user(tenant_id, user_id).await.map_err(|_| ApiError::Unauthenticated)?;
+    let user = store
+        .get_user(tenant_id, user_id)
+        .await
+        .map_err(|_| ApiError::Unauthenticated)?;
     if user.disabled {
         return Err(ApiError::Unauthenticated);
     }
-    let tenant = store.get_tenant(tenant_id).await.map_err(|_| ApiError::Unauthenticated)?;
+    let tenant = store
+        .get_tenant(tenant_id)
+        .await
+        .map_err(|_| ApiError::Unauthenticated)?;
     let caller = Caller { tenant, user, ip };
-    enforce_allowlist(state, &caller.tenant, ip, &format!("user:{}", caller.user.username), parts.uri.path())
-        .await?;
+    enforce_allowlist(
+        state,
+        &caller.tenant,
+        ip,
+        &format!("user:{}", caller.user.username),
+        parts.uri.path(),
+    )
+    .await?;
     Ok(caller)
 }
 
@@ -103,20 +123,31 @@ async fn resolve_credentials(
     state: &AppState,
 ) -> Result<(sb_types::TenantId, sb_types::UserId), ApiError> {
     if let Some(token) = bearer(parts) {
-        let found = state.store.find_api_token_by_hash(&hash_secret(token), now()).await;
+        let found = state
+            .store
+            .find_api_token_by_hash(&hash_secret(token), now())
+            .await;
         let token = found.map_err(|_| ApiError::Unauthenticated)?;
         return Ok((token.tenant_id, token.user_id));
     }
     let cookie = session_cookie(parts).ok_or(ApiError::Unauthenticated)?;
-    let session = state.store.get_valid_session(&hash_secret(cookie), now()).await;
+    let session = state
+        .store
+        .get_valid_session(&hash_secret(cookie), now())
+        .await;
     let session = session.map_err(|_| ApiError::Unauthenticated)?;
     Ok((session.tenant_id, session.user_id))
 }
 
 fn bearer(parts: &Parts) -> Option<&str> {
     let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let token = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer "))?;
-    token.trim().starts_with(API_TOKEN_PREFIX).then(|| token.trim())
+    let token = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))?;
+    token
+        .trim()
+        .starts_with(API_TOKEN_PREFIX)
+        .then(|| token.trim())
 }
 
 /// The value of the session cookie, if the request carries one.

@@ -33,9 +33,13 @@ impl Hasher {
 
     /// Whether `password` matches `phc`. A malformed stored hash never matches.
     pub fn verify(&self, password: &str, phc: &str) -> bool {
-        let Ok(parsed) = PasswordHash::new(phc) else { return false };
+        let Ok(parsed) = PasswordHash::new(phc) else {
+            return false;
+        };
         // Verification uses the parameters stored in the hash, so old hashes stay valid.
-        Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok()
+        Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
     }
 
     /// Spends the same work as a verification, for unknown users (no timing oracle).

@@ -16,7 +16,10 @@ const WINDOW: Duration = Duration::from_secs(60);
 impl RateLimiter {
     /// Allows `per_minute` attempts per address per minute.
     pub fn new(per_minute: u32) -> Self {
-        RateLimiter { per_minute, attempts: Mutex::new(HashMap::new()) }
+        RateLimiter {
+            per_minute,
+            attempts: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Records an attempt at `now`; `Err(seconds to wait)` when over the limit.

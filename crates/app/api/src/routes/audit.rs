@@ -48,11 +48,22 @@ async fn list_audit(
     if !(1..=1000).contains(&q.limit) {
         return Err(ApiError::invalid("limit", "must be between 1 and 1000"));
     }
-    let entries = state.store.list_audit(c.tenant.id, q.limit, q.before).await?;
+    let entries = state
+        .store
+        .list_audit(c.tenant.id, q.limit, q.before)
+        .await?;
     Ok(Json(
         entries
             .into_iter()
-            .map(|e| AuditView { id: e.id, at: e.at.as_millis(), actor: e.actor, ip: e.ip, action: e.action, target: e.target, details: e.details })
+            .map(|e| AuditView {
+                id: e.id,
+                at: e.at.as_millis(),
+                actor: e.actor,
+                ip: e.ip,
+                action: e.action,
+                target: e.target,
+                details: e.details,
+            })
             .collect(),
     ))
 }

@@ -42,7 +42,9 @@ struct ClientParts {
 impl FromRequestParts<AppState> for ClientParts {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        Ok(ClientParts { ip: client_ip(parts, state) })
+        Ok(ClientParts {
+            ip: client_ip(parts, state),
+        })
     }
 }
 
@@ -57,13 +59,22 @@ async fn login(
     state
         .login_limiter
         .check(client.ip, std::time::Instant::now())
-        .map_err(|secs| ApiError::RateLimited { retry_after_secs: secs })?;
+        .map_err(|secs| ApiError::RateLimited {
+            retry_after_secs: secs,
+        })?;
     let Ok(tenant) = state.store.get_tenant_by_name(&req.tenant).await else {
         return Err(reject_unknown(&state, &req.password).await);
     };
-    let actor = format!("login:{}", req.username.chars().take(64).collect::<String>());
+    let actor = format!(
+        "login:{}",
+        req.username.chars().take(64).collect::<String>()
+    );
     enforce_allowlist(&state, &tenant, client.ip, &actor, "/api/v1/auth/login").await?;
-    let user = match state.store.get_user_by_username(tenant.id, &req.username).await {
+    let user = match state
+        .store
+        .get_user_by_username(tenant.id, &req.username)
+        .await
+    {
         Ok(user) => user,
         Err(StoreError::NotFound { .. }) => return Err(reject_unknown(&state, &req.password).await),
         Err(e) => return Err(e.into()),
@@ -71,8 +82,17 @@ async fn login(
     let user = check_password(&state, user, &req.password, client.ip).await?;
     let cookie = open_session(&state, &user, client.ip).await?;
     let mut headers = HeaderMap::new();
-    headers.insert(header::SET_COOKIE, cookie.parse().map_err(|_| ApiError::Internal("cookie".into()))?);
-    let me = MeView { user: UserView::of(&user, now()), tenant: tenant.name, tenant_display_name: tenant.display_name };
+    headers.insert(
+        header::SET_COOKIE,
+        cookie
+            .parse()
+            .map_err(|_| ApiError::Internal("cookie".into()))?,
+    );
+    let me = MeView {
+        user: UserView::of(&user, now()),
+        tenant: tenant.name,
+        tenant_display_name: tenant.display_name,
+    };
     Ok((headers, axum::Json(me)))
 }
 
@@ -84,12 +104,19 @@ async fn reject_unknown(state: &AppState, password: &str) -> ApiError {
     ApiError::BadCredentials
 }
 
-async fn check_password(state: &AppState, user: User, password: &str, ip: std::net::IpAddr) -> Result<User, ApiError> {
+async fn check_password(
+    state: &AppState,
+    user: User,
+    password: &str,
+    ip: std::net::IpAddr,
+) -> Result<User, ApiError> {
     let t = now();
     if user.is_locked(t) {
         let until = user.locked_until.unwrap_or(t);
         let secs = until.saturating_since(t).as_secs().max(1);
-        return Err(ApiError::Locked { retry_after_secs: secs });
+        return Err(ApiError::Locked {
+            retry_after_secs: secs,
+        });
     }
     let Some(hash) = user.password_hash.clone().filter(|_| !user.disabled) else {
         return Err(reject_unknown(state, password).await);
@@ -100,7 +127,10 @@ async fn check_password(state: &AppState, user: User, password: &str, ip: std::n
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     if ok {
-        return Ok(state.store.reset_login_failures(user.tenant_id, user.id, t).await?);
+        return Ok(state
+            .store
+            .reset_login_failures(user.tenant_id, user.id, t)
+            .await?);
     }
     Err(record_failure(state, &user, ip).await)
 }
@@ -112,7 +142,11 @@ async fn record_failure(state: &AppState, user: &User, ip: std::net::IpAddr) -> 
         lock_for: state.settings.lockout_for,
     };
     let t = now();
-    match state.store.record_login_failure(user.tenant_id, user.id, t, policy).await {
+    match state
+        .store
+        .record_login_failure(user.tenant_id, user.id, t, policy)
+        .await
+    {
         Ok(updated) if updated.is_locked(t) => {
             let entry = sb_store::NewAuditEntry {
                 tenant_id: user.tenant_id,
@@ -124,14 +158,20 @@ async fn record_failure(state: &AppState, user: &User, ip: std::net::IpAddr) -> 
                 details: serde_json::json!({ "failed_logins": state.settings.lockout_threshold }),
             };
             let _ = state.store.append_audit(entry).await;
-            ApiError::Locked { retry_after_secs: state.settings.lockout_for.as_secs() }
+            ApiError::Locked {
+                retry_after_secs: state.settings.lockout_for.as_secs(),
+            }
         }
         Ok(_) => ApiError::BadCredentials,
         Err(e) => e.into(),
     }
 }
 
-async fn open_session(state: &AppState, user: &User, ip: std::net::IpAddr) -> Result<String, ApiError> {
+async fn open_session(
+    state: &AppState,
+    user: &User,
+    ip: std::net::IpAddr,
+) -> Result<String, ApiError> {
     let secret = random_secret();
     let t = now();
     let session = Session {
@@ -143,12 +183,19 @@ async fn open_session(state: &AppState, user: &User, ip: std::net::IpAddr) -> Re
         ip: Some(ip.to_string()),
     };
     state.store.create_session(session).await?;
-    let payload = serde_json::json!({ "username": user.username, "role": user.role, "ip": ip.to_string() });
+    let payload =
+        serde_json::json!({ "username": user.username, "role": user.role, "ip": ip.to_string() });
     append_event(state, user, "user.login", payload).await;
     metrics::counter!("switchboard_logins_total", "result" => "ok").increment(1);
-    let secure = if state.settings.secure_cookies { "; Secure" } else { "" };
+    let secure = if state.settings.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
     let max_age = state.settings.session_ttl.as_secs();
-    Ok(format!("{SESSION_COOKIE}={secret}; HttpOnly{secure}; SameSite=Strict; Path=/; Max-Age={max_age}"))
+    Ok(format!(
+        "{SESSION_COOKIE}={secret}; HttpOnly{secure}; SameSite=Strict; Path=/; Max-Age={max_age}"
+    ))
 }
 
 /// Appends a presence event; a failure is logged, never fails the login itself.
@@ -183,13 +230,22 @@ async fn logout(
     SessionCookie(cookie): SessionCookie,
 ) -> Result<(StatusCode, HeaderMap), ApiError> {
     if let Some(secret) = cookie {
-        state.store.delete_session(&hash_secret(&secret)).await.or_else(ignore_not_found)?;
+        state
+            .store
+            .delete_session(&hash_secret(&secret))
+            .await
+            .or_else(ignore_not_found)?;
     }
     let payload = serde_json::json!({ "username": caller.user.username });
     append_event(&state, &caller.user, "user.logout", payload).await;
     let mut headers = HeaderMap::new();
     let clear = format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
-    headers.insert(header::SET_COOKIE, clear.parse().map_err(|_| ApiError::Internal("cookie".into()))?);
+    headers.insert(
+        header::SET_COOKIE,
+        clear
+            .parse()
+            .map_err(|_| ApiError::Internal("cookie".into()))?,
+    );
     Ok((StatusCode::NO_CONTENT, headers))
 }
 
@@ -233,7 +289,11 @@ async fn change_password(
     let hasher = state.hasher.clone();
     let (current, new) = (req.current_password, req.new_password);
     let new_hash = tokio::task::spawn_blocking(move || {
-        if hasher.verify(&current, &hash) { hasher.hash(&new).map(Some) } else { Ok(None) }
+        if hasher.verify(&current, &hash) {
+            hasher.hash(&new).map(Some)
+        } else {
+            Ok(None)
+        }
     })
     .await
     .map_err(|e| ApiError::Internal(e.to_string()))?
@@ -242,7 +302,17 @@ async fn change_password(
         return Err(ApiError::invalid("current_password", "is wrong"));
     };
     let (tenant, user) = (caller.tenant.id, caller.user.id);
-    state.store.set_password_hash(tenant, user, Some(new_hash), now()).await?;
-    state.store.append_audit(caller.audit("user.password_changed", format!("user:{}", caller.user.username), serde_json::json!({}))).await?;
+    state
+        .store
+        .set_password_hash(tenant, user, Some(new_hash), now())
+        .await?;
+    state
+        .store
+        .append_audit(caller.audit(
+            "user.password_changed",
+            format!("user:{}", caller.user.username),
+            serde_json::json!({}),
+        ))
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

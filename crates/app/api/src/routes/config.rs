@@ -10,7 +10,9 @@ use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(export)).routes(routes!(import))
+    OpenApiRouter::new()
+        .routes(routes!(export))
+        .routes(routes!(import))
 }
 
 /// Export options.
@@ -29,8 +31,15 @@ async fn export(
     Admin(c): Admin,
     ApiQuery(q): ApiQuery<ExportQuery>,
 ) -> Result<Json<TenantDocument>, ApiError> {
-    let options = ExportOptions { include_password_hashes: q.include_password_hashes };
-    Ok(Json(state.store.export_tenant_document(c.tenant.id, options).await?))
+    let options = ExportOptions {
+        include_password_hashes: q.include_password_hashes,
+    };
+    Ok(Json(
+        state
+            .store
+            .export_tenant_document(c.tenant.id, options)
+            .await?,
+    ))
 }
 
 /// Imports a document into the caller's tenant: validated first, applied in one transaction,
@@ -50,6 +59,9 @@ async fn import(
         return Err(ApiError::invalid(p.field, p.message));
     }
     let actor = format!("user:{}", c.user.username);
-    let summary = state.store.import_tenant_document(&doc, &actor, now()).await?;
+    let summary = state
+        .store
+        .import_tenant_document(&doc, &actor, now())
+        .await?;
     Ok(Json(summary))
 }

@@ -47,11 +47,20 @@ async fn list_events(
     if !(1..=1000).contains(&q.limit) {
         return Err(ApiError::invalid("limit", "must be between 1 and 1000"));
     }
-    let events = state.store.read_events(c.tenant.id, q.after, q.limit).await?;
+    let events = state
+        .store
+        .read_events(c.tenant.id, q.after, q.limit)
+        .await?;
     Ok(Json(
         events
             .into_iter()
-            .map(|e| EventView { seq: e.seq, at: e.at.as_millis(), kind: e.kind, subject: e.subject, payload: e.payload })
+            .map(|e| EventView {
+                seq: e.seq,
+                at: e.at.as_millis(),
+                kind: e.kind,
+                subject: e.subject,
+                payload: e.payload,
+            })
             .collect(),
     ))
 }

@@ -3,8 +3,11 @@
 mod audit;
 mod auth;
 mod config;
+mod contacts;
 mod events;
+mod flows;
 mod health;
+mod queues;
 mod skills;
 mod teams;
 mod tenant;
@@ -25,13 +28,15 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "skills", description = "Skills and teams"),
         (name = "tenant", description = "Tenant settings, tokens, configuration import/export"),
         (name = "logs", description = "Event log and audit log"),
+        (name = "flows", description = "Routing flows: drafts, publishing, rollback, dry runs"),
+        (name = "routing", description = "Queues and points of contact"),
     )
 )]
 struct ApiDoc;
 
-/// The whole HTTP application over `state`, with the OpenAPI document at `/api/v1/openapi.json`.
-pub fn router(state: AppState) -> Router {
-    let (api, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+/// Every `/api/v1` route with its OpenAPI description.
+fn api_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(auth::routes())
         .merge(users::routes())
         .merge(skills::routes())
@@ -41,7 +46,14 @@ pub fn router(state: AppState) -> Router {
         .merge(events::routes())
         .merge(audit::routes())
         .merge(config::routes())
-        .split_for_parts();
+        .merge(flows::routes())
+        .merge(queues::routes())
+        .merge(contacts::routes())
+}
+
+/// The whole HTTP application over `state`, with the OpenAPI document at `/api/v1/openapi.json`.
+pub fn router(state: AppState) -> Router {
+    let (api, openapi) = api_routes().split_for_parts();
     let openapi = std::sync::Arc::new(openapi);
     let doc = axum::routing::get(move || {
         let openapi = openapi.clone();
@@ -56,17 +68,7 @@ pub fn router(state: AppState) -> Router {
 
 /// The OpenAPI document (for `switchboard openapi` and tests).
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    OpenApiRouter::<AppState>::with_openapi(ApiDoc::openapi())
-        .merge(auth::routes())
-        .merge(users::routes())
-        .merge(skills::routes())
-        .merge(teams::routes())
-        .merge(tenant::routes())
-        .merge(tokens::routes())
-        .merge(events::routes())
-        .merge(audit::routes())
-        .merge(config::routes())
-        .into_openapi()
+    api_routes().into_openapi()
 }
 
 pub use tokens::issue as tokens_issue;

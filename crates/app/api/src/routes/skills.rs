@@ -12,7 +12,9 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list_skills, create_skill)).routes(routes!(delete_skill))
+    OpenApiRouter::new()
+        .routes(routes!(list_skills, create_skill))
+        .routes(routes!(delete_skill))
 }
 
 /// A skill to create.
@@ -25,7 +27,10 @@ struct CreateSkill {
 
 /// Lists the tenant's skills.
 #[utoipa::path(get, path = "/skills", tag = "skills", responses((status = 200, body = [SkillView])))]
-async fn list_skills(State(state): State<AppState>, AnyUser(c): AnyUser) -> Result<Json<Vec<SkillView>>, ApiError> {
+async fn list_skills(
+    State(state): State<AppState>,
+    AnyUser(c): AnyUser,
+) -> Result<Json<Vec<SkillView>>, ApiError> {
     let skills = state.store.list_skills(c.tenant.id).await?;
     Ok(Json(skills.iter().map(SkillView::from).collect()))
 }
@@ -40,17 +45,27 @@ async fn create_skill(
 ) -> Result<(StatusCode, Json<SkillView>), ApiError> {
     let skill = state.store.create_skill(c.tenant.id, &req.name).await?;
     let details = serde_json::json!({ "name": skill.name });
-    state.store.append_audit(c.audit("skill.create", format!("skill:{}", skill.id), details)).await?;
+    state
+        .store
+        .append_audit(c.audit("skill.create", format!("skill:{}", skill.id), details))
+        .await?;
     Ok((StatusCode::CREATED, Json(SkillView::from(&skill))))
 }
 
 /// Deletes a skill (and every agent's level in it).
 #[utoipa::path(delete, path = "/skills/{id}", tag = "skills", responses((status = 204), (status = 404)))]
-async fn delete_skill(State(state): State<AppState>, Admin(c): Admin, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+async fn delete_skill(
+    State(state): State<AppState>,
+    Admin(c): Admin,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
     let id: SkillId = parse_id("skill", &id)?;
     let skill = state.store.get_skill(c.tenant.id, id).await?;
     state.store.delete_skill(c.tenant.id, id).await?;
     let details = serde_json::json!({ "name": skill.name });
-    state.store.append_audit(c.audit("skill.delete", format!("skill:{id}"), details)).await?;
+    state
+        .store
+        .append_audit(c.audit("skill.delete", format!("skill:{id}"), details))
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

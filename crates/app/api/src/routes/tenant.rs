@@ -44,16 +44,24 @@ async fn update_tenant(
         None => c.tenant.ip_allowlist.clone(),
     };
     if !allowlist.is_empty() && !allowlist.iter().any(|n| n.contains(&c.ip)) {
-        return Err(ApiError::invalid("ip_allowlist", format!("must include your own address {}", c.ip)));
+        return Err(ApiError::invalid(
+            "ip_allowlist",
+            format!("must include your own address {}", c.ip),
+        ));
     }
     let update = TenantUpdate {
-        display_name: req.display_name.unwrap_or_else(|| c.tenant.display_name.clone()),
+        display_name: req
+            .display_name
+            .unwrap_or_else(|| c.tenant.display_name.clone()),
         cluster: c.tenant.cluster.clone(),
         ip_allowlist: allowlist,
     };
     let tenant = state.store.update_tenant(c.tenant.id, update).await?;
     let details = serde_json::json!({ "display_name": tenant.display_name, "ip_allowlist": tenant.ip_allowlist });
-    state.store.append_audit(c.audit("tenant.update", format!("tenant:{}", tenant.name), details)).await?;
+    state
+        .store
+        .append_audit(c.audit("tenant.update", format!("tenant:{}", tenant.name), details))
+        .await?;
     Ok(Json(TenantView::from(&tenant)))
 }
 
@@ -64,7 +72,12 @@ fn parse_allowlist(list: &[String]) -> Result<Vec<ipnet::IpNet>, ApiError> {
             let text = text.trim();
             text.parse::<ipnet::IpNet>()
                 .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
-                .map_err(|_| ApiError::invalid(format!("ip_allowlist[{i}]"), format!("{text:?} is not a CIDR such as 10.0.0.0/8")))
+                .map_err(|_| {
+                    ApiError::invalid(
+                        format!("ip_allowlist[{i}]"),
+                        format!("{text:?} is not a CIDR such as 10.0.0.0/8"),
+                    )
+                })
         })
         .collect()
 }

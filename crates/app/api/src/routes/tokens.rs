@@ -13,7 +13,9 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list_tokens, create_token)).routes(routes!(revoke_token))
+    OpenApiRouter::new()
+        .routes(routes!(list_tokens, create_token))
+        .routes(routes!(revoke_token))
 }
 
 /// A token to issue.
@@ -61,7 +63,10 @@ fn view(t: &ApiToken) -> TokenView {
 
 /// Lists the tenant's API tokens.
 #[utoipa::path(get, path = "/tokens", tag = "tenant", responses((status = 200, body = [TokenView])))]
-async fn list_tokens(State(state): State<AppState>, Admin(c): Admin) -> Result<Json<Vec<TokenView>>, ApiError> {
+async fn list_tokens(
+    State(state): State<AppState>,
+    Admin(c): Admin,
+) -> Result<Json<Vec<TokenView>>, ApiError> {
     let tokens = state.store.list_api_tokens(c.tenant.id, None).await?;
     Ok(Json(tokens.iter().map(view).collect()))
 }
@@ -78,8 +83,17 @@ async fn create_token(
     state.store.get_user(c.tenant.id, user).await?;
     let (token, secret) = issue(&state, c.tenant.id, user, &req.name, req.expires_in_days).await?;
     let details = serde_json::json!({ "name": token.name, "user_id": user });
-    state.store.append_audit(c.audit("token.create", format!("token:{}", token.id), details)).await?;
-    Ok((StatusCode::CREATED, Json(IssuedToken { token: view(&token), secret })))
+    state
+        .store
+        .append_audit(c.audit("token.create", format!("token:{}", token.id), details))
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(IssuedToken {
+            token: view(&token),
+            secret,
+        }),
+    ))
 }
 
 /// Issues a token; returns the record and the secret (shown once). Used by the CLI too.
@@ -95,17 +109,34 @@ pub async fn issue(
     }
     let secret = format!("{API_TOKEN_PREFIX}{}", random_secret());
     let t = now();
-    let expires_at = expires_in_days.map(|d| t + std::time::Duration::from_secs(u64::from(d) * 86_400));
-    let new = NewApiToken { user_id: user, name: name.to_string(), token_hash: hash_secret(&secret), created_at: t, expires_at };
+    let expires_at =
+        expires_in_days.map(|d| t + std::time::Duration::from_secs(u64::from(d) * 86_400));
+    let new = NewApiToken {
+        user_id: user,
+        name: name.to_string(),
+        token_hash: hash_secret(&secret),
+        created_at: t,
+        expires_at,
+    };
     let token = state.store.create_api_token(tenant, new).await?;
     Ok((token, secret))
 }
 
 /// Revokes a token.
 #[utoipa::path(delete, path = "/tokens/{id}", tag = "tenant", responses((status = 204), (status = 404)))]
-async fn revoke_token(State(state): State<AppState>, Admin(c): Admin, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+async fn revoke_token(
+    State(state): State<AppState>,
+    Admin(c): Admin,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
     let id: uuid::Uuid = parse_id("token", &id)?;
-    state.store.revoke_api_token(c.tenant.id, ApiTokenId(id)).await?;
-    state.store.append_audit(c.audit("token.revoke", format!("token:{id}"), serde_json::json!({}))).await?;
+    state
+        .store
+        .revoke_api_token(c.tenant.id, ApiTokenId(id))
+        .await?;
+    state
+        .store
+        .append_audit(c.audit("token.revoke", format!("token:{id}"), serde_json::json!({})))
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

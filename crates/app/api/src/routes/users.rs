@@ -71,7 +71,10 @@ struct SkillLevel {
 
 /// Lists the tenant's users.
 #[utoipa::path(get, path = "/users", tag = "users", responses((status = 200, body = [UserView])))]
-async fn list_users(State(state): State<AppState>, Supervisor(c): Supervisor) -> Result<Json<Vec<UserView>>, ApiError> {
+async fn list_users(
+    State(state): State<AppState>,
+    Supervisor(c): Supervisor,
+) -> Result<Json<Vec<UserView>>, ApiError> {
     let users = state.store.list_users(c.tenant.id).await?;
     let t = now();
     Ok(Json(users.iter().map(|u| UserView::of(u, t)).collect()))
@@ -98,11 +101,18 @@ async fn create_user(
     };
     let user = state.store.create_user(c.tenant.id, new).await?;
     let details = serde_json::json!({ "role": user.role, "username": user.username });
-    state.store.append_audit(c.audit("user.create", format!("user:{}", user.id), details)).await?;
+    state
+        .store
+        .append_audit(c.audit("user.create", format!("user:{}", user.id), details))
+        .await?;
     Ok((StatusCode::CREATED, Json(UserView::of(&user, now()))))
 }
 
-pub(crate) async fn hash_password(state: &AppState, field: &str, password: String) -> Result<String, ApiError> {
+pub(crate) async fn hash_password(
+    state: &AppState,
+    field: &str,
+    password: String,
+) -> Result<String, ApiError> {
     check_strength(&password).map_err(|m| ApiError::invalid(field, m))?;
     let hasher = state.hasher.clone();
     tokio::task::spawn_blocking(move || hasher.hash(&password))
@@ -113,7 +123,11 @@ pub(crate) async fn hash_password(state: &AppState, field: &str, password: Strin
 
 /// One user.
 #[utoipa::path(get, path = "/users/{id}", tag = "users", responses((status = 200, body = UserView), (status = 404)))]
-async fn get_user(State(state): State<AppState>, Supervisor(c): Supervisor, Path(id): Path<String>) -> Result<Json<UserView>, ApiError> {
+async fn get_user(
+    State(state): State<AppState>,
+    Supervisor(c): Supervisor,
+    Path(id): Path<String>,
+) -> Result<Json<UserView>, ApiError> {
     let id: UserId = parse_id("user", &id)?;
     let user = state.store.get_user(c.tenant.id, id).await?;
     Ok(Json(UserView::of(&user, now())))
@@ -138,18 +152,31 @@ async fn update_user(
         role: req.role.unwrap_or(user.role),
         disabled: req.disabled.unwrap_or(user.disabled),
     };
-    let updated = state.store.update_user(c.tenant.id, id, profile, now()).await?;
+    let updated = state
+        .store
+        .update_user(c.tenant.id, id, profile, now())
+        .await?;
     if updated.disabled {
-        state.store.delete_sessions_for_user(c.tenant.id, id).await?;
+        state
+            .store
+            .delete_sessions_for_user(c.tenant.id, id)
+            .await?;
     }
     let details = serde_json::json!({ "role": updated.role, "disabled": updated.disabled, "display_name": updated.display_name });
-    state.store.append_audit(c.audit("user.update", format!("user:{id}"), details)).await?;
+    state
+        .store
+        .append_audit(c.audit("user.update", format!("user:{id}"), details))
+        .await?;
     Ok(Json(UserView::of(&updated, now())))
 }
 
 /// Deletes a user with their sessions, tokens, skills and memberships.
 #[utoipa::path(delete, path = "/users/{id}", tag = "users", responses((status = 204), (status = 404)))]
-async fn delete_user(State(state): State<AppState>, Admin(c): Admin, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+async fn delete_user(
+    State(state): State<AppState>,
+    Admin(c): Admin,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
     let id: UserId = parse_id("user", &id)?;
     if id == c.user.id {
         return Err(ApiError::invalid("id", "admins cannot delete themselves"));
@@ -157,7 +184,10 @@ async fn delete_user(State(state): State<AppState>, Admin(c): Admin, Path(id): P
     let user = state.store.get_user(c.tenant.id, id).await?;
     state.store.delete_user(c.tenant.id, id).await?;
     let details = serde_json::json!({ "username": user.username });
-    state.store.append_audit(c.audit("user.delete", format!("user:{id}"), details)).await?;
+    state
+        .store
+        .append_audit(c.audit("user.delete", format!("user:{id}"), details))
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -173,20 +203,48 @@ async fn set_password(
     let id: UserId = parse_id("user", &id)?;
     state.store.get_user(c.tenant.id, id).await?;
     let hash = hash_password(&state, "password", req.password).await?;
-    state.store.set_password_hash(c.tenant.id, id, Some(hash), now()).await?;
-    state.store.reset_login_failures(c.tenant.id, id, now()).await?;
-    state.store.delete_sessions_for_user(c.tenant.id, id).await?;
-    state.store.append_audit(c.audit("user.password_reset", format!("user:{id}"), serde_json::json!({}))).await?;
+    state
+        .store
+        .set_password_hash(c.tenant.id, id, Some(hash), now())
+        .await?;
+    state
+        .store
+        .reset_login_failures(c.tenant.id, id, now())
+        .await?;
+    state
+        .store
+        .delete_sessions_for_user(c.tenant.id, id)
+        .await?;
+    state
+        .store
+        .append_audit(c.audit(
+            "user.password_reset",
+            format!("user:{id}"),
+            serde_json::json!({}),
+        ))
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// A user's skills with proficiency.
 #[utoipa::path(get, path = "/users/{id}/skills", tag = "users", responses((status = 200, body = [SkillLevel]), (status = 404)))]
-async fn get_skills(State(state): State<AppState>, Supervisor(c): Supervisor, Path(id): Path<String>) -> Result<Json<Vec<SkillLevel>>, ApiError> {
+async fn get_skills(
+    State(state): State<AppState>,
+    Supervisor(c): Supervisor,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<SkillLevel>>, ApiError> {
     let id: UserId = parse_id("user", &id)?;
     state.store.get_user(c.tenant.id, id).await?;
     let skills = state.store.user_skills(c.tenant.id, id).await?;
-    Ok(Json(skills.iter().map(|s| SkillLevel { skill_id: s.skill_id.as_uuid(), proficiency: s.proficiency }).collect()))
+    Ok(Json(
+        skills
+            .iter()
+            .map(|s| SkillLevel {
+                skill_id: s.skill_id.as_uuid(),
+                proficiency: s.proficiency,
+            })
+            .collect(),
+    ))
 }
 
 /// Replaces a user's skills.
@@ -202,10 +260,16 @@ async fn set_skills(
     state.store.get_user(c.tenant.id, id).await?;
     let skills: Vec<UserSkill> = req
         .iter()
-        .map(|s| UserSkill { skill_id: SkillId::from_uuid(s.skill_id), proficiency: s.proficiency })
+        .map(|s| UserSkill {
+            skill_id: SkillId::from_uuid(s.skill_id),
+            proficiency: s.proficiency,
+        })
         .collect();
     state.store.set_user_skills(c.tenant.id, id, skills).await?;
     let details = serde_json::to_value(&req).unwrap_or_default();
-    state.store.append_audit(c.audit("user.skills", format!("user:{id}"), details)).await?;
+    state
+        .store
+        .append_audit(c.audit("user.skills", format!("user:{id}"), details))
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -43,7 +43,8 @@ impl TestServer {
     pub async fn start_with(settings: ApiSettings) -> Self {
         sb_api::tls::install_provider();
         let dir = tempfile::tempdir().unwrap();
-        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path().join("sb.db")).await.unwrap());
+        let store: Arc<dyn Store> =
+            Arc::new(SqliteStore::open(dir.path().join("sb.db")).await.unwrap());
         let state = AppState::new(store.clone(), settings).unwrap();
         let (cert, key) = sb_api::tls::ensure_self_signed(&dir.path().join("tls")).unwrap();
         let tls = sb_api::tls::server_config(&cert, &key).unwrap();
@@ -51,8 +52,20 @@ impl TestServer {
         let addr = listener.local_addr().unwrap();
         let shutdown = CancellationToken::new();
         let router = sb_api::router(state.clone());
-        tokio::spawn(sb_api::server::serve(listener, Some(tls), router, shutdown.clone(), Duration::from_secs(1)));
-        TestServer { addr, store, state, shutdown, _dir: dir }
+        tokio::spawn(sb_api::server::serve(
+            listener,
+            Some(tls),
+            router,
+            shutdown.clone(),
+            Duration::from_secs(1),
+        ));
+        TestServer {
+            addr,
+            store,
+            state,
+            shutdown,
+            _dir: dir,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -110,7 +123,13 @@ pub fn client() -> Client {
         .unwrap()
 }
 
-pub async fn call(client: &Client, server: &TestServer, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+pub async fn call(
+    client: &Client,
+    server: &TestServer,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
     let mut req = client.request(method, server.url(path));
     if let Some(body) = body {
         req = req.json(&body);

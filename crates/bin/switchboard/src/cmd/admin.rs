@@ -11,7 +11,8 @@ use sb_types::Role;
 pub async fn run(args: &ConfigArgs, action: AdminCommand) -> anyhow::Result<()> {
     let config = load_config(args)?;
     let open = open_store(&config).await?;
-    let state = AppState::new(open.store.clone(), ApiSettings::from_config(&config)).map_err(bad_input)?;
+    let state =
+        AppState::new(open.store.clone(), ApiSettings::from_config(&config)).map_err(bad_input)?;
     let result = dispatch(&open, &state, action).await;
     open.close().await;
     result
@@ -19,19 +20,43 @@ pub async fn run(args: &ConfigArgs, action: AdminCommand) -> anyhow::Result<()> 
 
 async fn dispatch(open: &OpenStore, state: &AppState, action: AdminCommand) -> anyhow::Result<()> {
     match action {
-        AdminCommand::CreateTenant { name, display_name, cluster } => {
-            create_tenant(open, name, display_name, cluster).await
+        AdminCommand::CreateTenant {
+            name,
+            display_name,
+            cluster,
+        } => create_tenant(open, name, display_name, cluster).await,
+        AdminCommand::CreateUser {
+            tenant,
+            username,
+            role,
+            display_name,
+            password_stdin,
+        } => {
+            let role: Role = role
+                .parse()
+                .map_err(|e: sb_types::TypesError| bad_input(format!("--role: {e}")))?;
+            create_user(
+                open,
+                state,
+                &tenant,
+                username,
+                role,
+                display_name,
+                password_stdin,
+            )
+            .await
         }
-        AdminCommand::CreateUser { tenant, username, role, display_name, password_stdin } => {
-            let role: Role = role.parse().map_err(|e: sb_types::TypesError| bad_input(format!("--role: {e}")))?;
-            create_user(open, state, &tenant, username, role, display_name, password_stdin).await
-        }
-        AdminCommand::ResetPassword { tenant, username, password_stdin } => {
-            reset_password(open, state, &tenant, &username, password_stdin).await
-        }
-        AdminCommand::Token { tenant, username, name, expires_in_days } => {
-            token(open, state, &tenant, &username, &name, expires_in_days).await
-        }
+        AdminCommand::ResetPassword {
+            tenant,
+            username,
+            password_stdin,
+        } => reset_password(open, state, &tenant, &username, password_stdin).await,
+        AdminCommand::Token {
+            tenant,
+            username,
+            name,
+            expires_in_days,
+        } => token(open, state, &tenant, &username, &name, expires_in_days).await,
     }
 }
 
@@ -43,7 +68,12 @@ pub fn input_error(e: StoreError) -> anyhow::Error {
     }
 }
 
-async fn create_tenant(open: &OpenStore, name: String, display_name: Option<String>, cluster: String) -> anyhow::Result<()> {
+async fn create_tenant(
+    open: &OpenStore,
+    name: String,
+    display_name: Option<String>,
+    cluster: String,
+) -> anyhow::Result<()> {
     let new = NewTenant {
         display_name: display_name.unwrap_or_else(|| name.clone()),
         name,
@@ -52,13 +82,27 @@ async fn create_tenant(open: &OpenStore, name: String, display_name: Option<Stri
         created_at: now(),
     };
     let tenant = open.store.create_tenant(new).await.map_err(input_error)?;
-    audit(open, tenant.id, "tenant.create", format!("tenant:{}", tenant.name)).await?;
-    println!("created tenant {} ({}) on cluster {}", tenant.name, tenant.id, tenant.cluster);
+    audit(
+        open,
+        tenant.id,
+        "tenant.create",
+        format!("tenant:{}", tenant.name),
+    )
+    .await?;
+    println!(
+        "created tenant {} ({}) on cluster {}",
+        tenant.name, tenant.id, tenant.cluster
+    );
     Ok(())
 }
 
 async fn tenant_id(open: &OpenStore, name: &str) -> anyhow::Result<sb_types::TenantId> {
-    Ok(open.store.get_tenant_by_name(name).await.map_err(input_error)?.id)
+    Ok(open
+        .store
+        .get_tenant_by_name(name)
+        .await
+        .map_err(input_error)?
+        .id)
 }
 
 async fn create_user(
@@ -80,7 +124,11 @@ async fn create_user(
         password_hash: Some(hash),
         now: now(),
     };
-    let user = open.store.create_user(tenant, new).await.map_err(input_error)?;
+    let user = open
+        .store
+        .create_user(tenant, new)
+        .await
+        .map_err(input_error)?;
     audit(open, tenant, "user.create", format!("user:{}", user.id)).await?;
     println!("created {} {} ({})", user.role, user.username, user.id);
     if generated {
@@ -89,15 +137,35 @@ async fn create_user(
     Ok(())
 }
 
-async fn reset_password(open: &OpenStore, state: &AppState, tenant: &str, username: &str, password_stdin: bool) -> anyhow::Result<()> {
+async fn reset_password(
+    open: &OpenStore,
+    state: &AppState,
+    tenant: &str,
+    username: &str,
+    password_stdin: bool,
+) -> anyhow::Result<()> {
     let tenant = tenant_id(open, tenant).await?;
-    let user = open.store.get_user_by_username(tenant, username).await.map_err(input_error)?;
+    let user = open
+        .store
+        .get_user_by_username(tenant, username)
+        .await
+        .map_err(input_error)?;
     let (password, generated) = obtain_password(password_stdin)?;
     let hash = hash(state, &password).await?;
-    open.store.set_password_hash(tenant, user.id, Some(hash), now()).await?;
-    open.store.reset_login_failures(tenant, user.id, now()).await?;
+    open.store
+        .set_password_hash(tenant, user.id, Some(hash), now())
+        .await?;
+    open.store
+        .reset_login_failures(tenant, user.id, now())
+        .await?;
     open.store.delete_sessions_for_user(tenant, user.id).await?;
-    audit(open, tenant, "user.password_reset", format!("user:{}", user.id)).await?;
+    audit(
+        open,
+        tenant,
+        "user.password_reset",
+        format!("user:{}", user.id),
+    )
+    .await?;
     println!("password of {username} reset; the account is unlocked and its sessions ended");
     if generated {
         println!("password: {password}");
@@ -105,9 +173,20 @@ async fn reset_password(open: &OpenStore, state: &AppState, tenant: &str, userna
     Ok(())
 }
 
-async fn token(open: &OpenStore, state: &AppState, tenant: &str, username: &str, name: &str, days: Option<u32>) -> anyhow::Result<()> {
+async fn token(
+    open: &OpenStore,
+    state: &AppState,
+    tenant: &str,
+    username: &str,
+    name: &str,
+    days: Option<u32>,
+) -> anyhow::Result<()> {
     let tenant = tenant_id(open, tenant).await?;
-    let user = open.store.get_user_by_username(tenant, username).await.map_err(input_error)?;
+    let user = open
+        .store
+        .get_user_by_username(tenant, username)
+        .await
+        .map_err(input_error)?;
     let (token, secret) = sb_api::issue_token(state, tenant, user.id, name, days)
         .await
         .map_err(|e| bad_input(e.to_string()))?;
@@ -117,7 +196,8 @@ async fn token(open: &OpenStore, state: &AppState, tenant: &str, username: &str,
 }
 
 async fn hash(state: &AppState, password: &str) -> anyhow::Result<String> {
-    sb_api::auth::password::check_strength(password).map_err(|m| bad_input(format!("password: {m}")))?;
+    sb_api::auth::password::check_strength(password)
+        .map_err(|m| bad_input(format!("password: {m}")))?;
     state.hasher().hash(password).map_err(anyhow::Error::msg)
 }
 
@@ -139,14 +219,24 @@ pub fn generate_password() -> String {
     use rand::Rng;
     const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut rng = rand::rng();
-    (0..16).map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())])).collect()
+    (0..16)
+        .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
+        .collect()
 }
 
-async fn audit(open: &OpenStore, tenant: sb_types::TenantId, action: &str, target: String) -> anyhow::Result<()> {
+async fn audit(
+    open: &OpenStore,
+    tenant: sb_types::TenantId,
+    action: &str,
+    target: String,
+) -> anyhow::Result<()> {
     let entry = NewAuditEntry {
         tenant_id: tenant,
         at: now(),
-        actor: format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "operator".into())),
+        actor: format!(
+            "cli:{}",
+            std::env::var("USER").unwrap_or_else(|_| "operator".into())
+        ),
         ip: None,
         action: action.to_string(),
         target,

@@ -28,7 +28,9 @@ pub async fn seed(store: &dyn Store, state: &AppState, http: &str) -> anyhow::Re
         let hash = state.hasher().hash(pw).map_err(anyhow::Error::msg)?;
         for name in DEMO_USERS {
             let user = store.get_user_by_username(tenant, name).await?;
-            store.set_password_hash(tenant, user.id, Some(hash.clone()), now()).await?;
+            store
+                .set_password_hash(tenant, user.id, Some(hash.clone()), now())
+                .await?;
             store.reset_login_failures(tenant, user.id, now()).await?;
         }
     }
@@ -36,9 +38,13 @@ pub async fn seed(store: &dyn Store, state: &AppState, http: &str) -> anyhow::Re
     Ok(())
 }
 
-async fn choose_password(store: &dyn Store, tenant: sb_types::TenantId) -> anyhow::Result<Option<String>> {
+async fn choose_password(
+    store: &dyn Store,
+    tenant: sb_types::TenantId,
+) -> anyhow::Result<Option<String>> {
     if let Ok(pw) = std::env::var("SWITCHBOARD_DEMO_PASSWORD") {
-        sb_api::auth::password::check_strength(&pw).map_err(|m| bad_input(format!("SWITCHBOARD_DEMO_PASSWORD {m}")))?;
+        sb_api::auth::password::check_strength(&pw)
+            .map_err(|m| bad_input(format!("SWITCHBOARD_DEMO_PASSWORD {m}")))?;
         return Ok(Some(pw));
     }
     let agent = store.get_user_by_username(tenant, DEMO_USERS[0]).await?;
@@ -46,12 +52,19 @@ async fn choose_password(store: &dyn Store, tenant: sb_types::TenantId) -> anyho
 }
 
 fn print_welcome(base: &str, password: Option<&str>) {
-    let base = base.replace("0.0.0.0", "127.0.0.1").replace("[::]", "[::1]");
-    let pw = password.unwrap_or("(unchanged since the first start; set SWITCHBOARD_DEMO_PASSWORD to reset)");
+    let base = base
+        .replace("0.0.0.0", "127.0.0.1")
+        .replace("[::]", "[::1]");
+    let pw = password
+        .unwrap_or("(unchanged since the first start; set SWITCHBOARD_DEMO_PASSWORD to reset)");
     println!("Demo tenant \"demo\" is ready.");
     println!("  users:     agents 1001, 1002, 1003 and admin \"admin\"; password: {pw}");
-    println!("  routing:   +15550100 -> flow demo-inbound -> queue support (trunk demo-local, 127.0.0.1)");
+    println!(
+        "  routing:   +15550100 -> flow demo-inbound -> queue support (trunk demo-local, 127.0.0.1)"
+    );
     println!("  log in:    curl -k -c cookies.txt -H 'content-type: application/json' \\");
-    println!("               -d '{{\"tenant\":\"demo\",\"username\":\"1001\",\"password\":\"PASSWORD\"}}' {base}/api/v1/auth/login");
+    println!(
+        "               -d '{{\"tenant\":\"demo\",\"username\":\"1001\",\"password\":\"PASSWORD\"}}' {base}/api/v1/auth/login"
+    );
     println!("  API docs:  {base}/api/v1/openapi.json");
 }

@@ -11,7 +11,12 @@ use std::sync::Arc;
 /// Runs a flow subcommand.
 pub async fn run(action: FlowCommand) -> anyhow::Result<()> {
     match action {
-        FlowCommand::Check { file, catalog, tenant, config } => {
+        FlowCommand::Check {
+            file,
+            catalog,
+            tenant,
+            config,
+        } => {
             let catalog = match (catalog, tenant) {
                 (Some(path), _) => read_catalog(&path)?,
                 (None, Some(tenant)) => tenant_catalog(&config, &tenant).await?,
@@ -61,7 +66,12 @@ fn compile(file: &Path, catalog: &Catalog) -> anyhow::Result<Program> {
     let doc: Document = parse(file)?;
     sb_flow::compile(&doc, catalog).map_err(|diagnostics| {
         let list: Vec<String> = diagnostics.iter().map(|d| format!("  - {d}")).collect();
-        bad_input(format!("{}: {} problem(s):\n{}", file.display(), list.len(), list.join("\n")))
+        bad_input(format!(
+            "{}: {} problem(s):\n{}",
+            file.display(),
+            list.len(),
+            list.join("\n")
+        ))
     })
 }
 

@@ -17,22 +17,37 @@ pub async fn run(args: &ConfigArgs, file: &Path, dry_run: bool) -> anyhow::Resul
     result
 }
 
-async fn validate_and_apply(store: &dyn sb_store::Store, doc: &TenantDocument, file: &Path, dry_run: bool) -> anyhow::Result<()> {
+async fn validate_and_apply(
+    store: &dyn sb_store::Store,
+    doc: &TenantDocument,
+    file: &Path,
+    dry_run: bool,
+) -> anyhow::Result<()> {
     let known = sb_engine::known_names(store, &doc.tenant.name).await?;
     let problems = sb_engine::validate_document(doc, known);
     if !problems.is_empty() {
         let list: Vec<String> = problems.iter().map(|p| format!("  - {p}")).collect();
-        return Err(bad_input(format!("{} is not valid:\n{}", file.display(), list.join("\n"))));
+        return Err(bad_input(format!(
+            "{} is not valid:\n{}",
+            file.display(),
+            list.join("\n")
+        )));
     }
     if dry_run {
         println!("{} is valid (nothing written: --dry-run)", file.display());
         return Ok(());
     }
-    let actor = format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "operator".into()));
-    let summary = store.import_tenant_document(doc, &actor, now()).await.map_err(|e| match e {
-        StoreError::Backend { .. } => anyhow::Error::new(e),
-        other => bad_input(format!("{}: {other}", file.display())),
-    })?;
+    let actor = format!(
+        "cli:{}",
+        std::env::var("USER").unwrap_or_else(|_| "operator".into())
+    );
+    let summary = store
+        .import_tenant_document(doc, &actor, now())
+        .await
+        .map_err(|e| match e {
+            StoreError::Backend { .. } => anyhow::Error::new(e),
+            other => bad_input(format!("{}: {other}", file.display())),
+        })?;
     print_summary(doc, &summary);
     Ok(())
 }
@@ -58,7 +73,11 @@ pub fn parse_document(text: &str) -> Result<TenantDocument, String> {
 
 fn print_summary(doc: &TenantDocument, summary: &sb_store::ImportSummary) {
     let total = summary.total();
-    let verdict = if summary.changed() { "imported" } else { "already up to date" };
+    let verdict = if summary.changed() {
+        "imported"
+    } else {
+        "already up to date"
+    };
     println!(
         "tenant {}: {verdict} ({} created, {} updated, {} unchanged)",
         doc.tenant.name, total.created, total.updated, total.unchanged

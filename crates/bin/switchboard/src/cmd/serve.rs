@@ -16,7 +16,8 @@ pub async fn run(args: &ConfigArgs, demo: bool) -> anyhow::Result<()> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
     let open = open_store(&config).await?;
-    let state = AppState::new(open.store.clone(), ApiSettings::from_config(&config)).map_err(bad_input)?;
+    let state =
+        AppState::new(open.store.clone(), ApiSettings::from_config(&config)).map_err(bad_input)?;
     let tls = tls_config(&config)?;
     let listener = tokio::net::TcpListener::bind(&config.http.listen)
         .await
@@ -27,7 +28,9 @@ pub async fn run(args: &ConfigArgs, demo: bool) -> anyhow::Result<()> {
         super::demo::seed(open.store.as_ref(), &state, &format!("{scheme}://{addr}")).await?;
     }
     tracing::info!(%addr, backend = open.store.backend(), "Switchboard is serving");
-    println!("Switchboard is serving the API on {scheme}://{addr}/ (OpenAPI: /api/v1/openapi.json)");
+    println!(
+        "Switchboard is serving the API on {scheme}://{addr}/ (OpenAPI: /api/v1/openapi.json)"
+    );
     let shutdown = CancellationToken::new();
     tokio::spawn(watch_signals(shutdown.clone()));
     let grace = Duration::from_secs(config.http.shutdown_grace_secs);
@@ -37,14 +40,19 @@ pub async fn run(args: &ConfigArgs, demo: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn tls_config(config: &sb_config::Config) -> anyhow::Result<Option<std::sync::Arc<rustls::ServerConfig>>> {
+fn tls_config(
+    config: &sb_config::Config,
+) -> anyhow::Result<Option<std::sync::Arc<rustls::ServerConfig>>> {
     if !config.http.tls {
         return Ok(None);
     }
     let (cert, key) = if config.http.tls_cert.is_empty() {
         sb_api::tls::ensure_self_signed(&config.data_dir.join("tls"))?
     } else {
-        (config.http.tls_cert.clone().into(), config.http.tls_key.clone().into())
+        (
+            config.http.tls_cert.clone().into(),
+            config.http.tls_key.clone().into(),
+        )
     };
     let server = sb_api::tls::server_config(&cert, &key).map_err(|e| bad_input(e.to_string()))?;
     Ok(Some(server))
@@ -52,7 +60,10 @@ fn tls_config(config: &sb_config::Config) -> anyhow::Result<Option<std::sync::Ar
 
 async fn watch_signals(shutdown: CancellationToken) {
     use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
         tracing::error!("cannot install signal handlers");
         return;
     };
@@ -65,10 +76,17 @@ async fn watch_signals(shutdown: CancellationToken) {
 
 fn init_tracing(level: &str) -> anyhow::Result<()> {
     // rustls warns about every client that sends an IP address as SNI: keep that quiet.
-    let level = if level.contains("rustls") { level.to_string() } else { format!("{level},rustls=error") };
+    let level = if level.contains("rustls") {
+        level.to_string()
+    } else {
+        format!("{level},rustls=error")
+    };
     let filter = tracing_subscriber::EnvFilter::try_new(&level)
         .map_err(|e| bad_input(format!("log.level: {e}")))?;
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
     Ok(())
 }
 

@@ -8,7 +8,8 @@ use std::path::Path;
 /// Runs the scenario and prints the report.
 pub fn run(file: &Path, format: Format) -> anyhow::Result<()> {
     let scenario: Scenario = super::flow::parse(file)?;
-    let report = sb_acd::sim::run(&scenario).map_err(|e| bad_input(format!("{}: {e}", file.display())))?;
+    let report =
+        sb_acd::sim::run(&scenario).map_err(|e| bad_input(format!("{}: {e}", file.display())))?;
     match format {
         Format::Yaml => print!("{}", serde_yaml_ng::to_string(&report)?),
         Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),

@@ -41,7 +41,10 @@ impl Served {
     /// Starts `serve` with extra args/env and waits until it prints its address.
     pub fn start(data: &Path, args: &[&str], env: &[(&str, &str)]) -> Served {
         let mut c = cmd(data);
-        c.arg("serve").args(args).stdout(Stdio::piped()).stderr(Stdio::null());
+        c.arg("serve")
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
         for (k, v) in env {
             c.env(k, v);
         }
@@ -51,11 +54,18 @@ impl Served {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             let mut line = String::new();
-            assert!(reader.read_line(&mut line).unwrap() > 0, "serve exited early: {stdout:?}");
+            assert!(
+                reader.read_line(&mut line).unwrap() > 0,
+                "serve exited early: {stdout:?}"
+            );
             stdout.push(line.trim_end().to_string());
             if let Some(port) = port_of(&line) {
                 std::thread::spawn(move || for _ in reader.lines() {});
-                return Served { child, port, stdout };
+                return Served {
+                    child,
+                    port,
+                    stdout,
+                };
             }
             assert!(Instant::now() < deadline, "serve did not start: {stdout:?}");
         }
@@ -66,7 +76,10 @@ impl Served {
     }
 
     pub fn signal(&self, sig: &str) {
-        let ok = Command::new("kill").args([sig, &self.child.id().to_string()]).status().unwrap();
+        let ok = Command::new("kill")
+            .args([sig, &self.child.id().to_string()])
+            .status()
+            .unwrap();
         assert!(ok.success());
     }
 
@@ -102,5 +115,8 @@ pub fn data_dir() -> (tempfile::TempDir, PathBuf) {
 }
 
 pub fn http() -> reqwest::blocking::Client {
-    reqwest::blocking::Client::builder().danger_accept_invalid_certs(true).build().unwrap()
+    reqwest::blocking::Client::builder()
+        .danger_accept_invalid_certs(true)
+        .build()
+        .unwrap()
 }

@@ -1,0 +1,86 @@
+//! Settings of the SIP endpoint and its listeners.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use ipnet::IpNet;
+use sb_sip::ParseConfig;
+use sb_sip_dialog::digest::{Algorithm, BanPolicy};
+use sb_sip_dialog::registrar::RegistrarConfig;
+use sb_sip_dialog::transaction::TimerConfig;
+
+use crate::rate::RateLimit;
+
+/// What a banned source (too many failed authentications) gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BanAnswer {
+    /// Nothing at all: the scanner learns nothing (default).
+    Drop,
+    /// `403 Forbidden`.
+    Forbidden,
+}
+
+/// The SIP endpoint's configuration (`sip.*` in the node configuration).
+#[derive(Debug, Clone)]
+pub struct SipConfig {
+    /// `sip.listen`: one address for both UDP and TCP; port 0 picks a free port (tests).
+    pub listen: SocketAddr,
+    /// Digest realm (the SIP domain).
+    pub realm: String,
+    /// Key of the stateless nonces; share it between nodes and keep it across restarts.
+    pub nonce_secret: Vec<u8>,
+    /// Digest algorithms offered, strongest first.
+    pub algorithms: Vec<Algorithm>,
+    /// Registrar limits.
+    pub registrar: RegistrarConfig,
+    /// Failed authentications before a ban, and its length.
+    pub ban: BanPolicy,
+    /// What a banned source gets.
+    pub ban_answer: BanAnswer,
+    /// Per-source request rate; excess datagrams and messages are dropped unanswered.
+    pub rate: RateLimit,
+    /// When false, only REGISTER is answered for sources that are neither `trusted` nor
+    /// authenticated recently: scanners probing with OPTIONS or INVITE get silence.
+    pub answer_unknown_sources: bool,
+    /// How long a source that authenticated stays known.
+    pub known_source_ttl: Duration,
+    /// Networks always treated as known (trunks, the front proxy).
+    pub trusted: Vec<IpNet>,
+    /// Message size and header limits.
+    pub parse: ParseConfig,
+    /// Transaction timers (T1, T2, T4…).
+    pub timers: TimerConfig,
+    /// Most live server transactions; beyond, new requests get 503.
+    pub max_transactions: usize,
+    /// Most REGISTERs waiting for their credentials lookup; beyond, 503.
+    pub max_pending_lookups: usize,
+    /// Most open TCP connections; later ones are refused.
+    pub max_connections: usize,
+    /// A TCP connection silent this long is closed (keep-alives count as traffic).
+    pub tcp_idle_timeout: Duration,
+}
+
+impl SipConfig {
+    /// Defaults for `listen` and `realm` with a given nonce secret.
+    pub fn new(listen: SocketAddr, realm: impl Into<String>, nonce_secret: Vec<u8>) -> Self {
+        SipConfig {
+            listen,
+            realm: realm.into(),
+            nonce_secret,
+            algorithms: vec![Algorithm::Sha256, Algorithm::Md5],
+            registrar: RegistrarConfig::default(),
+            ban: BanPolicy::default(),
+            ban_answer: BanAnswer::Drop,
+            rate: RateLimit::default(),
+            answer_unknown_sources: true,
+            known_source_ttl: Duration::from_secs(3600),
+            trusted: Vec::new(),
+            parse: ParseConfig::default(),
+            timers: TimerConfig::default(),
+            max_transactions: 50_000,
+            max_pending_lookups: 1024,
+            max_connections: 4096,
+            tcp_idle_timeout: Duration::from_secs(300),
+        }
+    }
+}

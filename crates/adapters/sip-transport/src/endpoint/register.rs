@@ -1,0 +1,117 @@
+//! REGISTER: challenge, credentials lookup, verification, failure tracking, registrar.
+
+use sb_sip::{Request, StatusCode};
+use sb_sip_dialog::digest::{Admission, AuthAttempt, AuthRole, Rejection, UserSecret, Verdict};
+use sb_sip_dialog::transaction::TxId;
+use sb_sip_dialog::wire;
+use sb_types::Timestamp;
+
+use super::{Endpoint, LookupId, Output, Pending};
+use crate::config::BanAnswer;
+use crate::peer::Peer;
+
+impl Endpoint {
+    pub(super) fn register(&mut self, now: Timestamp, id: TxId, peer: Peer, request: &Request) {
+        let realm = self.digest.realm().to_owned();
+        let Some(credentials) = wire::credentials_of(request, AuthRole::Server, &realm) else {
+            return self.challenge(now, id, peer, request, Rejection::NoCredentials);
+        };
+        if self.pending.len() >= self.config.max_pending_lookups {
+            let busy = request.make_response(StatusCode::SERVICE_UNAVAILABLE, None);
+            return self.send(now, id, busy);
+        }
+        let lookup = LookupId(self.next_lookup);
+        self.next_lookup = self.next_lookup.wrapping_add(1);
+        let username = credentials.username.clone();
+        let pending = Pending {
+            since: now,
+            tx: id,
+            peer,
+            request: request.clone(),
+            credentials,
+        };
+        self.pending.insert(lookup, pending);
+        self.outputs.push_back(Output::Lookup {
+            id: lookup,
+            realm,
+            username,
+        });
+    }
+
+    pub(super) fn verify(&mut self, now: Timestamp, p: Pending, secret: Option<UserSecret>) {
+        let source = p.peer.addr.ip().to_canonical().to_string();
+        let uri = p.request.uri().to_string();
+        let attempt = AuthAttempt {
+            method: "REGISTER",
+            source: &source,
+            request_uri: &uri,
+            credentials: &p.credentials,
+        };
+        match self.digest.verify(now, attempt, secret.as_ref()) {
+            Verdict::Authorized { username } => self.authorized(now, p, &username),
+            Verdict::Rejected(why) => self.rejected(now, p, why),
+        }
+    }
+
+    fn rejected(&mut self, now: Timestamp, p: Pending, why: Rejection) {
+        let ip = p.peer.addr.ip().to_canonical();
+        let banned = why.is_failure()
+            && matches!(
+                self.failures.record_failure(now, &ip),
+                Admission::Banned { .. }
+            );
+        match (banned, self.config.ban_answer) {
+            (false, _) => self.challenge(now, p.tx, p.peer, &p.request, why),
+            (true, BanAnswer::Forbidden) => {
+                self.answer(now, p.tx, &p.request, StatusCode::FORBIDDEN)
+            }
+            (true, BanAnswer::Drop) => self.layer.handle_transport_error(p.tx),
+        }
+    }
+
+    fn authorized(&mut self, now: Timestamp, p: Pending, username: &str) {
+        let ip = p.peer.addr.ip().to_canonical();
+        self.failures.record_success(&ip);
+        if !aor_belongs_to(&p.request, username) {
+            return self.answer(now, p.tx, &p.request, StatusCode::FORBIDDEN);
+        }
+        self.known.insert(ip, now);
+        let tag = self.tag();
+        let response = wire::register_of(&p.request, Some(p.peer.to_string()))
+            .and_then(|r| self.registrar.handle_register(now, &r))
+            .map(|bindings| wire::register_ok(&p.request, &bindings, now, &tag))
+            .unwrap_or_else(|e| wire::error_response(&p.request, &e, &tag));
+        self.send(now, p.tx, response);
+    }
+
+    fn challenge(
+        &mut self,
+        now: Timestamp,
+        id: TxId,
+        peer: Peer,
+        request: &Request,
+        why: Rejection,
+    ) {
+        let source = peer.addr.ip().to_canonical().to_string();
+        let answer = self.digest.reject(now, &source, why);
+        let tag = self.tag();
+        self.send(now, id, wire::challenge(request, &answer, &tag));
+    }
+
+    fn answer(&mut self, now: Timestamp, id: TxId, request: &Request, status: StatusCode) {
+        let tag = self.tag();
+        self.send(now, id, request.make_response(status, Some(&tag)));
+    }
+}
+
+/// A user may only register their own address of record: the To URI's user part must be
+/// the authenticated user name.
+fn aor_belongs_to(request: &Request, username: &str) -> bool {
+    let Ok(to) = request.headers().to() else {
+        return false;
+    };
+    to.uri
+        .as_sip()
+        .and_then(|s| s.user_decoded())
+        .is_some_and(|user| user == username.as_bytes())
+}

@@ -1,0 +1,47 @@
+//! SIP over UDP and TCP: the thin tokio driver of the SIP cores (`sb-sip`, `sb-sip-dialog`).
+//!
+//! # Design
+//!
+//! All decisions live in sans-IO pieces that take `now` and return what to send:
+//! [`Endpoint`] (transactions, OPTIONS, REGISTER with digest authentication, bans, scan
+//! protection, refusals), [`StreamDecoder`] (TCP framing and CRLF keep-alives),
+//! [`RateLimiter`] (per-source token buckets) and [`via`] (`received`/`rport` and response
+//! routing). [`SipServer`] owns the sockets and one timer and only moves bytes: one task runs
+//! the endpoint; an accept task hands it new connections; each TCP connection has a reader/writer task that frames the stream and
+//! hands whole messages over a channel. Credentials lookups ([`SipCredentials`]) run in
+//! their own tasks so a slow store never stalls the loop.
+//!
+//! # Contents
+//!
+//! * [`SipServer`], [`SipDeps`]: start, local address, graceful shutdown.
+//! * [`SipConfig`], [`BanAnswer`], [`RateLimit`]: settings.
+//! * Seams: [`SipCredentials`] (secrets in), [`BindingSink`] (bindings out),
+//!   [`RequestHandler`] + [`Responder`] + [`ServerRequest`] (INVITE and other methods for the
+//!   engine); [`StaticCredentials`] and [`RecordingSink`] for tests and demos.
+//! * Sans-IO: [`Endpoint`], [`Output`], [`Transmit`], [`StreamDecoder`], [`RateLimiter`],
+//!   [`via`].
+//! * [`Peer`], [`Transport`], [`ConnId`]; [`Error`].
+#![forbid(unsafe_code)]
+
+mod config;
+mod endpoint;
+mod error;
+mod handler;
+mod peer;
+mod rate;
+mod server;
+mod stream;
+mod tcp;
+pub mod via;
+
+pub use config::{BanAnswer, SipConfig};
+pub use endpoint::{Endpoint, LookupId, Output, Transmit};
+pub use error::Error;
+pub use handler::{
+    BindingSink, RecordingSink, RequestHandler, Responder, ServerRequest, SipCredentials,
+    StaticCredentials,
+};
+pub use peer::{ConnId, Peer, Transport};
+pub use rate::{RateLimit, RateLimiter};
+pub use server::{SipDeps, SipServer};
+pub use stream::{PONG, StreamDecoder, StreamItem};

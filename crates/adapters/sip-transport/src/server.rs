@@ -1,0 +1,318 @@
+//! The tokio driver: UDP socket, TCP listener and connections, one timer, the endpoint.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use sb_sip::Response;
+use sb_sip_dialog::digest::UserSecret;
+use sb_sip_dialog::registrar::Binding;
+use sb_sip_dialog::transaction::TxId;
+use sb_types::Timestamp;
+use tokio::net::{TcpListener, TcpStream, UdpSocket};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::SipConfig;
+use crate::endpoint::{Endpoint, LookupId, Output, Transmit};
+use crate::error::Error;
+use crate::handler::{BindingSink, RequestHandler, Responder, SipCredentials};
+use crate::peer::{ConnId, Peer, Transport};
+use crate::tcp::{Connection, Inbound};
+
+/// What the server needs from the rest of the node.
+pub struct SipDeps {
+    /// Digest secrets.
+    pub credentials: Arc<dyn SipCredentials>,
+    /// Where binding changes go.
+    pub bindings: Arc<dyn BindingSink>,
+    /// Bindings from the store, restored at start.
+    pub restore: Vec<Binding>,
+    /// Takes INVITE and the other methods it lists; `None`: they are refused.
+    pub handler: Option<Arc<dyn RequestHandler>>,
+}
+
+/// A running SIP endpoint on UDP and TCP.
+pub struct SipServer {
+    local: SocketAddr,
+    task: JoinHandle<()>,
+}
+
+impl SipServer {
+    /// Binds UDP and TCP on `config.listen` (the same port for both; port 0 picks one) and
+    /// starts serving until `cancel` fires.
+    pub async fn start(
+        config: SipConfig,
+        deps: SipDeps,
+        cancel: CancellationToken,
+    ) -> Result<SipServer, Error> {
+        let (udp, tcp) = bind(config.listen).await?;
+        let local = udp.local_addr()?;
+        let handled = deps
+            .handler
+            .as_ref()
+            .map(|h| h.methods())
+            .unwrap_or_default();
+        let endpoint = Endpoint::new(
+            config.clone(),
+            deps.restore.clone(),
+            handled,
+            rand::random(),
+        );
+        let driver = Driver::new(config, deps, endpoint, udp, cancel);
+        let task = tokio::spawn(driver.run(tcp));
+        Ok(SipServer { local, task })
+    }
+
+    /// The bound address (UDP and TCP share it).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local
+    }
+
+    /// Waits until the server has stopped (after the cancellation token fired).
+    pub async fn wait(self) -> Result<(), Error> {
+        self.task.await.map_err(|_| Error::TaskFailed)
+    }
+}
+
+async fn bind(listen: SocketAddr) -> Result<(UdpSocket, TcpListener), Error> {
+    let mut last = None;
+    for _ in 0..16 {
+        let udp = UdpSocket::bind(listen)
+            .await
+            .map_err(|source| Error::Bind {
+                transport: "udp",
+                addr: listen,
+                source,
+            })?;
+        let port = udp.local_addr()?.port();
+        match TcpListener::bind(SocketAddr::new(listen.ip(), port)).await {
+            Ok(tcp) => return Ok((udp, tcp)),
+            Err(e) if listen.port() == 0 => last = Some(e),
+            Err(source) => return Err(bind_error(listen, source)),
+        }
+    }
+    let source = last.unwrap_or_else(|| std::io::Error::other("no free port"));
+    Err(bind_error(listen, source))
+}
+
+fn bind_error(addr: SocketAddr, source: std::io::Error) -> Error {
+    Error::Bind {
+        transport: "tcp",
+        addr,
+        source,
+    }
+}
+
+/// Accepts TCP connections for the loop; after an error (out of file descriptors) it pauses
+/// 100 ms instead of spinning.
+async fn accept_loop(
+    listener: TcpListener,
+    to_loop: mpsc::Sender<(TcpStream, SocketAddr)>,
+    cancel: CancellationToken,
+) {
+    loop {
+        let accepted = tokio::select! {
+            _ = cancel.cancelled() => return,
+            r = listener.accept() => r,
+        };
+        match accepted {
+            Ok(conn) => {
+                if to_loop.send(conn).await.is_err() {
+                    return;
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "SIP TCP accept failed");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+}
+
+/// The tokio instant of a wall-clock deadline (far away when there is none).
+fn instant_of(deadline: Option<Timestamp>) -> tokio::time::Instant {
+    let wait = match deadline {
+        Some(at) => at.as_millis().saturating_sub(now().as_millis()),
+        None => 3_600_000,
+    };
+    tokio::time::Instant::now() + Duration::from_millis(u64::try_from(wait).unwrap_or(0))
+}
+
+fn now() -> Timestamp {
+    let ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or(0);
+    Timestamp::from_millis(i64::try_from(ms).unwrap_or(i64::MAX))
+}
+
+/// Both ends of an unbounded channel the loop sends to itself through spawned tasks.
+type Channel<T> = (mpsc::UnboundedSender<T>, mpsc::UnboundedReceiver<T>);
+
+struct Driver {
+    config: SipConfig,
+    deps: SipDeps,
+    endpoint: Endpoint,
+    udp: UdpSocket,
+    cancel: CancellationToken,
+    conns: HashMap<ConnId, mpsc::Sender<Bytes>>,
+    next_conn: u64,
+    inbound: (mpsc::Sender<Inbound>, mpsc::Receiver<Inbound>),
+    secrets: Channel<(LookupId, Option<UserSecret>)>,
+    replies: Channel<(TxId, Response)>,
+}
+
+/// Datagrams read in one go before the loop looks at its other inputs.
+const UDP_BATCH: usize = 64;
+
+impl Driver {
+    fn new(
+        config: SipConfig,
+        deps: SipDeps,
+        endpoint: Endpoint,
+        udp: UdpSocket,
+        cancel: CancellationToken,
+    ) -> Self {
+        Driver {
+            config,
+            deps,
+            endpoint,
+            udp,
+            cancel,
+            conns: HashMap::new(),
+            next_conn: 0,
+            inbound: mpsc::channel(1024),
+            secrets: mpsc::unbounded_channel(),
+            replies: mpsc::unbounded_channel(),
+        }
+    }
+
+    async fn run(mut self, tcp: TcpListener) {
+        let (accepted_tx, mut accepted) = mpsc::channel(64);
+        tokio::spawn(accept_loop(tcp, accepted_tx, self.cancel.clone()));
+        let mut buf = vec![0u8; 65_535];
+        let timer = tokio::time::sleep(Duration::ZERO);
+        tokio::pin!(timer);
+        let mut armed = None;
+        loop {
+            let deadline = self.endpoint.poll_timeout();
+            if deadline != armed {
+                timer.as_mut().reset(instant_of(deadline));
+                armed = deadline;
+            }
+            tokio::select! {
+                _ = self.cancel.cancelled() => break,
+                r = self.udp.recv_from(&mut buf) => self.datagrams(r, &mut buf),
+                Some(i) = self.inbound.1.recv() => self.connection_input(i),
+                Some((stream, addr)) = accepted.recv() => self.accept(stream, addr),
+                Some((id, s)) = self.secrets.1.recv() => self.endpoint.handle_secret(now(), id, s),
+                Some((tx, r)) = self.replies.1.recv() => self.endpoint.respond(now(), tx, r),
+                _ = &mut timer, if armed.is_some() => {
+                    self.endpoint.handle_timeout(now());
+                    armed = None;
+                }
+            }
+            self.outputs().await;
+        }
+    }
+
+    fn datagrams(&mut self, first: std::io::Result<(usize, SocketAddr)>, buf: &mut [u8]) {
+        let mut next = first;
+        for _ in 0..UDP_BATCH {
+            let Ok((n, from)) = next else { return };
+            let data = Bytes::copy_from_slice(buf.get(..n).unwrap_or(&[]));
+            self.endpoint.handle_packet(now(), Peer::udp(from), data);
+            next = self.udp.try_recv_from(buf);
+        }
+    }
+
+    fn connection_input(&mut self, inbound: Inbound) {
+        match inbound {
+            Inbound::Message(peer, data) => self.endpoint.handle_packet(now(), peer, data),
+            Inbound::Closed(id) => {
+                self.conns.remove(&id);
+            }
+        }
+    }
+
+    fn accept(&mut self, stream: TcpStream, addr: SocketAddr) {
+        if self.conns.len() >= self.config.max_connections {
+            return;
+        }
+        let id = ConnId(self.next_conn);
+        self.next_conn += 1;
+        let (tx, rx) = mpsc::channel(256);
+        self.conns.insert(id, tx);
+        let conn = Connection {
+            id,
+            addr,
+            parse: self.config.parse.clone(),
+            idle: self.config.tcp_idle_timeout,
+            inbound: self.inbound.0.clone(),
+            outbound: rx,
+            cancel: self.cancel.child_token(),
+        };
+        tokio::spawn(conn.run(stream));
+    }
+
+    async fn outputs(&mut self) {
+        while let Some(output) = self.endpoint.poll_output() {
+            match output {
+                Output::Transmit(t) => self.transmit(t).await,
+                Output::Lookup {
+                    id,
+                    realm,
+                    username,
+                } => self.lookup(id, realm, username),
+                Output::Binding(event) => self.deps.bindings.binding_changed(event),
+                Output::Request(request) => {
+                    if let Some(h) = &self.deps.handler {
+                        let responder = Responder::new(request.tx, self.replies.0.clone());
+                        h.on_request(request, responder);
+                    }
+                }
+                Output::Ack(ack, peer) => self
+                    .deps
+                    .handler
+                    .iter()
+                    .for_each(|h| h.on_ack(ack.clone(), peer)),
+                Output::Cancel(tx) => self.deps.handler.iter().for_each(|h| h.on_cancel(tx)),
+            }
+        }
+    }
+
+    async fn transmit(&mut self, t: Transmit) {
+        match t.transport {
+            Transport::Udp => {
+                // Usually the socket is writable: skip the future machinery.
+                let sent = match self.udp.try_send_to(&t.data, t.to) {
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                        self.udp.send_to(&t.data, t.to).await
+                    }
+                    other => other,
+                };
+                if let Err(e) = sent {
+                    tracing::debug!(to = %t.to, error = %e, "SIP UDP send failed");
+                }
+            }
+            Transport::Tcp(id) => {
+                if let Some(conn) = self.conns.get(&id) {
+                    let _ = conn.try_send(t.data);
+                }
+            }
+        }
+    }
+
+    fn lookup(&self, id: LookupId, realm: String, username: String) {
+        let credentials = self.deps.credentials.clone();
+        let back = self.secrets.0.clone();
+        tokio::spawn(async move {
+            let secret = credentials.secret(&realm, &username).await;
+            let _ = back.send((id, secret));
+        });
+    }
+}

@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 
 need_apt=()
 command -v sslscan >/dev/null 2>&1 || need_apt+=(sslscan)
+command -v sipp >/dev/null 2>&1 || need_apt+=(sip-tester)
 if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
     need_apt+=(postgresql)
 fi

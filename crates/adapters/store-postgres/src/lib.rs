@@ -5,7 +5,7 @@
 //! commit order (readers paging by `after_seq` never skip a late commit).
 //!
 //! One module per aggregate, with the same file names as `sb-store-sqlite`; they speak to the
-//! database only through [`codec`]'s helpers, so the two backends' aggregate files stay alike.
+//! database only through the `codec` module's helpers, so the two backends' aggregate files stay alike.
 #![forbid(unsafe_code)]
 
 mod audit;

@@ -6,7 +6,7 @@
 //! `BEGIN IMMEDIATE` so two of them never deadlock on the lock upgrade.
 //!
 //! One module per aggregate, with the same file names as `sb-store-postgres`; they speak to the
-//! database only through [`codec`]'s helpers, so the two backends' aggregate files stay alike.
+//! database only through the `codec` module's helpers, so the two backends' aggregate files stay alike.
 #![forbid(unsafe_code)]
 
 mod audit;

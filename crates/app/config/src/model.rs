@@ -48,7 +48,7 @@ pub struct SipConfig {
 }
 
 /// `[database]`: where the system of record lives.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DatabaseConfig {
     /// Empty: embedded SQLite in `data_dir`. `sqlite://PATH` or `postgres://…` otherwise.
@@ -112,12 +112,6 @@ impl Default for SipConfig {
         SipConfig {
             listen: "0.0.0.0:5060".into(),
         }
-    }
-}
-
-impl Default for DatabaseConfig {
-    fn default() -> Self {
-        DatabaseConfig { url: String::new() }
     }
 }
 

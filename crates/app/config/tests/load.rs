@@ -1,3 +1,5 @@
+#![allow(clippy::unwrap_used)]
+
 use sb_config::{Sources, load};
 use std::io::Write;
 

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Served, data_dir, http, run, text};
+use common::{Served, data_dir, http, text};
 use std::process::Command;
 use std::time::Duration;
 

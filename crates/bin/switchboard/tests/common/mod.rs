@@ -39,6 +39,9 @@ pub struct Served {
 
 impl Served {
     /// Starts `serve` with extra args/env and waits until it prints its address.
+    // The child is waited for by `Drop for Served`; if `serve` never starts, the test fails and
+    // the process is reaped when the test binary exits.
+    #[allow(clippy::zombie_processes)]
     pub fn start(data: &Path, args: &[&str], env: &[(&str, &str)]) -> Served {
         let mut c = cmd(data);
         c.arg("serve")

@@ -119,7 +119,7 @@ pub struct UserDoc {
 pub struct UserSkillDoc {
     /// The skill's name (in this document or already in the tenant).
     pub skill: String,
-    /// 1 (novice) to 10 (expert).
+    /// 1 (best) to 10, as the ACD reads it: a requirement "≤ 5" takes levels 1 to 5.
     pub proficiency: u8,
 }
 

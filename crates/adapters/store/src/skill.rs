@@ -18,7 +18,7 @@ pub struct Skill {
 pub struct UserSkill {
     /// The skill.
     pub skill_id: SkillId,
-    /// 1 (novice) to 10 (expert).
+    /// 1 (best) to 10, as the ACD reads it: a requirement "≤ 5" takes levels 1 to 5.
     pub proficiency: u8,
 }
 

@@ -57,7 +57,7 @@ pub fn display_name(value: &str) -> Result<(), StoreError> {
     name("display_name", value)
 }
 
-/// A skill proficiency is 1 (novice) to 10 (expert).
+/// A skill proficiency is 1 (best) to 10.
 pub fn proficiency(field: &str, value: u8) -> Result<(), StoreError> {
     if (1..=10).contains(&value) {
         Ok(())

@@ -33,11 +33,28 @@ pub async fn run(args: &ConfigArgs, demo: bool) -> anyhow::Result<()> {
     );
     let shutdown = CancellationToken::new();
     tokio::spawn(watch_signals(shutdown.clone()));
+    tokio::spawn(purge_sessions(open.store.clone(), shutdown.clone()));
     let grace = Duration::from_secs(config.http.shutdown_grace_secs);
     sb_api::server::serve(listener, tls, sb_api::router(state), shutdown, grace).await;
     open.close().await;
     tracing::info!("stopped cleanly");
     Ok(())
+}
+
+/// Deletes expired console sessions every ten minutes until shutdown.
+async fn purge_sessions(store: std::sync::Arc<dyn sb_store::Store>, shutdown: CancellationToken) {
+    let mut tick = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            () = shutdown.cancelled() => return,
+        }
+        match store.purge_expired_sessions(sb_api::now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(sessions = n, "purged expired sessions"),
+            Err(e) => tracing::warn!(error = %e, "purging expired sessions failed"),
+        }
+    }
 }
 
 fn tls_config(

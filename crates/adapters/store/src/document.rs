@@ -11,7 +11,7 @@ use serde_json::Value;
 /// The format version this build reads and writes.
 pub const DOCUMENT_VERSION: u32 = 1;
 
-/// The JSON Schema of [`TenantDocument`] (for editors, `switchboard import --schema`, docs).
+/// The JSON Schema of [`TenantDocument`] (for editors, `switchboard schema`, docs).
 pub fn tenant_document_schema() -> Value {
     serde_json::to_value(schemars::schema_for!(TenantDocument)).unwrap_or(Value::Null)
 }

@@ -5,7 +5,7 @@ use crate::cli::SchemaKind;
 /// Prints the JSON Schema.
 pub fn run(which: SchemaKind) -> anyhow::Result<()> {
     let schema = match which {
-        SchemaKind::TenantDocument => schemars::schema_for!(sb_store::TenantDocument),
+        SchemaKind::TenantDocument => sb_store::tenant_document_schema(),
     };
     println!("{}", serde_json::to_string_pretty(&schema)?);
     Ok(())

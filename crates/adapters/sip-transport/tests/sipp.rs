@@ -42,6 +42,7 @@ async fn sipp(name: &str, transport: &str, target: std::net::SocketAddr) -> bool
             "-m",
             "1",
         ])
+        .args(["-p", &free_local_port().to_string()])
         .args([
             "-i",
             "127.0.0.1",
@@ -73,6 +74,18 @@ async fn sipp(name: &str, transport: &str, target: std::net::SocketAddr) -> bool
     }
     let _ = std::fs::remove_dir_all(&dir);
     out.status.success()
+}
+
+/// A local port free for both UDP and TCP. SIPp listens on 5060 unless told otherwise, so
+/// tests running SIPp at the same time would collide ("Address already in use").
+fn free_local_port() -> u16 {
+    loop {
+        let tcp = std::net::TcpListener::bind("127.0.0.1:0").expect("bind tcp");
+        let port = tcp.local_addr().expect("local addr").port();
+        if std::net::UdpSocket::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
 }
 
 fn tempdir() -> PathBuf {

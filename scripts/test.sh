@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting, lints, and every test on SQLite and PostgreSQL.
-# Installs what the tests need (PostgreSQL, sslscan) with apt-get when it is missing.
+# Installs what the tests need with apt-get (PostgreSQL, sslscan, SIPp, baresip) and pip
+# (sipvicious) when it is missing.
 # Usage: scripts/test.sh            (CI runs exactly this through .ci/run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,6 +9,8 @@ cd "$(dirname "$0")/.."
 need_apt=()
 command -v sslscan >/dev/null 2>&1 || need_apt+=(sslscan)
 command -v sipp >/dev/null 2>&1 || need_apt+=(sip-tester)
+command -v baresip >/dev/null 2>&1 || need_apt+=(baresip-core)
+command -v pip3 >/dev/null 2>&1 || command -v pip >/dev/null 2>&1 || need_apt+=(python3-pip)
 if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
     need_apt+=(postgresql)
 fi
@@ -16,6 +19,13 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+if ! command -v sipvicious_svcrack >/dev/null 2>&1; then
+    echo "==> installing sipvicious (PyPI)"
+    PIP="$(command -v pip3 || command -v pip)"
+    "$PIP" install -q sipvicious==0.3.8 2>/dev/null \
+        || "$PIP" install -q --break-system-packages sipvicious==0.3.8
 fi
 
 echo "==> cargo fmt --check"

@@ -1,6 +1,7 @@
 //! Settings of the SIP endpoint and its listeners.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use ipnet::IpNet;
@@ -25,8 +26,24 @@ pub enum BanAnswer {
 pub struct SipConfig {
     /// `sip.listen`: one address for both UDP and TCP; port 0 picks a free port (tests).
     pub listen: SocketAddr,
-    /// Digest realm (the SIP domain).
+    /// SIP over TLS (SIPS, usually port 5061); needs `tls`.
+    pub tls_listen: Option<SocketAddr>,
+    /// SIP over WebSocket (RFC 7118, sub-protocol `sip`), plain.
+    pub ws_listen: Option<SocketAddr>,
+    /// SIP over secure WebSocket; needs `tls`.
+    pub wss_listen: Option<SocketAddr>,
+    /// The TLS server settings (certificate, versions, cipher suites) for `tls_listen` and
+    /// `wss_listen`, built by the caller.
+    pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// How often a WebSocket connection is pinged (RFC 6455 § 5.5.2) to keep NATs open and
+    /// to see that the browser is still there.
+    pub ws_ping_interval: Duration,
+    /// The default digest realm (the SIP domain); the only one unless `realm_per_domain`.
     pub realm: String,
+    /// Multi-tenant realms: a REGISTER is challenged and verified in the realm named by the
+    /// first DNS label of its To host ([`crate::realm_of_host`]: `sip:1001@acme.pbx.example.com`
+    /// → `acme`); IP literals and the default realm's own name use `realm`.
+    pub realm_per_domain: bool,
     /// Key of the stateless nonces; share it between nodes and keep it across restarts.
     pub nonce_secret: Vec<u8>,
     /// Digest algorithms offered, strongest first.
@@ -54,9 +71,10 @@ pub struct SipConfig {
     pub max_transactions: usize,
     /// Most REGISTERs waiting for their credentials lookup; beyond, 503.
     pub max_pending_lookups: usize,
-    /// Most open TCP connections; later ones are refused.
+    /// Most open connections (TCP, TLS, WS, WSS together); later ones are refused.
     pub max_connections: usize,
-    /// A TCP connection silent this long is closed (keep-alives count as traffic).
+    /// A connection (TCP, TLS, WS, WSS) silent this long is closed (keep-alives and
+    /// WebSocket pongs count as traffic).
     pub tcp_idle_timeout: Duration,
 }
 
@@ -65,7 +83,13 @@ impl SipConfig {
     pub fn new(listen: SocketAddr, realm: impl Into<String>, nonce_secret: Vec<u8>) -> Self {
         SipConfig {
             listen,
+            tls_listen: None,
+            ws_listen: None,
+            wss_listen: None,
+            tls: None,
+            ws_ping_interval: Duration::from_secs(25),
             realm: realm.into(),
+            realm_per_domain: false,
             nonce_secret,
             algorithms: vec![Algorithm::Sha256, Algorithm::Md5],
             registrar: RegistrarConfig::default(),

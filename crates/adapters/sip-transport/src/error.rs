@@ -8,12 +8,18 @@ pub enum Error {
     /// A listening socket could not be opened (address in use, no permission…).
     #[error("cannot listen on {transport} {addr}: {source}")]
     Bind {
-        /// `udp` or `tcp`.
+        /// `udp`, `tcp`, `tls`, `ws` or `wss`.
         transport: &'static str,
         /// The configured address.
         addr: SocketAddr,
         /// The operating system's error.
         source: std::io::Error,
+    },
+    /// A TLS or WSS listener is configured without a TLS server configuration.
+    #[error("sip.{transport}_listen is set but no TLS configuration was given")]
+    NoTlsConfig {
+        /// `tls` or `wss`.
+        transport: &'static str,
     },
     /// Reading the bound address or another socket call failed.
     #[error("socket error: {0}")]

@@ -1,4 +1,5 @@
-//! SIP over UDP and TCP: the thin tokio driver of the SIP cores (`sb-sip`, `sb-sip-dialog`).
+//! SIP over UDP, TCP, TLS, WebSocket and secure WebSocket: the thin tokio driver of the SIP
+//! cores (`sb-sip`, `sb-sip-dialog`).
 //!
 //! # Design
 //!
@@ -7,9 +8,10 @@
 //! protection, refusals), [`StreamDecoder`] (TCP framing and CRLF keep-alives),
 //! [`RateLimiter`] (per-source token buckets) and [`via`] (`received`/`rport` and response
 //! routing). [`SipServer`] owns the sockets and one timer and only moves bytes: one task runs
-//! the endpoint; an accept task hands it new connections; each TCP connection has a reader/writer task that frames the stream and
-//! hands whole messages over a channel. Credentials lookups ([`SipCredentials`]) run in
-//! their own tasks so a slow store never stalls the loop.
+//! the endpoint; an accept task per listener hands it new connections; each connection
+//! (TCP, TLS, WS, WSS) has a task that runs its handshakes, frames the stream (or takes
+//! WebSocket messages whole) and hands whole messages over a channel. Credentials lookups
+//! ([`SipCredentials`]) run in their own tasks so a slow store never stalls the loop.
 //!
 //! # Contents
 //!
@@ -20,19 +22,23 @@
 //!   engine); [`StaticCredentials`] and [`RecordingSink`] for tests and demos.
 //! * Sans-IO: [`Endpoint`], [`Output`], [`Transmit`], [`StreamDecoder`], [`RateLimiter`],
 //!   [`via`].
+//! * [`realm_of_host`]: the per-tenant digest realm of a SIP domain.
 //! * [`Peer`], [`Transport`], [`ConnId`]; [`Error`].
 #![forbid(unsafe_code)]
 
 mod config;
+mod connection;
 mod endpoint;
 mod error;
 mod handler;
+mod listen;
 mod peer;
 mod rate;
+mod realm;
 mod server;
 mod stream;
-mod tcp;
 pub mod via;
+mod ws;
 
 pub use config::{BanAnswer, SipConfig};
 pub use endpoint::{Endpoint, LookupId, Output, Transmit};
@@ -43,5 +49,6 @@ pub use handler::{
 };
 pub use peer::{ConnId, Peer, Transport};
 pub use rate::{RateLimit, RateLimiter};
+pub use realm::realm_of_host;
 pub use server::{SipDeps, SipServer};
 pub use stream::{PONG, StreamDecoder, StreamItem};

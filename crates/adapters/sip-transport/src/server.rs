@@ -1,4 +1,5 @@
-//! The tokio driver: UDP socket, TCP listener and connections, one timer, the endpoint.
+//! The tokio driver: UDP socket, TCP/TLS/WS/WSS listeners and connections, one timer, the
+//! endpoint.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -14,14 +15,16 @@ use sb_types::Timestamp;
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
+use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::SipConfig;
+use crate::connection::{Connection, Inbound};
 use crate::endpoint::{Endpoint, LookupId, Output, Transmit};
 use crate::error::Error;
 use crate::handler::{BindingSink, RequestHandler, Responder, SipCredentials};
+use crate::listen::{Kind, accept_loop, bind, bind_streams};
 use crate::peer::{ConnId, Peer, Transport};
-use crate::tcp::{Connection, Inbound};
 
 /// What the server needs from the rest of the node.
 pub struct SipDeps {
@@ -35,22 +38,34 @@ pub struct SipDeps {
     pub handler: Option<Arc<dyn RequestHandler>>,
 }
 
-/// A running SIP endpoint on UDP and TCP.
+/// A running SIP endpoint on UDP and TCP, and TLS, WS, WSS when configured.
 pub struct SipServer {
     local: SocketAddr,
+    tls: Option<SocketAddr>,
+    ws: Option<SocketAddr>,
+    wss: Option<SocketAddr>,
     task: JoinHandle<()>,
 }
 
 impl SipServer {
-    /// Binds UDP and TCP on `config.listen` (the same port for both; port 0 picks one) and
-    /// starts serving until `cancel` fires.
+    /// Binds UDP and TCP on `config.listen` (the same port for both; port 0 picks one), and
+    /// the TLS, WS and WSS listeners that are configured, and starts serving until `cancel`
+    /// fires.
     pub async fn start(
         config: SipConfig,
         deps: SipDeps,
         cancel: CancellationToken,
     ) -> Result<SipServer, Error> {
+        let acceptor = config.tls.clone().map(TlsAcceptor::from);
+        for (transport, listen) in [("tls", config.tls_listen), ("wss", config.wss_listen)] {
+            if listen.is_some() && acceptor.is_none() {
+                return Err(Error::NoTlsConfig { transport });
+            }
+        }
         let (udp, tcp) = bind(config.listen).await?;
         let local = udp.local_addr()?;
+        let (mut listeners, bound) = bind_streams(&config).await?;
+        listeners.insert(0, (tcp, Kind::Tcp));
         let handled = deps
             .handler
             .as_ref()
@@ -62,9 +77,16 @@ impl SipServer {
             handled,
             rand::random(),
         );
-        let driver = Driver::new(config, deps, endpoint, udp, cancel);
-        let task = tokio::spawn(driver.run(tcp));
-        Ok(SipServer { local, task })
+        let driver = Driver::new(config, deps, endpoint, udp, acceptor, cancel);
+        let task = tokio::spawn(driver.run(listeners));
+        let [tls, ws, wss] = bound;
+        Ok(SipServer {
+            local,
+            tls,
+            ws,
+            wss,
+            task,
+        })
     }
 
     /// The bound address (UDP and TCP share it).
@@ -72,64 +94,24 @@ impl SipServer {
         self.local
     }
 
+    /// The bound TLS address, when `tls_listen` is set.
+    pub fn local_tls_addr(&self) -> Option<SocketAddr> {
+        self.tls
+    }
+
+    /// The bound WebSocket address, when `ws_listen` is set.
+    pub fn local_ws_addr(&self) -> Option<SocketAddr> {
+        self.ws
+    }
+
+    /// The bound secure WebSocket address, when `wss_listen` is set.
+    pub fn local_wss_addr(&self) -> Option<SocketAddr> {
+        self.wss
+    }
+
     /// Waits until the server has stopped (after the cancellation token fired).
     pub async fn wait(self) -> Result<(), Error> {
         self.task.await.map_err(|_| Error::TaskFailed)
-    }
-}
-
-async fn bind(listen: SocketAddr) -> Result<(UdpSocket, TcpListener), Error> {
-    let mut last = None;
-    for _ in 0..16 {
-        let udp = UdpSocket::bind(listen)
-            .await
-            .map_err(|source| Error::Bind {
-                transport: "udp",
-                addr: listen,
-                source,
-            })?;
-        let port = udp.local_addr()?.port();
-        match TcpListener::bind(SocketAddr::new(listen.ip(), port)).await {
-            Ok(tcp) => return Ok((udp, tcp)),
-            Err(e) if listen.port() == 0 => last = Some(e),
-            Err(source) => return Err(bind_error(listen, source)),
-        }
-    }
-    let source = last.unwrap_or_else(|| std::io::Error::other("no free port"));
-    Err(bind_error(listen, source))
-}
-
-fn bind_error(addr: SocketAddr, source: std::io::Error) -> Error {
-    Error::Bind {
-        transport: "tcp",
-        addr,
-        source,
-    }
-}
-
-/// Accepts TCP connections for the loop; after an error (out of file descriptors) it pauses
-/// 100 ms instead of spinning.
-async fn accept_loop(
-    listener: TcpListener,
-    to_loop: mpsc::Sender<(TcpStream, SocketAddr)>,
-    cancel: CancellationToken,
-) {
-    loop {
-        let accepted = tokio::select! {
-            _ = cancel.cancelled() => return,
-            r = listener.accept() => r,
-        };
-        match accepted {
-            Ok(conn) => {
-                if to_loop.send(conn).await.is_err() {
-                    return;
-                }
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "SIP TCP accept failed");
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-        }
     }
 }
 
@@ -158,6 +140,7 @@ struct Driver {
     deps: SipDeps,
     endpoint: Endpoint,
     udp: UdpSocket,
+    tls: Option<TlsAcceptor>,
     cancel: CancellationToken,
     conns: HashMap<ConnId, mpsc::Sender<Bytes>>,
     next_conn: u64,
@@ -175,6 +158,7 @@ impl Driver {
         deps: SipDeps,
         endpoint: Endpoint,
         udp: UdpSocket,
+        tls: Option<TlsAcceptor>,
         cancel: CancellationToken,
     ) -> Self {
         Driver {
@@ -182,6 +166,7 @@ impl Driver {
             deps,
             endpoint,
             udp,
+            tls,
             cancel,
             conns: HashMap::new(),
             next_conn: 0,
@@ -191,9 +176,13 @@ impl Driver {
         }
     }
 
-    async fn run(mut self, tcp: TcpListener) {
+    async fn run(mut self, listeners: Vec<(TcpListener, Kind)>) {
         let (accepted_tx, mut accepted) = mpsc::channel(64);
-        tokio::spawn(accept_loop(tcp, accepted_tx, self.cancel.clone()));
+        for (listener, kind) in listeners {
+            let (to_loop, cancel) = (accepted_tx.clone(), self.cancel.clone());
+            tokio::spawn(accept_loop(listener, kind, to_loop, cancel));
+        }
+        drop(accepted_tx);
         let mut buf = vec![0u8; 65_535];
         let timer = tokio::time::sleep(Duration::ZERO);
         tokio::pin!(timer);
@@ -208,7 +197,7 @@ impl Driver {
                 _ = self.cancel.cancelled() => break,
                 r = self.udp.recv_from(&mut buf) => self.datagrams(r, &mut buf),
                 Some(i) = self.inbound.1.recv() => self.connection_input(i),
-                Some((stream, addr)) = accepted.recv() => self.accept(stream, addr),
+                Some((stream, addr, kind)) = accepted.recv() => self.accept(stream, addr, kind),
                 Some((id, s)) = self.secrets.1.recv() => self.endpoint.handle_secret(now(), id, s),
                 Some((tx, r)) = self.replies.1.recv() => self.endpoint.respond(now(), tx, r),
                 _ = &mut timer, if armed.is_some() => {
@@ -239,7 +228,7 @@ impl Driver {
         }
     }
 
-    fn accept(&mut self, stream: TcpStream, addr: SocketAddr) {
+    fn accept(&mut self, stream: TcpStream, addr: SocketAddr, kind: Kind) {
         if self.conns.len() >= self.config.max_connections {
             return;
         }
@@ -249,14 +238,16 @@ impl Driver {
         self.conns.insert(id, tx);
         let conn = Connection {
             id,
+            transport: kind.transport(id),
             addr,
             parse: self.config.parse.clone(),
             idle: self.config.tcp_idle_timeout,
+            ws_ping: self.config.ws_ping_interval,
             inbound: self.inbound.0.clone(),
             outbound: rx,
             cancel: self.cancel.child_token(),
         };
-        tokio::spawn(conn.run(stream));
+        tokio::spawn(conn.serve(stream, self.tls.clone()));
     }
 
     async fn outputs(&mut self) {
@@ -299,7 +290,7 @@ impl Driver {
                     tracing::debug!(to = %t.to, error = %e, "SIP UDP send failed");
                 }
             }
-            Transport::Tcp(id) => {
+            Transport::Tcp(id) | Transport::Tls(id) | Transport::Ws(id) | Transport::Wss(id) => {
                 if let Some(conn) = self.conns.get(&id) {
                     let _ = conn.try_send(t.data);
                 }

@@ -86,6 +86,17 @@ impl BindingRepo for Backend {
         rows.iter().map(from_row).collect()
     }
 
+    async fn list_all_live_bindings(&self, now: Timestamp) -> StoreResult<Vec<Binding>> {
+        let sql = "SELECT tenant_id, aor, contact, expires_at, call_id, cseq, path, source \
+                   FROM bindings WHERE expires_at > $1 ORDER BY tenant_id, aor, contact";
+        let rows = sqlx::query(sql)
+            .bind(now.as_millis())
+            .fetch_all(&mut *self.conn().await?)
+            .await
+            .map_err(db)?;
+        rows.iter().map(from_row).collect()
+    }
+
     async fn purge_expired_bindings(&self, now: Timestamp) -> StoreResult<u64> {
         let done = sqlx::query("DELETE FROM bindings WHERE expires_at <= $1")
             .bind(now.as_millis())

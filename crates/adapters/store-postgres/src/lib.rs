@@ -18,6 +18,7 @@ mod flows;
 mod import;
 mod queues;
 mod sessions;
+mod sip_secrets;
 mod skills;
 mod store;
 mod teams;

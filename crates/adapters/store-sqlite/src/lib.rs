@@ -19,6 +19,7 @@ mod flows;
 mod import;
 mod queues;
 mod sessions;
+mod sip_secrets;
 mod skills;
 mod store;
 mod teams;

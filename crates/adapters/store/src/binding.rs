@@ -42,6 +42,8 @@ pub trait BindingRepo: Send + Sync {
         aor: &str,
         now: Timestamp,
     ) -> StoreResult<Vec<Binding>>;
+    /// Every tenant's bindings still alive at `now` (the registrar reloads them at start).
+    async fn list_all_live_bindings(&self, now: Timestamp) -> StoreResult<Vec<Binding>>;
     /// Deletes bindings expired at `now`; returns how many.
     async fn purge_expired_bindings(&self, now: Timestamp) -> StoreResult<u64>;
 }

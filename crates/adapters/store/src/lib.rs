@@ -4,6 +4,7 @@
 //!   ([`TenantRepo`], [`UserRepo`], [`SkillRepo`], [`TeamRepo`], [`QueueRepo`],
 //!   [`PointOfContactRepo`], [`FlowRepo`], [`TrunkRepo`], [`ChannelConfigRepo`],
 //!   [`SessionRepo`], [`ApiTokenRepo`], [`EventLog`], [`AuditLog`], [`BindingRepo`],
+//!   [`SipSecretRepo`],
 //!   [`TenantDocuments`]).
 //! - [`StoreError`] is the one error; [`validate`] holds the checks every backend runs.
 //! - [`TenantDocument`] is the user-facing configuration file of a tenant (YAML/JSON, with a JSON
@@ -28,6 +29,7 @@ mod flow;
 mod import;
 mod log;
 mod queue;
+mod sip_secret;
 mod skill;
 mod snapshot;
 mod store;
@@ -50,6 +52,7 @@ pub use import::{IdGenerator, ImportOp, ImportPlan, plan_import};
 pub use log::{AuditEntry, AuditLog, Event, EventLog, NewAuditEntry, NewEvent};
 pub use queue::{Queue, QueueRepo, QueueSpec};
 pub use sb_types::Timestamp;
+pub use sip_secret::{SipSecret, SipSecretRepo};
 pub use skill::{Skill, SkillRepo, Team, TeamRepo, UserSkill};
 pub use snapshot::TenantSnapshot;
 pub use store::{Store, TenantDocuments};

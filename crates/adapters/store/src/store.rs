@@ -1,7 +1,7 @@
 use crate::{
     ApiTokenRepo, AuditLog, BindingRepo, ChannelConfigRepo, EventLog, ExportOptions, FlowRepo,
-    ImportSummary, PointOfContactRepo, QueueRepo, SessionRepo, SkillRepo, StoreResult, TeamRepo,
-    TenantDocument, TenantRepo, Timestamp, TrunkRepo, UserRepo,
+    ImportSummary, PointOfContactRepo, QueueRepo, SessionRepo, SipSecretRepo, SkillRepo,
+    StoreResult, TeamRepo, TenantDocument, TenantRepo, Timestamp, TrunkRepo, UserRepo,
 };
 use sb_types::TenantId;
 
@@ -45,6 +45,7 @@ pub trait Store:
     + EventLog
     + AuditLog
     + BindingRepo
+    + SipSecretRepo
     + TenantDocuments
     + Send
     + Sync

@@ -39,12 +39,28 @@ pub struct HttpConfig {
     pub trusted_proxy: String,
 }
 
-/// `[sip]`: SIP listeners (UDP and TCP on the same address).
+/// `[sip]`: SIP listeners (UDP and TCP on the same address, TLS, WebSocket) and the registrar.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SipConfig {
     /// Address and port for UDP and TCP.
     pub listen: String,
+    /// SIP over TLS (SIPS); empty = off. Uses `http.tls_cert` (or the self-signed one).
+    pub tls_listen: String,
+    /// SIP over secure WebSocket (RFC 7118) for browser softphones; empty = off.
+    pub wss_listen: String,
+    /// SIP over plain WebSocket; empty = off (only behind a TLS-terminating proxy).
+    pub ws_listen: String,
+    /// The tenant whose phones register to an IP address rather than to `<tenant>.<domain>`;
+    /// empty = the only tenant when there is exactly one.
+    pub default_tenant: String,
+    /// Digest algorithms offered to phones, most preferred first, comma-separated: `SHA-256`,
+    /// `MD5`, `SHA-512-256`. RFC 8760 clients use the first one they support; legacy clients
+    /// that read only the first challenge (SIPp 3.6) need `MD5` first.
+    pub digest_algorithms: String,
+    /// Answer OPTIONS and INVITE probes from sources that never authenticated (false: only
+    /// REGISTER gets an answer, scanners get silence).
+    pub answer_unknown_sources: bool,
 }
 
 /// `[database]`: where the system of record lives.
@@ -111,6 +127,12 @@ impl Default for SipConfig {
     fn default() -> Self {
         SipConfig {
             listen: "0.0.0.0:5060".into(),
+            tls_listen: "0.0.0.0:5061".into(),
+            wss_listen: "0.0.0.0:8089".into(),
+            ws_listen: String::new(),
+            default_tenant: String::new(),
+            digest_algorithms: "SHA-256,MD5".into(),
+            answer_unknown_sources: true,
         }
     }
 }

@@ -16,6 +16,19 @@ pub(crate) fn validate(config: &Config, source_of: SourceOf<'_>) -> Vec<ConfigPr
     };
     check("http.listen", socket_addr(&config.http.listen));
     check("sip.listen", socket_addr(&config.sip.listen));
+    check(
+        "sip.tls_listen",
+        optional_socket_addr(&config.sip.tls_listen),
+    );
+    check(
+        "sip.wss_listen",
+        optional_socket_addr(&config.sip.wss_listen),
+    );
+    check("sip.ws_listen", optional_socket_addr(&config.sip.ws_listen));
+    check(
+        "sip.digest_algorithms",
+        digest_algorithms(&config.sip.digest_algorithms),
+    );
     check("database.url", database_url(&config.database.url));
     check(
         "http.tls_cert",
@@ -49,6 +62,25 @@ pub(crate) fn validate(config: &Config, source_of: SourceOf<'_>) -> Vec<ConfigPr
         positive(u64::from(config.auth.argon2_iterations)),
     );
     out
+}
+
+fn digest_algorithms(value: &str) -> Result<(), String> {
+    const KNOWN: [&str; 3] = ["SHA-256", "MD5", "SHA-512-256"];
+    let names: Vec<&str> = value.split(',').map(str::trim).collect();
+    if let Some(bad) = names.iter().find(|n| !KNOWN.contains(n)) {
+        return Err(format!(
+            "{bad:?} is not a digest algorithm: use a comma-separated list of SHA-256, MD5, SHA-512-256"
+        ));
+    }
+    Ok(())
+}
+
+fn optional_socket_addr(value: &str) -> Result<(), String> {
+    if value.is_empty() {
+        Ok(())
+    } else {
+        socket_addr(value)
+    }
 }
 
 fn socket_addr(value: &str) -> Result<(), String> {

@@ -10,6 +10,10 @@
 //! - [`validate_document`]: checks a whole tenant document against the domain cores (flows
 //!   compile, queue settings are valid ACD settings) before the store writes anything.
 //!
+//! - [`sip`]: SIP phones meet the store — digest secrets ([`sip::StoreCredentials`],
+//!   [`sip::set_sip_password`]), registrar bindings persisted per tenant
+//!   ([`sip::binding_persistence`]) and reloaded at start ([`sip::live_bindings`]).
+//!
 //! Design note: the cores (`acd`, `flow`) know nothing of storage; the store keeps queue settings
 //! and flow documents as opaque JSON. The engine is the one place that knows both.
 #![forbid(unsafe_code)]
@@ -17,6 +21,7 @@
 mod document;
 mod names;
 mod queue;
+pub mod sip;
 
 pub use document::{Problem, validate_document};
 pub use names::{Names, flow_catalog, known_names};

@@ -167,6 +167,18 @@ pub enum AdminCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Set a user's SIP password (for a SIP phone or the softphone to register); prints a
+    /// generated one unless --password-stdin.
+    SipPassword {
+        /// The tenant's name.
+        #[arg(long)]
+        tenant: String,
+        /// The user name (the SIP user name).
+        username: String,
+        /// Read the password from standard input (one line).
+        #[arg(long)]
+        password_stdin: bool,
+    },
     /// Issue a bearer API token acting as a user; prints the secret once.
     Token {
         /// The tenant's name.

@@ -88,6 +88,32 @@ pub enum Error {
     /// A message was handed to a transaction or dialog that cannot take it in its state.
     #[error("{0} not allowed in the current state")]
     InvalidState(&'static str),
+    /// A telephone number cannot be brought to E.164 form, or a country code / trunk prefix is
+    /// not digits (answer 484 Address Incomplete when it came in a request).
+    #[error("invalid telephone number: {0}")]
+    InvalidNumber(&'static str),
+    /// A URI asks for a transport we do not speak (or `sips:` over UDP); empty when no transport
+    /// is configured at all.
+    #[error("unsupported transport `{0}`")]
+    UnsupportedTransport(String),
+    /// Two trunks claim the same source network with the same prefix length, so inbound calls
+    /// from it could not be attributed (a configuration error, found when the matcher is built).
+    #[error("source network {network} is claimed by more than one trunk")]
+    AmbiguousTrunk {
+        /// The network, in CIDR notation.
+        network: String,
+    },
+    /// An inbound INVITE comes from an address no trunk allows (answer 403).
+    #[error("no trunk accepts calls from this source")]
+    NoTrunk,
+    /// An inbound INVITE from a known trunk dials a number that is not a point of contact of
+    /// the trunk's tenant (answer 404).
+    #[error("the dialled number is not a point of contact of the trunk's tenant")]
+    UnknownNumber,
+    /// A caller-ID rule is malformed (a pattern other than digits with an optional trailing
+    /// `*`, or a default that is not an E.164 number).
+    #[error("invalid caller-ID rule: {0}")]
+    InvalidCallerIdRule(&'static str),
 }
 
 impl Error {
@@ -102,7 +128,9 @@ impl Error {
             Error::ReplacesRefused { status } => *status,
             Error::Sip(e) => e.reply_status().map_or(400, |s| s.as_u16()),
             Error::OutOfOrder { .. } | Error::InvalidState(_) => 500,
-            Error::TooManyContacts { .. } => 403,
+            Error::TooManyContacts { .. } | Error::NoTrunk => 403,
+            Error::UnknownNumber => 404,
+            Error::InvalidNumber(_) => 484,
             _ => 400,
         }
     }

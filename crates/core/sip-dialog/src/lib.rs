@@ -12,6 +12,13 @@
 //! - [`dialog`]: dialog state (route sets, CSeq, targets), re-INVITE glare, session timers,
 //!   reliable provisionals, REFER/NOTIFY progress and Replaces, and 2xx retransmission.
 //! - [`registration`]: the user agent side of REGISTER (challenges, 423, refresh, back-off).
+//! - [`trunk`]: SIP trunks to carriers: [`trunk::Registration`] (REGISTER to the carrier with
+//!   digest, refresh and back-off, building complete requests), [`trunk::HealthCheck`] (OPTIONS
+//!   pings, up/down), [`trunk::inbound`] (which trunk and tenant an inbound INVITE belongs to)
+//!   and [`trunk::caller_id`] (From, P-Asserted-Identity and Privacy of outbound calls).
+//! - [`locate`]: RFC 3263 server location (NAPTR, SRV, A/AAAA) over DNS answers the caller
+//!   looks up, as a query/answer machine.
+//! - [`e164`]: E.164 normalisation of dialled and presented numbers.
 //! - [`wire`]: glue to `sb-sip` messages ([`transaction::TxMessage`] for
 //!   [`sb_sip::Message`], REGISTER and credential extraction, challenge and registrar
 //!   responses, dialog seeds, in-dialog requests).
@@ -52,10 +59,14 @@
 
 pub mod dialog;
 pub mod digest;
+pub mod e164;
 mod error;
+pub mod locate;
 pub mod registrar;
 pub mod registration;
+mod rng;
 pub mod transaction;
+pub mod trunk;
 pub mod wire;
 
 pub use error::Error;

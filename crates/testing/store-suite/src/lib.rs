@@ -18,6 +18,7 @@ mod fixtures;
 mod flows;
 mod lockout;
 mod logs;
+mod sip_secrets;
 mod skills;
 mod tenants;
 mod users;
@@ -41,6 +42,10 @@ pub use lockout::{lockout_follows_reference_model, lockout_locks_at_threshold_an
 pub use logs::{
     audit_pages_newest_first_per_tenant, concurrent_appends_read_back_in_seq_order,
     event_seq_increases_and_reads_per_tenant,
+};
+pub use sip_secrets::{
+    all_live_bindings_span_tenants,
+    sip_secrets_are_per_user_tenant_scoped_and_deleted_with_the_user,
 };
 pub use skills::{skills_and_user_skills_replace_and_validate, teams_hold_only_same_tenant_users};
 pub use tenants::{tenant_name_must_be_slug, tenants_crud_and_unique_name};
@@ -76,6 +81,8 @@ macro_rules! store_suite {
             audit_pages_newest_first_per_tenant,
             concurrent_appends_read_back_in_seq_order,
             bindings_refresh_expire_and_are_tenant_scoped,
+            all_live_bindings_span_tenants,
+            sip_secrets_are_per_user_tenant_scoped_and_deleted_with_the_user,
             import_is_idempotent_and_counts_changes,
             import_keeps_absent_password_and_other_users,
             import_rejects_bad_references_with_field_path,

@@ -3,6 +3,8 @@
 //! the rate limiter; the tokio driver ([`crate::SipServer`]) only moves bytes and time.
 
 mod dispatch;
+#[cfg(test)]
+mod realm_tests;
 mod register;
 #[cfg(test)]
 mod tests;
@@ -69,6 +71,7 @@ pub enum Output {
 
 struct Pending {
     since: Timestamp,
+    realm: String,
     tx: TxId,
     peer: Peer,
     request: Request,
@@ -84,7 +87,12 @@ pub struct Endpoint {
     layer: Transactions<Arc<Message>>,
     routes: HashMap<TxId, Peer>,
     registrar: Registrar,
+    /// The default realm's digest server.
     digest: DigestServer,
+    /// Other realms' servers (`realm_per_domain`), kept only while they hold replay state.
+    realms: HashMap<String, DigestServer>,
+    /// Settings for the servers of other realms (realm replaced).
+    digest_config: DigestServerConfig,
     failures: FailureTracker<IpAddr>,
     rate: RateLimiter,
     known: HashMap<IpAddr, Timestamp>,
@@ -111,7 +119,9 @@ impl Endpoint {
             layer: Transactions::with_limit(config.timers, config.max_transactions),
             routes: HashMap::new(),
             registrar: Registrar::restore(config.registrar, bindings),
-            digest: DigestServer::new(digest_config),
+            digest: DigestServer::new(digest_config.clone()),
+            realms: HashMap::new(),
+            digest_config,
             failures: FailureTracker::new(config.ban),
             rate: RateLimiter::new(config.rate),
             known: HashMap::new(),
@@ -125,7 +135,7 @@ impl Endpoint {
         }
     }
 
-    /// A datagram (UDP) or one framed message (TCP) from `peer`.
+    /// A datagram (UDP), one framed message (TCP, TLS) or one WebSocket message from `peer`.
     pub fn handle_packet(&mut self, now: Timestamp, peer: Peer, data: Bytes) {
         if data.iter().all(|b| matches!(b, b'\r' | b'\n')) {
             return self.keep_alive(peer, &data);
@@ -134,7 +144,7 @@ impl Endpoint {
         if !self.is_trusted(ip) && !self.rate.allow(now, ip) {
             return;
         }
-        let parsed = if peer.is_reliable() {
+        let parsed = if peer.is_byte_stream() {
             self.config.parse.parse_stream(data.clone())
         } else {
             self.config.parse.parse_datagram(data.clone())
@@ -294,7 +304,9 @@ impl Endpoint {
 
     fn destination(&self, peer: Peer, response: &Response) -> SocketAddr {
         match peer.transport {
-            Transport::Tcp(_) => peer.addr,
+            Transport::Tcp(_) | Transport::Tls(_) | Transport::Ws(_) | Transport::Wss(_) => {
+                peer.addr
+            }
             Transport::Udp => response
                 .headers()
                 .top_via()

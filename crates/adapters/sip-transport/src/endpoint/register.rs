@@ -1,7 +1,10 @@
 //! REGISTER: challenge, credentials lookup, verification, failure tracking, registrar.
 
-use sb_sip::{Request, StatusCode};
-use sb_sip_dialog::digest::{Admission, AuthAttempt, AuthRole, Rejection, UserSecret, Verdict};
+use sb_sip::{Host, Request, StatusCode};
+use sb_sip_dialog::digest::{
+    Admission, AuthAttempt, AuthRole, DigestServer, DigestServerConfig, Rejection, UserSecret,
+    Verdict,
+};
 use sb_sip_dialog::transaction::TxId;
 use sb_sip_dialog::wire;
 use sb_types::Timestamp;
@@ -9,12 +12,17 @@ use sb_types::Timestamp;
 use super::{Endpoint, LookupId, Output, Pending};
 use crate::config::BanAnswer;
 use crate::peer::Peer;
+use crate::realm::realm_of_host;
+
+/// Most realms with replay state kept at once; beyond, an arbitrary one is forgotten (its
+/// outstanding nonce counts could then be replayed once, within the nonce lifetime).
+const MAX_REALMS: usize = 10_000;
 
 impl Endpoint {
     pub(super) fn register(&mut self, now: Timestamp, id: TxId, peer: Peer, request: &Request) {
-        let realm = self.digest.realm().to_owned();
+        let realm = self.realm_of(request);
         let Some(credentials) = wire::credentials_of(request, AuthRole::Server, &realm) else {
-            return self.challenge(now, id, peer, request, Rejection::NoCredentials);
+            return self.challenge(now, id, peer, request, &realm, Rejection::NoCredentials);
         };
         if self.pending.len() >= self.config.max_pending_lookups {
             let busy = request.make_response(StatusCode::SERVICE_UNAVAILABLE, None);
@@ -25,6 +33,7 @@ impl Endpoint {
         let username = credentials.username.clone();
         let pending = Pending {
             since: now,
+            realm: realm.clone(),
             tx: id,
             peer,
             request: request.clone(),
@@ -47,7 +56,8 @@ impl Endpoint {
             request_uri: &uri,
             credentials: &p.credentials,
         };
-        match self.digest.verify(now, attempt, secret.as_ref()) {
+        let verdict = self.with_digest(&p.realm, |d| d.verify(now, attempt, secret.as_ref()));
+        match verdict {
             Verdict::Authorized { username } => self.authorized(now, p, &username),
             Verdict::Rejected(why) => self.rejected(now, p, why),
         }
@@ -61,7 +71,7 @@ impl Endpoint {
                 Admission::Banned { .. }
             );
         match (banned, self.config.ban_answer) {
-            (false, _) => self.challenge(now, p.tx, p.peer, &p.request, why),
+            (false, _) => self.challenge(now, p.tx, p.peer, &p.request, &p.realm, why),
             (true, BanAnswer::Forbidden) => {
                 self.answer(now, p.tx, &p.request, StatusCode::FORBIDDEN)
             }
@@ -90,12 +100,52 @@ impl Endpoint {
         id: TxId,
         peer: Peer,
         request: &Request,
+        realm: &str,
         why: Rejection,
     ) {
         let source = peer.addr.ip().to_canonical().to_string();
-        let answer = self.digest.reject(now, &source, why);
+        let answer = self.with_digest(realm, |d| d.reject(now, &source, why));
         let tag = self.tag();
         self.send(now, id, wire::challenge(request, &answer, &tag));
+    }
+
+    /// The realm a REGISTER is authenticated in: with `realm_per_domain`, the one named by
+    /// its To host ([`realm_of_host`]), else the default.
+    fn realm_of(&self, request: &Request) -> String {
+        let default = self.digest.realm();
+        if !self.config.realm_per_domain {
+            return default.to_owned();
+        }
+        let to = request.headers().to().ok();
+        match to.as_ref().and_then(|to| to.uri.as_sip()).map(|u| &u.host) {
+            Some(Host::Domain(domain)) => realm_of_host(domain, default),
+            _ => default.to_owned(),
+        }
+    }
+
+    /// Runs `f` on the digest server of `realm`. Servers of other realms than the default
+    /// are made on demand (same nonce key and algorithms) and kept only while they track
+    /// nonce counts, so realms named by scanners cost nothing once answered.
+    fn with_digest<R>(&mut self, realm: &str, f: impl FnOnce(&mut DigestServer) -> R) -> R {
+        if realm == self.digest.realm() {
+            return f(&mut self.digest);
+        }
+        if !self.realms.contains_key(realm) && self.realms.len() >= MAX_REALMS {
+            let victim = self.realms.keys().next().cloned();
+            victim.map(|v| self.realms.remove(&v));
+        }
+        let template = &self.digest_config;
+        let server = self.realms.entry(realm.to_owned()).or_insert_with(|| {
+            DigestServer::new(DigestServerConfig {
+                realm: realm.to_owned(),
+                ..template.clone()
+            })
+        });
+        let result = f(server);
+        if server.tracked_nonces() == 0 {
+            self.realms.remove(realm);
+        }
+        result
     }
 
     fn answer(&mut self, now: Timestamp, id: TxId, request: &Request, status: StatusCode) {

@@ -135,6 +135,12 @@ impl Client {
         )
     }
 
+    /// The text of a REGISTER for 1001 from this client (`auth`: an `Authorization: …\r\n`
+    /// line or nothing).
+    pub fn register_request(&self, tag: &str, cseq: u32, auth: &str) -> String {
+        self.register_raw(tag, cseq, auth)
+    }
+
     /// REGISTER, answer the challenge with `password`: the final status.
     pub fn register(&self, tag: &str, password: &str) -> Option<u16> {
         let first = self.exchange(&self.register_raw(tag, 1, ""), tag)?;
@@ -146,4 +152,73 @@ impl Client {
         let raw = self.register_raw(tag, 2, &format!("Authorization: {creds}\r\n"));
         Some(self.exchange(&raw, tag)?.status().as_u16())
     }
+}
+
+/// Starts a server whose credentials are `users` (name, password) in [`REALM`].
+pub async fn start_with_users(
+    config: SipConfig,
+    handler: Option<Arc<dyn sb_sip_transport::RequestHandler>>,
+    users: &[(&str, &str)],
+) -> Running {
+    let sink = Arc::new(RecordingSink::default());
+    let credentials = users
+        .iter()
+        .fold(StaticCredentials::new(), |c, (user, password)| {
+            c.with_password(REALM, user, password)
+        });
+    let deps = SipDeps {
+        credentials: Arc::new(credentials),
+        bindings: sink.clone(),
+        restore: Vec::new(),
+        handler,
+    };
+    let cancel = CancellationToken::new();
+    let server = SipServer::start(config, deps, cancel.clone())
+        .await
+        .expect("server starts");
+    Running {
+        server,
+        cancel,
+        sink,
+    }
+}
+
+/// Whether `program` runs (`program arg`); without it the calling test fails under CI and
+/// is skipped elsewhere (printing SKIPPED with `install`).
+pub fn tool_available(program: &str, arg: &str, install: &str) -> bool {
+    let found = std::process::Command::new(program)
+        .arg(arg)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .is_ok();
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{program} is required under CI ({install})"
+        );
+        eprintln!("SKIPPED: {program} not installed ({install})");
+    }
+    found
+}
+
+/// A local port free for both UDP and TCP right now (for tools that need a fixed port).
+pub fn free_port() -> u16 {
+    loop {
+        let tcp = std::net::TcpListener::bind("127.0.0.1:0").expect("bind tcp");
+        let port = tcp.local_addr().expect("local addr").port();
+        if UdpSocket::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+}
+
+/// A fresh empty directory under the system temp dir (the caller removes it).
+pub fn scratch_dir(prefix: &str) -> std::path::PathBuf {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("{prefix}-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
 }

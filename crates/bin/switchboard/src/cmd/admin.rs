@@ -51,6 +51,11 @@ async fn dispatch(open: &OpenStore, state: &AppState, action: AdminCommand) -> a
             username,
             password_stdin,
         } => reset_password(open, state, &tenant, &username, password_stdin).await,
+        AdminCommand::SipPassword {
+            tenant,
+            username,
+            password_stdin,
+        } => sip_password(open, &tenant, &username, password_stdin).await,
         AdminCommand::Token {
             tenant,
             username,
@@ -131,6 +136,36 @@ async fn create_user(
         .map_err(input_error)?;
     audit(open, tenant, "user.create", format!("user:{}", user.id)).await?;
     println!("created {} {} ({})", user.role, user.username, user.id);
+    if generated {
+        println!("password: {password}");
+    }
+    Ok(())
+}
+
+async fn sip_password(
+    open: &OpenStore,
+    tenant: &str,
+    username: &str,
+    password_stdin: bool,
+) -> anyhow::Result<()> {
+    let tenant = tenant_id(open, tenant).await?;
+    let user = open
+        .store
+        .get_user_by_username(tenant, username)
+        .await
+        .map_err(input_error)?;
+    let (password, generated) = obtain_password(password_stdin)?;
+    sb_api::auth::password::check_strength(&password)
+        .map_err(|m| bad_input(format!("SIP password: {m}")))?;
+    sb_engine::sip::set_sip_password(&*open.store, tenant, user.id, &password, now()).await?;
+    audit(
+        open,
+        tenant,
+        "user.sip_password_set",
+        format!("user:{}", user.id),
+    )
+    .await?;
+    println!("SIP password of {username} set");
     if generated {
         println!("password: {password}");
     }

@@ -11,10 +11,17 @@ const DEMO: &str = include_str!("../../../../../examples/demo.yaml");
 
 /// Users whose password the demo sets.
 const DEMO_USERS: [&str; 4] = ["1001", "1002", "1003", "admin"];
+/// Users whose SIP password the demo sets (the same password).
+const DEMO_PHONES: [&str; 3] = ["1001", "1002", "1003"];
 
-/// Imports the demo tenant (idempotent) and sets the demo users' password: from
-/// `SWITCHBOARD_DEMO_PASSWORD`, else generated on first seeding (kept on later starts).
-pub async fn seed(store: &dyn Store, state: &AppState, http: &str) -> anyhow::Result<()> {
+/// What seeding chose: the password when it was set now (`None`: kept from an earlier start).
+pub struct Seeded {
+    password: Option<String>,
+}
+
+/// Imports the demo tenant (idempotent) and sets the demo users' console and SIP password:
+/// from `SWITCHBOARD_DEMO_PASSWORD`, else generated on first seeding (kept on later starts).
+pub async fn seed(store: &dyn Store, state: &AppState) -> anyhow::Result<Seeded> {
     let doc = parse_document(DEMO).map_err(|e| bad_input(format!("examples/demo.yaml: {e}")))?;
     let known = sb_engine::known_names(store, &doc.tenant.name).await?;
     let problems = sb_engine::validate_document(&doc, known);
@@ -33,9 +40,12 @@ pub async fn seed(store: &dyn Store, state: &AppState, http: &str) -> anyhow::Re
                 .await?;
             store.reset_login_failures(tenant, user.id, now()).await?;
         }
+        for name in DEMO_PHONES {
+            let user = store.get_user_by_username(tenant, name).await?;
+            sb_engine::sip::set_sip_password(store, tenant, user.id, pw, now()).await?;
+        }
     }
-    print_welcome(http, password.as_deref());
-    Ok(())
+    Ok(Seeded { password })
 }
 
 async fn choose_password(
@@ -51,14 +61,21 @@ async fn choose_password(
     Ok(agent.password_hash.is_none().then(generate_password))
 }
 
-fn print_welcome(base: &str, password: Option<&str>) {
+/// Tells how to use the demo: users, SIP registration, routing, login.
+pub fn print_welcome(seeded: &Seeded, base: &str, sip: std::net::SocketAddr) {
     let base = base
         .replace("0.0.0.0", "127.0.0.1")
         .replace("[::]", "[::1]");
-    let pw = password
+    let sip = sip.to_string().replace("0.0.0.0", "127.0.0.1");
+    let pw = seeded
+        .password
+        .as_deref()
         .unwrap_or("(unchanged since the first start; set SWITCHBOARD_DEMO_PASSWORD to reset)");
     println!("Demo tenant \"demo\" is ready.");
     println!("  users:     agents 1001, 1002, 1003 and admin \"admin\"; password: {pw}");
+    println!(
+        "  phones:    register a SIP phone as 1001@{sip} (or 1002, 1003; realm \"demo\", same password)"
+    );
     println!(
         "  routing:   +15550100 -> flow demo-inbound -> queue support (trunk demo-local, 127.0.0.1)"
     );

@@ -8,6 +8,7 @@ mod import;
 mod schema;
 mod serve;
 mod simulate;
+mod sip;
 
 use crate::cli::{Cli, Command};
 

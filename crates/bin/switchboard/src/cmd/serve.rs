@@ -24,24 +24,54 @@ pub async fn run(args: &ConfigArgs, demo: bool) -> anyhow::Result<()> {
         .with_context(|| format!("listening on {} (http.listen)", config.http.listen))?;
     let scheme = if tls.is_some() { "https" } else { "http" };
     let addr = listener.local_addr()?;
-    if demo {
-        super::demo::seed(open.store.as_ref(), &state, &format!("{scheme}://{addr}")).await?;
+    let seeded = match demo {
+        true => Some(super::demo::seed(open.store.as_ref(), &state).await?),
+        false => None,
+    };
+    let shutdown = CancellationToken::new();
+    let sip = super::sip::start(
+        &config,
+        open.store.clone(),
+        tls.clone(),
+        demo,
+        shutdown.clone(),
+    )
+    .await?;
+    for line in sip.describe() {
+        println!("{line}");
+    }
+    match &sip.default_tenant {
+        Some(t) => println!("SIP phones that register to an IP address belong to tenant {t:?}"),
+        None => {
+            println!("SIP phones register as USER@TENANT (no default tenant: sip.default_tenant)")
+        }
+    }
+    if let Some(seeded) = &seeded {
+        super::demo::print_welcome(seeded, &format!("{scheme}://{addr}"), sip.local_addr());
     }
     tracing::info!(%addr, backend = open.store.backend(), "Switchboard is serving");
     println!(
         "Switchboard is serving the API on {scheme}://{addr}/ (OpenAPI: /api/v1/openapi.json)"
     );
-    let shutdown = CancellationToken::new();
     tokio::spawn(watch_signals(shutdown.clone()));
     tokio::spawn(purge_sessions(open.store.clone(), shutdown.clone()));
     let grace = Duration::from_secs(config.http.shutdown_grace_secs);
-    sb_api::server::serve(listener, tls, sb_api::router(state), shutdown, grace).await;
+    sb_api::server::serve(
+        listener,
+        tls,
+        sb_api::router(state),
+        shutdown.clone(),
+        grace,
+    )
+    .await;
+    shutdown.cancel();
+    sip.wait().await;
     open.close().await;
     tracing::info!("stopped cleanly");
     Ok(())
 }
 
-/// Deletes expired console sessions every ten minutes until shutdown.
+/// Deletes expired console sessions and SIP bindings every ten minutes until shutdown.
 async fn purge_sessions(store: std::sync::Arc<dyn sb_store::Store>, shutdown: CancellationToken) {
     let mut tick = tokio::time::interval(Duration::from_secs(600));
     loop {
@@ -53,6 +83,9 @@ async fn purge_sessions(store: std::sync::Arc<dyn sb_store::Store>, shutdown: Ca
             Ok(0) => {}
             Ok(n) => tracing::info!(sessions = n, "purged expired sessions"),
             Err(e) => tracing::warn!(error = %e, "purging expired sessions failed"),
+        }
+        if let Err(e) = store.purge_expired_bindings(sb_api::now()).await {
+            tracing::warn!(error = %e, "purging expired SIP bindings failed");
         }
     }
 }

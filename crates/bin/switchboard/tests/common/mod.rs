@@ -18,6 +18,8 @@ pub fn cmd(data: &Path) -> Command {
         .env("SWITCHBOARD_AUTH_ARGON2_ITERATIONS", "1")
         .env("SWITCHBOARD_HTTP_LISTEN", "127.0.0.1:0")
         .env("SWITCHBOARD_SIP_LISTEN", "127.0.0.1:0")
+        .env("SWITCHBOARD_SIP_TLS_LISTEN", "127.0.0.1:0")
+        .env("SWITCHBOARD_SIP_WSS_LISTEN", "127.0.0.1:0")
         .stdin(Stdio::null());
     c
 }
@@ -107,7 +109,7 @@ impl Drop for Served {
 }
 
 fn port_of(line: &str) -> Option<u16> {
-    let rest = line.split("://127.0.0.1:").nth(1)?;
+    let rest = line.split("serving the API on https://127.0.0.1:").nth(1)?;
     rest.split('/').next()?.parse().ok()
 }
 

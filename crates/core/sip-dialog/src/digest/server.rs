@@ -1,6 +1,7 @@
 //! The server side: challenges, verification, nonce-count replay checks.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use sb_types::Timestamp;
@@ -160,6 +161,24 @@ pub struct DigestServer {
     opaque: String,
     seen: HashMap<String, (Timestamp, u32)>,
     next_prune: Timestamp,
+    serial: Serial,
+}
+
+/// The count of nonces issued, so that two issued in the same millisecond differ. Atomic only
+/// because challenges are made through `&self`; no thread ever shares a server.
+#[derive(Debug, Default)]
+struct Serial(AtomicU32);
+
+impl Serial {
+    fn next(&self) -> u32 {
+        self.0.fetch_add(1, Ordering::Relaxed)
+    }
+}
+
+impl Clone for Serial {
+    fn clone(&self) -> Self {
+        Serial(AtomicU32::new(self.0.load(Ordering::Relaxed)))
+    }
 }
 
 impl DigestServer {
@@ -172,6 +191,7 @@ impl DigestServer {
             opaque,
             seen: HashMap::new(),
             next_prune: Timestamp::EPOCH,
+            serial: Serial::default(),
         }
     }
 
@@ -181,8 +201,8 @@ impl DigestServer {
     }
 
     /// The challenge response for a refused (or credential-less) request. It depends on nothing
-    /// but the time and whether the nonce was stale, so an unknown user and a wrong password get
-    /// byte-identical answers.
+    /// but the time, the nonce serial and whether the nonce was stale, so an unknown user and a
+    /// wrong password get answers of the same shape.
     pub fn reject(&self, now: Timestamp, source: &str, why: Rejection) -> ChallengeResponse {
         let (status, header) = match self.config.role {
             AuthRole::Server => (401, "WWW-Authenticate"),
@@ -197,7 +217,14 @@ impl DigestServer {
 
     /// Fresh challenges for a client at `source`, one per configured algorithm.
     pub fn challenges(&self, now: Timestamp, source: &str, stale: bool) -> Vec<Challenge> {
-        let nonce = nonce::issue(&self.config.secret, &self.config.realm, source, now);
+        let serial = self.serial.next();
+        let nonce = nonce::issue(
+            &self.config.secret,
+            &self.config.realm,
+            source,
+            now,
+            serial,
+        );
         let offer = |algorithm| Challenge {
             realm: self.config.realm.clone(),
             nonce: nonce.clone(),

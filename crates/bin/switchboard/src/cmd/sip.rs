@@ -1,0 +1,195 @@
+//! The SIP side of `switchboard serve`: listeners, registrar bindings kept in the store,
+//! digest secrets from the store.
+
+use crate::exit::bad_input;
+use anyhow::Context;
+use sb_api::now;
+use sb_engine::sip::{BindingWriter, StoreCredentials, binding_persistence, live_bindings};
+use sb_sip_dialog::digest::Algorithm;
+use sb_sip_transport::{SipConfig, SipDeps, SipServer};
+use sb_store::{Store, StoreError};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
+
+/// The realm of phones that register to an IP address when no tenant is the default one.
+const NO_DEFAULT_REALM: &str = "switchboard";
+
+/// The SIP server and the task that persists its bindings.
+pub struct RunningSip {
+    server: SipServer,
+    writer: tokio::task::JoinHandle<()>,
+    /// The default tenant's name (phones registering to an IP address), if any.
+    pub default_tenant: Option<String>,
+}
+
+impl RunningSip {
+    /// The addresses the SIP listeners are bound to, one line each, for the operator.
+    pub fn describe(&self) -> Vec<String> {
+        let s = &self.server;
+        let mut lines = vec![format!("SIP over UDP and TCP on {}", shown(s.local_addr()))];
+        if let Some(a) = s.local_tls_addr() {
+            lines.push(format!("SIP over TLS on {}", shown(a)));
+        }
+        if let Some(a) = s.local_wss_addr() {
+            lines.push(format!("SIP over secure WebSocket on wss://{}/", shown(a)));
+        }
+        if let Some(a) = s.local_ws_addr() {
+            lines.push(format!("SIP over WebSocket on ws://{}/", shown(a)));
+        }
+        lines
+    }
+
+    /// The UDP/TCP address (tests and the demo's instructions).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.server.local_addr()
+    }
+
+    /// Waits until the server (stopped by the shutdown token) and the binding writer are done.
+    pub async fn wait(self) {
+        if let Err(e) = self.server.wait().await {
+            tracing::warn!(error = %e, "SIP server stopped with an error");
+        }
+        let _ = self.writer.await;
+    }
+}
+
+fn shown(addr: SocketAddr) -> String {
+    addr.to_string()
+        .replace("0.0.0.0", "127.0.0.1")
+        .replace("[::]", "[::1]")
+}
+
+/// Starts the SIP listeners of `config.sip` with the registrar's bindings reloaded from the store.
+pub async fn start(
+    config: &sb_config::Config,
+    store: Arc<dyn Store>,
+    tls: Option<Arc<rustls::ServerConfig>>,
+    demo: bool,
+    shutdown: CancellationToken,
+) -> anyhow::Result<RunningSip> {
+    let default_tenant = default_tenant(config, &*store, demo).await?;
+    let realm = default_tenant.as_deref().unwrap_or(NO_DEFAULT_REALM);
+    let mut sip = SipConfig::new(
+        addr("sip.listen", &config.sip.listen)?,
+        realm,
+        nonce_secret(&config.data_dir)?,
+    );
+    sip.realm_per_domain = true;
+    sip.algorithms = algorithms(&config.sip.digest_algorithms)?;
+    sip.answer_unknown_sources = config.sip.answer_unknown_sources;
+    sip.tls_listen = optional_addr("sip.tls_listen", &config.sip.tls_listen)?;
+    sip.wss_listen = optional_addr("sip.wss_listen", &config.sip.wss_listen)?;
+    sip.ws_listen = optional_addr("sip.ws_listen", &config.sip.ws_listen)?;
+    if sip.tls_listen.is_some() || sip.wss_listen.is_some() {
+        sip.tls = Some(match tls {
+            Some(t) => t,
+            None => self_signed(&config.data_dir)?,
+        });
+    }
+    let restore = live_bindings(&*store, now())
+        .await
+        .context("loading SIP registrations")?;
+    let (sink, writer) = binding_persistence(store.clone(), realm);
+    let deps = SipDeps {
+        credentials: Arc::new(StoreCredentials::new(store)),
+        bindings: Arc::new(sink),
+        restore,
+        handler: None,
+    };
+    let server = SipServer::start(sip, deps, shutdown)
+        .await
+        .with_context(|| format!("starting SIP on {} (sip.*)", config.sip.listen))?;
+    let writer = tokio::spawn(BindingWriter::run(writer));
+    Ok(RunningSip {
+        server,
+        writer,
+        default_tenant,
+    })
+}
+
+/// `sip.default_tenant`, else `demo` with `--demo`, else the only tenant.
+async fn default_tenant(
+    config: &sb_config::Config,
+    store: &dyn Store,
+    demo: bool,
+) -> anyhow::Result<Option<String>> {
+    let named = &config.sip.default_tenant;
+    if !named.is_empty() {
+        return match store.get_tenant_by_name(named).await {
+            Ok(t) => Ok(Some(t.name)),
+            Err(StoreError::NotFound { .. }) => Err(bad_input(format!(
+                "sip.default_tenant: there is no tenant named {named:?}"
+            ))),
+            Err(e) => Err(e.into()),
+        };
+    }
+    if demo {
+        return Ok(Some("demo".to_owned()));
+    }
+    let tenants = store.list_tenants().await?;
+    Ok(match tenants.as_slice() {
+        [only] => Some(only.name.clone()),
+        _ => None,
+    })
+}
+
+fn algorithms(value: &str) -> anyhow::Result<Vec<Algorithm>> {
+    value
+        .split(',')
+        .map(|name| {
+            Algorithm::parse(name.trim())
+                .map_err(|e| bad_input(format!("sip.digest_algorithms: {e}")))
+        })
+        .collect()
+}
+
+fn addr(key: &str, value: &str) -> anyhow::Result<SocketAddr> {
+    value
+        .parse()
+        .map_err(|_| bad_input(format!("{key}: {value:?} is not an address:port")))
+}
+
+fn optional_addr(key: &str, value: &str) -> anyhow::Result<Option<SocketAddr>> {
+    if value.is_empty() {
+        Ok(None)
+    } else {
+        addr(key, value).map(Some)
+    }
+}
+
+fn self_signed(data_dir: &Path) -> anyhow::Result<Arc<rustls::ServerConfig>> {
+    let (cert, key) = sb_api::tls::ensure_self_signed(&data_dir.join("tls"))?;
+    sb_api::tls::server_config(&cert, &key).map_err(|e| bad_input(e.to_string()))
+}
+
+/// The key of the digest nonces: kept in the data directory so that a restart does not make
+/// every phone's nonce stale at once.
+fn nonce_secret(data_dir: &Path) -> anyhow::Result<Vec<u8>> {
+    let path = data_dir.join("sip-nonce.key");
+    match std::fs::read(&path) {
+        Ok(bytes) if bytes.len() >= 32 => return Ok(bytes),
+        Ok(_) => tracing::warn!(path = %path.display(), "SIP nonce key too short: replacing it"),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+    }
+    let key: [u8; 32] = rand::random();
+    write_private(&path, &key).with_context(|| format!("writing {}", path.display()))?;
+    Ok(key.to_vec())
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let tmp = path.with_extension("tmp");
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&tmp)?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, path)
+}

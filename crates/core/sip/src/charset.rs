@@ -27,6 +27,18 @@ impl Set {
         self.0[usize::from(b)]
     }
 
+    /// True when every byte of `s` is in the set and every `%` starts a `%xx` escape (one
+    /// pass doing what `all` and `text::escapes_valid` do one after the other).
+    pub(crate) fn all_escaped(&self, s: &str) -> bool {
+        let bytes = s.as_bytes();
+        bytes.iter().enumerate().all(|(i, &b)| {
+            self.has(b)
+                && (b != b'%'
+                    || (bytes.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+                        && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit)))
+        })
+    }
+
     /// True when every byte of `s` is in the set.
     pub(crate) fn all(&self, s: &str) -> bool {
         s.bytes().all(|b| self.has(b))

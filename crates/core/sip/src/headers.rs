@@ -90,6 +90,32 @@ impl Header {
         self.received.then_some(&*self.text)
     }
 
+    /// The value parsed by `parse`, errors reported against this field's name (what the
+    /// typed accessors of [`Headers`] do once they have found the field).
+    pub(crate) fn parse_as<T>(
+        &self,
+        parse: impl Fn(&ByteString, &str) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        parse(self.src(), self.value()).map_err(|e| bad(self.name.clone(), &e))
+    }
+
+    /// Checks the grammar of a name-addr value (From, To) without keeping anything.
+    pub(crate) fn check_name_addr(&self) -> Result<(), Error> {
+        let dry = ByteString::new();
+        NameAddr::parse_shared(&dry, self.value())
+            .map(drop)
+            .map_err(|e| bad(self.name.clone(), &e))
+    }
+
+    /// The value as a plain decimal number (up to 2^32−1).
+    pub(crate) fn number(&self) -> Result<u32, Error> {
+        crate::text::parse_u32(trim(self.value())).ok_or_else(|| Error::BadHeader {
+            name: self.name.clone(),
+            offset: 0,
+            reason: "not a number up to 4294967295",
+        })
+    }
+
     /// The text typed parsers share from (the value lies inside it).
     fn src(&self) -> &ByteString {
         &self.text
@@ -266,12 +292,6 @@ impl Headers {
         Ok(out)
     }
 
-    /// Checks the grammar of a name-addr header (From, To) without keeping anything.
-    pub(crate) fn check_name_addr(&self, name: HeaderName) -> Result<(), Error> {
-        let dry = ByteString::new();
-        self.typed(name, |_, s| NameAddr::parse_shared(&dry, s).map(drop))
-    }
-
     /// Checks the grammar of every Via value without keeping anything.
     pub(crate) fn check_vias(&self) -> Result<(), Error> {
         let dry = ByteString::new();
@@ -285,9 +305,8 @@ impl Headers {
 
     /// Checks the grammar of every Contact value without keeping anything.
     pub(crate) fn check_contacts(&self) -> Result<(), Error> {
-        let dry = ByteString::new();
         for h in self.all(HeaderName::Contact) {
-            Contacts::parse_shared(&dry, h.value()).map_err(|e| bad(HeaderName::Contact, &e))?;
+            Contacts::check(h.value()).map_err(|e| bad(HeaderName::Contact, &e))?;
         }
         Ok(())
     }
@@ -295,13 +314,7 @@ impl Headers {
     /// `Call-ID`.
     pub fn call_id(&self) -> Result<&str, Error> {
         let value = self.single(HeaderName::CallId)?.value();
-        if value.is_empty() || value.bytes().any(crate::text::is_lws) {
-            return Err(Error::BadHeader {
-                name: HeaderName::CallId,
-                offset: 0,
-                reason: "not a word",
-            });
-        }
+        check_call_id(value)?;
         Ok(value)
     }
 
@@ -411,12 +424,7 @@ impl Headers {
     /// A header whose value is a plain decimal number (up to 2^32−1).
     pub fn number(&self, name: impl Into<HeaderName>) -> Result<u32, Error> {
         let name = name.into();
-        let h = self.single(name.clone())?;
-        crate::text::parse_u32(trim(h.value())).ok_or_else(|| Error::BadHeader {
-            name,
-            offset: 0,
-            reason: "not a number up to 4294967295",
-        })
+        self.single(name)?.number()
     }
 
     /// `Content-Type`.
@@ -502,6 +510,18 @@ impl Headers {
     pub fn rack(&self) -> Result<RAck, Error> {
         self.typed(HeaderName::RAck, RAck::parse_shared)
     }
+}
+
+/// The Call-ID grammar as checked here: one non-empty word.
+pub(crate) fn check_call_id(value: &str) -> Result<(), Error> {
+    if value.is_empty() || value.bytes().any(crate::text::is_lws) {
+        return Err(Error::BadHeader {
+            name: HeaderName::CallId,
+            offset: 0,
+            reason: "not a word",
+        });
+    }
+    Ok(())
 }
 
 /// Wraps a typed-parse error with the header it came from.

@@ -3,12 +3,10 @@
 use bytes::Bytes;
 use bytestring::ByteString;
 
-use crate::frame::{
-    content_length_value, field_spans, find_head_end, leading_crlf, scan_content_length,
-};
+use crate::frame::{content_length_value, find_head_end, leading_crlf, scan_content_length};
 use crate::headers::Header;
 use crate::message::Wire;
-use crate::text::{offset_in, share, trim};
+use crate::text::{offset_in, share, split_byte, trim};
 use crate::{
     CSeq, Error, HeaderName, Headers, Message, Method, Request, Response, StatusCode, Uri,
 };
@@ -131,12 +129,13 @@ impl ParseConfig {
         if start == data.len() {
             return Err(Error::Empty);
         }
-        let (_, body_start) = find_head_end(data, start).ok_or_else(|| Error::UnterminatedHead)?;
-        let head = data.slice(start..body_start);
+        let lines = scan_head(data, start).ok_or_else(|| Error::UnterminatedHead)?;
+        let head = data.slice(start..lines.body_start);
         let text = ByteString::try_from(head).map_err(|e| Error::NotUtf8 {
             offset: start + e.valid_up_to(),
         })?;
-        let parsed = self.parse_head(&text, start)?;
+        let parsed = self.parse_head(&text, start, &lines)?;
+        let body_start = lines.body_start;
         let body = body(data, body_start, &parsed.headers, stream)?;
         parsed.into_message(body, self)
     }
@@ -190,6 +189,49 @@ fn declared_length(headers: &Headers) -> Result<Option<usize>, Error> {
     Ok(found)
 }
 
+/// Where the lines of a header section are, found in one pass over the raw bytes (offsets
+/// in the message).
+struct Lines {
+    /// End of the start line (after its `\n`).
+    start_line_end: usize,
+    /// Each field: start, and end after the `\n` of its last continuation line.
+    fields: Vec<(usize, usize)>,
+    /// Start of the empty line ending the section.
+    blank_start: usize,
+    /// After the empty line: where the body starts.
+    body_start: usize,
+}
+
+/// Splits the header section starting at `start` into start line, fields (continuation
+/// lines included) and the empty line; `None` when no empty line ends it. The same split
+/// as `frame::find_head_end` followed by `frame::field_spans`, reading every line once.
+fn scan_head(data: &[u8], start: usize) -> Option<Lines> {
+    let line_end = |pos: usize| {
+        let rest = data.get(pos..)?;
+        crate::text::find_byte_in(rest, b'\n').map(|i| pos + i + 1)
+    };
+    let start_line_end = line_end(start)?;
+    let mut fields: Vec<(usize, usize)> = Vec::with_capacity(24);
+    let mut pos = start_line_end;
+    while let Some(end) = line_end(pos) {
+        let line = data.get(pos..end)?;
+        if line == b"\r\n" || line == b"\n" {
+            return Some(Lines {
+                start_line_end,
+                fields,
+                blank_start: pos,
+                body_start: end,
+            });
+        }
+        match fields.last_mut() {
+            Some(field) if matches!(line.first(), Some(b' ' | b'\t')) => field.1 = end,
+            _ => fields.push((pos, end)),
+        }
+        pos = end;
+    }
+    None
+}
+
 /// A header section split into start line and fields.
 struct Head<'t> {
     text: &'t ByteString,
@@ -201,25 +243,25 @@ struct Head<'t> {
 }
 
 impl ParseConfig {
-    fn parse_head<'t>(&self, text: &'t ByteString, base: usize) -> Result<Head<'t>, Error> {
-        let first_end = crate::text::find_byte(text, b'\n').map_or(text.len(), |i| i + 1);
-        let (start_line, fields) = text
-            .split_at_checked(first_end)
-            .ok_or_else(|| Error::UnterminatedHead)?;
-        let blank_len = if fields.ends_with("\r\n") { 2 } else { 1 };
-        let (fields, blank) = fields
-            .split_at_checked(fields.len().saturating_sub(blank_len))
-            .unwrap_or((fields, ""));
-        let mut headers = Headers::with_capacity(16);
-        for (a, b) in field_spans(fields.as_bytes()) {
+    fn parse_head<'t>(
+        &self,
+        text: &'t ByteString,
+        base: usize,
+        lines: &Lines,
+    ) -> Result<Head<'t>, Error> {
+        let local = |at: usize| at.saturating_sub(base);
+        let start_line = text.get(..local(lines.start_line_end)).unwrap_or("");
+        let blank = text.get(local(lines.blank_start)..).unwrap_or("");
+        let mut headers = Headers::with_capacity(lines.fields.len());
+        for &(a, b) in &lines.fields {
             if headers.len() >= self.max_headers {
                 return Err(Error::TooManyHeaders {
                     limit: self.max_headers,
                 });
             }
-            let line = fields.get(a..b).unwrap_or("");
-            let offset = base + offset_in(text, line);
-            headers.push_header(field(text, line).ok_or_else(|| Error::BadHeaderLine { offset })?);
+            let line = text.get(local(a)..local(b)).unwrap_or("");
+            headers
+                .push_header(field(text, line).ok_or_else(|| Error::BadHeaderLine { offset: a })?);
         }
         Ok(Head {
             text,
@@ -231,19 +273,17 @@ impl ParseConfig {
     }
 }
 
-/// One header field from its raw line(s).
+/// One header field from its raw line(s): `token *(SP / HTAB) ":" value`. The colon is
+/// found first (a name holds no colon), then the name before it is checked.
 fn field(text: &ByteString, line: &str) -> Option<Header> {
-    let name_len = line
-        .bytes()
-        .take_while(|&b| crate::text::is_token_byte(b))
-        .count();
-    let (name, rest) = line.split_at_checked(name_len)?;
-    let value = rest.trim_start_matches([' ', '\t']).strip_prefix(':')?;
-    if name.is_empty() {
-        return None;
-    }
-    let name = HeaderName::from_shared(text, name);
-    let value = trim(value);
+    let colon = crate::text::find_byte(line, b':')?;
+    let (before, after) = (line.get(..colon)?, line.get(colon + 1..)?);
+    let name = match before.as_bytes().last() {
+        Some(b' ' | b'\t') => before.trim_end_matches([' ', '\t']),
+        _ => before,
+    };
+    let name = HeaderName::from_shared_token(text, name)?;
+    let value = trim(after);
     let start = offset_in(line, value);
     Some(Header::received(
         name,
@@ -294,7 +334,7 @@ impl Head<'_> {
             offset: self.offset(part),
             reason,
         };
-        let mut parts = line.split(' ');
+        let mut parts = crate::text::split_on(line, b' ');
         let (Some(method), Some(uri), Some(version), None) =
             (parts.next(), parts.next(), parts.next(), parts.next())
         else {
@@ -311,12 +351,12 @@ impl Head<'_> {
     }
 
     fn status_line(&self, line: &str) -> Result<(StatusCode, ByteString), Error> {
-        let (version, rest) = line.split_once(' ').ok_or_else(|| Error::BadStartLine {
+        let (version, rest) = split_byte(line, b' ').ok_or_else(|| Error::BadStartLine {
             offset: self.base,
             reason: "no status code",
         })?;
         self.version(version)?;
-        let (code, reason) = rest.split_once(' ').unwrap_or((rest, ""));
+        let (code, reason) = split_byte(rest, b' ').unwrap_or((rest, ""));
         let bad_code = Error::BadStatusCode {
             offset: self.offset(code),
         };
@@ -338,6 +378,9 @@ impl Head<'_> {
     }
 
     fn version(&self, version: &str) -> Result<(), Error> {
+        if version == "SIP/2.0" {
+            return Ok(());
+        }
         let offset = self.offset(version);
         let numbers = version
             .get(..4)
@@ -345,7 +388,7 @@ impl Head<'_> {
             .and_then(|_| version.get(4..));
         let (major, minor) =
             numbers
-                .and_then(|n| n.split_once('.'))
+                .and_then(|n| split_byte(n, b'.'))
                 .ok_or_else(|| Error::BadStartLine {
                     offset,
                     reason: "bad SIP-Version",
@@ -364,8 +407,8 @@ impl Head<'_> {
     }
 }
 
-/// Headers counted by [`check_counts`]: the first five are mandatory, all must be single
-/// (RFC 3261 § 8.1.1, RFC 4475 § 3.3.8).
+/// The headers counted by [`check_counts`], in its slot order: the first five are
+/// mandatory, all must be single except Via (RFC 3261 § 8.1.1, RFC 4475 § 3.3.8).
 const COUNTED: [HeaderName; 7] = [
     HeaderName::To,
     HeaderName::From,
@@ -376,12 +419,46 @@ const COUNTED: [HeaderName; 7] = [
     HeaderName::ContentType,
 ];
 
-fn check_counts(h: &Headers) -> Result<(), Error> {
+fn counted_slot(name: &HeaderName) -> Option<usize> {
+    match name {
+        HeaderName::To => Some(0),
+        HeaderName::From => Some(1),
+        HeaderName::CallId => Some(2),
+        HeaderName::CSeq => Some(3),
+        HeaderName::Via => Some(4),
+        HeaderName::MaxForwards => Some(5),
+        HeaderName::ContentType => Some(6),
+        _ => None,
+    }
+}
+
+/// The first field of each counted header, once the counts are right.
+struct Counted<'h> {
+    first: [Option<&'h Header>; 7],
+}
+
+impl<'h> Counted<'h> {
+    /// The first field in `slot`; only empty for the optional ones (Max-Forwards,
+    /// Content-Type), since [`check_counts`] refused a message missing a mandatory one.
+    fn get(&self, slot: usize, name: HeaderName) -> Result<&'h Header, Error> {
+        self.first
+            .get(slot)
+            .copied()
+            .flatten()
+            .ok_or(Error::MissingHeader { name })
+    }
+}
+
+fn check_counts(h: &Headers) -> Result<Counted<'_>, Error> {
     let mut counts = [0usize; 7];
+    let mut first: [Option<&Header>; 7] = [None; 7];
     for header in h.iter() {
-        let slot = COUNTED.iter().position(|n| n == header.name());
-        if let Some(c) = slot.and_then(|i| counts.get_mut(i)) {
+        let Some(slot) = counted_slot(header.name()) else {
+            continue;
+        };
+        if let (Some(c), Some(f)) = (counts.get_mut(slot), first.get_mut(slot)) {
             *c += 1;
+            f.get_or_insert(header);
         }
     }
     let named = |i: usize| COUNTED.get(i).cloned().unwrap_or(HeaderName::Via);
@@ -394,33 +471,44 @@ fn check_counts(h: &Headers) -> Result<(), Error> {
         .position(|(i, &c)| i != 4 && c > 1)
     {
         Some(i) => Err(Error::DuplicateHeader { name: named(i) }),
-        None => Ok(()),
+        None => Ok(Counted { first }),
     }
 }
 
 /// Checks done on requests and responses: mandatory and single headers, and the
-/// grammar of To, From, CSeq, Via, Contact, Call-ID and Max-Forwards. Returns the CSeq.
-fn validate(head: &Head<'_>, request: bool) -> Result<CSeq, Error> {
+/// grammar of To, From, CSeq, Via, Contact, Call-ID and Max-Forwards. Returns the CSeq
+/// and whether Max-Forwards is present. (The same checks as the typed accessors, on the
+/// fields found while counting.)
+fn validate(head: &Head<'_>, request: bool) -> Result<(CSeq, bool), Error> {
     let h = &head.headers;
-    check_counts(h)?;
+    let counted = check_counts(h)?;
     let at = |name: HeaderName| move |e: Error| locate(head, name, e);
-    h.call_id().map_err(at(HeaderName::CallId))?;
-    let cseq = h.cseq().map_err(at(HeaderName::CSeq))?;
-    h.check_name_addr(HeaderName::From)
+    let call_id = counted.get(2, HeaderName::CallId)?;
+    crate::headers::check_call_id(call_id.value()).map_err(at(HeaderName::CallId))?;
+    let cseq = counted
+        .get(3, HeaderName::CSeq)?
+        .parse_as(CSeq::parse_shared)
+        .map_err(at(HeaderName::CSeq))?;
+    counted
+        .get(1, HeaderName::From)?
+        .check_name_addr()
         .map_err(at(HeaderName::From))?;
-    h.check_name_addr(HeaderName::To)
+    counted
+        .get(0, HeaderName::To)?
+        .check_name_addr()
         .map_err(at(HeaderName::To))?;
     h.check_vias().map_err(at(HeaderName::Via))?;
     h.check_contacts().map_err(at(HeaderName::Contact))?;
-    if request && h.contains(HeaderName::MaxForwards) {
-        h.max_forwards().map_err(at(HeaderName::MaxForwards))?;
+    let max_forwards = counted.first.get(5).copied().flatten();
+    if let (true, Some(mf)) = (request, max_forwards) {
+        mf.number().map_err(at(HeaderName::MaxForwards))?;
     }
-    Ok(cseq)
+    Ok((cseq, max_forwards.is_some()))
 }
 
 fn validate_request(head: &Head<'_>, method: &Method, cfg: &ParseConfig) -> Result<(), Error> {
-    let cseq = validate(head, true)?;
-    if cfg.require_max_forwards && !head.headers.contains(HeaderName::MaxForwards) {
+    let (cseq, has_max_forwards) = validate(head, true)?;
+    if cfg.require_max_forwards && !has_max_forwards {
         return Err(Error::MissingHeader {
             name: HeaderName::MaxForwards,
         });
@@ -451,5 +539,53 @@ fn locate(head: &Head<'_>, name: HeaderName, e: Error) -> Error {
             offset: value_offset + offset,
         },
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::frame::field_spans;
+
+    /// Start line end, field spans, empty line start, body start.
+    type Split = (usize, Vec<(usize, usize)>, usize, usize);
+
+    /// The two-pass split `scan_head` replaces: head end, then fields of what lies between
+    /// the start line and the empty line.
+    fn two_pass(data: &[u8], start: usize) -> Option<Split> {
+        let (blank_start, body_start) = find_head_end(data, start)?;
+        let first_end = start + data.get(start..)?.iter().position(|&b| b == b'\n')? + 1;
+        let fields = data.get(first_end..blank_start)?;
+        let spans = field_spans(fields)
+            .map(|(a, b)| (first_end + a, first_end + b))
+            .collect();
+        Some((first_end, spans, blank_start, body_start))
+    }
+
+    #[test]
+    fn one_pass_head_scan_splits_like_the_two_pass_one() {
+        let cases: [&[u8]; 9] = [
+            b"INVITE x SIP/2.0\r\nVia: a\r\nTo: b\r\n\r\nbody",
+            b"INVITE x SIP/2.0\nVia: a\nTo: b\n\nbody\n\n",
+            b"A\r\nSubject: one\r\n two\r\n\tthree\r\nB: c\r\n\r\n",
+            b"A\r\n leading fold\r\nB: c\r\n\r\n",
+            b"A\r\n\r\n",
+            b"A\r\nB: c\r\n\nrest",
+            b"A\r\nB: c\r\n",
+            b"no line end at all",
+            b"\r\n\r\nA\r\nB: c\r\n\r\n",
+        ];
+        let long = format!("A\r\nX: {}\r\n {}\r\n\r\n", "y".repeat(200), "z".repeat(70));
+        for data in cases.iter().copied().chain([long.as_bytes()]) {
+            let start = crate::frame::leading_crlf(data);
+            let one = scan_head(data, start)
+                .map(|l| (l.start_line_end, l.fields, l.blank_start, l.body_start));
+            assert_eq!(
+                one,
+                two_pass(data, start),
+                "{:?}",
+                String::from_utf8_lossy(data)
+            );
+        }
     }
 }

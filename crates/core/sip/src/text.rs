@@ -8,6 +8,7 @@ use bytestring::ByteString;
 use crate::Error;
 
 /// `token` characters of RFC 3261 § 25.1.
+#[inline]
 pub(crate) fn is_token_byte(b: u8) -> bool {
     crate::charset::TOKEN.has(b)
 }
@@ -20,6 +21,7 @@ pub(crate) fn is_token(s: &str) -> bool {
 /// Linear white space as it survives in a collected header value: SP, HTAB and the CR/LF of
 /// a folded line (a fold is always followed by SP or HTAB, so treating CR and LF as space is
 /// equivalent to unfolding first).
+#[inline]
 pub(crate) fn is_lws(b: u8) -> bool {
     crate::charset::LWS.has(b)
 }
@@ -27,14 +29,14 @@ pub(crate) fn is_lws(b: u8) -> bool {
 /// `s` without leading and trailing LWS.
 pub(crate) fn trim(s: &str) -> &str {
     let bytes = s.as_bytes();
-    let start = bytes
-        .iter()
-        .position(|&b| !is_lws(b))
-        .unwrap_or(bytes.len());
-    let end = bytes
-        .iter()
-        .rposition(|&b| !is_lws(b))
-        .map_or(start, |i| i + 1);
+    let mut start = 0;
+    while bytes.get(start).is_some_and(|&b| is_lws(b)) {
+        start += 1;
+    }
+    let mut end = bytes.len();
+    while end > start && bytes.get(end - 1).is_some_and(|&b| is_lws(b)) {
+        end -= 1;
+    }
     s.get(start..end).unwrap_or("")
 }
 
@@ -205,7 +207,7 @@ fn hex_value(b: u8) -> Option<u8> {
 /// True when every `%` in `s` starts a valid `%xx` escape.
 pub(crate) fn escapes_valid(s: &str) -> bool {
     let bytes = s.as_bytes();
-    if !bytes.contains(&b'%') {
+    if find_byte(s, b'%').is_none() {
         return true;
     }
     bytes.iter().enumerate().all(|(i, &b)| {
@@ -218,27 +220,64 @@ pub(crate) fn escapes_valid(s: &str) -> bool {
 /// Parses an unsigned decimal number of 1–`max_digits` digits (leading zeros allowed, as
 /// RFC 4475 § 3.1.1.1 requires) without overflow.
 pub(crate) fn parse_u32(s: &str) -> Option<u32> {
-    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+    if s.is_empty() {
         return None;
     }
-    let significant = s.trim_start_matches('0');
-    if significant.len() > 10 {
-        return None;
+    let mut value: u64 = 0;
+    for b in s.bytes() {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        // Leading zeros keep the value at 0; past u32::MAX the number is refused at once,
+        // so the u64 never overflows.
+        value = value * 10 + u64::from(b - b'0');
+        if value > u64::from(u32::MAX) {
+            return None;
+        }
     }
-    if significant.is_empty() {
-        return Some(0);
-    }
-    significant.parse().ok()
+    u32::try_from(value).ok()
 }
 
 /// Index of the first byte `b` in `s` (a plain loop on short strings, where `memchr`'s
 /// set-up costs more than it saves).
+#[inline]
 pub(crate) fn find_byte(s: &str, b: u8) -> Option<usize> {
     if s.len() < 64 {
-        s.bytes().position(|c| c == b)
+        find_byte_short(s.as_bytes(), b)
     } else {
         memchr::memchr(b, s.as_bytes())
     }
+}
+
+/// Index of the first byte `b` in `bytes`: the first 64 bytes eight at a time (a header
+/// line is usually shorter), the rest with `memchr`.
+pub(crate) fn find_byte_in(bytes: &[u8], b: u8) -> Option<usize> {
+    let (near, far) = bytes.split_at(bytes.len().min(64));
+    find_byte_short(near, b).or_else(|| memchr::memchr(b, far).map(|i| near.len() + i))
+}
+
+/// [`find_byte`] on a short slice, eight bytes per step: a byte equal to `b` becomes zero
+/// after the XOR, and the classic "has a zero byte" test finds the lowest one exactly.
+#[inline]
+fn find_byte_short(bytes: &[u8], b: u8) -> Option<usize> {
+    let pattern = LOW * u64::from(b);
+    let mut chunks = bytes.chunks_exact(8);
+    let mut at = 0;
+    for chunk in chunks.by_ref() {
+        let Ok(word) = <[u8; 8]>::try_from(chunk) else {
+            break;
+        };
+        let zero = zero_bytes(u64::from_le_bytes(word) ^ pattern);
+        if zero != 0 {
+            return Some(at + (zero.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&c| c == b)
+        .map(|i| at + i)
 }
 
 /// The pieces of `s` between bytes `b` (like `str::split` with a byte).
@@ -261,10 +300,42 @@ pub(crate) fn split_on(s: &str, b: u8) -> impl Iterator<Item = &str> {
 
 /// Index of the first byte of `s` that is in `set`.
 pub(crate) fn find_any(s: &str, set: &[u8]) -> Option<usize> {
-    s.bytes().position(|c| set.contains(&c))
+    let bytes = s.as_bytes();
+    let mut chunks = bytes.chunks_exact(8);
+    let mut at = 0;
+    for chunk in chunks.by_ref() {
+        let Ok(word) = <[u8; 8]>::try_from(chunk) else {
+            break;
+        };
+        let word = u64::from_le_bytes(word);
+        // A false "zero" can only appear above a real one, so the lowest flag over all
+        // the bytes of `set` is a real match.
+        let hits = set
+            .iter()
+            .fold(0, |hits, &b| hits | zero_bytes(word ^ (LOW * u64::from(b))));
+        if hits != 0 {
+            return Some(at + (hits.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|c| set.contains(c))
+        .map(|i| at + i)
+}
+
+const LOW: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// The high bit of each zero byte of `x` (and possibly of bytes above the lowest zero).
+#[inline]
+fn zero_bytes(x: u64) -> u64 {
+    x.wrapping_sub(LOW) & !x & HIGH
 }
 
 /// Splits `s` around the first ASCII byte `b`.
+#[inline]
 pub(crate) fn split_byte(s: &str, b: u8) -> Option<(&str, &str)> {
     let i = find_byte(s, b)?;
     Some((s.get(..i)?, s.get(i + 1..)?))
@@ -305,6 +376,35 @@ mod tests {
         assert!(percent_decode("%4").is_none());
         assert!(percent_decode("%zz").is_none());
         assert!(escapes_valid("%41%42") && !escapes_valid("%4G"));
+    }
+
+    #[test]
+    fn short_byte_search_finds_the_first_match_at_every_position() {
+        let text = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ!";
+        for len in 0..text.len() {
+            let s = text.get(..len).unwrap();
+            for (i, b) in text.bytes().enumerate() {
+                let expected = (i < len).then_some(i);
+                assert_eq!(find_byte(s, b), expected, "{b} in {len} bytes");
+            }
+            let doubled = format!("{s}{s}");
+            for b in [b'a', b'q', b'!', 0x80, 0xff, 0] {
+                assert_eq!(find_byte(&doubled, b), doubled.bytes().position(|c| c == b));
+            }
+        }
+        assert_eq!(find_byte("\u{100}\u{101}", 0x80), Some(1));
+    }
+
+    #[test]
+    fn search_for_any_of_several_bytes_finds_the_first() {
+        let text = "host.example.com:5060;transport=tcp?x=1 more text";
+        for len in 0..text.len() {
+            let s = text.get(..len).unwrap();
+            let expected = |set: &[u8]| s.bytes().position(|c| set.contains(&c));
+            for set in [&b":;?"[..], b";?", b" =", b"z"] {
+                assert_eq!(find_any(s, set), expected(set), "{set:?} in {s}");
+            }
+        }
     }
 
     #[test]

@@ -191,11 +191,11 @@ impl SipUri {
             Some((u, p)) => (u, Some(p)),
             None => (userinfo, None),
         };
-        if user.is_empty() || !charset::USER.all(user) || !escapes_valid(user) {
+        if user.is_empty() || !charset::USER.all_escaped(user) {
             return Err(syntax("user"));
         }
         if let Some(p) = password {
-            if !charset::PASSWORD.all(p) || !escapes_valid(p) {
+            if !charset::PASSWORD.all_escaped(p) {
                 return Err(syntax("password"));
             }
             self.password = Some(share(src, p));
@@ -279,7 +279,7 @@ fn parse_uri_headers(src: &ByteString, s: &str) -> Result<Params, Error> {
     let mut headers = Params::new();
     for item in crate::text::split_on(s, b'&') {
         let (name, value) = item.split_once('=').ok_or_else(|| syntax("header"))?;
-        let ok = |t: &str| charset::URI_HEADER.all(t) && escapes_valid(t);
+        let ok = |t: &str| charset::URI_HEADER.all_escaped(t);
         if name.is_empty() || !ok(name) || !ok(value) {
             return Err(syntax("header"));
         }
@@ -334,8 +334,7 @@ impl Host {
                 .map(Host::Ipv6)
                 .map_err(|_| syntax("IPv6reference"));
         }
-        let numeric = s.bytes().next_back().is_some_and(|b| b.is_ascii_digit());
-        if let Some(v4) = numeric.then(|| s.parse().ok()).flatten() {
+        if let Some(v4) = parse_ipv4(s) {
             return Ok(Host::Ipv4(v4));
         }
         let ok = charset::HOST.all(s);
@@ -353,6 +352,25 @@ impl Host {
             Err(_) => Host::parse_shared(src, s),
         }
     }
+}
+
+/// A dotted-quad IPv4 address as `Ipv4Addr::from_str` accepts it (four decimal octets of
+/// one to three digits, no leading zero, at most 255), without its general-purpose parser.
+fn parse_ipv4(s: &str) -> Option<Ipv4Addr> {
+    if !s.bytes().next_back().is_some_and(|b| b.is_ascii_digit()) || s.len() > 15 {
+        return None;
+    }
+    let mut octets = [0u8; 4];
+    let mut parts = crate::text::split_on(s, b'.');
+    for slot in &mut octets {
+        let part = parts.next()?;
+        let leading_zero = part.len() > 1 && part.starts_with('0');
+        if part.is_empty() || part.len() > 3 || leading_zero {
+            return None;
+        }
+        *slot = u8::try_from(crate::text::parse_u32(part)?).ok()?;
+    }
+    parts.next().is_none().then_some(Ipv4Addr::from(octets))
 }
 
 impl TelUri {
@@ -434,6 +452,47 @@ impl fmt::Display for Host {
             Host::Domain(d) => f.write_str(d),
             Host::Ipv4(a) => write!(f, "{a}"),
             Host::Ipv6(a) => write!(f, "[{a}]"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv4_hosts_are_read_exactly_as_the_standard_parser_reads_them() {
+        let alphabet = ['0', '1', '2', '5', '9', '.', 'a'];
+        let mut inputs = vec![
+            "255.255.255.255".to_string(),
+            "256.1.1.1".into(),
+            "001.2.3.4".into(),
+            "1.2.3.04".into(),
+            "1.2.3.4.".into(),
+            "1..2.3".into(),
+            "+1.2.3.4".into(),
+            "1.2.3.4 ".into(),
+            "203.0.113.10".into(),
+            "0.0.0.0".into(),
+            "1234.1.1.1".into(),
+        ];
+        let mut frontier = vec![String::new()];
+        for _ in 0..7 {
+            let next: Vec<String> = frontier
+                .iter()
+                .flat_map(|p| alphabet.iter().map(move |c| format!("{p}{c}")))
+                .collect();
+            inputs.extend(next.iter().cloned());
+            frontier = next;
+        }
+        for input in &inputs {
+            for s in [
+                input.clone(),
+                format!("{input}.1.2"),
+                format!("1.{input}.3"),
+            ] {
+                assert_eq!(parse_ipv4(&s), s.parse::<Ipv4Addr>().ok(), "{s}");
+            }
         }
     }
 }

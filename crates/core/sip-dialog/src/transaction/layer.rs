@@ -104,6 +104,11 @@ impl<M: TxMessage> Transactions<M> {
         request: M,
         reliable: bool,
     ) -> Result<TxId, Error> {
+        if request.status().is_some() {
+            return Err(Error::InvalidState(
+                "a response cannot start a client transaction",
+            ));
+        }
         if request.method() == Some("ACK") {
             return Err(Error::InvalidState(
                 "ACK outside a transaction: send it directly",

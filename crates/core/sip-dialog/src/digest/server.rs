@@ -218,13 +218,7 @@ impl DigestServer {
     /// Fresh challenges for a client at `source`, one per configured algorithm.
     pub fn challenges(&self, now: Timestamp, source: &str, stale: bool) -> Vec<Challenge> {
         let serial = self.serial.next();
-        let nonce = nonce::issue(
-            &self.config.secret,
-            &self.config.realm,
-            source,
-            now,
-            serial,
-        );
+        let nonce = nonce::issue(&self.config.secret, &self.config.realm, source, now, serial);
         let offer = |algorithm| Challenge {
             realm: self.config.realm.clone(),
             nonce: nonce.clone(),

@@ -155,7 +155,10 @@ fn layer_routes_stray_acks_and_responses_to_the_dialog_layer() {
     let again = layer.send_request(T0, M("OPTIONS", None), false);
     assert!(again.is_err(), "branch already in use");
     let response = layer.send_request(T0, M("REGISTER", Some(200)), false);
-    assert!(response.is_err(), "a response cannot start a client transaction");
+    assert!(
+        response.is_err(),
+        "a response cannot start a client transaction"
+    );
     let key = TxKey::client(&M("OPTIONS", None)).unwrap();
     assert_eq!(layer.find(&key), Some(id));
 }

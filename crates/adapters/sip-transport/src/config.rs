@@ -35,6 +35,15 @@ pub struct SipConfig {
     /// The TLS server settings (certificate, versions, cipher suites) for `tls_listen` and
     /// `wss_listen`, built by the caller.
     pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// The TLS client settings (roots, versions, cipher suites) for requests sent over TLS
+    /// ([`crate::SipClient`]); without it, TLS destinations are refused with
+    /// [`crate::ClientError::Unsupported`]. The server name checked is the destination's IP
+    /// address.
+    pub tls_client: Option<Arc<rustls::ClientConfig>>,
+    /// How often every phone registered over UDP gets a CRLF keep-alive (RFC 5626 § 4.4.1) at
+    /// its source address, holding its NAT pinhole open for the calls we send it (DESIGN.md
+    /// § 7: 24–29 s); `None`: never.
+    pub udp_keepalive: Option<Duration>,
     /// How often a WebSocket connection is pinged (RFC 6455 § 5.5.2) to keep NATs open and
     /// to see that the browser is still there.
     pub ws_ping_interval: Duration,
@@ -87,7 +96,9 @@ impl SipConfig {
             ws_listen: None,
             wss_listen: None,
             tls: None,
+            tls_client: None,
             ws_ping_interval: Duration::from_secs(25),
+            udp_keepalive: Some(Duration::from_secs(25)),
             realm: realm.into(),
             realm_per_domain: false,
             nonce_secret,

@@ -82,6 +82,14 @@ impl Connection {
         let _ = inbound.send(Inbound::Closed(id)).await;
     }
 
+    /// Runs a connection we opened (TCP, or TLS after the client handshake) until it ends,
+    /// then tells the server.
+    pub(crate) async fn serve_stream<S: AsyncRead + AsyncWrite + Unpin>(self, stream: S) {
+        let (id, inbound) = (self.id, self.inbound.clone());
+        self.run_stream(stream).await;
+        let _ = inbound.send(Inbound::Closed(id)).await;
+    }
+
     /// A byte stream (TCP, TLS): SIP framed by Content-Length, CRLF keep-alives.
     async fn run_stream<S: AsyncRead + AsyncWrite + Unpin>(mut self, mut stream: S) {
         let mut decoder = StreamDecoder::new(self.parse.clone(), format!("c{}", self.id.0));

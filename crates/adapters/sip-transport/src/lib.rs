@@ -22,16 +22,21 @@
 //!   engine); [`StaticCredentials`] and [`RecordingSink`] for tests and demos.
 //! * Sans-IO: [`Endpoint`], [`Output`], [`Transmit`], [`StreamDecoder`], [`RateLimiter`],
 //!   [`via`].
+//! * Outgoing: [`SipClient`] (from [`SipServer::client`]), [`Destination`], [`ClientError`],
+//!   [`tls_client_config`]; [`Resolver`] + [`ResolveError`] (RFC 3263 with a real DNS client).
 //! * [`realm_of_host`]: the per-tenant digest realm of a SIP domain.
 //! * [`Peer`], [`Transport`], [`ConnId`]; [`Error`].
 #![forbid(unsafe_code)]
 
+mod client;
 mod config;
 mod connection;
+mod dns;
 mod endpoint;
 mod error;
 mod handler;
 mod listen;
+mod outbound;
 mod peer;
 mod rate;
 mod realm;
@@ -40,13 +45,16 @@ mod stream;
 pub mod via;
 mod ws;
 
+pub use client::{ClientError, Destination, SipClient};
 pub use config::{BanAnswer, SipConfig};
+pub use dns::{ResolveError, Resolver};
 pub use endpoint::{Endpoint, LookupId, Output, Transmit};
 pub use error::Error;
 pub use handler::{
     BindingSink, RecordingSink, RequestHandler, Responder, ServerRequest, SipCredentials,
     StaticCredentials,
 };
+pub use outbound::tls_client_config;
 pub use peer::{ConnId, Peer, Transport};
 pub use rate::{RateLimit, RateLimiter};
 pub use realm::realm_of_host;

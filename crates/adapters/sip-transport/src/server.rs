@@ -1,5 +1,5 @@
-//! The tokio driver: UDP socket, TCP/TLS/WS/WSS listeners and connections, one timer, the
-//! endpoint.
+//! The tokio driver: UDP socket, TCP/TLS/WS/WSS listeners and connections (accepted, and
+//! opened for client transactions), one timer, the endpoint.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -9,21 +9,24 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use bytes::Bytes;
 use sb_sip::Response;
 use sb_sip_dialog::digest::UserSecret;
+use sb_sip_dialog::locate::Transport as LocateTransport;
 use sb_sip_dialog::registrar::Binding;
 use sb_sip_dialog::transaction::TxId;
 use sb_types::Timestamp;
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 
+use crate::client::{ClientError, Command, Reply, SipClient};
 use crate::config::SipConfig;
 use crate::connection::{Connection, Inbound};
 use crate::endpoint::{Endpoint, LookupId, Output, Transmit};
 use crate::error::Error;
 use crate::handler::{BindingSink, RequestHandler, Responder, SipCredentials};
 use crate::listen::{Kind, accept_loop, bind, bind_streams};
+use crate::outbound::{Connected, Key, Opened, connect, local_ip_towards};
 use crate::peer::{ConnId, Peer, Transport};
 
 /// What the server needs from the rest of the node.
@@ -44,6 +47,7 @@ pub struct SipServer {
     tls: Option<SocketAddr>,
     ws: Option<SocketAddr>,
     wss: Option<SocketAddr>,
+    commands: mpsc::UnboundedSender<Command>,
     task: JoinHandle<()>,
 }
 
@@ -77,16 +81,27 @@ impl SipServer {
             handled,
             rand::random(),
         );
-        let driver = Driver::new(config, deps, endpoint, udp, acceptor, cancel);
-        let task = tokio::spawn(driver.run(listeners));
         let [tls, ws, wss] = bound;
+        let mut driver = Driver::new(config, deps, endpoint, udp, acceptor, cancel);
+        driver.local = local;
+        driver.local_tls = tls;
+        let commands = driver.commands.0.clone();
+        let task = tokio::spawn(driver.run(listeners));
         Ok(SipServer {
             local,
             tls,
             ws,
             wss,
+            commands,
             task,
         })
+    }
+
+    /// A handle that sends requests from this server's sockets as client transactions
+    /// (UDP from the listening socket; TCP and TLS over a connection to the destination,
+    /// reused while open).
+    pub fn client(&self) -> SipClient {
+        SipClient::new(self.commands.clone())
     }
 
     /// The bound address (UDP and TCP share it).
@@ -147,6 +162,18 @@ struct Driver {
     inbound: (mpsc::Sender<Inbound>, mpsc::Receiver<Inbound>),
     secrets: Channel<(LookupId, Option<UserSecret>)>,
     replies: Channel<(TxId, Response)>,
+    /// Requests to send (from [`SipClient`]s).
+    commands: Channel<Command>,
+    /// The waiting callers of live client transactions.
+    waiters: HashMap<TxId, oneshot::Sender<Result<Response, ClientError>>>,
+    /// Outbound connections being opened, with the requests waiting for them.
+    connecting: HashMap<Key, Vec<Command>>,
+    connected: Channel<Connected>,
+    /// Open outbound connections: the connection and our Via sent-by on it.
+    outbound: HashMap<Key, (ConnId, SocketAddr)>,
+    /// The bound UDP/TCP address and the TLS one.
+    local: SocketAddr,
+    local_tls: Option<SocketAddr>,
 }
 
 /// Datagrams read in one go before the loop looks at its other inputs.
@@ -173,6 +200,13 @@ impl Driver {
             inbound: mpsc::channel(1024),
             secrets: mpsc::unbounded_channel(),
             replies: mpsc::unbounded_channel(),
+            commands: mpsc::unbounded_channel(),
+            waiters: HashMap::new(),
+            connecting: HashMap::new(),
+            connected: mpsc::unbounded_channel(),
+            outbound: HashMap::new(),
+            local: SocketAddr::from(([0, 0, 0, 0], 0)),
+            local_tls: None,
         }
     }
 
@@ -200,6 +234,8 @@ impl Driver {
                 Some((stream, addr, kind)) = accepted.recv() => self.accept(stream, addr, kind),
                 Some((id, s)) = self.secrets.1.recv() => self.endpoint.handle_secret(now(), id, s),
                 Some((tx, r)) = self.replies.1.recv() => self.endpoint.respond(now(), tx, r),
+                Some(c) = self.commands.1.recv() => self.command(c),
+                Some(c) = self.connected.1.recv() => self.connected(c),
                 _ = &mut timer, if armed.is_some() => {
                     self.endpoint.handle_timeout(now());
                     armed = None;
@@ -224,6 +260,8 @@ impl Driver {
             Inbound::Message(peer, data) => self.endpoint.handle_packet(now(), peer, data),
             Inbound::Closed(id) => {
                 self.conns.remove(&id);
+                self.outbound.retain(|_, (c, _)| *c != id);
+                self.endpoint.connection_closed(id);
             }
         }
     }
@@ -232,11 +270,17 @@ impl Driver {
         if self.conns.len() >= self.config.max_connections {
             return;
         }
+        let conn = self.register(addr, kind);
+        tokio::spawn(conn.serve(stream, self.tls.clone()));
+    }
+
+    /// A new connection's id, outbound queue and task state.
+    fn register(&mut self, addr: SocketAddr, kind: Kind) -> Connection {
         let id = ConnId(self.next_conn);
         self.next_conn += 1;
         let (tx, rx) = mpsc::channel(256);
         self.conns.insert(id, tx);
-        let conn = Connection {
+        Connection {
             id,
             transport: kind.transport(id),
             addr,
@@ -246,8 +290,103 @@ impl Driver {
             inbound: self.inbound.0.clone(),
             outbound: rx,
             cancel: self.cancel.child_token(),
+        }
+    }
+
+    /// A request from a [`SipClient`]: over UDP at once, over TCP/TLS on an open connection
+    /// or once one is opened.
+    fn command(&mut self, command: Command) {
+        let to = command.to;
+        if to.transport == LocateTransport::Udp {
+            let sent_by = local_ip_towards(self.local, to.addr);
+            return self.start(command, Peer::udp(to.addr), sent_by);
+        }
+        let key = (to.transport, to.addr);
+        if let Some(&(id, sent_by)) = self.outbound.get(&key) {
+            return self.start(command, outbound_peer(key, id), sent_by);
+        }
+        if let Some(waiting) = self.connecting.get_mut(&key) {
+            return waiting.push(command);
+        }
+        let tls = self.config.tls_client.clone();
+        if to.transport == LocateTransport::Tls && tls.is_none() {
+            let no_tls = ClientError::Unsupported("TLS without sip.tls_client");
+            return command.reply.fail(no_tls);
+        }
+        if self.conns.len() + self.connecting.len() >= self.config.max_connections {
+            let full = ClientError::Transport("too many connections".into());
+            return command.reply.fail(full);
+        }
+        self.connecting.insert(key, vec![command]);
+        let back = self.connected.0.clone();
+        let limit = self.config.timers.timeout();
+        tokio::spawn(async move {
+            let _ = back.send(connect(key, tls, limit).await);
+        });
+    }
+
+    /// An outbound connection opened (or failed): serve it and send what waited for it.
+    fn connected(&mut self, done: Connected) {
+        let waiting = self.connecting.remove(&done.key).unwrap_or_default();
+        let (stream, local) = match done.result {
+            Ok(opened) => opened,
+            Err(e) => {
+                for c in waiting {
+                    c.reply.fail(ClientError::Transport(e.clone()));
+                }
+                return;
+            }
         };
-        tokio::spawn(conn.serve(stream, self.tls.clone()));
+        let (transport, addr) = done.key;
+        let port = match transport {
+            LocateTransport::Tls => self.local_tls.map_or(local.port(), |a| a.port()),
+            _ => self.local.port(),
+        };
+        let sent_by = SocketAddr::new(local.ip(), port);
+        let kind = match stream {
+            Opened::Tcp(_) => Kind::Tcp,
+            Opened::Tls(_) => Kind::Tls,
+        };
+        let conn = self.register(addr, kind);
+        let id = conn.id;
+        match stream {
+            Opened::Tcp(s) => tokio::spawn(conn.serve_stream(s)),
+            Opened::Tls(s) => tokio::spawn(conn.serve_stream(s)),
+        };
+        self.outbound.insert(done.key, (id, sent_by));
+        for c in waiting {
+            self.start(c, outbound_peer(done.key, id), sent_by);
+        }
+    }
+
+    fn start(&mut self, command: Command, peer: Peer, sent_by: SocketAddr) {
+        match command.reply {
+            Reply::Final(reply) => {
+                match self
+                    .endpoint
+                    .send_request(now(), command.request, peer, sent_by)
+                {
+                    Ok(tx) => {
+                        self.waiters.insert(tx, reply);
+                    }
+                    Err(e) => {
+                        let _ = reply.send(Err(e));
+                    }
+                }
+            }
+            Reply::Sent(reply) => {
+                let sent = self
+                    .endpoint
+                    .send_ack(now(), command.request, peer, sent_by);
+                let _ = reply.send(sent);
+            }
+        }
+    }
+
+    fn client_outcome(&mut self, tx: TxId, outcome: Result<Response, ClientError>) {
+        if let Some(waiter) = self.waiters.remove(&tx) {
+            let _ = waiter.send(outcome);
+        }
     }
 
     async fn outputs(&mut self) {
@@ -272,6 +411,8 @@ impl Driver {
                     .iter()
                     .for_each(|h| h.on_ack(ack.clone(), peer)),
                 Output::Cancel(tx) => self.deps.handler.iter().for_each(|h| h.on_cancel(tx)),
+                Output::ClientResponse { tx, response } => self.client_outcome(tx, Ok(response)),
+                Output::ClientFailed { tx, error } => self.client_outcome(tx, Err(error)),
             }
         }
     }
@@ -306,4 +447,13 @@ impl Driver {
             let _ = back.send((id, secret));
         });
     }
+}
+
+/// The peer of an outbound connection.
+fn outbound_peer((transport, addr): Key, id: ConnId) -> Peer {
+    let transport = match transport {
+        LocateTransport::Tls => Transport::Tls(id),
+        _ => Transport::Tcp(id),
+    };
+    Peer { transport, addr }
 }

@@ -28,6 +28,42 @@ pub fn stamp_request(request: &mut Request, source: SocketAddr) -> Result<(), sb
     Ok(())
 }
 
+/// Prepares a request we send as a client (RFC 3261 § 18.1.1, RFC 3581 § 3): the top Via
+/// becomes `SIP/2.0/<transport> <sent_by>;branch=…;rport`, keeping the caller's branch when it
+/// is an RFC 3261 one (`z9hG4bK…`) and taking `fresh_branch` otherwise; Content-Length is set
+/// to the body's length. Returns the branch used.
+pub fn prepare_client_request(
+    request: &mut Request,
+    transport: &str,
+    sent_by: SocketAddr,
+    fresh_branch: impl FnOnce() -> String,
+) -> Result<String, sb_sip::Error> {
+    let vias = if request.headers().contains(HeaderName::Via) {
+        request.headers().vias()?
+    } else {
+        Vec::new()
+    };
+    let branch = vias
+        .first()
+        .filter(|v| v.has_rfc3261_branch())
+        .and_then(|v| v.branch())
+        .map(str::to_owned)
+        .unwrap_or_else(fresh_branch);
+    let ip = sent_by.ip().to_canonical();
+    let mut via = Via::new(transport, host_of(ip), Some(sent_by.port()), &branch);
+    via.params.set("rport", None);
+    let headers = request.headers_mut();
+    if vias.len() <= 1 {
+        headers.set(HeaderName::Via, via);
+    } else {
+        headers.remove_first_value(HeaderName::Via)?;
+        headers.push_front(HeaderName::Via, via);
+    }
+    let length = request.body().len();
+    request.headers_mut().set(HeaderName::ContentLength, length);
+    Ok(branch)
+}
+
 fn needs_stamp(via: &Via, source: IpAddr) -> bool {
     via.rport().is_some() || ip_of(&via.host) != Some(source)
 }

@@ -1,6 +1,8 @@
 //! Domain validation of a tenant configuration document.
 
+use crate::trunks::TrunkSettings;
 use crate::{Names, flow_catalog, queue_config};
+use sb_sip_dialog::trunk::inbound::{TrunkMatcher, TrunkSource};
 use sb_store::TenantDocument;
 use std::fmt;
 
@@ -57,6 +59,41 @@ pub fn validate_document(doc: &TenantDocument, known: Names) -> Vec<Problem> {
                 message: d.to_string(),
             });
         }
+    }
+    out.extend(trunk_problems(doc));
+    out
+}
+
+/// Trunk settings that do not check, and trunks that claim the same network.
+fn trunk_problems(doc: &TenantDocument) -> Vec<Problem> {
+    let mut out = Vec::new();
+    let mut sources = Vec::new();
+    for (i, t) in doc.trunks.iter().enumerate() {
+        match TrunkSettings::plan(&t.settings) {
+            Ok(plan) => sources.push(TrunkSource {
+                tenant: sb_types::TenantId::from_u128(0),
+                trunk: sb_types::TrunkId::from_u128(i as u128),
+                sources: plan.sources,
+                numbers: Vec::new(),
+                national: None,
+            }),
+            Err((field, message)) => out.push(Problem {
+                field: if field.is_empty() {
+                    format!("trunks[{i}].settings")
+                } else {
+                    format!("trunks[{i}].settings.{field}")
+                },
+                message,
+            }),
+        }
+    }
+    if let Err(e @ sb_sip_dialog::Error::AmbiguousTrunk { .. }) =
+        TrunkMatcher::new(sources, Vec::new())
+    {
+        out.push(Problem {
+            field: "trunks".into(),
+            message: e.to_string(),
+        });
     }
     out
 }

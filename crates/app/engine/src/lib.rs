@@ -14,6 +14,9 @@
 //!   [`sip::set_sip_password`]), registrar bindings persisted per tenant
 //!   ([`sip::binding_persistence`]) and reloaded at start ([`sip::live_bindings`]).
 //!
+//! - [`trunks`]: SIP trunks — typed settings, inbound INVITE matching, carrier registrations
+//!   and OPTIONS pings ([`trunks::TrunkManager`]).
+//!
 //! Design note: the cores (`acd`, `flow`) know nothing of storage; the store keeps queue settings
 //! and flow documents as opaque JSON. The engine is the one place that knows both.
 #![forbid(unsafe_code)]
@@ -22,6 +25,7 @@ mod document;
 mod names;
 mod queue;
 pub mod sip;
+pub mod trunks;
 
 pub use document::{Problem, validate_document};
 pub use names::{Names, flow_catalog, known_names};

@@ -2,7 +2,11 @@
 //! It owns the transaction layer, the registrar, the digest server, the failure tracker and
 //! the rate limiter; the tokio driver ([`crate::SipServer`]) only moves bytes and time.
 
+mod client;
+#[cfg(test)]
+mod client_tests;
 mod dispatch;
+mod keepalive;
 #[cfg(test)]
 mod realm_tests;
 mod register;
@@ -67,6 +71,20 @@ pub enum Output {
     Ack(Request, Peer),
     /// A CANCEL matched this INVITE server transaction.
     Cancel(TxId),
+    /// The final response to the client transaction `tx` ([`Endpoint::send_request`]).
+    ClientResponse {
+        /// The client transaction.
+        tx: TxId,
+        /// The final response (2xx to an INVITE: the caller sends the ACK).
+        response: Response,
+    },
+    /// The client transaction `tx` ended without a final response.
+    ClientFailed {
+        /// The client transaction.
+        tx: TxId,
+        /// Timer B/F ([`crate::ClientError::Timeout`]) or a transport error.
+        error: crate::ClientError,
+    },
 }
 
 struct Pending {
@@ -86,6 +104,12 @@ pub struct Endpoint {
     /// `Arc`: a retransmitted response costs a reference count, not a deep copy.
     layer: Transactions<Arc<Message>>,
     routes: HashMap<TxId, Peer>,
+    /// Client transactions: where they send, whether their user has the outcome.
+    clients: HashMap<TxId, client::ClientTx>,
+    /// Live client transactions per server address (their responses skip the rate limit).
+    servers: HashMap<IpAddr, usize>,
+    /// ACKs we sent for 2xx responses, re-sent for each 2xx retransmission.
+    acks: HashMap<client::AckKey, client::SentAck>,
     registrar: Registrar,
     /// The default realm's digest server.
     digest: DigestServer,
@@ -102,6 +126,8 @@ pub struct Endpoint {
     outputs: VecDeque<Output>,
     tag_seed: u64,
     tag_count: u64,
+    /// When the phones registered over UDP get their next NAT keep-alive.
+    next_keepalive: Timestamp,
 }
 
 impl Endpoint {
@@ -118,6 +144,9 @@ impl Endpoint {
         Endpoint {
             layer: Transactions::with_limit(config.timers, config.max_transactions),
             routes: HashMap::new(),
+            clients: HashMap::new(),
+            servers: HashMap::new(),
+            acks: HashMap::new(),
             registrar: Registrar::restore(config.registrar, bindings),
             digest: DigestServer::new(digest_config.clone()),
             realms: HashMap::new(),
@@ -131,6 +160,7 @@ impl Endpoint {
             outputs: VecDeque::new(),
             tag_seed,
             tag_count: 0,
+            next_keepalive: Timestamp::EPOCH,
             config,
         }
     }
@@ -141,7 +171,8 @@ impl Endpoint {
             return self.keep_alive(peer, &data);
         }
         let ip = peer.addr.ip().to_canonical();
-        if !self.is_trusted(ip) && !self.rate.allow(now, ip) {
+        if !self.is_trusted(ip) && !self.is_awaited_response(ip, &data) && !self.rate.allow(now, ip)
+        {
             return;
         }
         let parsed = if peer.is_byte_stream() {
@@ -180,6 +211,8 @@ impl Endpoint {
         let ttl = self.config.known_source_ttl;
         self.known.retain(|_, at| now.saturating_since(*at) < ttl);
         self.expire_lookups(now);
+        self.expire_acks(now);
+        self.keep_nat_open(now);
         self.pump();
     }
 
@@ -190,6 +223,7 @@ impl Endpoint {
             self.registrar.poll_timeout(),
             self.failures.poll_timeout(),
             self.rate.poll_timeout(),
+            self.keepalive_deadline(),
             self.pending
                 .values()
                 .map(|p| p.since + LOOKUP_TIMEOUT)
@@ -333,6 +367,10 @@ impl Endpoint {
     /// Moves what the cores produced into the output queue.
     fn pump(&mut self) {
         while let Some((id, message)) = self.layer.poll_transmit() {
+            if let Some(peer) = self.client_route(id) {
+                self.transmit(peer.transport, peer.addr, message.to_bytes());
+                continue;
+            }
             let (Some(&peer), Message::Response(r)) = (self.routes.get(&id), &*message) else {
                 continue;
             };
@@ -340,7 +378,9 @@ impl Endpoint {
             self.transmit(peer.transport, to, message.to_bytes());
         }
         while let Some((id, event)) = self.layer.poll_event() {
-            if let TxEvent::Terminated = event {
+            if self.clients.contains_key(&id) {
+                self.client_event(id, event);
+            } else if let TxEvent::Terminated = event {
                 self.routes.remove(&id);
             }
         }

@@ -1,25 +1,34 @@
 //! The SIP side of `switchboard serve`: listeners, registrar bindings kept in the store,
-//! digest secrets from the store.
+//! digest secrets from the store, and the trunks (inbound INVITE matching, carrier
+//! registrations and OPTIONS pings).
 
 use crate::exit::bad_input;
 use anyhow::Context;
 use sb_api::now;
 use sb_engine::sip::{BindingWriter, StoreCredentials, binding_persistence, live_bindings};
+use sb_engine::trunks::{InboundCalls, TransportSender, TrunkDirectory, TrunkManager, TrunkStatus};
 use sb_sip_dialog::digest::Algorithm;
-use sb_sip_transport::{SipConfig, SipDeps, SipServer};
+use sb_sip_transport::{Resolver, SipConfig, SipDeps, SipServer};
 use sb_store::{Store, StoreError};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio_util::sync::CancellationToken;
+
+/// How often trunks and numbers are reloaded from the store.
+const TRUNK_RELOAD: Duration = Duration::from_secs(10);
 
 /// The realm of phones that register to an IP address when no tenant is the default one.
 const NO_DEFAULT_REALM: &str = "switchboard";
 
-/// The SIP server and the task that persists its bindings.
+/// The SIP server, the task that persists its bindings and the trunks.
 pub struct RunningSip {
     server: SipServer,
     writer: tokio::task::JoinHandle<()>,
+    /// Stops the trunks (un-registering them) and then the server.
+    stopping: tokio::task::JoinHandle<()>,
+    trunks: Arc<TrunkDirectory>,
     /// The default tenant's name (phones registering to an IP address), if any.
     pub default_tenant: Option<String>,
 }
@@ -38,6 +47,11 @@ impl RunningSip {
         if let Some(a) = s.local_ws_addr() {
             lines.push(format!("SIP over WebSocket on ws://{}/", shown(a)));
         }
+        let trunks: Vec<TrunkStatus> = self.trunks.status();
+        if !trunks.is_empty() {
+            let names: Vec<&str> = trunks.iter().map(|t| t.name.as_str()).collect();
+            lines.push(format!("SIP trunks: {}", names.join(", ")));
+        }
         lines
     }
 
@@ -46,8 +60,10 @@ impl RunningSip {
         self.server.local_addr()
     }
 
-    /// Waits until the server (stopped by the shutdown token) and the binding writer are done.
+    /// Waits until the trunks, the server (stopped by the shutdown token) and the binding
+    /// writer are done.
     pub async fn wait(self) {
+        let _ = self.stopping.await;
         if let Err(e) = self.server.wait().await {
             tracing::warn!(error = %e, "SIP server stopped with an error");
         }
@@ -92,19 +108,49 @@ pub async fn start(
         .await
         .context("loading SIP registrations")?;
     let (sink, writer) = binding_persistence(store.clone(), realm);
+    let trunks = Arc::new(TrunkDirectory::new());
+    if let Err(e) = trunks.reload(&*store).await {
+        tracing::warn!(error = %e, "trunks not loaded: inbound calls are refused until they are");
+    }
     let deps = SipDeps {
-        credentials: Arc::new(StoreCredentials::new(store)),
+        credentials: Arc::new(StoreCredentials::new(store.clone())),
         bindings: Arc::new(sink),
         restore,
-        handler: None,
+        handler: Some(Arc::new(InboundCalls::new(
+            trunks.clone(),
+            store.clone(),
+            now,
+        ))),
     };
-    let server = SipServer::start(sip, deps, shutdown)
+    // The server outlives `shutdown` until the trunks have un-registered through it.
+    let server_stop = CancellationToken::new();
+    let server = SipServer::start(sip, deps, server_stop.clone())
         .await
         .with_context(|| format!("starting SIP on {} (sip.*)", config.sip.listen))?;
     let writer = tokio::spawn(BindingWriter::run(writer));
+    let resolver = Resolver::system().unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "no system DNS configuration: trunks resolve numeric hosts only");
+        Resolver::with_nameservers(&[])
+    });
+    let manager = TrunkManager::start(
+        trunks.clone(),
+        store,
+        Arc::new(TransportSender::new(server.client(), resolver)),
+        server.local_addr(),
+        TRUNK_RELOAD,
+        now,
+        shutdown.clone(),
+    );
+    let stopping = tokio::spawn(async move {
+        shutdown.cancelled().await;
+        manager.wait().await;
+        server_stop.cancel();
+    });
     Ok(RunningSip {
         server,
         writer,
+        stopping,
+        trunks,
         default_tenant,
     })
 }

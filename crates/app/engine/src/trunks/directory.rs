@@ -1,0 +1,175 @@
+//! The live view of every tenant's trunks: the inbound matcher and each trunk's state.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, RwLock};
+
+use sb_sip_dialog::trunk::RegistrationState;
+use sb_sip_dialog::trunk::inbound::{PointOfContact, TrunkMatcher, TrunkSource};
+use sb_store::{ContactKind, Store, StoreError, Trunk};
+use sb_types::{TenantId, TrunkId};
+
+use super::settings::{TrunkPlan, TrunkSettings};
+
+/// One trunk as the engine sees it now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrunkStatus {
+    /// Owning tenant.
+    pub tenant: TenantId,
+    /// The trunk.
+    pub trunk: TrunkId,
+    /// Its name.
+    pub name: String,
+    /// The carrier registration, when the trunk registers.
+    pub registration: Option<RegistrationState>,
+    /// Whether the pinged carrier answers, when the trunk is pinged (`None` otherwise).
+    pub up: Option<bool>,
+}
+
+/// A trunk with checked settings.
+#[derive(Debug, Clone)]
+pub struct LoadedTrunk {
+    /// As stored.
+    pub trunk: Trunk,
+    /// Checked settings.
+    pub plan: TrunkPlan,
+}
+
+/// Loads every tenant's trunks and phone points of contact and builds the inbound matcher.
+/// Trunks whose settings do not check are left out (and logged).
+pub async fn load_matcher(
+    store: &dyn Store,
+) -> Result<(TrunkMatcher, Vec<LoadedTrunk>), StoreError> {
+    let mut loaded = Vec::new();
+    for trunk in store.list_all_trunks().await? {
+        match TrunkSettings::plan(&trunk.settings) {
+            Ok(plan) => loaded.push(LoadedTrunk { trunk, plan }),
+            Err((field, message)) => tracing::warn!(
+                trunk = %trunk.name, tenant = %trunk.tenant_id, %field, %message,
+                "trunk settings are invalid: trunk ignored"
+            ),
+        }
+    }
+    let mut contacts = Vec::new();
+    for tenant in store.list_tenants().await? {
+        for poc in store.list_points_of_contact(tenant.id).await? {
+            if poc.kind == ContactKind::Phone {
+                contacts.push(PointOfContact {
+                    tenant: tenant.id,
+                    number: poc.address,
+                });
+            }
+        }
+    }
+    let sources: Vec<TrunkSource> = loaded
+        .iter()
+        .map(|l| TrunkSource {
+            tenant: l.trunk.tenant_id,
+            trunk: l.trunk.id,
+            sources: l.plan.sources.clone(),
+            numbers: l.plan.numbers.clone(),
+            national: l.plan.national.clone(),
+        })
+        .collect();
+    // A number that does not normalise must not take every other tenant's calls down with it.
+    contacts.retain(|c| {
+        let ok = sb_sip_dialog::e164::normalize(&c.number, None).is_ok();
+        if !ok {
+            tracing::warn!(tenant = %c.tenant, number = %c.number, "point of contact is not E.164: ignored");
+        }
+        ok
+    });
+    let matcher = TrunkMatcher::new(sources, contacts)
+        .map_err(|e| StoreError::invalid("trunks", e.to_string()))?;
+    Ok((matcher, loaded))
+}
+
+/// The matcher inbound calls use and the trunks' states, shared by the handler, the manager
+/// and (later) the API.
+#[derive(Debug)]
+pub struct TrunkDirectory {
+    matcher: RwLock<Option<Arc<TrunkMatcher>>>,
+    names: RwLock<BTreeMap<TrunkId, String>>,
+    status: Mutex<BTreeMap<TrunkId, TrunkStatus>>,
+}
+
+impl Default for TrunkDirectory {
+    fn default() -> Self {
+        TrunkDirectory::new()
+    }
+}
+
+impl TrunkDirectory {
+    /// No trunks: every inbound INVITE is refused until [`TrunkDirectory::reload`].
+    pub fn new() -> Self {
+        TrunkDirectory {
+            matcher: RwLock::new(None),
+            names: RwLock::new(BTreeMap::new()),
+            status: Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    /// Reloads trunks and numbers from the store. On a store error or a conflicting
+    /// configuration the previous matcher stays in place and the error is returned.
+    pub async fn reload(&self, store: &dyn Store) -> Result<Vec<LoadedTrunk>, StoreError> {
+        let (matcher, loaded) = load_matcher(store).await?;
+        if let Ok(mut m) = self.matcher.write() {
+            *m = Some(Arc::new(matcher));
+        }
+        if let Ok(mut n) = self.names.write() {
+            *n = loaded
+                .iter()
+                .map(|l| (l.trunk.id, l.trunk.name.clone()))
+                .collect();
+        }
+        if let Ok(mut s) = self.status.lock() {
+            s.retain(|id, _| loaded.iter().any(|l| l.trunk.id == *id));
+            for l in &loaded {
+                let entry = s.entry(l.trunk.id).or_insert_with(|| TrunkStatus {
+                    tenant: l.trunk.tenant_id,
+                    trunk: l.trunk.id,
+                    name: l.trunk.name.clone(),
+                    registration: None,
+                    up: None,
+                });
+                entry.name = l.trunk.name.clone();
+                if l.plan.register.is_none() {
+                    entry.registration = None;
+                }
+                if l.plan.ping.is_none() {
+                    entry.up = None;
+                }
+            }
+        }
+        Ok(loaded)
+    }
+
+    /// The current matcher (`None` before the first load).
+    pub fn matcher(&self) -> Option<Arc<TrunkMatcher>> {
+        match self.matcher.read() {
+            Ok(m) => m.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// A trunk's name.
+    pub fn name_of(&self, trunk: TrunkId) -> Option<String> {
+        self.names.read().ok()?.get(&trunk).cloned()
+    }
+
+    /// Every trunk's state.
+    pub fn status(&self) -> Vec<TrunkStatus> {
+        self.status
+            .lock()
+            .map(|s| s.values().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// Applies `update` to a trunk's state (no-op for an unknown trunk).
+    pub(crate) fn update(&self, trunk: TrunkId, update: impl FnOnce(&mut TrunkStatus)) {
+        if let Ok(mut s) = self.status.lock()
+            && let Some(entry) = s.get_mut(&trunk)
+        {
+            update(entry);
+        }
+    }
+}

@@ -1,0 +1,244 @@
+//! `switchboard serve` and SIP trunks, against SIPp playing the carrier: an INVITE from the demo
+//! trunk's network to the demo number is matched (480 with a Warning until call routing
+//! exists) and one to an unknown number is 404; a trunk registers with digest auth to a SIPp
+//! registrar (`trunk.registered` in the event log); a pinged carrier that goes away is reported
+//! `trunk.down`.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::{Served, data_dir, run, text};
+use std::net::{SocketAddr, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn sipp_available() -> bool {
+    let found = Command::new("sipp").arg("-v").output().is_ok();
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "sipp is required under CI (apt-get install sip-tester)"
+        );
+        eprintln!("SKIPPED: sipp not installed (apt-get install sip-tester)");
+    }
+    found
+}
+
+fn scenario(name: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/scenarios")
+        .join(name)
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
+fn sip_addr(served: &Served) -> SocketAddr {
+    served
+        .stdout
+        .iter()
+        .find_map(|l| l.strip_prefix("SIP over UDP and TCP on "))
+        .unwrap_or_else(|| panic!("no SIP line in {:?}", served.stdout))
+        .parse()
+        .unwrap()
+}
+
+fn free_port() -> u16 {
+    loop {
+        let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let port = udp.local_addr().unwrap().port();
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+}
+
+/// SIPp with `args`, in `dir`, on a free local port (or `port`), at most 20 s per call.
+fn sipp(dir: &Path, file: &str, port: u16, args: &[&str]) -> Command {
+    let mut c = Command::new("sipp");
+    c.current_dir(dir)
+        .args(["-sf", &scenario(file), "-m", "1", "-i", "127.0.0.1"])
+        .args(["-p", &port.to_string()])
+        .args([
+            "-timeout",
+            "20s",
+            "-timeout_error",
+            "-nostdin",
+            "-trace_err",
+        ])
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    c
+}
+
+/// SIPp's error log, for a failed run.
+fn sipp_errors(dir: &Path) -> String {
+    let mut out = String::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        out.push_str(&std::fs::read_to_string(entry.path()).unwrap_or_default());
+    }
+    out
+}
+
+fn wait_exit(child: &mut Child, limit: Duration) -> Option<std::process::ExitStatus> {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if let Some(status) = child.try_wait().unwrap() {
+            return Some(status);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    None
+}
+
+fn stop(mut served: Served) {
+    served.signal("-TERM");
+    assert!(
+        served.wait(Duration::from_secs(20)).is_some(),
+        "serve stops"
+    );
+}
+
+/// Imports a tenant `carrier-a` with one trunk of these settings (YAML, indented 4).
+fn import_trunk(dir: &Path, data: &Path, settings: &str) -> Output {
+    let doc = format!(
+        "version: 1\ntenant:\n  name: carrier-a\n  display_name: Carrier A\n  cluster: C1\n  \
+         ip_allowlist: []\ntrunks:\n  - name: carrier\n    settings:\n{settings}"
+    );
+    let file = dir.join("carrier.yaml");
+    std::fs::write(&file, doc).unwrap();
+    run(data, &["import", file.to_str().unwrap()])
+}
+
+/// `(kind, payload)` of every event of `tenant` (read with the store, serve stopped).
+fn events(data: &Path, tenant: &str) -> Vec<(String, serde_json::Value)> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        use sb_store::{EventLog, TenantRepo};
+        let store = sb_store_sqlite::SqliteStore::open(data.join("switchboard.db"))
+            .await
+            .unwrap();
+        let tenant = store.get_tenant_by_name(tenant).await.unwrap();
+        let found = store.read_events(tenant.id, 0, 1000).await.unwrap();
+        store.close().await;
+        found.into_iter().map(|e| (e.kind, e.payload)).collect()
+    })
+}
+
+#[test]
+fn an_invite_to_the_demo_number_is_matched_and_one_to_an_unknown_number_is_404() {
+    if !sipp_available() {
+        return;
+    }
+    let (tmp, data) = data_dir();
+    let served = Served::start(
+        &data,
+        &["--demo"],
+        &[("SWITCHBOARD_DEMO_PASSWORD", "Demo-pass-2026!")],
+    );
+    let target = sip_addr(&served).to_string();
+    for (file, number) in [
+        ("inbound_480.xml", "+15550100"),
+        ("inbound_404.xml", "+15550199"),
+    ] {
+        let dir = tempfile::tempdir_in(tmp.path()).unwrap();
+        let ok = sipp(dir.path(), file, free_port(), &["-s", number, &target])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "{file} to {number}: {}", sipp_errors(dir.path()));
+    }
+    stop(served);
+    let matched: Vec<_> = events(&data, "demo")
+        .into_iter()
+        .filter(|(k, _)| k == "call.inbound_matched")
+        .collect();
+    assert_eq!(matched.len(), 1, "{matched:?}");
+    assert_eq!(matched[0].1["trunk"], "demo-local");
+    assert_eq!(matched[0].1["number"], "+15550100");
+}
+
+#[test]
+fn a_trunk_registers_with_digest_auth_to_its_carrier() {
+    if !sipp_available() {
+        return;
+    }
+    let (tmp, data) = data_dir();
+    let port = free_port();
+    let settings = format!(
+        "      inbound_sources: [\"192.0.2.0/24\"]\n      options_ping: false\n      register:\n        \
+         registrar: \"sip:127.0.0.1:{port}\"\n        username: trunkuser\n        \
+         password: trunk-secret\n        realm: carrier.test\n        expires: 600\n"
+    );
+    let out = import_trunk(tmp.path(), &data, &settings);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let dir = tempfile::tempdir_in(tmp.path()).unwrap();
+    let mut registrar = sipp(
+        dir.path(),
+        "trunk_registrar.xml",
+        port,
+        &[
+            "-key",
+            "trunk_user",
+            "trunkuser",
+            "-key",
+            "trunk_password",
+            "trunk-secret",
+        ],
+    )
+    .spawn()
+    .unwrap();
+    let served = Served::start(&data, &[], &[]);
+    let status = wait_exit(&mut registrar, Duration::from_secs(15));
+    stop(served);
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "the registrar saw a valid digest: {}",
+        sipp_errors(dir.path())
+    );
+    let events = events(&data, "carrier-a");
+    let registered: Vec<_> = events
+        .iter()
+        .filter(|(k, _)| k == "trunk.registered")
+        .collect();
+    assert_eq!(registered.len(), 1, "{events:?}");
+    assert_eq!(registered[0].1["trunk"], "carrier");
+}
+
+#[test]
+fn a_pinged_carrier_that_stops_answering_is_reported_down() {
+    if !sipp_available() {
+        return;
+    }
+    let (tmp, data) = data_dir();
+    let port = free_port();
+    let settings =
+        format!("      outbound_proxy: \"sip:127.0.0.1:{port}\"\n      options_ping: 1\n");
+    let out = import_trunk(tmp.path(), &data, &settings);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let dir = tempfile::tempdir_in(tmp.path()).unwrap();
+    let mut carrier = sipp(dir.path(), "trunk_options.xml", port, &[])
+        .spawn()
+        .unwrap();
+    let served = Served::start(&data, &[], &[]);
+    let status = wait_exit(&mut carrier, Duration::from_secs(15));
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "three pings answered: {}",
+        sipp_errors(dir.path())
+    );
+    // Gone now: 3 failed pings of 1 s interval and 2 s timeout each are under 10 s.
+    std::thread::sleep(Duration::from_secs(11));
+    stop(served);
+    let events = events(&data, "carrier-a");
+    let kinds: Vec<&str> = events.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(kinds, ["trunk.down"], "{events:?}");
+    assert_eq!(events[0].1["trunk"], "carrier");
+}

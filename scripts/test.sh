@@ -26,6 +26,8 @@ if ! command -v sipvicious_svcrack >/dev/null 2>&1; then
     PIP="$(command -v pip3 || command -v pip)"
     "$PIP" install -q sipvicious==0.3.8 2>/dev/null \
         || "$PIP" install -q --break-system-packages sipvicious==0.3.8
+    # pyenv exposes new scripts only through its shims.
+    if command -v pyenv >/dev/null 2>&1; then pyenv rehash; fi
 fi
 
 echo "==> cargo fmt --check"

@@ -42,6 +42,13 @@ fn routes() -> Vec<(Method, &'static str, Role, Option<Value>)> {
             Admin,
             Some(json!({"password": "a new password"})),
         ),
+        (
+            M::PUT,
+            "/api/v1/users/{user}/sip-password",
+            Admin,
+            Some(json!({"password": "a new SIP password"})),
+        ),
+        (M::DELETE, "/api/v1/users/{user}/sip-password", Admin, None),
         (M::GET, "/api/v1/users/{user}/skills", Supervisor, None),
         (
             M::PUT,

@@ -18,6 +18,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_users, create_user))
         .routes(routes!(get_user, update_user, delete_user))
         .routes(routes!(set_password))
+        .routes(routes!(set_sip_password, clear_sip_password))
         .routes(routes!(get_skills, set_skills))
 }
 
@@ -223,6 +224,48 @@ async fn set_password(
             serde_json::json!({}),
         ))
         .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Sets the SIP password the user's phone or softphone registers with (stored as digest HA1
+/// values for the tenant's realm, never in clear).
+#[utoipa::path(put, path = "/users/{id}/sip-password", tag = "users", request_body = SetPassword,
+    responses((status = 204), (status = 400), (status = 404)))]
+async fn set_sip_password(
+    State(state): State<AppState>,
+    Admin(c): Admin,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<SetPassword>,
+) -> Result<StatusCode, ApiError> {
+    let id: UserId = parse_id("user", &id)?;
+    check_strength(&req.password).map_err(|m| ApiError::invalid("password", m))?;
+    sb_engine::sip::set_sip_password(&*state.store, c.tenant.id, id, &req.password, now()).await?;
+    let audit = c.audit(
+        "user.sip_password_set",
+        format!("user:{id}"),
+        serde_json::json!({}),
+    );
+    state.store.append_audit(audit).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Removes the user's SIP password: the user's phones can no longer register.
+#[utoipa::path(delete, path = "/users/{id}/sip-password", tag = "users",
+    responses((status = 204), (status = 404)))]
+async fn clear_sip_password(
+    State(state): State<AppState>,
+    Admin(c): Admin,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let id: UserId = parse_id("user", &id)?;
+    state.store.get_user(c.tenant.id, id).await?;
+    state.store.clear_sip_secret(c.tenant.id, id).await?;
+    let audit = c.audit(
+        "user.sip_password_clear",
+        format!("user:{id}"),
+        serde_json::json!({}),
+    );
+    state.store.append_audit(audit).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

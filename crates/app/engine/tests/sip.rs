@@ -1,6 +1,8 @@
 //! The engine's SIP seams over a real (SQLite) store.
 
-use std::sync::Arc;
+mod common;
+
+use common::{T0, store, tenant};
 
 use sb_engine::sip::{
     StoreCredentials, binding_persistence, live_bindings, realm_of_aor, set_sip_password,
@@ -8,31 +10,8 @@ use sb_engine::sip::{
 use sb_sip_dialog::digest::{Algorithm, UserSecret, ha1};
 use sb_sip_dialog::registrar::{Binding, RegistrarEvent, Removal};
 use sb_sip_transport::{BindingSink, SipCredentials};
-use sb_store::{NewTenant, NewUser, Store, Tenant, Timestamp, User};
-use sb_store_sqlite::SqliteStore;
+use sb_store::{NewUser, Store, Tenant, Timestamp, User};
 use sb_types::Role;
-
-const T0: Timestamp = Timestamp::from_millis(1_767_225_600_000);
-
-async fn store() -> (Arc<dyn Store>, tempfile::TempDir) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = SqliteStore::open(dir.path().join("db.sqlite"))
-        .await
-        .expect("open");
-    (Arc::new(store), dir)
-}
-
-async fn tenant(s: &dyn Store, name: &str) -> Tenant {
-    s.create_tenant(NewTenant {
-        name: name.to_owned(),
-        display_name: name.to_owned(),
-        cluster: "C1".to_owned(),
-        ip_allowlist: Vec::new(),
-        created_at: T0,
-    })
-    .await
-    .expect("tenant")
-}
 
 async fn agent(s: &dyn Store, t: &Tenant, username: &str) -> User {
     s.create_user(

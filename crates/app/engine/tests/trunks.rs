@@ -2,6 +2,10 @@
 //! the inbound matcher built from every tenant's trunks and numbers, and registration / ping
 //! outcomes recorded in the event log.
 
+mod common;
+
+use common::{T0, store, tenant};
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,33 +16,8 @@ use sb_engine::trunks::{
 use sb_engine::{Names, validate_document};
 use sb_sip::{HeaderName, Method, StatusCode, Uri};
 use sb_sip_dialog::trunk::RegistrationState;
-use sb_store::{
-    ContactKind, NewTenant, PointOfContactSpec, Store, Tenant, TenantDocument, Timestamp, Trunk,
-};
-use sb_store_sqlite::SqliteStore;
+use sb_store::{ContactKind, PointOfContactSpec, Store, Tenant, TenantDocument, Timestamp, Trunk};
 use serde_json::json;
-
-const T0: Timestamp = Timestamp::from_millis(1_767_225_600_000);
-
-async fn store() -> (Arc<dyn Store>, tempfile::TempDir) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = SqliteStore::open(dir.path().join("db.sqlite"))
-        .await
-        .expect("open");
-    (Arc::new(store), dir)
-}
-
-async fn tenant(s: &dyn Store, name: &str) -> Tenant {
-    s.create_tenant(NewTenant {
-        name: name.to_owned(),
-        display_name: name.to_owned(),
-        cluster: "C1".to_owned(),
-        ip_allowlist: Vec::new(),
-        created_at: T0,
-    })
-    .await
-    .expect("tenant")
-}
 
 async fn number(s: &dyn Store, t: &Tenant, address: &str) {
     s.create_point_of_contact(

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Served, data_dir, run, text};
+use common::{Served, data_dir, free_port, run, sip_addr, sipp_available, text};
 use sb_sip::{HeaderName, Message, Response};
 use sb_sip_dialog::digest::{Challenge, DigestClient};
 use std::net::{SocketAddr, UdpSocket};
@@ -14,39 +14,6 @@ use std::process::Command;
 use std::time::Duration;
 
 const PASSWORD: &str = "Demo-pass-2026!";
-
-fn sipp_available() -> bool {
-    let found = Command::new("sipp").arg("-v").output().is_ok();
-    if !found {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "sipp is required under CI (apt-get install sip-tester)"
-        );
-        eprintln!("SKIPPED: sipp not installed (apt-get install sip-tester)");
-    }
-    found
-}
-
-/// The UDP/TCP SIP address `serve` printed.
-fn sip_addr(served: &Served) -> SocketAddr {
-    served
-        .stdout
-        .iter()
-        .find_map(|l| l.strip_prefix("SIP over UDP and TCP on "))
-        .unwrap_or_else(|| panic!("no SIP line in {:?}", served.stdout))
-        .parse()
-        .unwrap()
-}
-
-fn free_port() -> u16 {
-    loop {
-        let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
-        let port = udp.local_addr().unwrap().port();
-        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
-            return port;
-        }
-    }
-}
 
 /// SIPp registers `user` with `password` (MD5) to `target`, To host `domain`; true on 200.
 fn sipp_register(target: SocketAddr, user: &str, password: &str, domain: &str) -> bool {

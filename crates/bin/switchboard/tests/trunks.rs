@@ -7,23 +7,10 @@
 
 mod common;
 
-use common::{Served, data_dir, run, text};
-use std::net::{SocketAddr, UdpSocket};
+use common::{Served, data_dir, free_port, run, sip_addr, sipp_available, text};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
-
-fn sipp_available() -> bool {
-    let found = Command::new("sipp").arg("-v").output().is_ok();
-    if !found {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "sipp is required under CI (apt-get install sip-tester)"
-        );
-        eprintln!("SKIPPED: sipp not installed (apt-get install sip-tester)");
-    }
-    found
-}
 
 fn scenario(name: &str) -> String {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -32,26 +19,6 @@ fn scenario(name: &str) -> String {
         .to_str()
         .unwrap()
         .to_owned()
-}
-
-fn sip_addr(served: &Served) -> SocketAddr {
-    served
-        .stdout
-        .iter()
-        .find_map(|l| l.strip_prefix("SIP over UDP and TCP on "))
-        .unwrap_or_else(|| panic!("no SIP line in {:?}", served.stdout))
-        .parse()
-        .unwrap()
-}
-
-fn free_port() -> u16 {
-    loop {
-        let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
-        let port = udp.local_addr().unwrap().port();
-        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
-            return port;
-        }
-    }
 }
 
 /// SIPp with `args`, in `dir`, on a free local port (or `port`), at most 20 s per call.

@@ -47,27 +47,12 @@ pub async fn start(config: SipConfig) -> Running {
     start_with(config, None).await
 }
 
+/// Starts a server whose only user is 1001 with password `secret` in [`REALM`].
 pub async fn start_with(
     config: SipConfig,
     handler: Option<Arc<dyn sb_sip_transport::RequestHandler>>,
 ) -> Running {
-    let sink = Arc::new(RecordingSink::default());
-    let credentials = StaticCredentials::new().with_password(REALM, "1001", "secret");
-    let deps = SipDeps {
-        credentials: Arc::new(credentials),
-        bindings: sink.clone(),
-        restore: Vec::new(),
-        handler,
-    };
-    let cancel = CancellationToken::new();
-    let server = SipServer::start(config, deps, cancel.clone())
-        .await
-        .expect("server starts");
-    Running {
-        server,
-        cancel,
-        sink,
-    }
+    start_with_users(config, handler, &[("1001", "secret")]).await
 }
 
 /// A blocking UDP client (run it inside `spawn_blocking`).

@@ -125,3 +125,38 @@ pub fn http() -> reqwest::blocking::Client {
         .build()
         .unwrap()
 }
+
+/// Whether SIPp is installed; without it a test fails under CI and is skipped elsewhere.
+pub fn sipp_available() -> bool {
+    let found = Command::new("sipp").arg("-v").output().is_ok();
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "sipp is required under CI (apt-get install sip-tester)"
+        );
+        eprintln!("SKIPPED: sipp not installed (apt-get install sip-tester)");
+    }
+    found
+}
+
+/// The UDP/TCP SIP address `serve` printed.
+pub fn sip_addr(served: &Served) -> std::net::SocketAddr {
+    served
+        .stdout
+        .iter()
+        .find_map(|l| l.strip_prefix("SIP over UDP and TCP on "))
+        .unwrap_or_else(|| panic!("no SIP line in {:?}", served.stdout))
+        .parse()
+        .unwrap()
+}
+
+/// A local port free for both UDP and TCP right now (SIPp binds both).
+pub fn free_port() -> u16 {
+    loop {
+        let udp = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let port = udp.local_addr().unwrap().port();
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+}

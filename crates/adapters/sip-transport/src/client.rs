@@ -67,6 +67,12 @@ pub enum ClientError {
 pub(crate) enum Reply {
     /// A client transaction's final response.
     Final(oneshot::Sender<Result<Response, ClientError>>),
+    /// A client transaction's provisional responses (101–199) as they come, then its final
+    /// response.
+    Progress(
+        mpsc::UnboundedSender<Response>,
+        oneshot::Sender<Result<Response, ClientError>>,
+    ),
     /// An ACK handed to the socket or connection.
     Sent(oneshot::Sender<Result<(), ClientError>>),
 }
@@ -74,7 +80,7 @@ pub(crate) enum Reply {
 impl Reply {
     pub(crate) fn fail(self, error: ClientError) {
         let _ = match self {
-            Reply::Final(r) => r.send(Err(error)).is_ok(),
+            Reply::Final(r) | Reply::Progress(_, r) => r.send(Err(error)).is_ok(),
             Reply::Sent(r) => r.send(Err(error)).is_ok(),
         };
     }
@@ -118,6 +124,23 @@ impl SipClient {
     pub async fn send(&self, request: Request, to: Destination) -> Result<Response, ClientError> {
         let (reply, answer) = oneshot::channel();
         let reply = Reply::Final(reply);
+        self.commands
+            .send(Command { request, to, reply })
+            .map_err(|_| ClientError::Stopped)?;
+        answer.await.unwrap_or(Err(ClientError::Stopped))
+    }
+
+    /// Like [`SipClient::send`], and also hands every provisional response but 100 Trying
+    /// (ringing, session progress with early media) to `provisional` as it arrives: what a
+    /// B2BUA needs to relay progress of the leg it places.
+    pub async fn send_with_progress(
+        &self,
+        request: Request,
+        to: Destination,
+        provisional: mpsc::UnboundedSender<Response>,
+    ) -> Result<Response, ClientError> {
+        let (reply, answer) = oneshot::channel();
+        let reply = Reply::Progress(provisional, reply);
         self.commands
             .send(Command { request, to, reply })
             .map_err(|_| ClientError::Stopped)?;

@@ -36,6 +36,18 @@ pub struct ServerRequest {
     pub peer: Peer,
     /// The request, top Via already stamped with `received`/`rport`.
     pub request: Request,
+    /// The digest user who sent it, when the handler asked for authentication
+    /// ([`RequestHandler::requires_auth`]).
+    pub user: Option<SipUser>,
+}
+
+/// A user authenticated by digest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SipUser {
+    /// The realm the credentials were for (the tenant's).
+    pub realm: String,
+    /// The user name.
+    pub username: String,
 }
 
 /// Sends responses into a server transaction from any task (provisional ones, then one final).
@@ -60,6 +72,14 @@ impl Responder {
 pub trait RequestHandler: Send + Sync + 'static {
     /// The methods to hand over (besides OPTIONS and REGISTER, which the server answers).
     fn methods(&self) -> Vec<Method>;
+    /// Whether `request` must be authenticated by digest (as a proxy: 407) before
+    /// [`RequestHandler::on_request`] gets it, for instance an INVITE from a phone rather
+    /// than from a trunk. The endpoint challenges it, looks the secret up through
+    /// [`SipCredentials`], counts failures towards the source's ban, and hands over only
+    /// an authenticated request, with [`ServerRequest::user`] set.
+    fn requires_auth(&self, _request: &ServerRequest) -> bool {
+        false
+    }
     /// A new server transaction for one of [`RequestHandler::methods`]; answer through
     /// `responder` (the transaction layer retransmits and absorbs duplicates).
     fn on_request(&self, request: ServerRequest, responder: Responder);

@@ -51,7 +51,7 @@ pub use dns::{ResolveError, Resolver};
 pub use endpoint::{Endpoint, LookupId, Output, Transmit};
 pub use error::Error;
 pub use handler::{
-    BindingSink, RecordingSink, RequestHandler, Responder, ServerRequest, SipCredentials,
+    BindingSink, RecordingSink, RequestHandler, Responder, ServerRequest, SipCredentials, SipUser,
     StaticCredentials,
 };
 pub use outbound::tls_client_config;

@@ -24,7 +24,7 @@ use crate::config::SipConfig;
 use crate::connection::{Connection, Inbound};
 use crate::endpoint::{Endpoint, LookupId, Output, Transmit};
 use crate::error::Error;
-use crate::handler::{BindingSink, RequestHandler, Responder, SipCredentials};
+use crate::handler::{BindingSink, RequestHandler, Responder, ServerRequest, SipCredentials};
 use crate::listen::{Kind, accept_loop, bind, bind_streams};
 use crate::outbound::{Connected, Key, Opened, connect, local_ip_towards};
 use crate::peer::{ConnId, Peer, Transport};
@@ -166,6 +166,7 @@ struct Driver {
     commands: Channel<Command>,
     /// The waiting callers of live client transactions.
     waiters: HashMap<TxId, oneshot::Sender<Result<Response, ClientError>>>,
+    progress: HashMap<TxId, mpsc::UnboundedSender<Response>>,
     /// Outbound connections being opened, with the requests waiting for them.
     connecting: HashMap<Key, Vec<Command>>,
     connected: Channel<Connected>,
@@ -202,6 +203,7 @@ impl Driver {
             replies: mpsc::unbounded_channel(),
             commands: mpsc::unbounded_channel(),
             waiters: HashMap::new(),
+            progress: HashMap::new(),
             connecting: HashMap::new(),
             connected: mpsc::unbounded_channel(),
             outbound: HashMap::new(),
@@ -360,30 +362,35 @@ impl Driver {
     }
 
     fn start(&mut self, command: Command, peer: Peer, sent_by: SocketAddr) {
-        match command.reply {
-            Reply::Final(reply) => {
-                match self
-                    .endpoint
-                    .send_request(now(), command.request, peer, sent_by)
-                {
-                    Ok(tx) => {
-                        self.waiters.insert(tx, reply);
-                    }
-                    Err(e) => {
-                        let _ = reply.send(Err(e));
-                    }
-                }
-            }
+        let (reply, progress) = match command.reply {
+            Reply::Final(reply) => (reply, None),
+            Reply::Progress(progress, reply) => (reply, Some(progress)),
             Reply::Sent(reply) => {
                 let sent = self
                     .endpoint
                     .send_ack(now(), command.request, peer, sent_by);
                 let _ = reply.send(sent);
+                return;
+            }
+        };
+        match self
+            .endpoint
+            .send_request(now(), command.request, peer, sent_by)
+        {
+            Ok(tx) => {
+                self.waiters.insert(tx, reply);
+                if let Some(p) = progress {
+                    self.progress.insert(tx, p);
+                }
+            }
+            Err(e) => {
+                let _ = reply.send(Err(e));
             }
         }
     }
 
     fn client_outcome(&mut self, tx: TxId, outcome: Result<Response, ClientError>) {
+        self.progress.remove(&tx);
         if let Some(waiter) = self.waiters.remove(&tx) {
             let _ = waiter.send(outcome);
         }
@@ -399,22 +406,34 @@ impl Driver {
                     username,
                 } => self.lookup(id, realm, username),
                 Output::Binding(event) => self.deps.bindings.binding_changed(event),
-                Output::Request(request) => {
-                    if let Some(h) = &self.deps.handler {
-                        let responder = Responder::new(request.tx, self.replies.0.clone());
-                        h.on_request(request, responder);
-                    }
-                }
+                Output::Request(request) => self.hand_over(request),
                 Output::Ack(ack, peer) => self
                     .deps
                     .handler
                     .iter()
                     .for_each(|h| h.on_ack(ack.clone(), peer)),
                 Output::Cancel(tx) => self.deps.handler.iter().for_each(|h| h.on_cancel(tx)),
+                Output::ClientProvisional { tx, response } => {
+                    if let Some(p) = self.progress.get(&tx) {
+                        let _ = p.send(response);
+                    }
+                }
                 Output::ClientResponse { tx, response } => self.client_outcome(tx, Ok(response)),
                 Output::ClientFailed { tx, error } => self.client_outcome(tx, Err(error)),
             }
         }
+    }
+
+    /// A request for the handler: authenticated first when the handler wants it.
+    fn hand_over(&mut self, request: ServerRequest) {
+        let Some(h) = &self.deps.handler else {
+            return;
+        };
+        if request.user.is_none() && h.requires_auth(&request) {
+            return self.endpoint.authenticate(now(), request);
+        }
+        let responder = Responder::new(request.tx, self.replies.0.clone());
+        h.on_request(request, responder);
     }
 
     async fn transmit(&mut self, t: Transmit) {

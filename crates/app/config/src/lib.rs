@@ -15,4 +15,6 @@ mod validate;
 
 pub use error::{ConfigError, ConfigProblem};
 pub use load::{Sources, load};
-pub use model::{AuthConfig, Config, DatabaseConfig, HttpConfig, LogConfig, SipConfig};
+pub use model::{
+    AuthConfig, Config, DatabaseConfig, HttpConfig, LogConfig, MediaConfig, SipConfig,
+};

@@ -13,6 +13,8 @@ pub struct Config {
     pub http: HttpConfig,
     /// SIP listeners.
     pub sip: SipConfig,
+    /// The media server (RTP).
+    pub media: MediaConfig,
     /// The system of record.
     pub database: DatabaseConfig,
     /// Logins, sessions and lock-out.
@@ -63,6 +65,22 @@ pub struct SipConfig {
     pub answer_unknown_sources: bool,
 }
 
+/// `[media]`: the in-process media server that anchors every call leg's RTP.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MediaConfig {
+    /// Address the RTP sockets bind to.
+    pub bind_ip: String,
+    /// First RTP port (even; RTCP uses the next one).
+    pub rtp_port_min: u16,
+    /// Last RTP port.
+    pub rtp_port_max: u16,
+    /// Seconds without RTP after which a call is reported dropped.
+    pub media_timeout_secs: u64,
+    /// Most media endpoints (two per bridged call) before new calls are refused.
+    pub max_endpoints: usize,
+}
+
 /// `[database]`: where the system of record lives.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -103,6 +121,7 @@ impl Default for Config {
             data_dir: PathBuf::from("./data"),
             http: HttpConfig::default(),
             sip: SipConfig::default(),
+            media: MediaConfig::default(),
             database: DatabaseConfig::default(),
             auth: AuthConfig::default(),
             log: LogConfig::default(),
@@ -133,6 +152,18 @@ impl Default for SipConfig {
             default_tenant: String::new(),
             digest_algorithms: "SHA-256,MD5".into(),
             answer_unknown_sources: true,
+        }
+    }
+}
+
+impl Default for MediaConfig {
+    fn default() -> Self {
+        MediaConfig {
+            bind_ip: "0.0.0.0".into(),
+            rtp_port_min: 10_000,
+            rtp_port_max: 20_000,
+            media_timeout_secs: 30,
+            max_endpoints: 4_000,
         }
     }
 }

@@ -29,6 +29,19 @@ pub(crate) fn validate(config: &Config, source_of: SourceOf<'_>) -> Vec<ConfigPr
         "sip.digest_algorithms",
         digest_algorithms(&config.sip.digest_algorithms),
     );
+    check("media.bind_ip", ip(&config.media.bind_ip));
+    check(
+        "media.rtp_port_min",
+        port_range(config.media.rtp_port_min, config.media.rtp_port_max),
+    );
+    check(
+        "media.media_timeout_secs",
+        positive(config.media.media_timeout_secs),
+    );
+    check(
+        "media.max_endpoints",
+        at_least(config.media.max_endpoints as u64, 2),
+    );
     check("database.url", database_url(&config.database.url));
     check(
         "http.tls_cert",
@@ -145,4 +158,19 @@ fn at_least(value: u64, min: u64) -> Result<(), String> {
     } else {
         Err(format!("must be at least {min}"))
     }
+}
+
+fn ip(s: &str) -> Result<(), String> {
+    s.parse::<std::net::IpAddr>()
+        .map(|_| ())
+        .map_err(|_| format!("{s:?} is not an IP address"))
+}
+
+fn port_range(min: u16, max: u16) -> Result<(), String> {
+    if min < 1024 || min >= max || max - min < 3 {
+        return Err(format!(
+            "the RTP port range {min}-{max} must start at 1024 or above and hold at least two port pairs"
+        ));
+    }
+    Ok(())
 }

@@ -17,10 +17,14 @@
 //! - [`trunks`]: SIP trunks — typed settings, inbound INVITE matching, carrier registrations
 //!   and OPTIONS pings ([`trunks::TrunkManager`]).
 //!
+//! - [`calls`]: voice call control, the B2BUA: calls placed by phones out through trunks
+//!   (both legs anchored on the media server), inbound calls from trunks.
+//!
 //! Design note: the cores (`acd`, `flow`) know nothing of storage; the store keeps queue settings
 //! and flow documents as opaque JSON. The engine is the one place that knows both.
 #![forbid(unsafe_code)]
 
+pub mod calls;
 mod document;
 mod names;
 mod queue;

@@ -209,3 +209,143 @@ fn a_pinged_carrier_that_stops_answering_is_reported_down() {
     assert_eq!(kinds, ["trunk.down"], "{events:?}");
     assert_eq!(events[0].1["trunk"], "carrier");
 }
+
+/// 2 s of a 1 kHz tone in PCMU, raw, for SIPp's `rtp_stream`.
+fn pcmu_tone(path: &Path) {
+    let samples: Vec<i16> = (0..16_000)
+        .map(|n| {
+            let phase = 2.0 * std::f64::consts::PI * 1000.0 * f64::from(n) / 8000.0;
+            (phase.sin() * 8000.0) as i16
+        })
+        .collect();
+    let mut codes = vec![0u8; samples.len()];
+    sb_audio::g711::Law::Mu.encode_frame(&samples, &mut codes);
+    std::fs::write(path, codes).unwrap();
+}
+
+#[test]
+fn a_phone_calls_out_through_the_trunk_with_its_caller_id_and_digest_and_both_legs_carry_audio() {
+    if !sipp_available() {
+        return;
+    }
+    let (tmp, data) = data_dir();
+    let carrier_port = free_port();
+    let settings = format!(
+        "      inbound_sources: [\"192.0.2.0/24\"]\n      options_ping: false\n      \
+         outbound_proxy: \"sip:127.0.0.1:{carrier_port}\"\n      country_code: \"44\"\n      \
+         national_prefix: \"0\"\n      caller_id: \"+15550100\"\n      auth:\n        \
+         username: trunkuser\n        password: trunk-secret\n"
+    );
+    let out = import_trunk(tmp.path(), &data, &settings);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    for (args, password) in [
+        (
+            &[
+                "create-user",
+                "--tenant",
+                "carrier-a",
+                "--role",
+                "agent",
+                "1001",
+            ][..],
+            "Agent-console-pw-1",
+        ),
+        (
+            &["sip-password", "--tenant", "carrier-a", "1001"][..],
+            "Phone-sip-pw-2026",
+        ),
+    ] {
+        let out = common::cmd(&data)
+            .arg("admin")
+            .args(args)
+            .env("SWITCHBOARD_PASSWORD", password)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    let served = Served::start(
+        &data,
+        &[],
+        &[
+            ("SWITCHBOARD_SIP_DIGEST_ALGORITHMS", "MD5,SHA-256"),
+            ("SWITCHBOARD_MEDIA_BIND_IP", "127.0.0.1"),
+        ],
+    );
+    let target = sip_addr(&served).to_string();
+    let dir = tempfile::tempdir_in(tmp.path()).unwrap();
+    let tone = dir.path().join("tone.pcmu");
+    pcmu_tone(&tone);
+    let carrier_media = free_port().to_string();
+    let mut carrier = sipp(
+        dir.path(),
+        "carrier_uas.xml",
+        carrier_port,
+        &[
+            "-rtp_echo",
+            "-mi",
+            "127.0.0.1",
+            "-mp",
+            &carrier_media,
+            "-key",
+            "trunk_user",
+            "trunkuser",
+            "-key",
+            "trunk_password",
+            "trunk-secret",
+        ],
+    )
+    .spawn()
+    .unwrap();
+    let phone_media = free_port().to_string();
+    let phone = sipp(
+        dir.path(),
+        "phone_outbound.xml",
+        free_port(),
+        &[
+            "-s",
+            "02079460000",
+            "-au",
+            "1001",
+            "-ap",
+            "Phone-sip-pw-2026",
+            // SIPp's digest URI is remote_ip:port unless told: the Request-URI it sends.
+            "-auth_uri",
+            &format!("02079460000@{target}"),
+            "-mi",
+            "127.0.0.1",
+            "-mp",
+            &phone_media,
+            &target,
+        ],
+    )
+    .status()
+    .unwrap();
+    let carrier_status = wait_exit(&mut carrier, Duration::from_secs(15));
+    stop(served);
+    assert!(
+        phone.success(),
+        "the phone's call: {}",
+        sipp_errors(dir.path())
+    );
+    assert!(
+        carrier_status.is_some_and(|s| s.success()),
+        "the carrier saw the number, caller ID and digest it expects: {}",
+        sipp_errors(dir.path())
+    );
+    let events = events(&data, "carrier-a");
+    let kinds: Vec<&str> = events.iter().map(|(k, _)| k.as_str()).collect();
+    for kind in ["call.created", "call.answered", "call.ended"] {
+        assert!(kinds.contains(&kind), "{kind} in {kinds:?}");
+    }
+    let ended = &events.iter().find(|(k, _)| k == "call.ended").unwrap().1;
+    assert_eq!(ended["reason"], "caller_hangup", "{ended}");
+    assert_eq!(ended["q850"], 16);
+    for leg in ended["legs"].as_array().unwrap() {
+        let received = leg["packets_received"].as_u64().unwrap_or(0);
+        assert!(
+            received >= 50,
+            "a second of audio or more on every leg: {ended}"
+        );
+        assert_eq!(leg["bleed_dropped"], 0, "{ended}");
+    }
+}

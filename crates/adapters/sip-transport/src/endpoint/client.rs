@@ -43,8 +43,9 @@ impl Endpoint {
     /// open connection). `sent_by` is our address for that transport, written into the top
     /// Via with `rport`; the branch is kept when it is an RFC 3261 one, else made here;
     /// Content-Length is set. The outcome comes out as [`Output::ClientResponse`] (the final
-    /// response; provisional ones are skipped, as are 2xx retransmissions to an INVITE) or
-    /// [`Output::ClientFailed`]. The ACK for a non-2xx final response to an INVITE is sent by
+    /// response; 2xx retransmissions to an INVITE are skipped) or
+    /// [`Output::ClientFailed`]; provisional responses but 100 come out as
+    /// [`Output::ClientProvisional`]. The ACK for a non-2xx final response to an INVITE is sent by
     /// the transaction; the ACK for a 2xx is the caller's (dialog layer's).
     pub fn send_request(
         &mut self,
@@ -179,6 +180,12 @@ impl Endpoint {
                         response: r.clone(),
                     })
                 }
+                Message::Response(r) if r.status().as_u16() > 100 && r.status().class() == 1 => {
+                    (!client.done).then(|| Output::ClientProvisional {
+                        tx: id,
+                        response: r.clone(),
+                    })
+                }
                 Message::Response(r) if r.status().class() == 2 => {
                     self.ack_again(r);
                     None
@@ -204,7 +211,8 @@ impl Endpoint {
             _ => None,
         };
         if let Some(out) = outcome {
-            if let Some(c) = self.clients.get_mut(&id) {
+            let provisional = matches!(out, Output::ClientProvisional { .. });
+            if let (Some(c), false) = (self.clients.get_mut(&id), provisional) {
                 c.done = true;
             }
             self.outputs.push_back(out);

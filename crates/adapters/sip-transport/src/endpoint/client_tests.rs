@@ -125,10 +125,7 @@ fn the_final_response_is_delivered_once_after_provisional_ones_and_stops_retrans
     let mut ep = endpoint();
     let (tx, sent) = start(&mut ep, "OPTIONS");
     answer(&mut ep, ms(100), &sent, StatusCode::TRYING);
-    assert!(
-        drain(&mut ep).1.is_empty(),
-        "a provisional response is skipped"
-    );
+    assert!(drain(&mut ep).1.is_empty(), "100 Trying is absorbed");
     answer(&mut ep, ms(200), &sent, StatusCode::UNAUTHORIZED);
     let (_, out) = drain(&mut ep);
     assert!(
@@ -150,6 +147,32 @@ fn the_final_response_is_delivered_once_after_provisional_ones_and_stops_retrans
 }
 
 #[test]
+fn ringing_and_session_progress_come_out_before_the_final_response() {
+    let mut ep = endpoint();
+    let (tx, sent) = start(&mut ep, "INVITE");
+    answer(&mut ep, ms(50), &sent, StatusCode::TRYING);
+    answer(&mut ep, ms(100), &sent, StatusCode::RINGING);
+    answer(&mut ep, ms(150), &sent, StatusCode::SESSION_PROGRESS);
+    let (_, out) = drain(&mut ep);
+    let statuses: Vec<u16> = out
+        .iter()
+        .map(|o| match o {
+            Output::ClientProvisional { tx: t, response } if *t == tx => response.status().as_u16(),
+            other => panic!("unexpected {other:?}"),
+        })
+        .collect();
+    assert_eq!(statuses, [180, 183]);
+    answer(&mut ep, ms(200), &sent, StatusCode::BUSY_HERE);
+    answer(&mut ep, ms(250), &sent, StatusCode::RINGING);
+    let (_, out) = drain(&mut ep);
+    assert!(
+        matches!(out.as_slice(), [Output::ClientResponse { response, .. }]
+            if response.status() == StatusCode::BUSY_HERE),
+        "the final response, and no provisional after it: {out:?}"
+    );
+}
+
+#[test]
 fn a_non_2xx_to_an_invite_is_acked_by_the_transaction_and_delivered() {
     let mut ep = endpoint();
     let (tx, sent) = start(&mut ep, "INVITE");
@@ -160,7 +183,7 @@ fn a_non_2xx_to_an_invite_is_acked_by_the_transaction_and_delivered() {
     assert_eq!(*acks[0].1.method(), sb_sip::Method::Ack);
     assert_eq!(acks[0].0, addr(CARRIER));
     assert!(
-        matches!(out.as_slice(), [Output::ClientResponse { tx: t, response }]
+        matches!(out.as_slice(), [Output::ClientProvisional { .. }, Output::ClientResponse { tx: t, response }]
             if *t == tx && response.status() == StatusCode::BUSY_HERE),
         "{out:?}"
     );

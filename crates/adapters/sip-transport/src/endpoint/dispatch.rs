@@ -44,9 +44,12 @@ impl Endpoint {
         }
         if self.handled.contains(&method) {
             let (tx, request) = (id, request.clone());
-            return self
-                .outputs
-                .push_back(Output::Request(ServerRequest { tx, peer, request }));
+            return self.outputs.push_back(Output::Request(ServerRequest {
+                tx,
+                peer,
+                request,
+                user: None,
+            }));
         }
         self.refuse(now, id, request);
     }

@@ -2,6 +2,7 @@
 //! It owns the transaction layer, the registrar, the digest server, the failure tracker and
 //! the rate limiter; the tokio driver ([`crate::SipServer`]) only moves bytes and time.
 
+mod authorize;
 mod client;
 #[cfg(test)]
 mod client_tests;
@@ -20,7 +21,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use sb_sip::{Message, Method, Request, Response};
 use sb_sip_dialog::digest::{
-    Admission, Credentials, DigestServer, DigestServerConfig, FailureTracker, UserSecret,
+    Admission, AuthRole, Credentials, DigestServer, DigestServerConfig, FailureTracker, UserSecret,
 };
 use sb_sip_dialog::registrar::{Binding, Registrar, RegistrarEvent};
 use sb_sip_dialog::transaction::{Incoming, Transactions, TxEvent, TxId};
@@ -71,6 +72,13 @@ pub enum Output {
     Ack(Request, Peer),
     /// A CANCEL matched this INVITE server transaction.
     Cancel(TxId),
+    /// A provisional response (101–199) to the client transaction `tx`, before its final one.
+    ClientProvisional {
+        /// The client transaction.
+        tx: TxId,
+        /// The provisional response.
+        response: Response,
+    },
     /// The final response to the client transaction `tx` ([`Endpoint::send_request`]).
     ClientResponse {
         /// The client transaction.
@@ -88,6 +96,8 @@ pub enum Output {
 }
 
 struct Pending {
+    /// A REGISTER, or a request the handler wants authenticated (407).
+    role: AuthRole,
     since: Timestamp,
     realm: String,
     tx: TxId,
@@ -113,8 +123,9 @@ pub struct Endpoint {
     registrar: Registrar,
     /// The default realm's digest server.
     digest: DigestServer,
-    /// Other realms' servers (`realm_per_domain`), kept only while they hold replay state.
-    realms: HashMap<String, DigestServer>,
+    /// Other realms' servers (`realm_per_domain`) and the proxy-role ones that authenticate
+    /// requests for the handler, kept only while they hold replay state.
+    realms: HashMap<(AuthRole, String), DigestServer>,
     /// Settings for the servers of other realms (realm replaced).
     digest_config: DigestServerConfig,
     failures: FailureTracker<IpAddr>,

@@ -22,8 +22,33 @@ impl Endpoint {
     pub(super) fn register(&mut self, now: Timestamp, id: TxId, peer: Peer, request: &Request) {
         let realm = self.realm_of(request);
         let Some(credentials) = wire::credentials_of(request, AuthRole::Server, &realm) else {
-            return self.challenge(now, id, peer, request, &realm, Rejection::NoCredentials);
+            let role = AuthRole::Server;
+            return self.challenge(
+                now,
+                id,
+                peer,
+                request,
+                &realm,
+                role,
+                Rejection::NoCredentials,
+            );
         };
+        self.look_up(now, id, peer, request, realm, credentials, AuthRole::Server);
+    }
+
+    /// Queues a credentials lookup for a REGISTER (`Server` role) or a request the handler
+    /// wants authenticated (`Proxy` role); [`Endpoint::handle_secret`] continues.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn look_up(
+        &mut self,
+        now: Timestamp,
+        id: TxId,
+        peer: Peer,
+        request: &Request,
+        realm: String,
+        credentials: sb_sip_dialog::digest::Credentials,
+        role: AuthRole,
+    ) {
         if self.pending.len() >= self.config.max_pending_lookups {
             let busy = request.make_response(StatusCode::SERVICE_UNAVAILABLE, None);
             return self.send(now, id, busy);
@@ -32,6 +57,7 @@ impl Endpoint {
         self.next_lookup = self.next_lookup.wrapping_add(1);
         let username = credentials.username.clone();
         let pending = Pending {
+            role,
             since: now,
             realm: realm.clone(),
             tx: id,
@@ -50,14 +76,20 @@ impl Endpoint {
     pub(super) fn verify(&mut self, now: Timestamp, p: Pending, secret: Option<UserSecret>) {
         let source = p.peer.addr.ip().to_canonical().to_string();
         let uri = p.request.uri().to_string();
+        let method = p.request.method().as_str().to_owned();
         let attempt = AuthAttempt {
-            method: "REGISTER",
+            method: &method,
             source: &source,
             request_uri: &uri,
             credentials: &p.credentials,
         };
-        let verdict = self.with_digest(&p.realm, |d| d.verify(now, attempt, secret.as_ref()));
+        let verdict = self.with_digest(p.role, &p.realm, |d| {
+            d.verify(now, attempt, secret.as_ref())
+        });
         match verdict {
+            Verdict::Authorized { username } if p.role == AuthRole::Proxy => {
+                self.authenticated(now, p, username)
+            }
             Verdict::Authorized { username } => self.authorized(now, p, &username),
             Verdict::Rejected(why) => self.rejected(now, p, why),
         }
@@ -71,7 +103,7 @@ impl Endpoint {
                 Admission::Banned { .. }
             );
         match (banned, self.config.ban_answer) {
-            (false, _) => self.challenge(now, p.tx, p.peer, &p.request, &p.realm, why),
+            (false, _) => self.challenge(now, p.tx, p.peer, &p.request, &p.realm, p.role, why),
             (true, BanAnswer::Forbidden) => {
                 self.answer(now, p.tx, &p.request, StatusCode::FORBIDDEN)
             }
@@ -94,17 +126,19 @@ impl Endpoint {
         self.send(now, p.tx, response);
     }
 
-    fn challenge(
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn challenge(
         &mut self,
         now: Timestamp,
         id: TxId,
         peer: Peer,
         request: &Request,
         realm: &str,
+        role: AuthRole,
         why: Rejection,
     ) {
         let source = peer.addr.ip().to_canonical().to_string();
-        let answer = self.with_digest(realm, |d| d.reject(now, &source, why));
+        let answer = self.with_digest(role, realm, |d| d.reject(now, &source, why));
         let tag = self.tag();
         self.send(now, id, wire::challenge(request, &answer, &tag));
     }
@@ -112,38 +146,49 @@ impl Endpoint {
     /// The realm a REGISTER is authenticated in: with `realm_per_domain`, the one named by
     /// its To host ([`realm_of_host`]), else the default.
     fn realm_of(&self, request: &Request) -> String {
+        self.realm_of_uri(request.headers().to().ok().map(|to| to.uri))
+    }
+
+    /// The realm of a SIP URI's host (the default one without `realm_per_domain`).
+    pub(super) fn realm_of_uri(&self, uri: Option<sb_sip::Uri>) -> String {
         let default = self.digest.realm();
         if !self.config.realm_per_domain {
             return default.to_owned();
         }
-        let to = request.headers().to().ok();
-        match to.as_ref().and_then(|to| to.uri.as_sip()).map(|u| &u.host) {
+        match uri.as_ref().and_then(|u| u.as_sip()).map(|u| &u.host) {
             Some(Host::Domain(domain)) => realm_of_host(domain, default),
             _ => default.to_owned(),
         }
     }
 
-    /// Runs `f` on the digest server of `realm`. Servers of other realms than the default
-    /// are made on demand (same nonce key and algorithms) and kept only while they track
-    /// nonce counts, so realms named by scanners cost nothing once answered.
-    fn with_digest<R>(&mut self, realm: &str, f: impl FnOnce(&mut DigestServer) -> R) -> R {
-        if realm == self.digest.realm() {
+    /// Runs `f` on the digest server of `realm` in `role`. Servers other than the default
+    /// realm's registrar are made on demand (same nonce key and algorithms) and kept only
+    /// while they track nonce counts, so realms named by scanners cost nothing once answered.
+    fn with_digest<R>(
+        &mut self,
+        role: AuthRole,
+        realm: &str,
+        f: impl FnOnce(&mut DigestServer) -> R,
+    ) -> R {
+        if role == AuthRole::Server && realm == self.digest.realm() {
             return f(&mut self.digest);
         }
-        if !self.realms.contains_key(realm) && self.realms.len() >= MAX_REALMS {
+        let key = (role, realm.to_owned());
+        if !self.realms.contains_key(&key) && self.realms.len() >= MAX_REALMS {
             let victim = self.realms.keys().next().cloned();
             victim.map(|v| self.realms.remove(&v));
         }
         let template = &self.digest_config;
-        let server = self.realms.entry(realm.to_owned()).or_insert_with(|| {
+        let server = self.realms.entry(key.clone()).or_insert_with(|| {
             DigestServer::new(DigestServerConfig {
                 realm: realm.to_owned(),
+                role,
                 ..template.clone()
             })
         });
         let result = f(server);
         if server.tracked_nonces() == 0 {
-            self.realms.remove(realm);
+            self.realms.remove(&key);
         }
         result
     }

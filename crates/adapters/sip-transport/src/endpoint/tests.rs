@@ -650,3 +650,66 @@ fn bindings_from_the_store_are_restored_and_expire() {
     restarted.handle_timeout(saved[0].expires_at);
     assert!(restarted.lookup(at(700), "sip:1001@sb.test").is_empty());
 }
+
+/// The INVITE the handler asked to authenticate: handed to `authenticate` as the driver does.
+fn invite_for_auth(ep: &mut Endpoint, branch: &str, auth: &str) -> (Vec<Response>, Vec<Output>) {
+    let raw = request("INVITE", branch, auth);
+    ep.handle_packet(at(0), udp(PHONE), Bytes::from(raw));
+    let (_, handed) = run(ep, at(0), None);
+    let [Output::Request(req)] = handed.as_slice() else {
+        panic!("the INVITE first comes out unauthenticated: {handed:?}");
+    };
+    assert_eq!(req.user, None);
+    ep.authenticate(at(0), req.clone());
+    run(ep, at(0), Some("secret"))
+}
+
+#[test]
+fn an_invite_the_handler_wants_authenticated_gets_407_then_comes_out_with_its_user() {
+    let mut ep = Endpoint::new(config(), Vec::new(), vec![Method::Invite], 3);
+    let (sent, other) = invite_for_auth(&mut ep, "i1", "");
+    assert_eq!(statuses(&sent), [407], "{other:?}");
+    let challenge = sent[0]
+        .headers()
+        .all(HeaderName::ProxyAuthenticate)
+        .filter_map(|h| Challenge::parse(&h.value_unfolded()).ok())
+        .find(|c| c.algorithm.is_md5())
+        .expect("an MD5 proxy challenge");
+    let mut client = DigestClient::new("1001", "secret");
+    let creds = client
+        .authorize(&challenge, "INVITE", "sip:sb.test", "cn")
+        .expect("authorize");
+    let header = format!("Proxy-Authorization: {creds}\r\n");
+    let (sent, other) = invite_for_auth(&mut ep, "i2", &header);
+    assert!(sent.is_empty(), "no response from the endpoint: {sent:?}");
+    let [Output::Request(req)] = other.as_slice() else {
+        panic!("the authenticated INVITE for the handler: {other:?}");
+    };
+    let user = req.user.as_ref().expect("authenticated user");
+    assert_eq!(
+        (user.realm.as_str(), user.username.as_str()),
+        ("sb.test", "1001")
+    );
+}
+
+#[test]
+fn an_invite_with_a_wrong_password_is_challenged_again_and_never_handed_over() {
+    let mut ep = Endpoint::new(config(), Vec::new(), vec![Method::Invite], 3);
+    let (sent, _) = invite_for_auth(&mut ep, "w1", "");
+    let challenge = sent[0]
+        .headers()
+        .all(HeaderName::ProxyAuthenticate)
+        .filter_map(|h| Challenge::parse(&h.value_unfolded()).ok())
+        .find(|c| c.algorithm.is_md5())
+        .expect("an MD5 proxy challenge");
+    let creds = DigestClient::new("1001", "guess")
+        .authorize(&challenge, "INVITE", "sip:sb.test", "cn")
+        .expect("authorize");
+    let header = format!("Proxy-Authorization: {creds}\r\n");
+    let (sent, other) = invite_for_auth(&mut ep, "w2", &header);
+    assert_eq!(statuses(&sent), [407]);
+    assert!(
+        !other.iter().any(|o| matches!(o, Output::Request(_))),
+        "{other:?}"
+    );
+}

@@ -81,7 +81,7 @@ impl TrunkSender for TransportSender {
 }
 
 /// The source address the kernel would use towards `to` (a UDP `connect` sends nothing).
-fn route_source(to: SocketAddr) -> Option<IpAddr> {
+pub(crate) fn route_source(to: SocketAddr) -> Option<IpAddr> {
     let any: SocketAddr = if to.is_ipv4() {
         (Ipv4Addr::UNSPECIFIED, 0).into()
     } else {

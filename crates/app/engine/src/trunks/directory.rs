@@ -25,6 +25,40 @@ pub struct TrunkStatus {
     pub up: Option<bool>,
 }
 
+/// A trunk that places outbound calls.
+#[derive(Debug, Clone)]
+pub struct OutboundTrunk {
+    /// The trunk.
+    pub trunk: TrunkId,
+    /// Its name.
+    pub name: String,
+    /// Where its calls go.
+    pub proxy: sb_sip::SipUri,
+    /// Its checked settings (caller ID rules, credentials of the registration).
+    pub plan: TrunkPlan,
+}
+
+fn outbound_trunks(loaded: &[LoadedTrunk]) -> BTreeMap<TenantId, Vec<OutboundTrunk>> {
+    let mut by_tenant: BTreeMap<TenantId, Vec<OutboundTrunk>> = BTreeMap::new();
+    for l in loaded {
+        if let Some(proxy) = l.plan.outbound_proxy.clone() {
+            by_tenant
+                .entry(l.trunk.tenant_id)
+                .or_default()
+                .push(OutboundTrunk {
+                    trunk: l.trunk.id,
+                    name: l.trunk.name.clone(),
+                    proxy,
+                    plan: l.plan.clone(),
+                });
+        }
+    }
+    for trunks in by_tenant.values_mut() {
+        trunks.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+    by_tenant
+}
+
 /// A trunk with checked settings.
 #[derive(Debug, Clone)]
 pub struct LoadedTrunk {
@@ -88,6 +122,8 @@ pub async fn load_matcher(
 #[derive(Debug)]
 pub struct TrunkDirectory {
     matcher: RwLock<Option<Arc<TrunkMatcher>>>,
+    /// Trunks that can place calls (an outbound proxy), per tenant, by name.
+    outbound: RwLock<BTreeMap<TenantId, Vec<OutboundTrunk>>>,
     names: RwLock<BTreeMap<TrunkId, String>>,
     status: Mutex<BTreeMap<TrunkId, TrunkStatus>>,
 }
@@ -103,6 +139,7 @@ impl TrunkDirectory {
     pub fn new() -> Self {
         TrunkDirectory {
             matcher: RwLock::new(None),
+            outbound: RwLock::new(BTreeMap::new()),
             names: RwLock::new(BTreeMap::new()),
             status: Mutex::new(BTreeMap::new()),
         }
@@ -114,6 +151,9 @@ impl TrunkDirectory {
         let (matcher, loaded) = load_matcher(store).await?;
         if let Ok(mut m) = self.matcher.write() {
             *m = Some(Arc::new(matcher));
+        }
+        if let Ok(mut o) = self.outbound.write() {
+            *o = outbound_trunks(&loaded);
         }
         if let Ok(mut n) = self.names.write() {
             *n = loaded
@@ -149,6 +189,17 @@ impl TrunkDirectory {
             Ok(m) => m.clone(),
             Err(poisoned) => poisoned.into_inner().clone(),
         }
+    }
+
+    /// The trunk a tenant's outbound calls leave through: the first by name with an
+    /// outbound proxy.
+    pub fn outbound_trunk(&self, tenant: TenantId) -> Option<OutboundTrunk> {
+        self.outbound.read().ok()?.get(&tenant)?.first().cloned()
+    }
+
+    /// Whether `source` is the address of a trunk (its calls are not authenticated by digest).
+    pub fn is_trunk_source(&self, source: std::net::IpAddr) -> bool {
+        self.matcher().is_some_and(|m| m.trunk_of(source).is_some())
     }
 
     /// A trunk's name.

@@ -56,6 +56,20 @@ pub struct TrunkSettings {
     /// Where outbound calls and pings go (`sip:sbc.carrier.example:5060`).
     #[serde(default)]
     pub outbound_proxy: Option<String>,
+    /// Digest credentials for the carrier's challenges to our INVITEs, when the trunk does
+    /// not register (a registering trunk answers with its `register` credentials).
+    #[serde(default)]
+    pub auth: Option<AuthSettings>,
+}
+
+/// The `auth` block: digest credentials for calls.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSettings {
+    /// The user name.
+    pub username: String,
+    /// The password.
+    pub password: String,
 }
 
 /// The `register` block.
@@ -124,6 +138,8 @@ pub struct TrunkPlan {
     pub outbound_proxy: Option<SipUri>,
     /// Outbound caller ID rules, when a default caller ID is set.
     pub caller_id: Option<CallerIdRules>,
+    /// Digest credentials answering challenges to our INVITEs (`auth`, else `register`'s).
+    pub call_credentials: Option<(String, String)>,
 }
 
 /// A checked `register` block.
@@ -221,7 +237,16 @@ impl TrunkSettings {
             outbound_proxy.as_ref(),
             register.as_ref(),
         )?;
+        let call_credentials = match (&self.auth, &register) {
+            (Some(a), _) if a.username.is_empty() => {
+                return Err(problem("auth.username".into(), "must not be empty"));
+            }
+            (Some(a), _) => Some((a.username.clone(), a.password.clone())),
+            (None, Some(r)) => r.password.clone().map(|p| (r.username.clone(), p)),
+            (None, None) => None,
+        };
         Ok(TrunkPlan {
+            call_credentials,
             sources,
             numbers: self.numbers.clone(),
             national,

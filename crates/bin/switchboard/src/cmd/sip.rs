@@ -5,8 +5,10 @@
 use crate::exit::bad_input;
 use anyhow::Context;
 use sb_api::now;
+use sb_engine::calls::{CallDeps, CallRouter};
 use sb_engine::sip::{BindingWriter, StoreCredentials, binding_persistence, live_bindings};
 use sb_engine::trunks::{InboundCalls, TransportSender, TrunkDirectory, TrunkManager, TrunkStatus};
+use sb_media::MediaServer;
 use sb_sip_dialog::digest::Algorithm;
 use sb_sip_transport::{Resolver, SipConfig, SipDeps, SipServer};
 use sb_store::{Store, StoreError};
@@ -112,15 +114,13 @@ pub async fn start(
     if let Err(e) = trunks.reload(&*store).await {
         tracing::warn!(error = %e, "trunks not loaded: inbound calls are refused until they are");
     }
+    let inbound = InboundCalls::new(trunks.clone(), store.clone(), now);
+    let router = Arc::new(CallRouter::new(inbound, trunks.clone()));
     let deps = SipDeps {
         credentials: Arc::new(StoreCredentials::new(store.clone())),
         bindings: Arc::new(sink),
         restore,
-        handler: Some(Arc::new(InboundCalls::new(
-            trunks.clone(),
-            store.clone(),
-            now,
-        ))),
+        handler: Some(router.clone()),
     };
     // The server outlives `shutdown` until the trunks have un-registered through it.
     let server_stop = CancellationToken::new();
@@ -131,6 +131,15 @@ pub async fn start(
     let resolver = Resolver::system().unwrap_or_else(|e| {
         tracing::warn!(error = %e, "no system DNS configuration: trunks resolve numeric hosts only");
         Resolver::with_nameservers(&[])
+    });
+    router.attach(CallDeps {
+        store: store.clone(),
+        client: server.client(),
+        resolver: resolver.clone(),
+        media: media_server(&config.media)?,
+        trunks: trunks.clone(),
+        sip_listen: server.local_addr(),
+        clock: now,
     });
     let manager = TrunkManager::start(
         trunks.clone(),
@@ -153,6 +162,24 @@ pub async fn start(
         trunks,
         default_tenant,
     })
+}
+
+/// The media server of `[media]`.
+fn media_server(media: &sb_config::MediaConfig) -> anyhow::Result<MediaServer> {
+    let bind_ip = media.bind_ip.parse().map_err(|_| {
+        bad_input(format!(
+            "media.bind_ip: {:?} is not an IP address",
+            media.bind_ip
+        ))
+    })?;
+    let config = sb_media::MediaConfig {
+        bind_ip,
+        port_min: media.rtp_port_min,
+        port_max: media.rtp_port_max,
+        media_timeout: Duration::from_secs(media.media_timeout_secs),
+        max_endpoints: media.max_endpoints,
+    };
+    MediaServer::new(config).map_err(|e| bad_input(format!("media: {e}")))
 }
 
 /// `sip.default_tenant`, else `demo` with `--demo`, else the only tenant.

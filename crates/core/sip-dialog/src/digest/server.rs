@@ -13,7 +13,7 @@ use super::nonce;
 
 /// Whether we authenticate as the target (401 / WWW-Authenticate) or as a proxy
 /// (407 / Proxy-Authenticate).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AuthRole {
     /// A registrar or user agent server: 401, `WWW-Authenticate`, `Authorization`.
     Server,

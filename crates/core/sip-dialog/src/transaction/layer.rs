@@ -15,6 +15,13 @@ use crate::Error;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct TxId(u64);
 
+impl TxId {
+    /// The id with this number (hosts' tests and tables keyed by transaction).
+    pub fn from_raw(n: u64) -> Self {
+        TxId(n)
+    }
+}
+
 /// One transaction of any kind.
 #[derive(Debug, Clone)]
 enum Tx<M> {

@@ -1,0 +1,249 @@
+//! The requests a [`crate::CallMedia`] handle sends to its call task, and how the task
+//! serves them.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use sb_audio::{MixMode, PartyId, ToneGenerator, ToneSpec};
+use sb_rtp::telephone_event::char_to_event;
+use sb_types::Timestamp;
+use tokio::sync::oneshot;
+
+use crate::call::CallTask;
+use crate::endpoint::Endpoint;
+use crate::player::{Playback, Prompt};
+use crate::recorder::RecordingInfo;
+use crate::recording::Recording;
+use crate::{EndpointId, EndpointInfo, EndpointSpec, EndpointStats, MediaError};
+
+/// Where a request's answer goes.
+pub(crate) type Reply<T> = oneshot::Sender<Result<T, MediaError>>;
+
+/// Level of in-band DTMF tones, per frequency (dBm0).
+const DTMF_LEVEL_DBM0: f64 = -8.0;
+/// Silence after an in-band DTMF tone.
+const DTMF_PAUSE_MS: u32 = 60;
+/// Volume field of RFC 4733 events we send (−10 dBm0).
+const DTMF_VOLUME: u8 = 10;
+
+/// A request to the call task.
+#[derive(Debug)]
+pub(crate) enum Command {
+    AddEndpoint(EndpointSpec, Reply<EndpointInfo>),
+    SetRemote(EndpointId, SocketAddr, Option<SocketAddr>, Reply<()>),
+    Connect(EndpointId, EndpointId, Reply<()>),
+    Disconnect(EndpointId, Reply<()>),
+    Conference(Vec<EndpointId>, Reply<()>),
+    Play(EndpointId, Prompt, bool, Reply<()>),
+    StopPlay(EndpointId, Reply<()>),
+    RecordStart(PathBuf, EndpointId, EndpointId, Reply<()>),
+    RecordPause(Reply<()>),
+    RecordResume(Reply<()>),
+    RecordStop(Reply<RecordingInfo>),
+    SendDtmf(EndpointId, char, u32, Reply<()>),
+    Stats(EndpointId, Reply<EndpointStats>),
+    Remove(EndpointId, Reply<EndpointStats>),
+    Close(Reply<()>),
+}
+
+impl CallTask {
+    /// Serves one request; `false` when the call is closed.
+    pub(crate) fn command(&mut self, cmd: Command, now: Timestamp) -> bool {
+        match cmd {
+            Command::AddEndpoint(spec, r) => answer(r, self.add(spec, now)),
+            Command::SetRemote(id, rtp, rtcp, r) => answer(r, self.set_remote(id, rtp, rtcp)),
+            Command::Connect(a, b, r) => answer(r, self.connect(a, b)),
+            Command::Disconnect(id, r) => answer(r, self.disconnect(id)),
+            Command::Conference(ids, r) => answer(r, self.conference(&ids)),
+            Command::Play(id, prompt, looped, r) => answer(r, self.play(id, prompt, looped)),
+            Command::StopPlay(id, r) => answer(r, self.stop_play(id)),
+            Command::RecordStart(path, caller, agent, r) => {
+                self.record_start(path, caller, agent, r)
+            }
+            Command::RecordPause(r) => answer(r, self.recording_mut().map(Recording::pause)),
+            Command::RecordResume(r) => answer(r, self.recording_mut().map(Recording::resume)),
+            Command::RecordStop(r) => self.record_stop(r),
+            Command::SendDtmf(id, digit, ms, r) => answer(r, self.send_dtmf(id, digit, ms, now)),
+            Command::Stats(id, r) => answer(r, self.index(id).map(|i| self.endpoints[i].stats())),
+            Command::Remove(id, r) => answer(r, self.remove(id, now)),
+            Command::Close(r) => {
+                self.shutdown(now);
+                let _ = r.send(Ok(()));
+                return false;
+            }
+        }
+        true
+    }
+
+    fn add(&mut self, spec: EndpointSpec, now: Timestamp) -> Result<EndpointInfo, MediaError> {
+        let permit = self.shared.admission.admit()?;
+        let ports = self.shared.pool.allocate()?;
+        let id = self.shared.next_endpoint_id();
+        let party = PartyId(self.next_party);
+        self.next_party = self.next_party.wrapping_add(1);
+        let ep = Endpoint::new(id, party, spec, &self.shared.config, ports, permit, now)?;
+        let local = ep.local;
+        self.endpoints.push(ep);
+        Ok(EndpointInfo { id, local })
+    }
+
+    fn set_remote(
+        &mut self,
+        id: EndpointId,
+        rtp: SocketAddr,
+        rtcp: Option<SocketAddr>,
+    ) -> Result<(), MediaError> {
+        let i = self.index(id)?;
+        self.endpoints[i].latch.reset(Some(rtp), rtcp);
+        Ok(())
+    }
+
+    fn connect(&mut self, a: EndpointId, b: EndpointId) -> Result<(), MediaError> {
+        if a == b {
+            return Err(MediaError::Invalid(format!("{a} connected to itself")));
+        }
+        let (ia, ib) = (self.index(a)?, self.index(b)?);
+        self.detach(ia);
+        self.detach(ib);
+        self.endpoints[ia].peer = Some(b);
+        self.endpoints[ib].peer = Some(a);
+        Ok(())
+    }
+
+    fn disconnect(&mut self, id: EndpointId) -> Result<(), MediaError> {
+        let i = self.index(id)?;
+        self.detach(i);
+        Ok(())
+    }
+
+    /// Takes endpoint `i` out of its relay pair and out of the conference.
+    fn detach(&mut self, i: usize) {
+        if let Some(peer) = self.endpoints[i].peer.take()
+            && let Ok(p) = self.index(peer)
+        {
+            self.endpoints[p].peer = None;
+        }
+        if self.endpoints[i].in_conference {
+            self.endpoints[i].in_conference = false;
+            let _ = self.mixer.remove(self.endpoints[i].party);
+        }
+        self.refresh_audio_collection();
+    }
+
+    /// Makes `ids` the conference (an empty list ends it).
+    fn conference(&mut self, ids: &[EndpointId]) -> Result<(), MediaError> {
+        let members = ids
+            .iter()
+            .map(|&id| self.index(id))
+            .collect::<Result<Vec<_>, _>>()?;
+        for i in 0..self.endpoints.len() {
+            if self.endpoints[i].in_conference || members.contains(&i) {
+                self.detach(i);
+            }
+        }
+        for i in members {
+            let ep = &mut self.endpoints[i];
+            if !ep.in_conference && self.mixer.add(ep.party, MixMode::Full).is_ok() {
+                ep.in_conference = true;
+            }
+        }
+        self.refresh_audio_collection();
+        Ok(())
+    }
+
+    /// Decoded audio is collected only from endpoints being mixed or recorded.
+    pub(crate) fn refresh_audio_collection(&mut self) {
+        let recorded = self.recording.as_ref().map(|r| [r.caller, r.agent]);
+        for ep in &mut self.endpoints {
+            let on = ep.in_conference || recorded.is_some_and(|r| r.contains(&ep.id));
+            ep.collect_audio(on);
+        }
+    }
+
+    fn play(&mut self, id: EndpointId, prompt: Prompt, looped: bool) -> Result<(), MediaError> {
+        let i = self.index(id)?;
+        self.endpoints[i].playback = Some(Playback::new(prompt, looped));
+        Ok(())
+    }
+
+    fn stop_play(&mut self, id: EndpointId) -> Result<(), MediaError> {
+        let i = self.index(id)?;
+        self.endpoints[i].playback = None;
+        Ok(())
+    }
+
+    fn record_start(
+        &mut self,
+        path: PathBuf,
+        caller: EndpointId,
+        agent: EndpointId,
+        reply: Reply<()>,
+    ) {
+        if let Err(e) = self.index(caller).and(self.index(agent)) {
+            let _ = reply.send(Err(e));
+            return;
+        }
+        if let Some(previous) = self.recording.take() {
+            previous.abandon();
+        }
+        let recording = self.shared.recorders.start(path, caller, agent, reply);
+        self.recording = Some(recording);
+        self.refresh_audio_collection();
+    }
+
+    fn recording_mut(&mut self) -> Result<&mut Recording, MediaError> {
+        self.recording.as_mut().ok_or(MediaError::NotRecording)
+    }
+
+    fn record_stop(&mut self, reply: Reply<RecordingInfo>) {
+        match self.recording.take() {
+            Some(recording) => recording.stop(reply),
+            None => {
+                let _ = reply.send(Err(MediaError::NotRecording));
+            }
+        }
+        self.refresh_audio_collection();
+    }
+
+    fn send_dtmf(
+        &mut self,
+        id: EndpointId,
+        digit: char,
+        duration_ms: u32,
+        now: Timestamp,
+    ) -> Result<(), MediaError> {
+        let i = self.index(id)?;
+        let invalid = || MediaError::Invalid(format!("{digit:?} is not a DTMF digit"));
+        let event = char_to_event(digit).ok_or_else(invalid)?;
+        let duration_ms = duration_ms.clamp(40, 5000);
+        let ep = &mut self.endpoints[i];
+        let by_rtp = ep
+            .session
+            .send_dtmf(now, event, duration_ms, DTMF_VOLUME)
+            .map_err(|e| MediaError::Invalid(format!("DTMF: {e}")))?;
+        if by_rtp {
+            self.after_session(i, now);
+            return Ok(());
+        }
+        let spec = ToneSpec::dtmf(digit, duration_ms, DTMF_PAUSE_MS, DTMF_LEVEL_DBM0);
+        let tone = spec
+            .and_then(|s| ToneGenerator::new(s).ok())
+            .ok_or_else(invalid)?;
+        ep.tones.push_back(tone);
+        Ok(())
+    }
+
+    fn remove(&mut self, id: EndpointId, now: Timestamp) -> Result<EndpointStats, MediaError> {
+        let i = self.index(id)?;
+        self.detach(i);
+        let mut ep = self.endpoints.swap_remove(i);
+        let stats = ep.stats();
+        let _ = ep.session.close(now, "leg removed");
+        ep.send_transmits();
+        Ok(stats)
+    }
+}
+
+fn answer<T>(reply: Reply<T>, result: Result<T, MediaError>) {
+    let _ = reply.send(result);
+}

@@ -1,0 +1,220 @@
+//! One leg inside a call task: its sockets, its RTP session, its latch and what it hears.
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+
+use sb_audio::g711::Law;
+use sb_audio::{FRAME_SAMPLES, Frame, PartyId, ToneGenerator};
+use sb_rtp::{PacketKind, RtpSession, SessionConfig, Transmit};
+use sb_types::Timestamp;
+use tokio::net::UdpSocket;
+
+use crate::admission::Permit;
+use crate::latch::Latch;
+use crate::player::Playback;
+use crate::ports::{PortLease, PortPair};
+use crate::{EndpointId, EndpointSpec, EndpointStats, MediaConfig, MediaError};
+use crate::{PT_PCMA, PT_PCMU};
+
+/// Decoded audio kept for mixing and recording: 100 ms at most.
+const INBOX_MAX: usize = 5 * FRAME_SAMPLES;
+
+/// Which socket of an endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Sock {
+    /// The RTP port (also RTCP with rtcp-mux).
+    Rtp,
+    /// The RTCP port.
+    Rtcp,
+}
+
+/// Drop counters.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Counters {
+    pub(crate) bleed_dropped: u64,
+    pub(crate) malformed_dropped: u64,
+    pub(crate) send_failed: u64,
+}
+
+/// A leg of a call, owned by the call task.
+#[derive(Debug)]
+pub(crate) struct Endpoint {
+    pub(crate) id: EndpointId,
+    pub(crate) label: String,
+    pub(crate) party: PartyId,
+    pub(crate) law: Law,
+    pub(crate) payload_type: u8,
+    pub(crate) rtcp_mux: bool,
+    pub(crate) local: SocketAddr,
+    rtp: UdpSocket,
+    rtcp: UdpSocket,
+    pub(crate) session: RtpSession,
+    pub(crate) latch: Latch,
+    pub(crate) counters: Counters,
+    /// The endpoint this one is relayed with (both ways).
+    pub(crate) peer: Option<EndpointId>,
+    /// Member of the call's conference mixer.
+    pub(crate) in_conference: bool,
+    /// A prompt or music on hold replacing what the endpoint hears.
+    pub(crate) playback: Option<Playback>,
+    /// In-band DTMF tones to send (no telephone-event negotiated).
+    pub(crate) tones: VecDeque<ToneGenerator>,
+    /// Decoded received audio, collected while mixed or recorded.
+    pub(crate) inbox: Option<VecDeque<i16>>,
+    /// What the endpoint said during the current tick.
+    pub(crate) said: Option<Frame>,
+    _lease: PortLease,
+    _permit: Permit,
+}
+
+/// The codec of a G.711 payload type.
+pub(crate) fn law_of(payload_type: u8) -> Result<Law, MediaError> {
+    match payload_type {
+        PT_PCMU => Ok(Law::Mu),
+        PT_PCMA => Ok(Law::A),
+        other => Err(MediaError::Invalid(format!(
+            "payload type {other} is not PCMU (0) or PCMA (8)"
+        ))),
+    }
+}
+
+impl Endpoint {
+    /// Builds the endpoint on bound sockets (must run inside the tokio runtime).
+    pub(crate) fn new(
+        id: EndpointId,
+        party: PartyId,
+        spec: EndpointSpec,
+        config: &MediaConfig,
+        ports: PortPair,
+        permit: Permit,
+        now: Timestamp,
+    ) -> Result<Self, MediaError> {
+        let law = law_of(spec.payload_type)?;
+        let local = SocketAddr::new(config.bind_ip, ports.lease.port());
+        let socket_error = |source| MediaError::Socket {
+            addr: local,
+            source,
+        };
+        let rtp = UdpSocket::from_std(ports.rtp).map_err(socket_error)?;
+        let rtcp = UdpSocket::from_std(ports.rtcp).map_err(socket_error)?;
+        let session = RtpSession::new(session_config(id, &spec, config), now);
+        Ok(Endpoint {
+            id,
+            label: spec.label,
+            party,
+            law,
+            payload_type: spec.payload_type,
+            rtcp_mux: spec.rtcp_mux,
+            local,
+            rtp,
+            rtcp,
+            session,
+            latch: Latch::new(spec.remote, None),
+            counters: Counters::default(),
+            peer: None,
+            in_conference: false,
+            playback: None,
+            tones: VecDeque::new(),
+            inbox: None,
+            said: None,
+            _lease: ports.lease,
+            _permit: permit,
+        })
+    }
+
+    /// One of the endpoint's sockets.
+    pub(crate) fn socket(&self, sock: Sock) -> &UdpSocket {
+        match sock {
+            Sock::Rtp => &self.rtp,
+            Sock::Rtcp => &self.rtcp,
+        }
+    }
+
+    /// Counters and quality for [`crate::CallMedia::stats`].
+    pub(crate) fn stats(&self) -> EndpointStats {
+        EndpointStats {
+            quality: self.session.quality(),
+            bleed_dropped: self.counters.bleed_dropped,
+            malformed_dropped: self.counters.malformed_dropped,
+            send_failed: self.counters.send_failed,
+            latched: self.latch.latched(),
+        }
+    }
+
+    /// True while something local replaces what the endpoint hears from its peer.
+    pub(crate) fn hears_local(&self) -> bool {
+        self.playback.is_some() || !self.tones.is_empty() || self.session.sending_dtmf()
+    }
+
+    /// Sends an RTP datagram to the remote (dropped and counted when no address is known or
+    /// the socket buffer is full).
+    pub(crate) fn send_rtp(&mut self, data: &[u8]) {
+        let Some(to) = self.latch.rtp_target() else {
+            return;
+        };
+        if self.rtp.try_send_to(data, to).is_err() {
+            self.counters.send_failed += 1;
+        }
+    }
+
+    /// Sends what the RTP session queued (DTMF packets, RTCP reports).
+    pub(crate) fn send_transmits(&mut self) {
+        while let Some(Transmit { kind, data }) = self.session.poll_transmit() {
+            match kind {
+                PacketKind::Rtcp => self.send_rtcp(&data),
+                _ => self.send_rtp(&data),
+            }
+        }
+    }
+
+    fn send_rtcp(&mut self, data: &[u8]) {
+        let Some(to) = self.latch.rtcp_target(self.rtcp_mux) else {
+            return;
+        };
+        let socket = if self.rtcp_mux { &self.rtp } else { &self.rtcp };
+        if socket.try_send_to(data, to).is_err() {
+            self.counters.send_failed += 1;
+        }
+    }
+
+    /// Starts or stops collecting decoded audio.
+    pub(crate) fn collect_audio(&mut self, on: bool) {
+        match (on, self.inbox.is_some()) {
+            (true, false) => self.inbox = Some(VecDeque::with_capacity(INBOX_MAX)),
+            (false, true) => self.inbox = None,
+            _ => {}
+        }
+    }
+
+    /// Decodes a received payload into the inbox, if audio is being collected.
+    pub(crate) fn collect(&mut self, payload: &[u8]) {
+        let Some(inbox) = self.inbox.as_mut() else {
+            return;
+        };
+        inbox.extend(payload.iter().map(|&code| self.law.decode(code)));
+        let excess = inbox.len().saturating_sub(INBOX_MAX);
+        inbox.drain(..excess);
+    }
+
+    /// Takes one frame of received audio into `said` (none when less than a frame is
+    /// buffered).
+    pub(crate) fn take_said(&mut self) {
+        self.said = None;
+        let Some(inbox) = self.inbox.as_mut().filter(|i| i.len() >= FRAME_SAMPLES) else {
+            return;
+        };
+        let mut frame = [0; FRAME_SAMPLES];
+        for (slot, sample) in frame.iter_mut().zip(inbox.drain(..FRAME_SAMPLES)) {
+            *slot = sample;
+        }
+        self.said = Some(frame);
+    }
+}
+
+fn session_config(id: EndpointId, spec: &EndpointSpec, config: &MediaConfig) -> SessionConfig {
+    let cname = format!("switchboard-{}", id.0);
+    let mut session = SessionConfig::g711(rand::random(), &cname, rand::random());
+    session.telephone_event_pt = spec.telephone_event_pt;
+    session.media_timeout = Some(config.media_timeout);
+    session
+}

@@ -1,0 +1,132 @@
+//! [`CallMedia`]: the handle call control holds for one call's media.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use tokio::sync::{mpsc, oneshot};
+
+use crate::commands::{Command, Reply};
+use crate::player::Prompt;
+use crate::recorder::RecordingInfo;
+use crate::{EndpointId, EndpointInfo, EndpointSpec, EndpointStats, MediaError};
+
+/// The media of one call. Each method is a request to the call's task; all fail with
+/// [`MediaError::CallClosed`] once the call is closed. Cheap to clone; the call closes when
+/// the last handle is dropped.
+#[derive(Debug, Clone)]
+pub struct CallMedia {
+    commands: mpsc::Sender<Command>,
+}
+
+impl CallMedia {
+    pub(crate) fn new(commands: mpsc::Sender<Command>) -> Self {
+        CallMedia { commands }
+    }
+
+    async fn request<T>(&self, make: impl FnOnce(Reply<T>) -> Command) -> Result<T, MediaError> {
+        let (reply, answer) = oneshot::channel();
+        self.commands
+            .send(make(reply))
+            .await
+            .map_err(|_| MediaError::CallClosed)?;
+        answer.await.map_err(|_| MediaError::CallClosed)?
+    }
+
+    /// Opens a leg: binds an RTP/RTCP port pair (admission control first).
+    pub async fn add_endpoint(&self, spec: EndpointSpec) -> Result<EndpointInfo, MediaError> {
+        self.request(|r| Command::AddEndpoint(spec, r)).await
+    }
+
+    /// New remote addresses from SDP (answer, re-INVITE); the leg latches afresh.
+    pub async fn set_remote(
+        &self,
+        id: EndpointId,
+        rtp: SocketAddr,
+        rtcp: Option<SocketAddr>,
+    ) -> Result<(), MediaError> {
+        self.request(|r| Command::SetRemote(id, rtp, rtcp, r)).await
+    }
+
+    /// Relays `a` and `b` both ways, replacing any previous peer of either (a transfer swaps
+    /// the agent while the caller keeps hearing one continuous stream).
+    pub async fn connect(&self, a: EndpointId, b: EndpointId) -> Result<(), MediaError> {
+        self.request(|r| Command::Connect(a, b, r)).await
+    }
+
+    /// Stops relaying to and from `id` (and takes it out of the conference).
+    pub async fn disconnect(&self, id: EndpointId) -> Result<(), MediaError> {
+        self.request(|r| Command::Disconnect(id, r)).await
+    }
+
+    /// Mixes `ids` together, each hearing all the others; an empty list ends the conference.
+    pub async fn conference(&self, ids: Vec<EndpointId>) -> Result<(), MediaError> {
+        self.request(|r| Command::Conference(ids, r)).await
+    }
+
+    /// Plays a prompt (or music on hold, `looped`) to `id`, replacing what it hears meanwhile.
+    pub async fn play(
+        &self,
+        id: EndpointId,
+        prompt: Prompt,
+        looped: bool,
+    ) -> Result<(), MediaError> {
+        self.request(|r| Command::Play(id, prompt, looped, r)).await
+    }
+
+    /// Stops the prompt playing to `id`.
+    pub async fn stop_play(&self, id: EndpointId) -> Result<(), MediaError> {
+        self.request(|r| Command::StopPlay(id, r)).await
+    }
+
+    /// Records the call to a new stereo WAV file: `caller` left, `agent` right.
+    pub async fn record_start(
+        &self,
+        path: PathBuf,
+        caller: EndpointId,
+        agent: EndpointId,
+    ) -> Result<(), MediaError> {
+        self.request(|r| Command::RecordStart(path, caller, agent, r))
+            .await
+    }
+
+    /// Writes silence from now on (card payment).
+    pub async fn record_pause(&self) -> Result<(), MediaError> {
+        self.request(Command::RecordPause).await
+    }
+
+    /// Writes the call audio again.
+    pub async fn record_resume(&self) -> Result<(), MediaError> {
+        self.request(Command::RecordResume).await
+    }
+
+    /// Finishes the recording.
+    pub async fn record_stop(&self) -> Result<RecordingInfo, MediaError> {
+        self.request(Command::RecordStop).await
+    }
+
+    /// Sends a DTMF digit to `id`: RFC 4733 if negotiated, in-band tones otherwise.
+    pub async fn send_dtmf(
+        &self,
+        id: EndpointId,
+        digit: char,
+        duration_ms: u32,
+    ) -> Result<(), MediaError> {
+        self.request(|r| Command::SendDtmf(id, digit, duration_ms, r))
+            .await
+    }
+
+    /// Counters and quality of `id`.
+    pub async fn stats(&self, id: EndpointId) -> Result<EndpointStats, MediaError> {
+        self.request(|r| Command::Stats(id, r)).await
+    }
+
+    /// Closes a leg (RTCP BYE) and frees its ports; returns its final figures.
+    pub async fn remove_endpoint(&self, id: EndpointId) -> Result<EndpointStats, MediaError> {
+        self.request(|r| Command::Remove(id, r)).await
+    }
+
+    /// Closes every leg and ends the call's task.
+    pub async fn close(&self) -> Result<(), MediaError> {
+        self.request(Command::Close).await
+    }
+}

@@ -1,0 +1,50 @@
+//! The in-process media server (DESIGN.md § 4 "Calls").
+//!
+//! Contents:
+//! - [`MediaServer`] with [`MediaConfig`]: the port pool ([`PortPool`]), admission control,
+//!   and [`MediaServer::open_call`], which starts a call's task.
+//! - [`CallMedia`]: the handle of one call — endpoints ([`EndpointSpec`], [`EndpointInfo`],
+//!   [`EndpointStats`]), relay, conference, prompts, recording, DTMF out.
+//! - [`MediaEvent`]: DTMF in, media timeout, latching, end of a prompt.
+//! - [`MediaError`]: the crate's error.
+//! - [`recorder`]: crash-safe stereo WAV recordings (caller left, agent right).
+//! - [`player`]: prompts decoded once to 8 kHz frames, played once or looped (music on hold).
+//!
+//! Design note: each call is one tokio task that owns all of the call's sockets and
+//! `sb_rtp::RtpSession`s (one owner per core object, no locks on the packet path); handles
+//! talk to it by channel. A relayed packet is rewritten in place by the peer leg's session
+//! (`forward`: our SSRC, continuous sequence and timestamp across transfers) and sent at
+//! once. Decoding happens only where needed: PCMU <-> PCMA transcoding (per packet), and a
+//! 20 ms tick — run only while mixing, playing, sending tones or recording — that feeds the
+//! `sb_audio::Mixer`, prompts and the recorder (file IO on a few writer threads per server).
+//! Each leg latches on its first acceptable source (strict source learning, symmetric RTP)
+//! and drops and counts every other source; RTCP is terminated per leg. The clock is read
+//! only here, in the driver, and handed to the sans-IO cores as `sb_types::Timestamp`.
+#![forbid(unsafe_code)]
+
+mod admission;
+mod call;
+mod clock;
+mod commands;
+mod config;
+mod endpoint;
+mod error;
+mod events;
+mod handle;
+mod latch;
+mod mix;
+pub mod player;
+mod ports;
+pub mod recorder;
+mod recording;
+mod relay;
+mod server;
+mod spec;
+
+pub use config::MediaConfig;
+pub use error::MediaError;
+pub use events::MediaEvent;
+pub use handle::CallMedia;
+pub use ports::{PortLease, PortPair, PortPool};
+pub use server::{MediaEvents, MediaServer};
+pub use spec::{EndpointId, EndpointInfo, EndpointSpec, EndpointStats, PT_PCMA, PT_PCMU};

@@ -1,0 +1,251 @@
+//! Crash-safe call recordings: 8 kHz, 16-bit PCM, stereo WAV (caller left, agent right).
+//!
+//! Why our own 44-byte header instead of `hound::WavWriter`: hound writes the RIFF and `data`
+//! sizes only when the writer is finalized, so a recording cut by a crash (process killed,
+//! machine lost) would carry sizes of zero and most readers would see an empty file. Here the
+//! samples go through a `BufWriter`, and every [`SYNC_FRAMES`] frames (one second of audio) the
+//! buffer is flushed, both sizes are rewritten in place to cover what has been written, and the
+//! file is `fsync`ed (data only). A cut file is thus a valid WAV holding everything up to its
+//! last whole second; bytes after that point are ignored by readers since they lie beyond the
+//! declared `data` size. There is no per-frame `fsync`.
+//!
+//! Blocking: `write_frame` is ordinary blocking file I/O. Most calls only copy 640 bytes into
+//! the buffer; once per second a call pays a write and an `fsync` (measured 3 to 9 ms on the
+//! development machine's disk), so run a recorder on a blocking thread
+//! (`tokio::task::spawn_blocking`), not on an async worker.
+//!
+//! Paused spans (card payments): while paused, every frame is written as silence, so the
+//! timeline of the file stays true to the call, and the span is listed in
+//! [`RecordingInfo::paused`].
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+
+use sb_audio::{FRAME_SAMPLES, SAMPLE_RATE};
+
+use crate::MediaError;
+
+/// Frames between two header rewrites + `fsync`: one second of audio at 20 ms per frame.
+pub const SYNC_FRAMES: u64 = 50;
+
+const CHANNELS: u16 = 2;
+const BITS: u16 = 16;
+const HEADER_LEN: u64 = 44;
+const FRAME_MS: u64 = 20;
+/// Bytes one stereo frame takes in the file.
+const FRAME_BYTES: u64 = FRAME_SAMPLES as u64 * CHANNELS as u64 * (BITS as u64 / 8);
+/// The `data` size must fit the header's u32 together with the 36 other bytes RIFF counts.
+const MAX_DATA_BYTES: u64 = u32::MAX as u64 - 36;
+
+/// A span during which the recording held silence instead of the call audio.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PausedSpan {
+    /// Milliseconds from the start of the recording when the pause began.
+    pub start_ms: u64,
+    /// Milliseconds from the start of the recording when it was resumed (or the recording ended).
+    pub end_ms: u64,
+}
+
+/// What a finished recording holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordingInfo {
+    /// The WAV file.
+    pub path: PathBuf,
+    /// Length of the audio, paused spans included.
+    pub duration_ms: u64,
+    /// 20 ms frames written.
+    pub frames: u64,
+    /// Spans replaced by silence, in order.
+    pub paused: Vec<PausedSpan>,
+    /// Size of the file, header included.
+    pub bytes: u64,
+}
+
+/// A stereo WAV recording being written. Create it, feed one frame per 20 ms, then
+/// [`finish`](Recorder::finish). Dropped without `finish`, it still fixes the header (best effort).
+#[derive(Debug)]
+pub struct Recorder {
+    path: PathBuf,
+    out: Option<BufWriter<File>>,
+    frames: u64,
+    /// Frames covered by the header currently on disk.
+    synced_frames: u64,
+    paused_since: Option<u64>,
+    paused: Vec<PausedSpan>,
+    /// Reused interleaving buffer (one frame, little-endian).
+    scratch: Vec<u8>,
+}
+
+impl Recorder {
+    /// Creates the file (which must not exist yet: an existing recording is never overwritten)
+    /// and writes a header describing an empty recording.
+    pub fn create(path: &Path) -> Result<Recorder, MediaError> {
+        let file_err = |source| MediaError::File {
+            path: path.to_path_buf(),
+            source,
+        };
+        let file = File::options()
+            .write(true)
+            .create_new(true)
+            .open(path)
+            .map_err(file_err)?;
+        let mut out = BufWriter::with_capacity(16 * 1024, file);
+        out.write_all(&wav_header(0)).map_err(file_err)?;
+        out.flush().map_err(file_err)?;
+        out.get_ref().sync_all().map_err(file_err)?;
+        Ok(Recorder {
+            path: path.to_path_buf(),
+            out: Some(out),
+            frames: 0,
+            synced_frames: 0,
+            paused_since: None,
+            paused: Vec::new(),
+            scratch: Vec::with_capacity(FRAME_BYTES as usize),
+        })
+    }
+
+    /// Appends one 20 ms frame: `left` is the caller, `right` the agent. While paused, silence
+    /// is written instead. Every [`SYNC_FRAMES`] frames the header is rewritten and the file
+    /// synced.
+    pub fn write_frame(
+        &mut self,
+        left: &[i16; FRAME_SAMPLES],
+        right: &[i16; FRAME_SAMPLES],
+    ) -> Result<(), MediaError> {
+        if (self.frames + 1) * FRAME_BYTES > MAX_DATA_BYTES {
+            return Err(MediaError::BadAudio {
+                name: self.path.display().to_string(),
+                reason: "recording reached the 4 GiB WAV size limit".into(),
+            });
+        }
+        self.scratch.clear();
+        if self.paused_since.is_some() {
+            self.scratch.resize(FRAME_BYTES as usize, 0);
+        } else {
+            for (l, r) in left.iter().zip(right) {
+                self.scratch.extend_from_slice(&l.to_le_bytes());
+                self.scratch.extend_from_slice(&r.to_le_bytes());
+            }
+        }
+        let out = self.out.as_mut().ok_or_else(|| closed(&self.path))?;
+        out.write_all(&self.scratch)
+            .map_err(|source| MediaError::File {
+                path: self.path.clone(),
+                source,
+            })?;
+        self.frames += 1;
+        if self.frames - self.synced_frames >= SYNC_FRAMES {
+            self.sync()?;
+        }
+        Ok(())
+    }
+
+    /// Starts writing silence (card payment). A second `pause` while paused does nothing.
+    pub fn pause(&mut self) {
+        if self.paused_since.is_none() {
+            self.paused_since = Some(self.frames * FRAME_MS);
+        }
+    }
+
+    /// Goes back to writing the call audio. Does nothing when not paused.
+    pub fn resume(&mut self) {
+        if let Some(start_ms) = self.paused_since.take() {
+            self.paused.push(PausedSpan {
+                start_ms,
+                end_ms: self.frames * FRAME_MS,
+            });
+        }
+    }
+
+    /// True while frames are replaced by silence.
+    pub fn is_paused(&self) -> bool {
+        self.paused_since.is_some()
+    }
+
+    /// Audio written so far, in milliseconds.
+    pub fn duration_ms(&self) -> u64 {
+        self.frames * FRAME_MS
+    }
+
+    /// Writes the final header, syncs and closes the file.
+    pub fn finish(mut self) -> Result<RecordingInfo, MediaError> {
+        self.resume();
+        self.sync()?;
+        self.out = None;
+        Ok(RecordingInfo {
+            path: self.path.clone(),
+            duration_ms: self.frames * FRAME_MS,
+            frames: self.frames,
+            paused: std::mem::take(&mut self.paused),
+            bytes: HEADER_LEN + self.frames * FRAME_BYTES,
+        })
+    }
+
+    /// Flushes the buffer, rewrites both sizes to cover every frame written, and syncs.
+    fn sync(&mut self) -> Result<(), MediaError> {
+        let out = self.out.as_mut().ok_or_else(|| closed(&self.path))?;
+        let data = self.frames * FRAME_BYTES;
+        let result = out.flush().and_then(|()| {
+            let file = out.get_ref();
+            // Header words are rewritten in place (pwrite): the buffered write position stays at
+            // the end of the data.
+            file.write_all_at(&riff_size(data).to_le_bytes(), 4)?;
+            file.write_all_at(&data_size(data).to_le_bytes(), 40)?;
+            file.sync_data()
+        });
+        result.map_err(|source| MediaError::File {
+            path: self.path.clone(),
+            source,
+        })?;
+        self.synced_frames = self.frames;
+        Ok(())
+    }
+}
+
+impl Drop for Recorder {
+    fn drop(&mut self) {
+        if self.out.is_some()
+            && let Err(e) = self.sync()
+        {
+            tracing::warn!(error = %e, "recording dropped without finish; header not fixed");
+        }
+    }
+}
+
+fn closed(path: &Path) -> MediaError {
+    MediaError::File {
+        path: path.to_path_buf(),
+        source: std::io::Error::other("recording already closed after an error"),
+    }
+}
+
+fn riff_size(data: u64) -> u32 {
+    u32::try_from(data + HEADER_LEN - 8).unwrap_or(u32::MAX)
+}
+
+fn data_size(data: u64) -> u32 {
+    u32::try_from(data).unwrap_or(u32::MAX)
+}
+
+/// The canonical 44-byte header of a PCM stereo 16-bit 8 kHz WAV with `data` bytes of samples.
+fn wav_header(data: u64) -> [u8; HEADER_LEN as usize] {
+    let block_align = CHANNELS * BITS / 8;
+    let byte_rate = SAMPLE_RATE * u32::from(block_align);
+    let mut h = [0u8; HEADER_LEN as usize];
+    h[0..4].copy_from_slice(b"RIFF");
+    h[4..8].copy_from_slice(&riff_size(data).to_le_bytes());
+    h[8..12].copy_from_slice(b"WAVE");
+    h[12..16].copy_from_slice(b"fmt ");
+    h[16..20].copy_from_slice(&16u32.to_le_bytes());
+    h[20..22].copy_from_slice(&1u16.to_le_bytes()); // PCM
+    h[22..24].copy_from_slice(&CHANNELS.to_le_bytes());
+    h[24..28].copy_from_slice(&SAMPLE_RATE.to_le_bytes());
+    h[28..32].copy_from_slice(&byte_rate.to_le_bytes());
+    h[32..34].copy_from_slice(&block_align.to_le_bytes());
+    h[34..36].copy_from_slice(&BITS.to_le_bytes());
+    h[36..40].copy_from_slice(b"data");
+    h[40..44].copy_from_slice(&data_size(data).to_le_bytes());
+    h
+}

@@ -1,0 +1,75 @@
+//! The public description of an endpoint: what the caller asks for and what it gets back.
+
+use std::fmt;
+use std::net::SocketAddr;
+
+use sb_rtp::LegQuality;
+
+/// Names an endpoint, unique in the [`crate::MediaServer`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EndpointId(pub u64);
+
+impl fmt::Display for EndpointId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ep-{}", self.0)
+    }
+}
+
+/// Payload type of PCMU (G.711 µ-law).
+pub const PT_PCMU: u8 = 0;
+/// Payload type of PCMA (G.711 A-law).
+pub const PT_PCMA: u8 = 8;
+
+/// What one leg negotiated in SDP.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndpointSpec {
+    /// A name for logs ("caller", "agent-1").
+    pub label: String,
+    /// The audio payload type: [`PT_PCMU`] or [`PT_PCMA`].
+    pub payload_type: u8,
+    /// The negotiated telephone-event payload type; `None` sends DTMF as in-band tones.
+    pub telephone_event_pt: Option<u8>,
+    /// The remote RTP address from SDP, if known yet. Packets are accepted only from its IP
+    /// (any port, for NAT); `None` latches on the first source at all.
+    pub remote: Option<SocketAddr>,
+    /// RTCP multiplexed on the RTP port (RFC 5761).
+    pub rtcp_mux: bool,
+}
+
+impl EndpointSpec {
+    /// A PCMU leg with telephone-event 101, RTCP on its own port.
+    pub fn pcmu(label: &str, remote: Option<SocketAddr>) -> Self {
+        EndpointSpec {
+            label: label.to_owned(),
+            payload_type: PT_PCMU,
+            telephone_event_pt: Some(101),
+            remote,
+            rtcp_mux: false,
+        }
+    }
+}
+
+/// What [`crate::CallMedia::add_endpoint`] allocated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EndpointInfo {
+    /// The endpoint.
+    pub id: EndpointId,
+    /// Its local RTP address (RTCP is one port above unless muxed). With an unspecified
+    /// bind address the IP is `0.0.0.0`: SDP must advertise the host's address instead.
+    pub local: SocketAddr,
+}
+
+/// Counters of one endpoint.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EndpointStats {
+    /// Reception and sending figures from the leg's RTP session.
+    pub quality: LegQuality,
+    /// Packets from a source other than the latched one (or a foreign IP before latching).
+    pub bleed_dropped: u64,
+    /// Datagrams that were not valid RTP/RTCP (garbage, short, wrong version).
+    pub malformed_dropped: u64,
+    /// Packets we could not send (no room in the socket buffer).
+    pub send_failed: u64,
+    /// The source the endpoint latched on, once media arrived.
+    pub latched: Option<SocketAddr>,
+}

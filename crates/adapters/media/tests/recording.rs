@@ -1,0 +1,63 @@
+//! Recording a relayed call: caller on the left channel, agent on the right.
+
+mod common;
+
+use common::*;
+use sb_audio::g711::Law;
+
+#[tokio::test]
+async fn both_directions_are_recorded_in_their_own_channel() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("call.wav");
+    let server = server(25_400);
+    let (call, _events) = call(&server);
+    let (mut pa, mut pb) = (Phone::new(Law::Mu).await, Phone::new(Law::Mu).await);
+    let a = leg(&call, "caller", Law::Mu, &pa).await;
+    let b = leg(&call, "agent", Law::Mu, &pb).await;
+    call.connect(a.id, b.id).await.unwrap();
+    call.record_start(path.clone(), a.id, b.id).await.unwrap();
+
+    let (caller_tone, agent_tone) = (tone_frames(1000.0, 40), tone_frames(500.0, 40));
+    tokio::join!(
+        send_paced(&mut pa, a.local, &caller_tone),
+        send_paced(&mut pb, b.local, &agent_tone),
+    );
+    let info = call.record_stop().await.unwrap();
+    assert!(info.frames >= 30, "{} frames", info.frames);
+
+    let mut reader = hound::WavReader::open(&path).unwrap();
+    assert_eq!(reader.spec().channels, 2);
+    let samples: Vec<i16> = reader.samples::<i16>().map(Result::unwrap).collect();
+    let left: Vec<i16> = samples.iter().step_by(2).copied().collect();
+    let right: Vec<i16> = samples.iter().skip(1).step_by(2).copied().collect();
+    let middle = |s: &[i16]| s[s.len() / 4..s.len() * 3 / 4].to_vec();
+    assert_freq(&middle(&left), 1000.0);
+    assert_freq(&middle(&right), 500.0);
+}
+
+#[tokio::test]
+async fn recording_commands_without_a_recording_are_refused() {
+    let server = server(25_500);
+    let (call, _events) = call(&server);
+    let err = call.record_stop().await.unwrap_err();
+    assert!(matches!(err, sb_media::MediaError::NotRecording));
+    assert!(call.record_pause().await.is_err());
+}
+
+#[tokio::test]
+async fn an_existing_file_is_never_overwritten() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("taken.wav");
+    std::fs::write(&path, b"keep me").unwrap();
+    let server = server(25_800);
+    let (call, _events) = call(&server);
+    let pa = Phone::new(Law::Mu).await;
+    let a = leg(&call, "caller", Law::Mu, &pa).await;
+
+    let err = call
+        .record_start(path.clone(), a.id, a.id)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, sb_media::MediaError::File { .. }), "{err}");
+    assert_eq!(std::fs::read(&path).unwrap(), b"keep me");
+}

@@ -1,0 +1,50 @@
+//! What call tasks need from the node.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+use sb_media::MediaServer;
+use sb_sip_transport::{Resolver, SipClient};
+use sb_store::Store;
+use sb_types::Timestamp;
+
+use crate::trunks::TrunkDirectory;
+
+/// The node's parts a call uses.
+#[derive(Clone)]
+pub struct CallDeps {
+    /// Events and CDRs go to the store's event log.
+    pub store: Arc<dyn Store>,
+    /// Sends requests (the legs we place, BYEs, ACKs).
+    pub client: SipClient,
+    /// Locates carriers' servers (RFC 3263).
+    pub resolver: Resolver,
+    /// Anchors every leg's media.
+    pub media: MediaServer,
+    /// Trunks: outbound routes and caller-ID rules.
+    pub trunks: Arc<TrunkDirectory>,
+    /// The SIP UDP/TCP listening address (its port goes in our Contact).
+    pub sip_listen: SocketAddr,
+    /// The wall clock (events' times).
+    pub clock: fn() -> Timestamp,
+}
+
+impl std::fmt::Debug for CallDeps {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CallDeps")
+            .field("sip_listen", &self.sip_listen)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CallDeps {
+    /// The address a peer at `peer` reaches us on: the listening address, or when that is a
+    /// wildcard, the source address the kernel routes towards the peer from.
+    pub fn local_ip_towards(&self, peer: SocketAddr) -> IpAddr {
+        let ip = self.sip_listen.ip();
+        if !ip.is_unspecified() {
+            return ip;
+        }
+        crate::trunks::route_source(peer).unwrap_or(ip)
+    }
+}

@@ -1,0 +1,30 @@
+//! Voice call control: the B2BUA (DESIGN.md § 4 "Calls").
+//!
+//! Contents:
+//! - [`CallRouter`]: the SIP [`sb_sip_transport::RequestHandler`] for calls. New INVITEs from a
+//!   trunk's sources go to the inbound matcher ([`crate::trunks::InboundCalls`]); new INVITEs
+//!   from anywhere else must be authenticated by digest (407) and are calls placed by a user's
+//!   phone; requests inside a dialog (BYE, re-INVITE, INFO), ACKs and CANCELs go to the task
+//!   of the call they belong to.
+//! - [`CallDeps`]: what calls need: the store (events), the SIP client, the media server,
+//!   the trunks.
+//! - `outbound`: a phone's call out through the tenant's trunk: caller ID by the trunk's rules,
+//!   digest answered for the carrier, both legs anchored on our media server and bridged, BYE
+//!   and CANCEL relayed, quality figures per leg recorded when the call ends.
+//!
+//! Design note: each call is one tokio task that owns its legs (SIP dialogs) and its media
+//! session; the router only finds the task by Call-ID (each leg has its own Call-ID) or by the
+//! server transaction of the INVITE (for CANCEL). Nothing is shared between calls but the
+//! registry's map.
+
+mod cause;
+mod deps;
+mod dialogs;
+mod events;
+mod outbound;
+mod registry;
+mod router;
+mod sdp;
+
+pub use deps::CallDeps;
+pub use router::CallRouter;

@@ -1,0 +1,667 @@
+//! A call placed by a user's phone, out through the tenant's trunk: the phone's leg (we are
+//! its UAS) and the carrier's leg (we are its UAC), both anchored on our media server.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sb_media::{CallMedia, EndpointId, MediaEvent, MediaEvents};
+use sb_sdp::{NegotiatedStream, SessionDescription};
+use sb_sip::{Method, Request, Response, StatusCode};
+use sb_sip_dialog::dialog::Dialog;
+use sb_sip_dialog::e164::{E164, normalize};
+use sb_sip_dialog::wire;
+use sb_sip_transport::{Destination, Responder, ServerRequest, SipUser};
+use serde_json::json;
+use tokio::sync::mpsc::{self, UnboundedReceiver};
+
+use super::cause::{EndCause, relayed_status};
+use super::deps::CallDeps;
+use super::dialogs::{self, CarrierInvite, token};
+use super::events::{CallLog, ended, leg_figures};
+use super::registry::{CallInput, Registry};
+use super::sdp;
+use crate::trunks::OutboundTrunk;
+
+/// How long the phone's ACK to our 2xx is awaited (64 × T1) before the call is torn down.
+const ACK_WAIT: Duration = Duration::from_secs(32);
+
+/// Starts the call task for an authenticated INVITE from `user`'s phone.
+pub(super) fn spawn(
+    deps: Arc<CallDeps>,
+    registry: Arc<Registry>,
+    request: ServerRequest,
+    responder: Responder,
+    user: SipUser,
+) {
+    let (inputs_tx, inputs) = mpsc::unbounded_channel();
+    let phone_call_id = request.request.headers().call_id().unwrap_or("").to_owned();
+    registry.insert(&phone_call_id, inputs_tx.clone());
+    registry.insert_invite(request.tx, &phone_call_id);
+    let phone = PhoneLeg::new(&deps, request, responder);
+    tokio::spawn(async move {
+        let mut ids = vec![phone_call_id];
+        let carrier_call_id = format!("{}@switchboard", token());
+        registry.insert(&carrier_call_id, inputs_tx);
+        ids.push(carrier_call_id.clone());
+        let call = Call {
+            deps,
+            registry: registry.clone(),
+            phone,
+            inputs,
+            carrier_call_id,
+        };
+        call.run(user).await;
+        registry.remove(&ids);
+    });
+}
+
+/// The phone's side: its INVITE, how to answer it and how to reach it.
+struct PhoneLeg {
+    invite: Request,
+    tx: sb_sip_dialog::transaction::TxId,
+    responder: Responder,
+    tag: String,
+    /// Our SIP address towards the phone.
+    local: SocketAddr,
+    dest: Destination,
+    transport: &'static str,
+}
+
+impl PhoneLeg {
+    fn new(deps: &CallDeps, request: ServerRequest, responder: Responder) -> Self {
+        let local = SocketAddr::new(
+            deps.local_ip_towards(request.peer.addr),
+            deps.sip_listen.port(),
+        );
+        let (dest, transport) = dialogs::destination_of(request.peer);
+        PhoneLeg {
+            invite: request.request,
+            tx: request.tx,
+            responder,
+            tag: token(),
+            local,
+            dest,
+            transport,
+        }
+    }
+
+    fn respond(&self, status: StatusCode, sdp: Option<&SessionDescription>) {
+        let r = dialogs::response_to(&self.invite, status, &self.tag, self.local, sdp);
+        self.responder.respond(r);
+    }
+
+    fn refuse(&self, status: StatusCode, warning: &str) {
+        let mut r = dialogs::response_to(&self.invite, status, &self.tag, self.local, None);
+        r.headers_mut().push(
+            sb_sip::HeaderName::Warning,
+            format!("399 switchboard \"{}\"", warning.replace('"', "'")),
+        );
+        self.responder.respond(r);
+    }
+}
+
+/// Why a call could not be placed: what the phone hears.
+struct Refusal {
+    status: StatusCode,
+    warning: String,
+}
+
+fn refusal(status: StatusCode, warning: impl Into<String>) -> Refusal {
+    Refusal {
+        status,
+        warning: warning.into(),
+    }
+}
+
+/// What the phone asked for, checked.
+struct Plan {
+    log: CallLog,
+    trunk: OutboundTrunk,
+    number: E164,
+    phone_offer: SessionDescription,
+    phone_stream: NegotiatedStream,
+    carrier: Destination,
+}
+
+/// The media of both legs.
+struct Media {
+    call: CallMedia,
+    events: MediaEvents,
+    phone: EndpointId,
+    carrier: EndpointId,
+    phone_answer: SessionDescription,
+    carrier_offer: SessionDescription,
+}
+
+/// How dialling the carrier ended.
+enum Dialled {
+    Answered {
+        invite: Box<Request>,
+        response: Box<Response>,
+    },
+    Failed(EndCause, StatusCode),
+    Cancelled,
+}
+
+struct Call {
+    deps: Arc<CallDeps>,
+    registry: Arc<Registry>,
+    phone: PhoneLeg,
+    inputs: UnboundedReceiver<CallInput>,
+    carrier_call_id: String,
+}
+
+impl Call {
+    async fn run(mut self, user: SipUser) {
+        let plan = match self.plan(&user).await {
+            Ok(p) => p,
+            Err(r) => return self.phone.refuse(r.status, &r.warning),
+        };
+        plan.log
+            .record(
+                "created",
+                json!({
+                    "direction": "outbound",
+                    "user": user.username,
+                    "number": plan.number.as_str(),
+                    "trunk": plan.trunk.name,
+                }),
+            )
+            .await;
+        let media = match self.media(&plan).await {
+            Ok(m) => m,
+            Err(e) => {
+                tracing::warn!(error = %e, "no media for an outbound call");
+                let status = StatusCode::SERVICE_UNAVAILABLE;
+                self.phone.refuse(status, "no media port available");
+                let cause = EndCause::new("no_media", status.as_u16());
+                return self.finish(&plan, None, cause, None).await;
+            }
+        };
+        self.connect_and_talk(plan, media).await;
+    }
+
+    async fn plan(&self, user: &SipUser) -> Result<Plan, Refusal> {
+        let deps = &self.deps;
+        let tenant = deps
+            .store
+            .get_tenant_by_name(&user.realm)
+            .await
+            .map_err(|_| refusal(StatusCode::FORBIDDEN, "unknown tenant"))?;
+        let trunk = deps.trunks.outbound_trunk(tenant.id).ok_or_else(|| {
+            refusal(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "no trunk places outbound calls",
+            )
+        })?;
+        let number = dialled(&self.phone.invite, &trunk).ok_or_else(|| {
+            refusal(
+                StatusCode::ADDRESS_INCOMPLETE,
+                "the number is not a valid phone number",
+            )
+        })?;
+        let body = self.phone.invite.body();
+        let phone_offer = sb_sdp::parse_bytes(body)
+            .map_err(|_| refusal(StatusCode::NOT_ACCEPTABLE_HERE, "an SDP offer is required"))?;
+        let phone_stream = sdp::negotiate_offer(&phone_offer)
+            .map_err(|_| refusal(StatusCode::NOT_ACCEPTABLE_HERE, "offer PCMU or PCMA"))?;
+        let carrier = deps
+            .resolver
+            .resolve(&trunk.proxy)
+            .await
+            .ok()
+            .and_then(|d| d.into_iter().next())
+            .ok_or_else(|| {
+                refusal(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "the trunk's server cannot be located",
+                )
+            })?;
+        let log = CallLog::new(
+            deps.store.clone(),
+            tenant.id,
+            self.carrier_call_id.clone(),
+            deps.clock,
+        );
+        Ok(Plan {
+            log,
+            trunk,
+            number,
+            phone_offer,
+            phone_stream,
+            carrier,
+        })
+    }
+
+    async fn media(&self, plan: &Plan) -> Result<Media, sb_media::MediaError> {
+        let (call, events) = self.deps.media.open_call()?;
+        let pt = plan.phone_stream.codec.payload_type;
+        let phone = call
+            .add_endpoint(sdp::endpoint_spec("phone", Some(&plan.phone_stream), pt))
+            .await?;
+        let carrier = call
+            .add_endpoint(sdp::endpoint_spec("carrier", None, pt))
+            .await?;
+        let to_phone = sdp::local_media(self.phone.local.ip(), phone.local.port(), Some(pt));
+        let phone_answer = sb_sdp::answer(&plan.phone_offer, &to_phone)
+            .map_err(|e| sb_media::MediaError::Config(e.to_string()))?
+            .sdp;
+        let carrier_ip = self.deps.local_ip_towards(plan.carrier.addr);
+        let carrier_offer = sb_sdp::offer(&sdp::local_media(
+            carrier_ip,
+            carrier.local.port(),
+            Some(pt),
+        ));
+        Ok(Media {
+            call,
+            events,
+            phone: phone.id,
+            carrier: carrier.id,
+            phone_answer,
+            carrier_offer,
+        })
+    }
+
+    fn carrier_local(&self, plan: &Plan) -> SocketAddr {
+        SocketAddr::new(
+            self.deps.local_ip_towards(plan.carrier.addr),
+            self.deps.sip_listen.port(),
+        )
+    }
+
+    async fn connect_and_talk(&mut self, plan: Plan, mut media: Media) {
+        let from_tag = token();
+        let invite = dialogs::carrier_invite(&CarrierInvite {
+            number: &plan.number,
+            trunk: &plan.trunk,
+            local: self.carrier_local(&plan),
+            sdp: &media.carrier_offer,
+            call_id: &self.carrier_call_id,
+            from_tag: &from_tag,
+        });
+        match self.dial(&plan, &mut media, invite).await {
+            Dialled::Answered { invite, response } => {
+                self.answered(plan, media, *invite, *response).await
+            }
+            Dialled::Failed(cause, status) => {
+                self.phone.respond(relayed_status(status), None);
+                self.finish(&plan, Some(&media), cause, None).await;
+            }
+            Dialled::Cancelled => {
+                self.phone.respond(StatusCode::REQUEST_TERMINATED, None);
+                let cause = EndCause::new("cancelled", 487);
+                self.finish(&plan, Some(&media), cause, None).await;
+            }
+        }
+    }
+
+    /// Sends the INVITE (again with credentials when challenged once), relays progress to the
+    /// phone, and cancels when the phone does.
+    async fn dial(&mut self, plan: &Plan, media: &mut Media, mut invite: Request) -> Dialled {
+        let (progress_tx, mut progress) = mpsc::unbounded_channel();
+        let mut challenged = false;
+        let mut cancelled = false;
+        loop {
+            let client = self.deps.client.clone();
+            let send = client.send_with_progress(invite.clone(), plan.carrier, progress_tx.clone());
+            tokio::pin!(send);
+            let outcome = loop {
+                tokio::select! {
+                    r = &mut send => break r,
+                    Some(p) = progress.recv() => self.progress(media, &invite, &p).await,
+                    Some(input) = self.inputs.recv(), if !cancelled => {
+                        if let CallInput::Cancel = input {
+                            cancelled = true;
+                            self.cancel_carrier(plan, &invite);
+                        } else {
+                            refuse_early(input);
+                        }
+                    }
+                }
+            };
+            let response = match outcome {
+                Ok(r) => r,
+                Err(e) if cancelled => {
+                    tracing::debug!(error = %e, "cancelled call's INVITE ended");
+                    return Dialled::Cancelled;
+                }
+                Err(e) => {
+                    tracing::info!(error = %e, trunk = %plan.trunk.name, "the carrier did not answer the INVITE");
+                    let status = StatusCode::REQUEST_TIMEOUT;
+                    return Dialled::Failed(EndCause::new("carrier_unreachable", 408), status);
+                }
+            };
+            let status = response.status();
+            if status.class() == 2 {
+                if cancelled {
+                    self.hang_up_answered_after_cancel(plan, &invite, &response)
+                        .await;
+                    return Dialled::Cancelled;
+                }
+                return Dialled::Answered {
+                    invite: Box::new(invite),
+                    response: Box::new(response),
+                };
+            }
+            if cancelled {
+                return Dialled::Cancelled;
+            }
+            let challenge = matches!(status.as_u16(), 401 | 407);
+            if challenge
+                && !challenged
+                && let Some(again) = self.answer_challenge(plan, &invite, &response)
+            {
+                challenged = true;
+                invite = again;
+                continue;
+            }
+            return Dialled::Failed(EndCause::new("failed", status.as_u16()), status);
+        }
+    }
+
+    fn answer_challenge(
+        &self,
+        plan: &Plan,
+        invite: &Request,
+        challenge: &Response,
+    ) -> Option<Request> {
+        let (username, password) = plan.trunk.plan.call_credentials.as_ref()?;
+        dialogs::authorized(invite, challenge, username, password)
+    }
+
+    /// Ringing and early media from the carrier, relayed to the phone.
+    async fn progress(&self, media: &mut Media, invite: &Request, response: &Response) {
+        if !response.body().is_empty() && self.early_media(media, invite, response).await {
+            return self
+                .phone
+                .respond(StatusCode::SESSION_PROGRESS, Some(&media.phone_answer));
+        }
+        if response.status() == StatusCode::RINGING {
+            self.phone.respond(StatusCode::RINGING, None);
+        }
+    }
+
+    /// Points the carrier's endpoint at the SDP of a 183/2xx and bridges the legs.
+    async fn early_media(&self, media: &mut Media, _invite: &Request, response: &Response) -> bool {
+        let Ok(answer) = sb_sdp::parse_bytes(response.body()) else {
+            return false;
+        };
+        let Ok(streams) = sb_sdp::accept_answer(&media.carrier_offer, &answer) else {
+            return false;
+        };
+        let Some((rtp, rtcp)) = sdp::first_stream(&streams)
+            .ok()
+            .and_then(|s| Some((sdp::remote_addr(s)?, sdp::remote_rtcp(s))))
+        else {
+            return false;
+        };
+        let call = &media.call;
+        call.set_remote(media.carrier, rtp, rtcp).await.is_ok()
+            && call.connect(media.phone, media.carrier).await.is_ok()
+    }
+
+    fn cancel_carrier(&self, plan: &Plan, invite: &Request) {
+        let Some(cancel) = dialogs::cancel_of(
+            invite,
+            Some("SIP;cause=487;text=\"cancelled by the caller\""),
+        ) else {
+            return;
+        };
+        let (client, to) = (self.deps.client.clone(), plan.carrier);
+        tokio::spawn(async move {
+            if let Err(e) = client.send(cancel, to).await {
+                tracing::debug!(error = %e, "CANCEL to the carrier failed");
+            }
+        });
+    }
+
+    /// The carrier answered although the phone had cancelled: ACK and BYE at once.
+    async fn hang_up_answered_after_cancel(
+        &self,
+        plan: &Plan,
+        invite: &Request,
+        response: &Response,
+    ) {
+        let Ok(seed) = wire::uac_seed(invite, response) else {
+            return;
+        };
+        let mut dialog = Dialog::uac(seed, true);
+        let local = self.carrier_local(plan);
+        let cseq = invite.headers().cseq().map(|c| c.seq).unwrap_or(1);
+        if let Some(ack) = dialogs::ack_of(&dialog, cseq, local) {
+            let _ = self.deps.client.send_ack(ack, plan.carrier).await;
+        }
+        if let Some(bye) = dialogs::in_dialog(&mut dialog, "BYE", local, "UDP") {
+            let _ = self.deps.client.send(bye, plan.carrier).await;
+        }
+    }
+
+    async fn answered(
+        &mut self,
+        plan: Plan,
+        mut media: Media,
+        invite: Request,
+        response: Response,
+    ) {
+        let local = self.carrier_local(&plan);
+        let cseq = invite.headers().cseq().map(|c| c.seq).unwrap_or(1);
+        let Ok(seed) = wire::uac_seed(&invite, &response) else {
+            self.phone.respond(StatusCode::BAD_GATEWAY, None);
+            let cause = EndCause::new("carrier_bad_answer", 502);
+            return self.finish(&plan, Some(&media), cause, None).await;
+        };
+        let mut carrier = Dialog::uac(seed, true);
+        if let Some(ack) = dialogs::ack_of(&carrier, cseq, local) {
+            let _ = self.deps.client.send_ack(ack, plan.carrier).await;
+        }
+        if !self.early_media(&mut media, &invite, &response).await {
+            self.phone.respond(StatusCode::NOT_ACCEPTABLE_HERE, None);
+            self.bye(
+                &mut carrier,
+                local,
+                plan.carrier,
+                "UDP",
+                &EndCause::new("x", 488),
+            )
+            .await;
+            let cause = EndCause::new("carrier_sdp_refused", 488);
+            return self.finish(&plan, Some(&media), cause, None).await;
+        }
+        let answered_at = plan.log.now();
+        self.phone
+            .respond(StatusCode::OK, Some(&media.phone_answer));
+        self.registry.forget_invite(self.phone.tx);
+        plan.log
+            .record("answered", json!({ "number": plan.number.as_str() }))
+            .await;
+        let phone_seed = wire::uas_seed(&self.phone.invite, &self.phone.tag);
+        let Ok(phone_seed) = phone_seed else {
+            let cause = EndCause::new("phone_bad_invite", 400);
+            self.bye(&mut carrier, local, plan.carrier, "UDP", &cause)
+                .await;
+            return self
+                .finish(&plan, Some(&media), cause, Some(answered_at))
+                .await;
+        };
+        let mut legs = Legs {
+            phone: Dialog::uas(phone_seed, true, 0),
+            carrier,
+            carrier_local: local,
+        };
+        let cause = self.talk(&plan, &mut media, &mut legs).await;
+        self.finish(&plan, Some(&media), cause, Some(answered_at))
+            .await;
+    }
+
+    /// The connected call: until a BYE, a media timeout or a missing ACK.
+    async fn talk(&mut self, plan: &Plan, media: &mut Media, legs: &mut Legs) -> EndCause {
+        let started = tokio::time::Instant::now();
+        let mut acked = false;
+        let mut resend = Duration::from_millis(500);
+        let mut next_resend = started + resend;
+        loop {
+            tokio::select! {
+                input = self.inputs.recv() => {
+                    let Some(input) = input else {
+                        return EndCause::new("shutdown", 200);
+                    };
+                    match input {
+                        CallInput::Ack => acked = true,
+                        CallInput::Cancel => {}
+                        CallInput::Request(r, responder) => {
+                            if let Some(cause) = self.in_call_request(plan, media, legs, *r, responder).await {
+                                return cause;
+                            }
+                        }
+                    }
+                }
+                event = media.events.recv() => {
+                    if let Some(MediaEvent::Timeout { endpoint }) = event {
+                        let cause = EndCause::new("media_timeout", 408);
+                        let silent = if endpoint == media.phone { "phone" } else { "carrier" };
+                        tracing::info!(leg = silent, "no RTP: the call is dropped");
+                        self.bye_both(plan, legs, &cause).await;
+                        return cause;
+                    }
+                }
+                _ = tokio::time::sleep_until(next_resend), if !acked => {
+                    if started.elapsed() >= ACK_WAIT {
+                        let cause = EndCause::new("phone_no_ack", 408);
+                        self.bye_both(plan, legs, &cause).await;
+                        return cause;
+                    }
+                    self.phone.respond(StatusCode::OK, Some(&media.phone_answer));
+                    resend = (resend * 2).min(Duration::from_secs(4));
+                    next_resend = tokio::time::Instant::now() + resend;
+                }
+            }
+        }
+    }
+
+    /// A request inside one of the legs; `Some` when it ends the call.
+    async fn in_call_request(
+        &mut self,
+        plan: &Plan,
+        media: &Media,
+        legs: &mut Legs,
+        request: ServerRequest,
+        responder: Responder,
+    ) -> Option<EndCause> {
+        let r = &request.request;
+        let from_carrier = r
+            .headers()
+            .call_id()
+            .is_ok_and(|c| c == self.carrier_call_id);
+        let ok = r.make_response(StatusCode::OK, None);
+        match r.method() {
+            Method::Bye => {
+                responder.respond(ok);
+                if from_carrier {
+                    let cause = EndCause::new("callee_hangup", 200);
+                    let (local, dest, t) =
+                        (self.phone.local, self.phone.dest, self.phone.transport);
+                    self.bye(&mut legs.phone, local, dest, t, &cause).await;
+                    Some(cause)
+                } else {
+                    let cause = EndCause::new("caller_hangup", 200);
+                    let local = legs.carrier_local;
+                    self.bye(&mut legs.carrier, local, plan.carrier, "UDP", &cause)
+                        .await;
+                    Some(cause)
+                }
+            }
+            Method::Invite => {
+                // A session refresh or a hold: our side of the session stays as it is.
+                let sdp = if from_carrier {
+                    &media.carrier_offer
+                } else {
+                    &media.phone_answer
+                };
+                let mut answer = ok;
+                answer.set_body(
+                    Some(&sb_sip::MediaType::new("application", "sdp")),
+                    bytes::Bytes::from(sdp.to_string()),
+                );
+                responder.respond(answer);
+                None
+            }
+            _ => {
+                responder.respond(ok);
+                None
+            }
+        }
+    }
+
+    async fn bye_both(&self, plan: &Plan, legs: &mut Legs, cause: &EndCause) {
+        let (local, dest, t) = (self.phone.local, self.phone.dest, self.phone.transport);
+        self.bye(&mut legs.phone, local, dest, t, cause).await;
+        let local = legs.carrier_local;
+        self.bye(&mut legs.carrier, local, plan.carrier, "UDP", cause)
+            .await;
+    }
+
+    async fn bye(
+        &self,
+        dialog: &mut Dialog,
+        local: SocketAddr,
+        to: Destination,
+        transport: &str,
+        cause: &EndCause,
+    ) {
+        let Some(mut bye) = dialogs::in_dialog(dialog, "BYE", local, transport) else {
+            return;
+        };
+        bye.headers_mut()
+            .push(sb_sip::HeaderName::new("Reason"), cause.reason_header());
+        dialog.terminate();
+        if let Err(e) = self.deps.client.send(bye, to).await {
+            tracing::debug!(error = %e, "BYE not answered");
+        }
+    }
+
+    /// Records the end of the call with both legs' figures and releases the media.
+    async fn finish(
+        &self,
+        plan: &Plan,
+        media: Option<&Media>,
+        cause: EndCause,
+        answered_at: Option<sb_types::Timestamp>,
+    ) {
+        let mut legs = Vec::new();
+        if let Some(m) = media {
+            let phone = m.call.remove_endpoint(m.phone).await.ok();
+            let carrier = m.call.remove_endpoint(m.carrier).await.ok();
+            legs.push(leg_figures("phone", phone.as_ref()));
+            legs.push(leg_figures("carrier", carrier.as_ref()));
+            let _ = m.call.close().await;
+        }
+        let payload = ended(&cause, answered_at, plan.log.now(), legs);
+        plan.log.record("ended", payload).await;
+    }
+}
+
+/// The dialogs of a connected call.
+struct Legs {
+    phone: Dialog,
+    carrier: Dialog,
+    carrier_local: SocketAddr,
+}
+
+/// A request inside a dialog that is not confirmed yet (only CANCEL is expected then).
+fn refuse_early(input: CallInput) {
+    if let CallInput::Request(r, responder) = input {
+        let missing = StatusCode::CALL_OR_TRANSACTION_DOES_NOT_EXIST;
+        responder.respond(r.request.make_response(missing, Some(&token())));
+    }
+}
+
+/// The dialled number of the phone's INVITE, in E.164 by the trunk's national rules.
+fn dialled(invite: &Request, trunk: &OutboundTrunk) -> Option<E164> {
+    let uri = invite.uri();
+    let user = match uri.as_sip() {
+        Some(sip) => String::from_utf8(sip.user_decoded()?.to_vec()).ok()?,
+        None => uri.to_string().strip_prefix("tel:")?.to_owned(),
+    };
+    normalize(&user, trunk.plan.national.as_ref()).ok()
+}

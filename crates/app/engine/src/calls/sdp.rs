@@ -1,0 +1,92 @@
+//! SDP for the two legs: what the remote offered or answered, and what we send, with our
+//! media server's address and ports.
+
+use std::net::{IpAddr, SocketAddr};
+
+use sb_media::EndpointSpec;
+use sb_sdp::{LocalMedia, NegotiatedStream, SdpError, SessionDescription};
+
+/// The first audio stream of an answer: the codec, DTMF type and remote address agreed.
+pub fn first_stream(streams: &[NegotiatedStream]) -> Result<&NegotiatedStream, SdpError> {
+    streams
+        .iter()
+        .find(|s| s.remote_port != 0)
+        .ok_or(SdpError::AnswerMismatch("no audio stream was accepted"))
+}
+
+/// Our G.711 media at `ip:port`, `preferred` payload type first (so both legs can share a
+/// codec and be relayed without transcoding).
+pub fn local_media(ip: IpAddr, port: u16, preferred: Option<u8>) -> LocalMedia {
+    let mut local = LocalMedia::g711(&ip.to_string(), port);
+    if let Some(pt) = preferred {
+        local.codecs.sort_by_key(|c| c.payload_type != pt);
+    }
+    local
+}
+
+/// What the remote's offer would be answered with (the port is filled in later).
+pub fn negotiate_offer(offer: &SessionDescription) -> Result<NegotiatedStream, SdpError> {
+    let probe = local_media(IpAddr::from([0, 0, 0, 0]), 9, None);
+    let answer = sb_sdp::answer(offer, &probe)?;
+    first_stream(&answer.streams).cloned()
+}
+
+/// The remote RTP address of a negotiated stream (`None` for a hold address `0.0.0.0`).
+pub fn remote_addr(stream: &NegotiatedStream) -> Option<SocketAddr> {
+    let ip: IpAddr = stream.remote_address.parse().ok()?;
+    (!ip.is_unspecified()).then_some(SocketAddr::new(ip, stream.remote_port))
+}
+
+/// The remote RTCP address (the RTP one with rtcp-mux).
+pub fn remote_rtcp(stream: &NegotiatedStream) -> Option<SocketAddr> {
+    let rtp = remote_addr(stream)?;
+    Some(SocketAddr::new(rtp.ip(), stream.remote_rtcp_port))
+}
+
+/// The media endpoint for a leg that negotiated `stream` (or will: `stream` `None`).
+pub fn endpoint_spec(label: &str, stream: Option<&NegotiatedStream>, pt: u8) -> EndpointSpec {
+    let mut spec = EndpointSpec::pcmu(label, stream.and_then(remote_addr));
+    spec.payload_type = pt;
+    spec.telephone_event_pt = stream.map_or(Some(101), |s| {
+        s.telephone_event.as_ref().map(|c| c.payload_type)
+    });
+    spec.rtcp_mux = stream.is_some_and(|s| s.rtcp_mux);
+    spec
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn offer(codecs: &str) -> SessionDescription {
+        let raw = format!(
+            "v=0\r\no=- 1 1 IN IP4 192.0.2.7\r\ns=-\r\nc=IN IP4 192.0.2.7\r\nt=0 0\r\n\
+             m=audio 40000 RTP/AVP {codecs} 101\r\na=rtpmap:101 telephone-event/8000\r\n"
+        );
+        sb_sdp::parse(&raw).expect("offer")
+    }
+
+    #[test]
+    fn a_phone_offering_pcma_first_is_answered_with_pcma_and_its_address() {
+        let stream = negotiate_offer(&offer("8 0")).expect("negotiated");
+        assert_eq!(stream.codec.payload_type, 8);
+        assert_eq!(
+            remote_addr(&stream),
+            Some("192.0.2.7:40000".parse().unwrap())
+        );
+        let spec = endpoint_spec("phone", Some(&stream), 8);
+        assert_eq!(spec.telephone_event_pt, Some(101));
+        assert_eq!(spec.remote, remote_addr(&stream));
+    }
+
+    #[test]
+    fn an_offer_without_g711_cannot_be_answered() {
+        assert!(negotiate_offer(&offer("18")).is_err());
+    }
+
+    #[test]
+    fn the_preferred_codec_is_offered_first() {
+        let local = local_media(IpAddr::from([127, 0, 0, 1]), 10_000, Some(8));
+        assert_eq!(local.codecs[0].payload_type, 8);
+    }
+}

@@ -52,6 +52,10 @@ pub struct AppState {
     pub(crate) hasher: Hasher,
     pub(crate) login_limiter: Arc<RateLimiter>,
     pub(crate) metrics: metrics_exporter_prometheus::PrometheusHandle,
+    /// The live ACD, when this node routes (agent states answer 503 without it).
+    pub(crate) acd: Option<sb_engine::acd::AcdHandle>,
+    /// The live calls, when this node runs voice (call routes answer 503 without it).
+    pub(crate) calls: Option<sb_engine::calls::CallControl>,
 }
 
 impl AppState {
@@ -65,7 +69,21 @@ impl AppState {
             hasher,
             login_limiter,
             metrics: crate::metrics::handle(),
+            acd: None,
+            calls: None,
         })
+    }
+
+    /// The same state with the live ACD, for the agent-state routes.
+    pub fn with_acd(mut self, acd: sb_engine::acd::AcdHandle) -> Self {
+        self.acd = Some(acd);
+        self
+    }
+
+    /// The same state with the live calls, for the call-control routes.
+    pub fn with_calls(mut self, calls: sb_engine::calls::CallControl) -> Self {
+        self.calls = Some(calls);
+        self
     }
 
     /// The password hasher with the configured costs.

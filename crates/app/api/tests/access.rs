@@ -157,6 +157,23 @@ fn routes() -> Vec<(Method, &'static str, Role, Option<Value>)> {
             Admin,
             Some(json!({"kind": "phone", "address": "{tenant}-line", "flow": "main"})),
         ),
+        (M::GET, "/api/v1/me/state", Agent, None),
+        (
+            M::PUT,
+            "/api/v1/me/state",
+            Agent,
+            Some(json!({"state": "unavailable", "reason": "lunch"})),
+        ),
+        (M::GET, "/api/v1/agents/states", Supervisor, None),
+        (M::GET, "/api/v1/calls", Supervisor, None),
+        (M::GET, "/api/v1/me/calls", Agent, None),
+        (M::POST, "/api/v1/calls/{call}/hold", Agent, None),
+        (
+            M::POST,
+            "/api/v1/calls/{call}/dtmf",
+            Agent,
+            Some(json!({"digits": "1"})),
+        ),
         // Deletions last: they remove what the routes above use.
         (M::DELETE, "/api/v1/tokens/{token}", Admin, None),
         (M::DELETE, "/api/v1/points-of-contact/{poc}", Admin, None),
@@ -199,6 +216,7 @@ impl Ids {
             .replace("{flow}", &self.flow)
             .replace("{queue}", &self.queue)
             .replace("{poc}", &self.poc)
+            .replace("{call}", "no-such-call")
     }
 
     fn body(&self, body: &Option<Value>) -> Option<Value> {
@@ -284,11 +302,12 @@ async fn the_route_table_covers_every_route_in_the_openapi_document() {
         .iter()
         .map(|(m, p, _, _)| {
             let p = [
-                "{user}", "{skill}", "{team}", "{token}", "{flow}", "{queue}", "{poc}",
+                "{user}", "{skill}", "{team}", "{token}", "{flow}", "{queue}", "{poc}", "{call}",
             ]
             .iter()
             .fold(p.to_string(), |p, v| p.replace(v, "{x}"));
             let p = p.replace("/versions/1", "/versions/{version}");
+            let p = p.replace("/calls/{x}/hold", "/calls/{x}/{action}");
             format!("{m} {p}")
         })
         .collect();

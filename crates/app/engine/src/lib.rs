@@ -17,20 +17,28 @@
 //! - [`trunks`]: SIP trunks — typed settings, inbound INVITE matching, carrier registrations
 //!   and OPTIONS pings ([`trunks::TrunkManager`]).
 //!
+//! - [`prompts`]: audio for flows — tenants' uploaded WAV/MP3 prompts, text spoken by espeak-ng
+//!   (rendered at publish time, cached), and the built-in prompts and music on hold.
+//!
 //! - [`calls`]: voice call control, the B2BUA: calls placed by phones out through trunks
 //!   (both legs anchored on the media server), inbound calls from trunks.
+//!
+//! - [`acd`]: the live ACD — one task per tenant owning its [`sb_acd::Acd`], driven through
+//!   [`acd::AcdHandle`] (agent states, enqueue/accept/complete; events to the log).
 //!
 //! Design note: the cores (`acd`, `flow`) know nothing of storage; the store keeps queue settings
 //! and flow documents as opaque JSON. The engine is the one place that knows both.
 #![forbid(unsafe_code)]
 
+pub mod acd;
 pub mod calls;
 mod document;
 mod names;
+pub mod prompts;
 mod queue;
 pub mod sip;
 pub mod trunks;
 
 pub use document::{Problem, validate_document};
 pub use names::{Names, flow_catalog, known_names};
-pub use queue::queue_config;
+pub use queue::{queue_config, queue_records};

@@ -5,6 +5,18 @@ use sb_acd::QueueConfig;
 use sb_types::{Channel, QueueId};
 use serde_json::{Map, Value};
 
+/// The queue setting (not the ACD's) that records every call answered from the queue.
+const RECORD: &str = "record";
+
+/// Whether a queue's stored settings ask for every answered call to be recorded
+/// (`"record": true`).
+pub fn queue_records(settings: &Value) -> bool {
+    settings
+        .get(RECORD)
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
+}
+
 /// Builds the ACD configuration of queue `id` from its stored `settings`, in which skills and
 /// overflow targets are named. Errors name the settings field at fault.
 pub fn queue_config(
@@ -25,6 +37,10 @@ pub fn queue_config(
                 "is set by the queue itself, not its settings".into(),
             ));
         }
+    }
+    match map.remove(RECORD) {
+        None | Some(Value::Bool(_)) => {}
+        Some(_) => return Err((RECORD.into(), "must be true or false".into())),
     }
     resolve_skills(&mut map, "skills", names)?;
     resolve_overflow(&mut map, names)?;
@@ -124,6 +140,18 @@ mod tests {
                 queue: QueueId::from_u128(9)
             }
         );
+    }
+
+    #[test]
+    fn the_record_setting_is_ours_not_the_acds_and_must_be_a_boolean() {
+        let id = QueueId::from_u128(1);
+        let recorded = json!({"record": true});
+        assert!(queue_config(id, "q", Channel::Voice, &recorded, &names()).is_ok());
+        assert!(queue_records(&recorded));
+        assert!(!queue_records(&json!({})));
+        let bad = json!({"record": "yes"});
+        let err = queue_config(id, "q", Channel::Voice, &bad, &names()).unwrap_err();
+        assert_eq!(err.0, "record");
     }
 
     #[test]

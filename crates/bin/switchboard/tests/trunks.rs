@@ -1,8 +1,9 @@
-//! `switchboard serve` and SIP trunks, against SIPp playing the carrier: an INVITE from the demo
-//! trunk's network to the demo number is matched (480 with a Warning until call routing
-//! exists) and one to an unknown number is 404; a trunk registers with digest auth to a SIPp
-//! registrar (`trunk.registered` in the event log); a pinged carrier that goes away is reported
-//! `trunk.down`.
+//! `switchboard serve` and SIP trunks, against SIPp playing the carrier and the phones: a call to
+//! the demo number runs the demo flow (prompts, a menu answered with RFC 4733 DTMF), waits in
+//! the queue and is bridged to the available agent's registered phone, and one to an unknown
+//! number is 404; a phone calls out through a trunk with its caller ID and digest; a trunk
+//! registers with digest auth to a SIPp registrar (`trunk.registered` in the event log); a
+//! pinged carrier that goes away is reported `trunk.down`.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -99,8 +100,73 @@ fn events(data: &Path, tenant: &str) -> Vec<(String, serde_json::Value)> {
     })
 }
 
+const DEMO_PASSWORD: &str = "Demo-pass-2026!";
+
+/// Logs in as a demo agent and asks for Available.
+fn make_available(served: &Served, user: &str) -> reqwest::blocking::Client {
+    make_available_in(served, "demo", user)
+}
+
+/// Logs in as `user` of `tenant` (password [`DEMO_PASSWORD`]) and asks for Available.
+fn make_available_in(served: &Served, tenant: &str, user: &str) -> reqwest::blocking::Client {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let http = reqwest::blocking::Client::builder()
+        .danger_accept_invalid_certs(true)
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let login = http
+        .post(served.url("/api/v1/auth/login"))
+        .json(&serde_json::json!({ "tenant": tenant, "username": user, "password": DEMO_PASSWORD }))
+        .send()
+        .unwrap();
+    assert!(
+        login.status().is_success(),
+        "login: {}",
+        login.text().unwrap_or_default()
+    );
+    let state = http
+        .put(served.url("/api/v1/me/state"))
+        .json(&serde_json::json!({ "state": "available" }))
+        .send()
+        .unwrap();
+    assert!(
+        state.status().is_success(),
+        "state: {}",
+        state.text().unwrap_or_default()
+    );
+    http
+}
+
+/// Waits until the agent's client sees a connected call; its id.
+fn connected_call(served: &Served, http: &reqwest::blocking::Client) -> String {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while std::time::Instant::now() < deadline {
+        let calls: serde_json::Value = http
+            .get(served.url("/api/v1/me/calls"))
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        let connected = calls
+            .as_array()
+            .and_then(|c| c.iter().find(|c| c["state"] == "connected"));
+        if let Some(call) = connected {
+            return call["id"].as_str().unwrap().to_owned();
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("the agent never saw a connected call");
+}
+
+/// POSTs a call-control action; its status code.
+fn control(served: &Served, http: &reqwest::blocking::Client, call: &str, action: &str) -> u16 {
+    let url = served.url(&format!("/api/v1/calls/{call}/{action}"));
+    http.post(url).send().unwrap().status().as_u16()
+}
+
 #[test]
-fn an_invite_to_the_demo_number_is_matched_and_one_to_an_unknown_number_is_404() {
+fn a_call_to_the_demo_number_runs_its_flow_and_is_bridged_to_the_available_agents_phone() {
     if !sipp_available() {
         return;
     }
@@ -108,28 +174,157 @@ fn an_invite_to_the_demo_number_is_matched_and_one_to_an_unknown_number_is_404()
     let served = Served::start(
         &data,
         &["--demo"],
-        &[("SWITCHBOARD_DEMO_PASSWORD", "Demo-pass-2026!")],
+        &[
+            ("SWITCHBOARD_DEMO_PASSWORD", DEMO_PASSWORD),
+            ("SWITCHBOARD_SIP_DIGEST_ALGORITHMS", "MD5,SHA-256"),
+            ("SWITCHBOARD_MEDIA_BIND_IP", "127.0.0.1"),
+        ],
     );
     let target = sip_addr(&served).to_string();
-    for (file, number) in [
-        ("inbound_480.xml", "+15550100"),
-        ("inbound_404.xml", "+15550199"),
-    ] {
-        let dir = tempfile::tempdir_in(tmp.path()).unwrap();
-        let ok = sipp(dir.path(), file, free_port(), &["-s", number, &target])
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok, "{file} to {number}: {}", sipp_errors(dir.path()));
+    let dir = tempfile::tempdir_in(tmp.path()).unwrap();
+    // The agent's phone registers, then waits for calls on the same port.
+    let phone_port = free_port();
+    let registered = sipp(
+        dir.path(),
+        "register.xml",
+        phone_port,
+        &[
+            "-s",
+            "1001",
+            "-key",
+            "domain",
+            "127.0.0.1",
+            "-au",
+            "1001",
+            "-ap",
+            DEMO_PASSWORD,
+            &target,
+        ],
+    )
+    .status()
+    .unwrap();
+    assert!(
+        registered.success(),
+        "register: {}",
+        sipp_errors(dir.path())
+    );
+    let phone_media = free_port().to_string();
+    let mut phone = sipp(
+        dir.path(),
+        "agent_phone.xml",
+        phone_port,
+        &["-rtp_echo", "-mi", "127.0.0.1", "-mp", &phone_media],
+    )
+    .spawn()
+    .unwrap();
+    let agent = make_available(&served, "1001");
+    pcmu_tone(&dir.path().join("tone.pcmu"));
+    std::fs::copy(
+        "/usr/share/sip-tester/dtmf_2833_1.pcap",
+        dir.path().join("dtmf_1.pcap"),
+    )
+    .unwrap();
+    let caller_media = free_port().to_string();
+    let mut caller = sipp(
+        dir.path(),
+        "inbound_caller.xml",
+        free_port(),
+        &[
+            "-s",
+            "+15550100",
+            "-mi",
+            "127.0.0.1",
+            "-mp",
+            &caller_media,
+            "-timeout",
+            "40s",
+            &target,
+        ],
+    )
+    .spawn()
+    .unwrap();
+    // While connected, the agent controls the call through the API.
+    let call = connected_call(&served, &agent);
+    let steps = [
+        ("record_start", 204),
+        ("hold", 204),
+        ("hold", 409),
+        ("resume", 204),
+        ("record_pause", 204),
+        ("record_resume", 204),
+    ];
+    for (action, expected) in steps {
+        assert_eq!(
+            control(&served, &agent, &call, action),
+            expected,
+            "{action}"
+        );
     }
+    let dtmf = agent
+        .post(served.url(&format!("/api/v1/calls/{call}/dtmf")))
+        .json(&serde_json::json!({ "digits": "12" }))
+        .send()
+        .unwrap();
+    assert_eq!(dtmf.status().as_u16(), 204);
+    assert_eq!(control(&served, &agent, "no-such-call", "hold"), 404);
+    let caller = wait_exit(&mut caller, Duration::from_secs(30)).expect("the caller ends");
+    let phone_status = wait_exit(&mut phone, Duration::from_secs(15));
+    // An unknown number is refused.
+    let unknown = sipp(
+        dir.path(),
+        "inbound_404.xml",
+        free_port(),
+        &["-s", "+15550199", &target],
+    )
+    .status()
+    .unwrap();
     stop(served);
-    let matched: Vec<_> = events(&data, "demo")
-        .into_iter()
-        .filter(|(k, _)| k == "call.inbound_matched")
-        .collect();
-    assert_eq!(matched.len(), 1, "{matched:?}");
-    assert_eq!(matched[0].1["trunk"], "demo-local");
-    assert_eq!(matched[0].1["number"], "+15550100");
+    assert!(
+        caller.success(),
+        "the caller's call: {}",
+        sipp_errors(dir.path())
+    );
+    assert!(
+        phone_status.is_some_and(|s| s.success()),
+        "the agent's phone rang, answered and was hung up: {}",
+        sipp_errors(dir.path())
+    );
+    assert!(unknown.success(), "404: {}", sipp_errors(dir.path()));
+    let events = events(&data, "demo");
+    let kinds: Vec<&str> = events.iter().map(|(k, _)| k.as_str()).collect();
+    for kind in [
+        "call.inbound_matched",
+        "call.created",
+        "call.answered",
+        "call.queued",
+        "call.offered",
+        "call.connected",
+        "call.ended",
+    ] {
+        assert!(kinds.contains(&kind), "{kind} in {kinds:?}");
+    }
+    let ended = &events.iter().find(|(k, _)| k == "call.ended").unwrap().1;
+    assert_eq!(ended["reason"], "caller_hangup", "{ended}");
+    let recorded = &events.iter().find(|(k, _)| k == "call.recorded").unwrap().1;
+    assert_eq!(
+        recorded["paused"].as_array().map(Vec::len),
+        Some(1),
+        "{recorded}"
+    );
+    let wav = std::fs::metadata(recorded["path"].as_str().unwrap()).unwrap();
+    assert!(
+        wav.len() > 8000,
+        "a second of stereo audio or more: {recorded}"
+    );
+    let legs = ended["legs"].as_array().unwrap();
+    assert_eq!(legs.len(), 2, "caller and agent legs: {ended}");
+    for leg in legs {
+        let received = leg["packets_received"].as_u64().unwrap_or(0);
+        assert!(
+            received >= 50,
+            "a second of audio or more on every leg: {ended}"
+        );
+    }
 }
 
 #[test]
@@ -348,4 +543,248 @@ fn a_phone_calls_out_through_the_trunk_with_its_caller_id_and_digest_and_both_le
         );
         assert_eq!(leg["bleed_dropped"], 0, "{ended}");
     }
+}
+
+#[test]
+fn a_flow_transfers_a_caller_to_an_external_number_through_the_trunk() {
+    if !sipp_available() {
+        return;
+    }
+    let (tmp, data) = data_dir();
+    let carrier_port = free_port();
+    let doc = format!(
+        "version: 1\ntenant:\n  name: carrier-a\n  display_name: Carrier A\n  cluster: C1\n  \
+         ip_allowlist: []\ntrunks:\n  - name: carrier\n    settings:\n      \
+         inbound_sources: [\"127.0.0.1/32\"]\n      options_ping: false\n      \
+         outbound_proxy: \"sip:127.0.0.1:{carrier_port}\"\n      country_code: \"44\"\n      \
+         national_prefix: \"0\"\n      caller_id: \"+15550100\"\n      auth:\n        \
+         username: trunkuser\n        password: trunk-secret\n\
+         points_of_contact:\n  - kind: phone\n    address: \"+15550177\"\n    flow: forward\n\
+         flows:\n  - name: forward\n    publish: true\n    document:\n      version: 1\n      \
+         name: Forward\n      start: out\n      blocks:\n        - id: out\n          \
+         type: transfer\n          params: {{ to: {{ number: \"02079460000\" }}, timeout_secs: 20 }}\n          \
+         transitions: {{ success: done, busy: done, no_answer: done }}\n        \
+         - id: done\n          type: end\n"
+    );
+    let file = tmp.path().join("forward.yaml");
+    std::fs::write(&file, doc).unwrap();
+    let out = run(&data, &["import", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let served = Served::start(&data, &[], &[("SWITCHBOARD_MEDIA_BIND_IP", "127.0.0.1")]);
+    let target = sip_addr(&served).to_string();
+    let dir = tempfile::tempdir_in(tmp.path()).unwrap();
+    pcmu_tone(&dir.path().join("tone.pcmu"));
+    let carrier_media = free_port().to_string();
+    let mut carrier = sipp(
+        dir.path(),
+        "carrier_uas.xml",
+        carrier_port,
+        &[
+            "-rtp_echo",
+            "-mi",
+            "127.0.0.1",
+            "-mp",
+            &carrier_media,
+            "-key",
+            "trunk_user",
+            "trunkuser",
+            "-key",
+            "trunk_password",
+            "trunk-secret",
+        ],
+    )
+    .spawn()
+    .unwrap();
+    let caller_media = free_port().to_string();
+    let caller = sipp(
+        dir.path(),
+        "caller_talks.xml",
+        free_port(),
+        &[
+            "-s",
+            "+15550177",
+            "-d",
+            "4000",
+            "-mi",
+            "127.0.0.1",
+            "-mp",
+            &caller_media,
+            &target,
+        ],
+    )
+    .status()
+    .unwrap();
+    let carrier_status = wait_exit(&mut carrier, Duration::from_secs(15));
+    stop(served);
+    assert!(caller.success(), "the caller: {}", sipp_errors(dir.path()));
+    assert!(
+        carrier_status.is_some_and(|s| s.success()),
+        "the carrier got the transferred call with the trunk's caller ID and digest: {}",
+        sipp_errors(dir.path())
+    );
+    let events = events(&data, "carrier-a");
+    let kinds: Vec<&str> = events.iter().map(|(k, _)| k.as_str()).collect();
+    for kind in [
+        "call.answered",
+        "call.transfer",
+        "call.connected",
+        "call.ended",
+    ] {
+        assert!(kinds.contains(&kind), "{kind} in {kinds:?}");
+    }
+    let ended = &events.iter().find(|(k, _)| k == "call.ended").unwrap().1;
+    assert_eq!(ended["reason"], "caller_hangup", "{ended}");
+    let legs = ended["legs"].as_array().unwrap();
+    assert_eq!(legs[1]["leg"], "external", "{ended}");
+    assert_eq!(legs[1]["to"], "+442079460000", "{ended}");
+    for leg in legs {
+        let received = leg["packets_received"].as_u64().unwrap_or(0);
+        assert!(
+            received >= 50,
+            "a second of audio or more on every leg: {ended}"
+        );
+    }
+}
+
+/// Sets a user's console and SIP passwords with the CLI.
+fn passwords(data: &Path, tenant: &str, user: &str, password: &str) {
+    for args in [
+        &["reset-password", "--tenant", tenant, user][..],
+        &["sip-password", "--tenant", tenant, user][..],
+    ] {
+        let out = common::cmd(data)
+            .arg("admin")
+            .args(args)
+            .env("SWITCHBOARD_PASSWORD", password)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+    }
+}
+
+/// Registers `user`'s phone (SIPp on `port`, which then exits and leaves the port to the
+/// phone scenario).
+fn register_phone(dir: &Path, target: &str, port: u16, user: &str, password: &str) {
+    let ok = sipp(
+        dir,
+        "register.xml",
+        port,
+        &[
+            "-s",
+            user,
+            "-key",
+            "domain",
+            "127.0.0.1",
+            "-au",
+            user,
+            "-ap",
+            password,
+            target,
+        ],
+    )
+    .status()
+    .unwrap();
+    assert!(ok.success(), "register {user}: {}", sipp_errors(dir));
+}
+
+#[test]
+fn an_offer_the_first_agent_lets_ring_out_goes_to_the_next_agent() {
+    if !sipp_available() {
+        return;
+    }
+    let (tmp, data) = data_dir();
+    let doc = "version: 1\ntenant:\n  name: ring-a\n  display_name: Ring A\n  cluster: C1\n  \
+         ip_allowlist: []\nusers:\n  - username: \"2001\"\n    display_name: First\n    \
+         role: agent\n  - username: \"2002\"\n    display_name: Second\n    role: agent\n\
+         queues:\n  - name: sales\n    channel: voice\n    settings:\n      \
+         offer_timeout_secs: 3\n      wrap_up_secs: 0\n\
+         trunks:\n  - name: carrier\n    settings:\n      inbound_sources: [\"127.0.0.1/32\"]\n\
+         points_of_contact:\n  - kind: phone\n    address: \"+15550188\"\n    flow: sales\n\
+         flows:\n  - name: sales\n    publish: true\n    document:\n      version: 1\n      \
+         name: Sales\n      start: queue\n      blocks:\n        - id: queue\n          \
+         type: enqueue\n          params: { queue: sales, max_wait_secs: 60 }\n          \
+         transitions: { timeout: done, break_out: done }\n        - id: done\n          \
+         type: end\n";
+    let file = tmp.path().join("ring.yaml");
+    std::fs::write(&file, doc).unwrap();
+    let out = run(&data, &["import", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    for user in ["2001", "2002"] {
+        passwords(&data, "ring-a", user, DEMO_PASSWORD);
+    }
+    let served = Served::start(
+        &data,
+        &[],
+        &[
+            ("SWITCHBOARD_SIP_DIGEST_ALGORITHMS", "MD5,SHA-256"),
+            ("SWITCHBOARD_MEDIA_BIND_IP", "127.0.0.1"),
+        ],
+    );
+    let target = sip_addr(&served).to_string();
+    let dir = tempfile::tempdir_in(tmp.path()).unwrap();
+    let (first_port, second_port) = (free_port(), free_port());
+    register_phone(dir.path(), &target, first_port, "2001", DEMO_PASSWORD);
+    register_phone(dir.path(), &target, second_port, "2002", DEMO_PASSWORD);
+    let mut first = sipp(dir.path(), "agent_no_answer.xml", first_port, &[])
+        .spawn()
+        .unwrap();
+    let second_media = free_port().to_string();
+    let mut second = sipp(
+        dir.path(),
+        "agent_phone.xml",
+        second_port,
+        &["-rtp_echo", "-mi", "127.0.0.1", "-mp", &second_media],
+    )
+    .spawn()
+    .unwrap();
+    make_available_in(&served, "ring-a", "2001");
+    std::thread::sleep(Duration::from_millis(50));
+    make_available_in(&served, "ring-a", "2002");
+    pcmu_tone(&dir.path().join("tone.pcmu"));
+    let caller_media = free_port().to_string();
+    let caller = sipp(
+        dir.path(),
+        "caller_talks.xml",
+        free_port(),
+        &[
+            "-s",
+            "+15550188",
+            "-d",
+            "9000",
+            "-mi",
+            "127.0.0.1",
+            "-mp",
+            &caller_media,
+            &target,
+        ],
+    )
+    .status()
+    .unwrap();
+    let first_status = wait_exit(&mut first, Duration::from_secs(10));
+    let second_status = wait_exit(&mut second, Duration::from_secs(10));
+    stop(served);
+    assert!(caller.success(), "the caller: {}", sipp_errors(dir.path()));
+    assert!(
+        first_status.is_some_and(|s| s.success()),
+        "the first agent's phone rang and was cancelled: {}",
+        sipp_errors(dir.path())
+    );
+    assert!(
+        second_status.is_some_and(|s| s.success()),
+        "the second agent's phone answered: {}",
+        sipp_errors(dir.path())
+    );
+    let events = events(&data, "ring-a");
+    let offered: Vec<_> = events.iter().filter(|(k, _)| k == "call.offered").collect();
+    assert_eq!(offered.len(), 2, "one offer per agent: {events:?}");
+    let connected = &events
+        .iter()
+        .find(|(k, _)| k == "call.connected")
+        .unwrap()
+        .1;
+    assert_eq!(connected["to"], offered[1].1["agent"], "{events:?}");
+    let missed = events
+        .iter()
+        .any(|(k, p)| k == "agent.state_changed" && p.to_string().contains("missed"));
+    assert!(missed, "the first agent is put in 'missed': {events:?}");
 }

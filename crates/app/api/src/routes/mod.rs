@@ -1,7 +1,9 @@
 //! The routes, one file per resource. Each handler takes a role extractor.
 
+mod agents;
 mod audit;
 mod auth;
+mod calls;
 mod config;
 mod contacts;
 mod events;
@@ -30,6 +32,8 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "logs", description = "Event log and audit log"),
         (name = "flows", description = "Routing flows: drafts, publishing, rollback, dry runs"),
         (name = "routing", description = "Queues and points of contact"),
+        (name = "agents", description = "Agent states: presence for routing"),
+        (name = "calls", description = "Live voice calls and call control"),
     )
 )]
 struct ApiDoc;
@@ -49,6 +53,8 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(flows::routes())
         .merge(queues::routes())
         .merge(contacts::routes())
+        .merge(agents::routes())
+        .merge(calls::routes())
 }
 
 /// The whole HTTP application over `state`, with the OpenAPI document at `/api/v1/openapi.json`.

@@ -41,16 +41,33 @@ impl TestServer {
     }
 
     pub async fn start_with(settings: ApiSettings) -> Self {
+        Self::start_inner(settings, false).await
+    }
+
+    /// A server whose API runs the live ACD over its store (agent states).
+    pub async fn start_with_acd() -> Self {
+        Self::start_inner(settings(), true).await
+    }
+
+    async fn start_inner(settings: ApiSettings, acd: bool) -> Self {
         sb_api::tls::install_provider();
         let dir = tempfile::tempdir().unwrap();
         let store: Arc<dyn Store> =
             Arc::new(SqliteStore::open(dir.path().join("sb.db")).await.unwrap());
-        let state = AppState::new(store.clone(), settings).unwrap();
+        let shutdown = CancellationToken::new();
+        // No call runs here: the call routes find no call (404) rather than no voice (503).
+        let mut state = AppState::new(store.clone(), settings)
+            .unwrap()
+            .with_calls(sb_engine::calls::CallControl::default());
+        if acd {
+            let runtime =
+                sb_engine::acd::AcdRuntime::start(store.clone(), sb_api::now, shutdown.clone());
+            state = state.with_acd(runtime);
+        }
         let (cert, key) = sb_api::tls::ensure_self_signed(&dir.path().join("tls")).unwrap();
         let tls = sb_api::tls::server_config(&cert, &key).unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let shutdown = CancellationToken::new();
         let router = sb_api::router(state.clone());
         tokio::spawn(sb_api::server::serve(
             listener,

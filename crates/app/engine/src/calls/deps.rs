@@ -8,6 +8,8 @@ use sb_sip_transport::{Resolver, SipClient};
 use sb_store::Store;
 use sb_types::Timestamp;
 
+use crate::acd::AcdHandle;
+use crate::prompts::PromptLibrary;
 use crate::trunks::TrunkDirectory;
 
 /// The node's parts a call uses.
@@ -27,6 +29,14 @@ pub struct CallDeps {
     pub sip_listen: SocketAddr,
     /// The wall clock (events' times).
     pub clock: fn() -> Timestamp,
+    /// The live ACD: queued calls are offered to agents through it.
+    pub acd: AcdHandle,
+    /// Prompts and spoken text for flows and queues.
+    pub prompts: PromptLibrary,
+    /// The live calls, for the API.
+    pub control: super::control::CallControl,
+    /// Where call recordings are written (`<dir>/<tenant>/<call>.wav`).
+    pub recordings: std::path::PathBuf,
 }
 
 impl std::fmt::Debug for CallDeps {

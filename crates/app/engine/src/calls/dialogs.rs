@@ -75,6 +75,8 @@ pub struct CarrierInvite<'a> {
     pub call_id: &'a str,
     /// Our From tag.
     pub from_tag: &'a str,
+    /// The identity the call asks to present (the trunk's rules decide).
+    pub caller_id: &'a CallerIdRequest,
 }
 
 /// The INVITE to the carrier, its identity set by the trunk's caller-ID rules (From,
@@ -96,7 +98,7 @@ pub fn carrier_invite(c: &CarrierInvite<'_>) -> Request {
     h.push(HeaderName::Contact, contact(c.local));
     h.push(HeaderName::Allow, ALLOW);
     if let Some(rules) = &c.trunk.plan.caller_id {
-        rules.resolve(&CallerIdRequest::default()).apply(&mut r);
+        rules.resolve(c.caller_id).apply(&mut r);
     }
     r.set_body(Some(&sdp_type()), Bytes::from(c.sdp.to_string()));
     r
@@ -218,4 +220,56 @@ pub fn destination_of(peer: Peer) -> (Destination, &'static str) {
         }
         _ => (Destination::udp(peer.addr), "UDP"),
     }
+}
+
+/// The parts of the INVITE that rings an agent's phone (the B leg).
+pub struct AgentInvite<'a> {
+    /// The phone's registered Contact (the Request-URI).
+    pub contact: &'a str,
+    /// The agent's address of record (To).
+    pub aor: &'a str,
+    /// Who calls, shown on the phone (From user part and display name).
+    pub caller: &'a str,
+    /// Our SIP address towards the phone.
+    pub local: SocketAddr,
+    /// Our SDP offer.
+    pub sdp: &'a SessionDescription,
+    /// The leg's Call-ID.
+    pub call_id: &'a str,
+    /// Our From tag.
+    pub from_tag: &'a str,
+    /// The transport name towards the phone.
+    pub transport: &'a str,
+}
+
+/// The INVITE to an agent's phone; `None` when the contact or AOR is not a URI.
+pub fn agent_invite(a: &AgentInvite<'_>) -> Option<Request> {
+    let target = Uri::parse(a.contact).ok()?;
+    let to = Uri::parse(a.aor).ok()?;
+    let mut r = Request::new(Method::Invite, target);
+    let mut own = SipUri::new(host_of(a.local.ip()));
+    let digits: String = a
+        .caller
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || "+-._".contains(*c))
+        .take(32)
+        .collect();
+    own.user = Some(if digits.is_empty() {
+        "anonymous".into()
+    } else {
+        digits.as_str().into()
+    });
+    let mut from = NameAddr::new(Uri::Sip(own));
+    from.set_tag(a.from_tag);
+    let h = r.headers_mut();
+    h.push(HeaderName::Via, via(a.local, a.transport));
+    h.push(HeaderName::MaxForwards, 70);
+    h.push(HeaderName::From, from);
+    h.push(HeaderName::To, NameAddr::new(to));
+    h.push(HeaderName::CallId, a.call_id);
+    h.push(HeaderName::CSeq, "1 INVITE");
+    h.push(HeaderName::Contact, contact(a.local));
+    h.push(HeaderName::Allow, ALLOW);
+    r.set_body(Some(&sdp_type()), Bytes::from(a.sdp.to_string()));
+    Some(r)
 }

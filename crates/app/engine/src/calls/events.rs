@@ -53,6 +53,11 @@ impl CallLog {
         }
     }
 
+    /// The call's id.
+    pub fn call(&self) -> &str {
+        &self.call
+    }
+
     /// The time now, by the log's clock.
     pub fn now(&self) -> Timestamp {
         (self.clock)()

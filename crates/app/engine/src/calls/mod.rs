@@ -6,8 +6,13 @@
 //!   from anywhere else must be authenticated by digest (407) and are calls placed by a user's
 //!   phone; requests inside a dialog (BYE, re-INVITE, INFO), ACKs and CANCELs go to the task
 //!   of the call they belong to.
+//! - [`CallControl`]: the live calls, listed per tenant and agent, and commands to them
+//!   ([`CallCommand`]: hang up, hold, resume, DTMF, recording) from the API.
 //! - [`CallDeps`]: what calls need: the store (events), the SIP client, the media server,
 //!   the trunks.
+//! - `inbound`: a carrier's call to a tenant's number: answered, its routing flow run
+//!   (prompts, menus, digits), queued in the ACD, the offered agent's registered phone rung
+//!   (`ring`) and bridged; the caller may hang up, break out or time out meanwhile.
 //! - `outbound`: a phone's call out through the tenant's trunk: caller ID by the trunk's rules,
 //!   digest answered for the carrier, both legs anchored on our media server and bridged, BYE
 //!   and CANCEL relayed, quality figures per leg recorded when the call ends.
@@ -17,14 +22,20 @@
 //! server transaction of the INVITE (for CANCEL). Nothing is shared between calls but the
 //! registry's map.
 
+mod bridge;
 mod cause;
+mod control;
 mod deps;
 mod dialogs;
 mod events;
+mod inbound;
+mod legs;
 mod outbound;
 mod registry;
+mod ring;
 mod router;
 mod sdp;
 
+pub use control::{CallCommand, CallControl, ControlError, LiveCall};
 pub use deps::CallDeps;
 pub use router::CallRouter;

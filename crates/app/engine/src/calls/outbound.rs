@@ -15,10 +15,13 @@ use sb_sip_transport::{Destination, Responder, ServerRequest, SipUser};
 use serde_json::json;
 use tokio::sync::mpsc::{self, UnboundedReceiver};
 
+use super::bridge::{Bridge, Effect};
 use super::cause::{EndCause, relayed_status};
+use super::control::LiveCall;
 use super::deps::CallDeps;
 use super::dialogs::{self, CarrierInvite, token};
 use super::events::{CallLog, ended, leg_figures};
+use super::legs::UasLeg;
 use super::registry::{CallInput, Registry};
 use super::sdp;
 use crate::trunks::OutboundTrunk;
@@ -38,67 +41,23 @@ pub(super) fn spawn(
     let phone_call_id = request.request.headers().call_id().unwrap_or("").to_owned();
     registry.insert(&phone_call_id, inputs_tx.clone());
     registry.insert_invite(request.tx, &phone_call_id);
-    let phone = PhoneLeg::new(&deps, request, responder);
+    let phone = UasLeg::new(&deps, request, responder);
     tokio::spawn(async move {
         let mut ids = vec![phone_call_id];
         let carrier_call_id = format!("{}@switchboard", token());
-        registry.insert(&carrier_call_id, inputs_tx);
+        registry.insert(&carrier_call_id, inputs_tx.clone());
         ids.push(carrier_call_id.clone());
         let call = Call {
             deps,
             registry: registry.clone(),
             phone,
             inputs,
+            inputs_tx,
             carrier_call_id,
         };
         call.run(user).await;
         registry.remove(&ids);
     });
-}
-
-/// The phone's side: its INVITE, how to answer it and how to reach it.
-struct PhoneLeg {
-    invite: Request,
-    tx: sb_sip_dialog::transaction::TxId,
-    responder: Responder,
-    tag: String,
-    /// Our SIP address towards the phone.
-    local: SocketAddr,
-    dest: Destination,
-    transport: &'static str,
-}
-
-impl PhoneLeg {
-    fn new(deps: &CallDeps, request: ServerRequest, responder: Responder) -> Self {
-        let local = SocketAddr::new(
-            deps.local_ip_towards(request.peer.addr),
-            deps.sip_listen.port(),
-        );
-        let (dest, transport) = dialogs::destination_of(request.peer);
-        PhoneLeg {
-            invite: request.request,
-            tx: request.tx,
-            responder,
-            tag: token(),
-            local,
-            dest,
-            transport,
-        }
-    }
-
-    fn respond(&self, status: StatusCode, sdp: Option<&SessionDescription>) {
-        let r = dialogs::response_to(&self.invite, status, &self.tag, self.local, sdp);
-        self.responder.respond(r);
-    }
-
-    fn refuse(&self, status: StatusCode, warning: &str) {
-        let mut r = dialogs::response_to(&self.invite, status, &self.tag, self.local, None);
-        r.headers_mut().push(
-            sb_sip::HeaderName::Warning,
-            format!("399 switchboard \"{}\"", warning.replace('"', "'")),
-        );
-        self.responder.respond(r);
-    }
 }
 
 /// Why a call could not be placed: what the phone hears.
@@ -117,6 +76,9 @@ fn refusal(status: StatusCode, warning: impl Into<String>) -> Refusal {
 /// What the phone asked for, checked.
 struct Plan {
     log: CallLog,
+    tenant: sb_types::TenantId,
+    /// The agent whose phone calls (when the SIP user is a user of the tenant).
+    agent: Option<sb_types::AgentId>,
     trunk: OutboundTrunk,
     number: E164,
     phone_offer: SessionDescription,
@@ -147,8 +109,9 @@ enum Dialled {
 struct Call {
     deps: Arc<CallDeps>,
     registry: Arc<Registry>,
-    phone: PhoneLeg,
+    phone: UasLeg,
     inputs: UnboundedReceiver<CallInput>,
+    inputs_tx: mpsc::UnboundedSender<CallInput>,
     carrier_call_id: String,
 }
 
@@ -224,8 +187,16 @@ impl Call {
             self.carrier_call_id.clone(),
             deps.clock,
         );
+        let agent = deps
+            .store
+            .get_user_by_username(tenant.id, &user.username)
+            .await
+            .ok()
+            .map(|u| crate::acd::agent_of(u.id));
         Ok(Plan {
             log,
+            tenant: tenant.id,
+            agent,
             trunk,
             number,
             phone_offer,
@@ -279,6 +250,7 @@ impl Call {
             sdp: &media.carrier_offer,
             call_id: &self.carrier_call_id,
             from_tag: &from_tag,
+            caller_id: &Default::default(),
         });
         match self.dial(&plan, &mut media, invite).await {
             Dialled::Answered { invite, response } => {
@@ -311,11 +283,15 @@ impl Call {
                     r = &mut send => break r,
                     Some(p) = progress.recv() => self.progress(media, &invite, &p).await,
                     Some(input) = self.inputs.recv(), if !cancelled => {
-                        if let CallInput::Cancel = input {
-                            cancelled = true;
-                            self.cancel_carrier(plan, &invite);
-                        } else {
-                            refuse_early(input);
+                        match input {
+                            CallInput::Cancel => {
+                                cancelled = true;
+                                self.cancel_carrier(plan, &invite);
+                            }
+                            CallInput::Control(_, reply) => {
+                                super::control::refuse(reply, "the call is not answered yet");
+                            }
+                            other => refuse_early(other),
                         }
                     }
                 }
@@ -496,6 +472,46 @@ impl Call {
 
     /// The connected call: until a BYE, a media timeout or a missing ACK.
     async fn talk(&mut self, plan: &Plan, media: &mut Media, legs: &mut Legs) -> EndCause {
+        let mut bridge = Bridge {
+            media: media.call.clone(),
+            customer: media.carrier,
+            agent: media.phone,
+            held: false,
+            recording: None,
+            tenant: plan.tenant,
+            call_id: self.carrier_call_id.clone(),
+        };
+        self.deps.control.register(
+            plan.tenant,
+            LiveCall {
+                id: self.carrier_call_id.clone(),
+                direction: "outbound",
+                number: plan.number.as_str().to_owned(),
+                caller: self.phone.caller(),
+                agent: plan.agent,
+                state: "connected".into(),
+                started_at: plan.log.now(),
+                recording: false,
+            },
+            self.inputs_tx.clone(),
+        );
+        let cause = self.talk_until_hangup(plan, media, legs, &mut bridge).await;
+        if bridge.recording.is_some()
+            && let Ok(Effect::Recorded(info)) = bridge.record_stop().await
+        {
+            plan.log.record("recorded", info).await;
+        }
+        self.deps.control.remove(&self.carrier_call_id);
+        cause
+    }
+
+    async fn talk_until_hangup(
+        &mut self,
+        plan: &Plan,
+        media: &mut Media,
+        legs: &mut Legs,
+        bridge: &mut Bridge,
+    ) -> EndCause {
         let started = tokio::time::Instant::now();
         let mut acked = false;
         let mut resend = Duration::from_millis(500);
@@ -509,6 +525,29 @@ impl Call {
                     match input {
                         CallInput::Ack => acked = true,
                         CallInput::Cancel => {}
+                        CallInput::Control(command, reply) => {
+                            let label = format!("{command:?}");
+                            let result = bridge.apply(&self.deps, command).await;
+                            let (held, recording) = (bridge.held, bridge.recording.is_some());
+                            self.deps.control.update(&self.carrier_call_id, |c| {
+                                c.state = if held { "held" } else { "connected" }.into();
+                                c.recording = recording;
+                            });
+                            let ok = result.is_ok();
+                            let _ = reply.send(result.as_ref().map(|_| ()).map_err(Clone::clone));
+                            if ok {
+                                plan.log.record("command", json!({ "command": label })).await;
+                            }
+                            match result {
+                                Ok(Effect::Hangup) => {
+                                    let cause = EndCause::new("agent_hangup", 200);
+                                    self.bye_both(plan, legs, &cause).await;
+                                    return cause;
+                                }
+                                Ok(Effect::Recorded(info)) => plan.log.record("recorded", info).await,
+                                _ => {}
+                            }
+                        }
                         CallInput::Request(r, responder) => {
                             if let Some(cause) = self.in_call_request(plan, media, legs, *r, responder).await {
                                 return cause;
@@ -609,15 +648,7 @@ impl Call {
         transport: &str,
         cause: &EndCause,
     ) {
-        let Some(mut bye) = dialogs::in_dialog(dialog, "BYE", local, transport) else {
-            return;
-        };
-        bye.headers_mut()
-            .push(sb_sip::HeaderName::new("Reason"), cause.reason_header());
-        dialog.terminate();
-        if let Err(e) = self.deps.client.send(bye, to).await {
-            tracing::debug!(error = %e, "BYE not answered");
-        }
+        super::legs::bye(&self.deps, dialog, local, to, transport, cause).await;
     }
 
     /// Records the end of the call with both legs' figures and releases the media.

@@ -17,6 +17,8 @@ pub(crate) enum CallInput {
     Ack,
     /// The caller cancelled the INVITE that started the call (already answered 200).
     Cancel,
+    /// A command from the API ([`super::control::CallControl`]).
+    Control(super::control::CallCommand, super::control::Reply),
 }
 
 #[derive(Debug, Default)]

@@ -8,8 +8,8 @@ use sb_sip_transport::{Peer, RequestHandler, Responder, ServerRequest};
 
 use super::deps::CallDeps;
 use super::dialogs::token;
-use super::outbound;
 use super::registry::{CallInput, Registry};
+use super::{inbound, outbound};
 use crate::trunks::{InboundCalls, TrunkDirectory};
 
 /// Routes call requests: see the module documentation of [`crate::calls`].
@@ -45,7 +45,14 @@ impl CallRouter {
     /// Gives the router the SIP client, media server and store calls use (once; later calls
     /// are ignored and return false).
     pub fn attach(&self, deps: CallDeps) -> bool {
-        self.deps.set(Arc::new(deps)).is_ok()
+        let deps = Arc::new(deps);
+        if self.deps.set(deps.clone()).is_err() {
+            return false;
+        }
+        let registry = self.registry.clone();
+        self.inbound.set_sink(Arc::new(move |call, responder| {
+            inbound::spawn(deps.clone(), registry.clone(), call, responder)
+        }))
     }
 
     /// Live call legs (by Call-ID).

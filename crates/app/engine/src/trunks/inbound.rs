@@ -45,8 +45,13 @@ pub fn hand_over_inbound_call(call: InboundCall, responder: Responder) {
     responder.respond(response);
 }
 
+/// Where matched inbound calls go once call control is attached
+/// ([`InboundCalls::set_sink`]).
+pub type InboundSink = Arc<dyn Fn(InboundCall, Responder) + Send + Sync>;
+
 /// The [`RequestHandler`] for INVITEs from trunks.
 pub struct InboundCalls {
+    sink: Arc<std::sync::OnceLock<InboundSink>>,
     directory: Arc<TrunkDirectory>,
     store: Arc<dyn Store>,
     pending: Arc<Mutex<HashMap<TxId, (Request, Responder)>>>,
@@ -68,11 +73,20 @@ impl InboundCalls {
         clock: fn() -> Timestamp,
     ) -> Self {
         InboundCalls {
+            sink: Arc::new(std::sync::OnceLock::new()),
             directory,
             store,
             pending: Arc::new(Mutex::new(HashMap::new())),
             clock,
         }
+    }
+}
+
+impl InboundCalls {
+    /// Hands matched calls to `sink` (call control) instead of answering them 480; once only
+    /// (false when a sink was set already).
+    pub fn set_sink(&self, sink: InboundSink) -> bool {
+        self.sink.set(sink).is_ok()
     }
 }
 
@@ -124,6 +138,7 @@ impl RequestHandler for InboundCalls {
         };
         let store = self.store.clone();
         let pending = self.pending.clone();
+        let sink = self.sink.clone();
         let at = (self.clock)();
         tokio::spawn(async move {
             let event = NewEvent {
@@ -147,7 +162,10 @@ impl RequestHandler for InboundCalls {
                 .ok()
                 .flatten();
             if let Some((_, responder)) = still_open {
-                hand_over_inbound_call(call, responder);
+                match sink.get() {
+                    Some(sink) => sink(call, responder),
+                    None => hand_over_inbound_call(call, responder),
+                }
             }
         });
     }

@@ -13,7 +13,7 @@ mod settings;
 pub use client::TransportSender;
 pub(crate) use client::route_source;
 pub use directory::{OutboundTrunk, TrunkDirectory, TrunkStatus, load_matcher};
-pub use inbound::{InboundCall, InboundCalls, hand_over_inbound_call};
+pub use inbound::{InboundCall, InboundCalls, InboundSink, hand_over_inbound_call};
 pub use machines::{Outgoing, Purpose, SendFailure, TrunkEvent, TrunkMachines};
 pub use manager::{TrunkManager, TrunkSender, record_events};
 pub use settings::{

@@ -29,11 +29,16 @@ pub async fn run(args: &ConfigArgs, demo: bool) -> anyhow::Result<()> {
         false => None,
     };
     let shutdown = CancellationToken::new();
+    let acd = sb_engine::acd::AcdRuntime::start(open.store.clone(), sb_api::now, shutdown.clone());
+    let calls = sb_engine::calls::CallControl::default();
+    let state = state.with_acd(acd.clone()).with_calls(calls.clone());
     let sip = super::sip::start(
         &config,
         open.store.clone(),
         tls.clone(),
         demo,
+        acd.clone(),
+        calls,
         shutdown.clone(),
     )
     .await?;

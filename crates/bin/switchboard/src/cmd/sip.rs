@@ -5,7 +5,9 @@
 use crate::exit::bad_input;
 use anyhow::Context;
 use sb_api::now;
-use sb_engine::calls::{CallDeps, CallRouter};
+use sb_engine::acd::AcdHandle;
+use sb_engine::calls::{CallControl, CallDeps, CallRouter};
+use sb_engine::prompts::PromptLibrary;
 use sb_engine::sip::{BindingWriter, StoreCredentials, binding_persistence, live_bindings};
 use sb_engine::trunks::{InboundCalls, TransportSender, TrunkDirectory, TrunkManager, TrunkStatus};
 use sb_media::MediaServer;
@@ -17,6 +19,9 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
+
+/// Memory kept for decoded prompts (8 kHz audio: 64 MiB is about 70 minutes).
+const PROMPT_CACHE_BYTES: usize = 64 << 20;
 
 /// How often trunks and numbers are reloaded from the store.
 const TRUNK_RELOAD: Duration = Duration::from_secs(10);
@@ -85,6 +90,8 @@ pub async fn start(
     store: Arc<dyn Store>,
     tls: Option<Arc<rustls::ServerConfig>>,
     demo: bool,
+    acd: AcdHandle,
+    calls: CallControl,
     shutdown: CancellationToken,
 ) -> anyhow::Result<RunningSip> {
     let default_tenant = default_tenant(config, &*store, demo).await?;
@@ -140,6 +147,10 @@ pub async fn start(
         trunks: trunks.clone(),
         sip_listen: server.local_addr(),
         clock: now,
+        acd,
+        prompts: PromptLibrary::new(config.data_dir.join("prompts"), PROMPT_CACHE_BYTES),
+        control: calls.clone(),
+        recordings: config.data_dir.join("recordings"),
     });
     let manager = TrunkManager::start(
         trunks.clone(),

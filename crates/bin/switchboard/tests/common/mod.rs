@@ -21,6 +21,11 @@ pub fn cmd(data: &Path) -> Command {
         .env("SWITCHBOARD_SIP_TLS_LISTEN", "127.0.0.1:0")
         .env("SWITCHBOARD_SIP_WSS_LISTEN", "127.0.0.1:0")
         .stdin(Stdio::null());
+    // SB_TEST_SERVE_LOG=<filter> (e.g. `info,sb_engine=debug`) shows the server's log when
+    // debugging a test (run it with --nocapture).
+    if let Some(level) = std::env::var_os("SB_TEST_SERVE_LOG") {
+        c.env("SWITCHBOARD_LOG_LEVEL", level);
+    }
     c
 }
 
@@ -46,10 +51,13 @@ impl Served {
     #[allow(clippy::zombie_processes)]
     pub fn start(data: &Path, args: &[&str], env: &[(&str, &str)]) -> Served {
         let mut c = cmd(data);
-        c.arg("serve")
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null());
+        c.arg("serve").args(args).stdout(Stdio::piped()).stderr(
+            if std::env::var_os("SB_TEST_SERVE_LOG").is_some() {
+                Stdio::inherit()
+            } else {
+                Stdio::null()
+            },
+        );
         for (k, v) in env {
             c.env(k, v);
         }

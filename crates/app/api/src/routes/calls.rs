@@ -1,0 +1,227 @@
+//! Live calls and call control: an agent lists and controls their own calls (hang up, hold,
+//! resume, DTMF, recording start / pause / resume / stop for card payments); supervisors and
+//! admins see and control every call of the tenant.
+
+use crate::extract::ApiJson;
+use crate::{AnyUser, ApiError, AppState, Supervisor};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use sb_engine::acd::agent_of;
+use sb_engine::calls::{CallCommand, CallControl, ControlError, LiveCall};
+use sb_types::Role;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_calls))
+        .routes(routes!(my_calls))
+        .routes(routes!(control_call))
+        .routes(routes!(send_dtmf))
+}
+
+/// A live call.
+#[derive(Serialize, ToSchema)]
+struct CallView {
+    /// The call's id.
+    id: String,
+    /// `inbound` or `outbound`.
+    direction: &'static str,
+    /// The number called (inbound: the tenant's; outbound: the dialled one).
+    number: String,
+    /// Who called.
+    caller: String,
+    /// The agent on the call, once connected.
+    agent: Option<Uuid>,
+    /// `ivr`, `queued`, `connected` or `held`.
+    state: String,
+    /// When the call began, milliseconds since the Unix epoch.
+    started_at: i64,
+    /// Whether it is being recorded.
+    recording: bool,
+}
+
+impl From<LiveCall> for CallView {
+    fn from(c: LiveCall) -> Self {
+        CallView {
+            id: c.id,
+            direction: c.direction,
+            number: c.number,
+            caller: c.caller,
+            agent: c.agent.map(|a| a.as_uuid()),
+            state: c.state,
+            started_at: c.started_at.as_millis(),
+            recording: c.recording,
+        }
+    }
+}
+
+/// What can be done to a call with an empty body.
+#[derive(Deserialize, ToSchema, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+enum Action {
+    /// End the call.
+    Hangup,
+    /// Music on hold for the customer.
+    Hold,
+    /// Back from hold.
+    Resume,
+    /// Start recording.
+    RecordStart,
+    /// Silence the recording (card payments); the span is marked.
+    RecordPause,
+    /// Record again.
+    RecordResume,
+    /// Stop recording.
+    RecordStop,
+}
+
+impl Action {
+    fn command(self) -> CallCommand {
+        match self {
+            Action::Hangup => CallCommand::Hangup,
+            Action::Hold => CallCommand::Hold,
+            Action::Resume => CallCommand::Resume,
+            Action::RecordStart => CallCommand::RecordStart,
+            Action::RecordPause => CallCommand::RecordPause,
+            Action::RecordResume => CallCommand::RecordResume,
+            Action::RecordStop => CallCommand::RecordStop,
+        }
+    }
+}
+
+/// DTMF to send to the customer.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct Dtmf {
+    /// 1 to 32 of `0-9 * # A-D`.
+    digits: String,
+}
+
+/// What these routes fail with: the API's errors, or no call control on this node (503).
+enum Failure {
+    Api(ApiError),
+    Unavailable,
+}
+
+impl From<ApiError> for Failure {
+    fn from(e: ApiError) -> Self {
+        Failure::Api(e)
+    }
+}
+
+impl From<ControlError> for Failure {
+    fn from(e: ControlError) -> Self {
+        match e {
+            ControlError::NoSuchCall(_) => Failure::Api(ApiError::NotFound("call".into())),
+            ControlError::Refused(why) => Failure::Api(ApiError::Conflict(why)),
+        }
+    }
+}
+
+impl IntoResponse for Failure {
+    fn into_response(self) -> Response {
+        match self {
+            Failure::Api(e) => e.into_response(),
+            Failure::Unavailable => {
+                let body = serde_json::json!({
+                    "error": { "code": "calls_unavailable",
+                               "message": "voice calls do not run on this server" }
+                });
+                (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
+            }
+        }
+    }
+}
+
+fn calls(state: &AppState) -> Result<&CallControl, Failure> {
+    state.calls.as_ref().ok_or(Failure::Unavailable)
+}
+
+/// Every live call of the tenant.
+#[utoipa::path(get, path = "/calls", tag = "calls",
+    responses((status = 200, body = [CallView]),
+        (status = 503, description = "Voice calls do not run on this server")))]
+async fn list_calls(
+    State(state): State<AppState>,
+    Supervisor(c): Supervisor,
+) -> Result<Json<Vec<CallView>>, Failure> {
+    let list = calls(&state)?.list(c.tenant.id);
+    Ok(Json(list.into_iter().map(CallView::from).collect()))
+}
+
+/// The caller's own live calls (as the agent on them).
+#[utoipa::path(get, path = "/me/calls", tag = "calls",
+    responses((status = 200, body = [CallView]),
+        (status = 503, description = "Voice calls do not run on this server")))]
+async fn my_calls(
+    State(state): State<AppState>,
+    AnyUser(c): AnyUser,
+) -> Result<Json<Vec<CallView>>, Failure> {
+    let list = calls(&state)?.of_agent(c.tenant.id, agent_of(c.user.id));
+    Ok(Json(list.into_iter().map(CallView::from).collect()))
+}
+
+/// Checks that the caller may control call `id`: agents only their own calls.
+fn may_control(control: &CallControl, c: &crate::Caller, id: &str) -> Result<(), Failure> {
+    if c.user.role != Role::Agent {
+        return Ok(());
+    }
+    let mine = control
+        .of_agent(c.tenant.id, agent_of(c.user.id))
+        .iter()
+        .any(|call| call.id == id);
+    if mine {
+        Ok(())
+    } else {
+        Err(ApiError::NotFound("call".into()).into())
+    }
+}
+
+/// Hangs up, holds, resumes, or starts / pauses / resumes / stops the recording of a call.
+#[utoipa::path(post, path = "/calls/{id}/{action}", tag = "calls",
+    params(("id" = String, Path, description = "The call's id"),
+        ("action" = Action, Path, description = "hangup, hold, resume, record_start, record_pause, record_resume or record_stop")),
+    responses((status = 204, description = "Done"),
+        (status = 404, description = "No such live call (or not the agent's)"),
+        (status = 409, description = "The call cannot do this now"),
+        (status = 503, description = "Voice calls do not run on this server")))]
+async fn control_call(
+    State(state): State<AppState>,
+    AnyUser(c): AnyUser,
+    Path((id, action)): Path<(String, Action)>,
+) -> Result<StatusCode, Failure> {
+    let control = calls(&state)?;
+    may_control(control, &c, &id)?;
+    control.command(c.tenant.id, &id, action.command()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Sends DTMF digits to the customer (RFC 4733, or tones when the leg has none).
+#[utoipa::path(post, path = "/calls/{id}/dtmf", tag = "calls", request_body = Dtmf,
+    params(("id" = String, Path, description = "The call's id")),
+    responses((status = 204, description = "Sent"), (status = 400),
+        (status = 404, description = "No such live call (or not the agent's)"),
+        (status = 409, description = "The call cannot do this now"),
+        (status = 503, description = "Voice calls do not run on this server")))]
+async fn send_dtmf(
+    State(state): State<AppState>,
+    AnyUser(c): AnyUser,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<Dtmf>,
+) -> Result<StatusCode, Failure> {
+    let valid = |ch: char| ch.is_ascii_digit() || "*#ABCD".contains(ch);
+    if req.digits.is_empty() || req.digits.len() > 32 || !req.digits.chars().all(valid) {
+        return Err(ApiError::invalid("digits", "1 to 32 of 0-9 * # A-D").into());
+    }
+    let control = calls(&state)?;
+    may_control(control, &c, &id)?;
+    control
+        .command(c.tenant.id, &id, CallCommand::SendDtmf(req.digits))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

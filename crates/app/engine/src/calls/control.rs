@@ -1,0 +1,215 @@
+//! Live calls and their control from outside the call's task: the API lists a tenant's calls
+//! (and an agent's) and sends commands — hang up, hold, resume, send DTMF, recording start,
+//! pause, resume and stop — that the call's task carries out and answers.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use sb_types::{AgentId, TenantId, Timestamp};
+use serde::Serialize;
+use tokio::sync::{mpsc::UnboundedSender, oneshot};
+
+use super::registry::CallInput;
+
+/// What can be asked of a connected call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallCommand {
+    /// End the call (both legs).
+    Hangup,
+    /// The caller hears music on hold; the agent hears silence.
+    Hold,
+    /// Back to talking.
+    Resume,
+    /// Send these DTMF digits to the caller's side (RFC 4733, or tones).
+    SendDtmf(String),
+    /// Start recording (caller left, agent right).
+    RecordStart,
+    /// Silence the recording (card payments); the span is marked in its metadata.
+    RecordPause,
+    /// Record again after a pause.
+    RecordResume,
+    /// Stop recording.
+    RecordStop,
+}
+
+/// Why a command was not carried out.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ControlError {
+    /// No live call with this id in the tenant.
+    #[error("no live call {0}")]
+    NoSuchCall(String),
+    /// The call cannot do this now (not connected yet, not recording…).
+    #[error("{0}")]
+    Refused(String),
+}
+
+/// A live call as the API shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LiveCall {
+    /// The call's id (the Call-ID of its first leg).
+    pub id: String,
+    /// `inbound` or `outbound`.
+    pub direction: &'static str,
+    /// The tenant's number or the dialled one.
+    pub number: String,
+    /// Who called.
+    pub caller: String,
+    /// The agent on the call, once connected.
+    pub agent: Option<AgentId>,
+    /// `ivr`, `queued`, `ringing`, `connected`, `held`.
+    pub state: String,
+    /// When the call began.
+    pub started_at: Timestamp,
+    /// Whether it is being recorded.
+    pub recording: bool,
+}
+
+struct Entry {
+    tenant: TenantId,
+    call: LiveCall,
+    inputs: UnboundedSender<CallInput>,
+}
+
+/// The live calls of the node (cheap to clone).
+#[derive(Clone, Default)]
+pub struct CallControl {
+    calls: Arc<Mutex<HashMap<String, Entry>>>,
+}
+
+impl std::fmt::Debug for CallControl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CallControl").finish_non_exhaustive()
+    }
+}
+
+impl CallControl {
+    /// The tenant's live calls.
+    pub fn list(&self, tenant: TenantId) -> Vec<LiveCall> {
+        let calls = self.calls.lock().map(|c| {
+            c.values()
+                .filter(|e| e.tenant == tenant)
+                .map(|e| e.call.clone())
+                .collect::<Vec<_>>()
+        });
+        let mut list = calls.unwrap_or_default();
+        list.sort_by_key(|c| c.started_at);
+        list
+    }
+
+    /// The agent's live calls.
+    pub fn of_agent(&self, tenant: TenantId, agent: AgentId) -> Vec<LiveCall> {
+        let mut list = self.list(tenant);
+        list.retain(|c| c.agent == Some(agent));
+        list
+    }
+
+    /// Sends `command` to the tenant's call `id` and waits for the call's answer.
+    pub async fn command(
+        &self,
+        tenant: TenantId,
+        id: &str,
+        command: CallCommand,
+    ) -> Result<(), ControlError> {
+        let inputs = self
+            .calls
+            .lock()
+            .ok()
+            .and_then(|c| {
+                c.get(id)
+                    .filter(|e| e.tenant == tenant)
+                    .map(|e| e.inputs.clone())
+            })
+            .ok_or_else(|| ControlError::NoSuchCall(id.to_owned()))?;
+        let (reply, answer) = oneshot::channel();
+        inputs
+            .send(CallInput::Control(command, reply))
+            .map_err(|_| ControlError::NoSuchCall(id.to_owned()))?;
+        answer
+            .await
+            .map_err(|_| ControlError::NoSuchCall(id.to_owned()))?
+            .map_err(ControlError::Refused)
+    }
+
+    pub(crate) fn register(
+        &self,
+        tenant: TenantId,
+        call: LiveCall,
+        inputs: UnboundedSender<CallInput>,
+    ) {
+        if let Ok(mut c) = self.calls.lock() {
+            c.insert(
+                call.id.clone(),
+                Entry {
+                    tenant,
+                    call,
+                    inputs,
+                },
+            );
+        }
+    }
+
+    pub(crate) fn update(&self, id: &str, change: impl FnOnce(&mut LiveCall)) {
+        if let Ok(mut c) = self.calls.lock()
+            && let Some(e) = c.get_mut(id)
+        {
+            change(&mut e.call);
+        }
+    }
+
+    pub(crate) fn remove(&self, id: &str) {
+        if let Ok(mut c) = self.calls.lock() {
+            c.remove(id);
+        }
+    }
+}
+
+/// The answer channel of a command.
+pub(crate) type Reply = oneshot::Sender<Result<(), String>>;
+
+/// Answers a command that the call cannot take in its current state.
+pub(crate) fn refuse(reply: Reply, why: &str) {
+    let _ = reply.send(Err(why.to_owned()));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::sync::mpsc;
+
+    fn call(id: &str, agent: Option<AgentId>) -> LiveCall {
+        LiveCall {
+            id: id.into(),
+            direction: "inbound",
+            number: "+15550100".into(),
+            caller: "+442079460123".into(),
+            agent,
+            state: "connected".into(),
+            started_at: Timestamp::from_secs(1),
+            recording: false,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_command_reaches_its_call_and_other_tenants_cannot_see_or_control_it() {
+        let control = CallControl::default();
+        let (a, b) = (TenantId::from_u128(1), TenantId::from_u128(2));
+        let agent = AgentId::from_u128(7);
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        control.register(a, call("c1", Some(agent)), tx);
+        assert_eq!(control.of_agent(a, agent).len(), 1);
+        assert!(control.list(b).is_empty());
+        let answered = tokio::spawn(async move {
+            if let Some(CallInput::Control(CallCommand::Hold, reply)) = rx.recv().await {
+                let _ = reply.send(Ok(()));
+            }
+        });
+        assert_eq!(control.command(a, "c1", CallCommand::Hold).await, Ok(()));
+        answered.await.unwrap();
+        assert_eq!(
+            control.command(b, "c1", CallCommand::Hangup).await,
+            Err(ControlError::NoSuchCall("c1".into()))
+        );
+        control.remove("c1");
+        assert!(control.list(a).is_empty());
+    }
+}

@@ -1,0 +1,662 @@
+//! A call from a carrier to one of the tenant's numbers: the caller's A leg is answered, the
+//! number's routing flow runs (prompts, menus, digits), the flow queues the call in the ACD,
+//! and the offered agent's phone is rung (the B leg) and bridged to the caller on our media
+//! server. Every step is an event in the log; `call.ended` carries both legs' quality.
+
+mod ivr;
+mod queue;
+mod route;
+mod transfer;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sb_flow::{Input, Session, Start, Step};
+use sb_media::{CallMedia, EndpointId, MediaEvent, MediaEvents};
+use sb_sdp::SessionDescription;
+use sb_sip::{Method, StatusCode};
+use sb_sip_dialog::dialog::Dialog;
+use sb_sip_transport::Responder;
+use sb_types::{AgentId, InteractionId, TenantId, Timestamp};
+use serde_json::json;
+use tokio::sync::mpsc::{self, UnboundedReceiver};
+
+use super::bridge::{Bridge, Effect};
+use super::cause::EndCause;
+use super::control::{self, CallCommand, LiveCall};
+use super::deps::CallDeps;
+use super::events::{CallLog, ended, leg_figures};
+use super::legs::{self, UasLeg};
+use super::registry::{CallInput, Registry};
+use super::sdp;
+use crate::trunks::InboundCall;
+
+/// How long the caller's ACK to our 2xx is awaited before the call is dropped (64 × T1).
+const ACK_WAIT: Duration = Duration::from_secs(32);
+
+/// Starts the task of a matched inbound call.
+pub(super) fn spawn(
+    deps: Arc<CallDeps>,
+    registry: Arc<Registry>,
+    call: InboundCall,
+    responder: Responder,
+) {
+    let (inputs_tx, inputs) = mpsc::unbounded_channel();
+    let caller = UasLeg::new(&deps, call.request.clone(), responder);
+    let call_id = caller.call_id();
+    registry.insert(&call_id, inputs_tx.clone());
+    registry.insert_invite(caller.tx, &call_id);
+    tokio::spawn(async move {
+        let log = CallLog::new(deps.store.clone(), call.tenant, call_id.clone(), deps.clock);
+        let live = LiveCall {
+            id: call_id.clone(),
+            direction: "inbound",
+            number: call.number.as_str().to_owned(),
+            caller: caller_name(&call),
+            agent: None,
+            state: "ivr".into(),
+            started_at: log.now(),
+            recording: false,
+        };
+        deps.control.register(call.tenant, live, inputs_tx.clone());
+        let mut task = Inbound {
+            deps,
+            registry: registry.clone(),
+            tenant: call.tenant,
+            number: call.number.as_str().to_owned(),
+            caller,
+            inputs,
+            inputs_tx,
+            log,
+            ids: vec![call_id.clone()],
+        };
+        task.run(call.trunk_name).await;
+        task.deps.control.remove(&call_id);
+        registry.remove(&task.ids);
+    });
+}
+
+/// The caller's media, once answered.
+pub(super) struct CallerMedia {
+    pub call: CallMedia,
+    pub events: MediaEvents,
+    pub endpoint: EndpointId,
+    pub answer: SessionDescription,
+    pub payload_type: u8,
+}
+
+/// Who the caller is bridged to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Peer {
+    /// An agent the ACD offered the call to (the interaction completes when the call ends).
+    Agent {
+        agent: AgentId,
+        interaction: InteractionId,
+    },
+    /// An agent rung directly by a transfer (no ACD interaction).
+    DirectAgent(AgentId),
+    /// An external number through a trunk.
+    External,
+}
+
+/// The leg the caller is bridged to (an agent's phone, or a number through a trunk).
+pub(super) struct AgentLeg {
+    pub peer: Peer,
+    /// Who it is, for events: the agent's id or the number.
+    pub label: String,
+    pub endpoint: EndpointId,
+    pub dialog: Dialog,
+    pub local: std::net::SocketAddr,
+    pub dest: sb_sip_transport::Destination,
+    pub transport: &'static str,
+    pub call_id: String,
+    /// Record the call from the start (the queue says so).
+    pub record: bool,
+}
+
+/// Why the caller's side stopped waiting.
+pub(super) enum Interrupt {
+    /// The caller hung up (BYE or CANCEL).
+    Hangup(EndCause),
+    /// No RTP from the caller.
+    MediaTimeout,
+}
+
+pub(super) struct Inbound {
+    pub deps: Arc<CallDeps>,
+    pub registry: Arc<Registry>,
+    pub tenant: TenantId,
+    pub number: String,
+    pub caller: UasLeg,
+    pub inputs: UnboundedReceiver<CallInput>,
+    pub inputs_tx: mpsc::UnboundedSender<CallInput>,
+    pub log: CallLog,
+    /// Every Call-ID of the call (caller, agents rung), for the registry.
+    pub ids: Vec<String>,
+}
+
+impl Inbound {
+    async fn run(&mut self, trunk: String) {
+        let from = self.caller.caller();
+        self.log
+            .record(
+                "created",
+                json!({
+                    "direction": "inbound", "number": self.number, "caller": from, "trunk": trunk,
+                }),
+            )
+            .await;
+        let program = match route::program(&self.deps, self.tenant, &self.number).await {
+            Ok(p) => p,
+            Err(why) => {
+                tracing::warn!(number = %self.number, %why, "inbound call not routed");
+                self.caller
+                    .refuse(StatusCode::TEMPORARILY_UNAVAILABLE, &why);
+                let cause = EndCause::new("not_routed", 480);
+                return self.finish(None, None, cause, None).await;
+            }
+        };
+        let mut media = match self.answer().await {
+            Ok(m) => m,
+            Err(status) => {
+                let cause = EndCause::new("not_answered", status.as_u16());
+                return self.finish(None, None, cause, None).await;
+            }
+        };
+        let answered_at = self.log.now();
+        self.log
+            .record("answered", json!({ "number": self.number }))
+            .await;
+        let start = Start::at(answered_at)
+            .attr("caller", from.as_str())
+            .attr("dialled", self.number.as_str())
+            .seed(rand_seed());
+        let mut session = Session::new(program, start);
+        let (cause, agent) = self.drive(&mut session, &mut media).await;
+        self.finish(Some(&media), agent.as_ref(), cause, Some(answered_at))
+            .await;
+    }
+
+    /// Answers the caller with our SDP and waits for nothing: the ACK is tracked by the
+    /// input loop.
+    async fn answer(&mut self) -> Result<CallerMedia, StatusCode> {
+        let offer = sb_sdp::parse_bytes(self.caller.invite.body()).ok();
+        let Some((offer, stream)) = offer.and_then(|o| {
+            let s = sdp::negotiate_offer(&o).ok()?;
+            Some((o, s))
+        }) else {
+            self.caller
+                .refuse(StatusCode::NOT_ACCEPTABLE_HERE, "offer PCMU or PCMA");
+            return Err(StatusCode::NOT_ACCEPTABLE_HERE);
+        };
+        let pt = stream.codec.payload_type;
+        let opened = self.deps.media.open_call();
+        let Ok((call, events)) = opened else {
+            self.caller
+                .refuse(StatusCode::SERVICE_UNAVAILABLE, "no media available");
+            return Err(StatusCode::SERVICE_UNAVAILABLE);
+        };
+        let spec = sdp::endpoint_spec("caller", Some(&stream), pt);
+        let Ok(info) = call.add_endpoint(spec).await else {
+            self.caller
+                .refuse(StatusCode::SERVICE_UNAVAILABLE, "no media port available");
+            return Err(StatusCode::SERVICE_UNAVAILABLE);
+        };
+        let local = sdp::local_media(self.caller.local.ip(), info.local.port(), Some(pt));
+        let Ok(answer) = sb_sdp::answer(&offer, &local).map(|a| a.sdp) else {
+            self.caller
+                .refuse(StatusCode::NOT_ACCEPTABLE_HERE, "offer PCMU or PCMA");
+            return Err(StatusCode::NOT_ACCEPTABLE_HERE);
+        };
+        self.caller.respond(StatusCode::OK, Some(&answer));
+        self.registry.forget_invite(self.caller.tx);
+        Ok(CallerMedia {
+            call,
+            events,
+            endpoint: info.id,
+            answer,
+            payload_type: pt,
+        })
+    }
+
+    /// Runs the flow until it ends, the caller leaves, or the call is connected to an agent
+    /// and then ends.
+    async fn drive(
+        &mut self,
+        session: &mut Session,
+        media: &mut CallerMedia,
+    ) -> (EndCause, Option<AgentLeg>) {
+        let mut acks = AckWait::new();
+        loop {
+            let step = session.poll();
+            let input = match step {
+                Step::Do(action) => {
+                    ivr::note(self, &action).await;
+                    continue;
+                }
+                Step::Await(action) => self.perform(session, media, &mut acks, action).await,
+                Step::Waiting => Err(Interrupt::Hangup(EndCause::new("flow_stalled", 500))),
+                Step::Finished(_) => {
+                    let cause = EndCause::new("flow_ended", 200);
+                    self.hang_up_caller(&cause).await;
+                    return (cause, None);
+                }
+            };
+            match input {
+                Ok(Outcome::Input(input)) => {
+                    let now = self.log.now();
+                    if let Err(e) = session.handle(now, input) {
+                        tracing::warn!(error = %e, "the flow refused the host's answer");
+                    }
+                }
+                Ok(Outcome::Connected(agent)) => {
+                    let now = self.log.now();
+                    let answered = match agent.peer {
+                        Peer::Agent { agent, .. } | Peer::DirectAgent(agent) => {
+                            Input::AgentAnswered { agent }
+                        }
+                        Peer::External => Input::Done,
+                    };
+                    let _ = session.handle(now, answered);
+                    return self.connected(media, *agent, &mut acks).await;
+                }
+                Ok(Outcome::Hangup) => {
+                    let cause = EndCause::new("flow_hangup", 200);
+                    self.hang_up_caller(&cause).await;
+                    return (cause, None);
+                }
+                Err(Interrupt::Hangup(cause)) => {
+                    let now = self.log.now();
+                    let _ = session.handle(now, Input::Hangup);
+                    return (cause, None);
+                }
+                Err(Interrupt::MediaTimeout) => {
+                    let cause = EndCause::new("media_timeout", 408);
+                    self.hang_up_caller(&cause).await;
+                    return (cause, None);
+                }
+            }
+        }
+    }
+
+    async fn perform(
+        &mut self,
+        session: &mut Session,
+        media: &mut CallerMedia,
+        acks: &mut AckWait,
+        action: sb_flow::Action,
+    ) -> Result<Outcome, Interrupt> {
+        use sb_flow::Action;
+        match action {
+            Action::Enqueue {
+                queue,
+                priority,
+                skills,
+                treatment,
+            } => {
+                let ask = queue::Ask {
+                    queue,
+                    priority,
+                    skills,
+                    treatment,
+                };
+                queue::wait_for_agent(self, session, media, acks, ask).await
+            }
+            Action::Hangup => Ok(Outcome::Hangup),
+            Action::Transfer { target, timeout } => {
+                transfer::transfer(self, session, media, acks, target, timeout).await
+            }
+            Action::Dial {
+                number, timeout, ..
+            } => transfer::to_number(self, media, acks, &number, timeout).await,
+            other => ivr::perform(self, media, acks, other)
+                .await
+                .map(Outcome::Input),
+        }
+    }
+
+    /// Waits for the next caller-side event that matters while something else runs: a BYE
+    /// or CANCEL from the caller, a media event, or an ACK (tracked in `acks`).
+    pub(super) async fn caller_event(
+        &mut self,
+        media: &mut CallerMedia,
+        acks: &mut AckWait,
+    ) -> Result<MediaEvent, Interrupt> {
+        loop {
+            tokio::select! {
+                input = self.inputs.recv() => self.caller_input(input, acks)?,
+                event = media.events.recv() => match event {
+                    Some(MediaEvent::Timeout { endpoint }) if endpoint == media.endpoint => {
+                        tracing::debug!("caller media timeout");
+                        return Err(Interrupt::MediaTimeout);
+                    }
+                    Some(e) => return Ok(e),
+                    None => return Err(Interrupt::MediaTimeout),
+                },
+                _ = acks.due(), if acks.waiting() => {
+                    if acks.expired() {
+                        return Err(Interrupt::Hangup(EndCause::new("caller_no_ack", 408)));
+                    }
+                    self.caller.respond(StatusCode::OK, Some(&media.answer));
+                    acks.backoff();
+                }
+            }
+        }
+    }
+
+    /// One input from the router while the caller is alone: a BYE ends the call.
+    fn caller_input(
+        &mut self,
+        input: Option<CallInput>,
+        acks: &mut AckWait,
+    ) -> Result<(), Interrupt> {
+        match input {
+            None => Err(Interrupt::Hangup(EndCause::new("shutdown", 503))),
+            Some(CallInput::Ack) => {
+                acks.acked();
+                Ok(())
+            }
+            Some(CallInput::Cancel) => Ok(()),
+            Some(CallInput::Control(_, reply)) => {
+                control::refuse(reply, "the call is not connected to an agent yet");
+                Ok(())
+            }
+            Some(CallInput::Request(r, responder)) => {
+                let bye = *r.request.method() == Method::Bye;
+                tracing::debug!(method = %r.request.method(), call_id = ?r.request.headers().call_id(), "request while the caller is alone");
+                responder.respond(r.request.make_response(StatusCode::OK, None));
+                if bye {
+                    Err(Interrupt::Hangup(EndCause::new("caller_hangup", 200)))
+                } else {
+                    Ok(())
+                }
+            }
+        }
+    }
+
+    /// Caller and agent talk until one hangs up.
+    async fn connected(
+        &mut self,
+        media: &mut CallerMedia,
+        mut agent: AgentLeg,
+        acks: &mut AckWait,
+    ) -> (EndCause, Option<AgentLeg>) {
+        self.log
+            .record(
+                "connected",
+                json!({ "to": agent.label, "peer": format!("{:?}", agent.peer) }),
+            )
+            .await;
+        let mut bridge = Bridge {
+            media: media.call.clone(),
+            customer: media.endpoint,
+            agent: agent.endpoint,
+            held: false,
+            recording: None,
+            tenant: self.tenant,
+            call_id: self.log.call().to_owned(),
+        };
+        let agent_id = match agent.peer {
+            Peer::Agent { agent, .. } | Peer::DirectAgent(agent) => Some(agent),
+            Peer::External => None,
+        };
+        self.deps.control.update(self.log.call(), |c| {
+            c.state = "connected".into();
+            c.agent = agent_id;
+        });
+        if agent.record {
+            match bridge.apply(&self.deps, CallCommand::RecordStart).await {
+                Ok(_) => self
+                    .deps
+                    .control
+                    .update(self.log.call(), |c| c.recording = true),
+                Err(e) => tracing::warn!(error = %e, "the queue's recording did not start"),
+            }
+        }
+        let cause = loop {
+            tokio::select! {
+                input = self.inputs.recv() => {
+                    let hung = match input {
+                        Some(CallInput::Control(command, reply)) => {
+                            self.command(&mut bridge, command, reply).await
+                        }
+                        other => self.connected_input(other, &agent, acks),
+                    };
+                    match hung {
+                        Some(Hung::Caller(c)) => {
+                            let (local, dest, t) = (agent.local, agent.dest, agent.transport);
+                            legs::bye(&self.deps, &mut agent.dialog, local, dest, t, &c).await;
+                            break c;
+                        }
+                        Some(Hung::Agent(c)) => {
+                            self.hang_up_caller(&c).await;
+                            break c;
+                        }
+                        Some(Hung::Both(c)) => {
+                            let (local, dest, t) = (agent.local, agent.dest, agent.transport);
+                            legs::bye(&self.deps, &mut agent.dialog, local, dest, t, &c).await;
+                            self.hang_up_caller(&c).await;
+                            break c;
+                        }
+                        None => {}
+                    }
+                }
+                event = media.events.recv() => {
+                    if let Some(MediaEvent::Timeout { .. }) | None = event {
+                        let c = EndCause::new("media_timeout", 408);
+                        let (local, dest, t) = (agent.local, agent.dest, agent.transport);
+                        legs::bye(&self.deps, &mut agent.dialog, local, dest, t, &c).await;
+                        self.hang_up_caller(&c).await;
+                        break c;
+                    }
+                }
+                _ = acks.due(), if acks.waiting() => {
+                    self.caller.respond(StatusCode::OK, Some(&media.answer));
+                    acks.backoff();
+                }
+            }
+        };
+        if bridge.recording.is_some()
+            && let Ok(Effect::Recorded(info)) = bridge.record_stop().await
+        {
+            self.log.record("recorded", info).await;
+        }
+        if let Peer::Agent { interaction, .. } = agent.peer
+            && let Err(e) = self.deps.acd.complete(self.tenant, interaction).await
+        {
+            tracing::warn!(error = %e, "the ACD did not take the end of the call");
+        }
+        (cause, Some(agent))
+    }
+
+    /// A command from the API while connected; `Some` when it ends the call.
+    async fn command(
+        &mut self,
+        bridge: &mut Bridge,
+        command: CallCommand,
+        reply: control::Reply,
+    ) -> Option<Hung> {
+        let label = format!("{command:?}");
+        let result = bridge.apply(&self.deps, command).await;
+        let held = bridge.held;
+        let recording = bridge.recording.is_some();
+        self.deps.control.update(self.log.call(), |c| {
+            c.state = if held { "held" } else { "connected" }.into();
+            c.recording = recording;
+        });
+        match result {
+            Ok(effect) => {
+                let _ = reply.send(Ok(()));
+                self.log
+                    .record("command", json!({ "command": label }))
+                    .await;
+                match effect {
+                    Effect::Hangup => Some(Hung::Both(EndCause::new("agent_hangup", 200))),
+                    Effect::Recorded(info) => {
+                        self.log.record("recorded", info).await;
+                        None
+                    }
+                    Effect::Continue => None,
+                }
+            }
+            Err(why) => {
+                let _ = reply.send(Err(why));
+                None
+            }
+        }
+    }
+
+    fn connected_input(
+        &mut self,
+        input: Option<CallInput>,
+        agent: &AgentLeg,
+        acks: &mut AckWait,
+    ) -> Option<Hung> {
+        match input? {
+            CallInput::Ack => {
+                acks.acked();
+                None
+            }
+            CallInput::Cancel => None,
+            CallInput::Control(_, reply) => {
+                control::refuse(reply, "busy");
+                None
+            }
+            CallInput::Request(r, responder) => {
+                let from_agent = r
+                    .request
+                    .headers()
+                    .call_id()
+                    .is_ok_and(|c| c == agent.call_id);
+                let bye = *r.request.method() == Method::Bye;
+                responder.respond(r.request.make_response(StatusCode::OK, None));
+                match (bye, from_agent) {
+                    (false, _) => None,
+                    (true, true) => Some(Hung::Agent(EndCause::new("agent_hangup", 200))),
+                    (true, false) => Some(Hung::Caller(EndCause::new("caller_hangup", 200))),
+                }
+            }
+        }
+    }
+
+    /// BYE to the caller.
+    pub(super) async fn hang_up_caller(&mut self, cause: &EndCause) {
+        let Some(mut dialog) = self.caller.dialog() else {
+            return;
+        };
+        let (local, dest, t) = (self.caller.local, self.caller.dest, self.caller.transport);
+        legs::bye(&self.deps, &mut dialog, local, dest, t, cause).await;
+    }
+
+    async fn finish(
+        &self,
+        media: Option<&CallerMedia>,
+        agent: Option<&AgentLeg>,
+        cause: EndCause,
+        answered_at: Option<Timestamp>,
+    ) {
+        let mut figures = Vec::new();
+        if let Some(m) = media {
+            let caller = m.call.remove_endpoint(m.endpoint).await.ok();
+            figures.push(leg_figures("caller", caller.as_ref()));
+            if let Some(a) = agent {
+                let stats = m.call.remove_endpoint(a.endpoint).await.ok();
+                let name = if a.peer == Peer::External {
+                    "external"
+                } else {
+                    "agent"
+                };
+                let mut f = leg_figures(name, stats.as_ref());
+                f["to"] = json!(a.label);
+                figures.push(f);
+            }
+            let _ = m.call.close().await;
+        }
+        let payload = ended(&cause, answered_at, self.log.now(), figures);
+        self.log.record("ended", payload).await;
+    }
+}
+
+/// Who hung up a connected call.
+enum Hung {
+    Caller(EndCause),
+    Agent(EndCause),
+    /// Ended from the API: both legs get a BYE.
+    Both(EndCause),
+}
+
+/// What an awaited flow action came to.
+pub(super) enum Outcome {
+    /// The answer for the flow.
+    Input(Input),
+    /// An agent answered: the call is bridged.
+    Connected(Box<AgentLeg>),
+    /// The flow hangs up.
+    Hangup,
+}
+
+/// Retransmissions of our 2xx to the caller until the ACK (RFC 3261 § 13.3.1.4).
+pub(super) struct AckWait {
+    started: tokio::time::Instant,
+    next: tokio::time::Instant,
+    interval: Duration,
+    acked: bool,
+}
+
+impl AckWait {
+    fn new() -> Self {
+        let now = tokio::time::Instant::now();
+        AckWait {
+            started: now,
+            next: now + Duration::from_millis(500),
+            interval: Duration::from_millis(500),
+            acked: false,
+        }
+    }
+
+    pub(super) fn waiting(&self) -> bool {
+        !self.acked
+    }
+
+    pub(super) fn acked(&mut self) {
+        self.acked = true;
+    }
+
+    pub(super) async fn due(&self) {
+        tokio::time::sleep_until(self.next).await;
+    }
+
+    pub(super) fn expired(&self) -> bool {
+        self.started.elapsed() >= ACK_WAIT
+    }
+
+    pub(super) fn backoff(&mut self) {
+        self.interval = (self.interval * 2).min(Duration::from_secs(4));
+        self.next = tokio::time::Instant::now() + self.interval;
+    }
+}
+
+fn caller_name(call: &InboundCall) -> String {
+    call.request
+        .request
+        .headers()
+        .from()
+        .ok()
+        .and_then(|f| {
+            f.uri
+                .as_sip()
+                .and_then(|u| u.user_decoded())
+                .map(|u| u.to_vec())
+        })
+        .map(|u| String::from_utf8_lossy(&u).into_owned())
+        .unwrap_or_else(|| "anonymous".into())
+}
+
+fn rand_seed() -> u64 {
+    uuid::Uuid::new_v4().as_u64_pair().0
+}
+
+/// A fresh interaction id (time-ordered).
+pub(super) fn new_interaction() -> InteractionId {
+    InteractionId::from_uuid(uuid::Uuid::now_v7())
+}

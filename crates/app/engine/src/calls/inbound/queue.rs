@@ -1,0 +1,378 @@
+//! The caller waits in a queue: music on hold and announcements, while the ACD offers the
+//! call to agents, whose phones are rung one at a time until one answers; the caller may
+//! leave (hang up, break-out key) or the flow's maximum wait may pass.
+
+use std::time::Duration;
+
+use sb_acd::{Enqueue, Offer, SkillRequirement};
+use sb_flow::{Input, Named, Session, Treatment};
+use sb_media::{EndpointId, MediaEvent};
+use sb_types::{AgentId, InteractionId, QueueId, SkillId};
+use serde_json::json;
+use tokio::sync::mpsc;
+
+use super::{AckWait, AgentLeg, CallerMedia, Inbound, Interrupt, Outcome, ivr, new_interaction};
+use crate::acd::InteractionEvent;
+use crate::calls::ring::{self, RingOutcome, Ringing};
+use crate::calls::sdp;
+
+/// What the flow's enqueue block asked for.
+pub struct Ask {
+    /// The queue.
+    pub queue: Named<QueueId>,
+    /// Priority (higher first).
+    pub priority: i64,
+    /// Extra skills.
+    pub skills: Vec<Named<SkillId>>,
+    /// What the caller hears.
+    pub treatment: Treatment,
+}
+
+/// The music on hold when the queue names none.
+const DEFAULT_MUSIC: &str = "default:hold_music";
+
+/// One agent's phone being rung.
+struct Ring {
+    ringing: Ringing,
+    agent: AgentId,
+    endpoint: EndpointId,
+    dest: sb_sip_transport::Destination,
+    transport: &'static str,
+    /// The queue records its calls.
+    record: bool,
+}
+
+/// The queue phase: see the module documentation.
+pub async fn wait_for_agent(
+    call: &mut Inbound,
+    session: &mut Session,
+    media: &mut CallerMedia,
+    acks: &mut AckWait,
+    ask: Ask,
+) -> Result<Outcome, Interrupt> {
+    let interaction = new_interaction();
+    let (events_tx, mut events) = mpsc::unbounded_channel();
+    let mut enqueue = Enqueue::new(interaction, ask.queue.id);
+    enqueue.priority = Some(ask.priority.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32);
+    enqueue.skills = ask
+        .skills
+        .iter()
+        .map(|s| SkillRequirement {
+            skill: s.id,
+            max_proficiency: 10,
+        })
+        .collect();
+    enqueue.arrived_at = Some(call.log.now());
+    if let Err(e) = call.deps.acd.enqueue(call.tenant, enqueue, events_tx).await {
+        return Ok(Outcome::Input(Input::Failed(format!(
+            "queue {}: {e}",
+            ask.queue.name
+        ))));
+    }
+    call.log
+        .record(
+            "queued",
+            json!({ "queue": ask.queue.name, "interaction": interaction.to_string() }),
+        )
+        .await;
+    call.deps
+        .control
+        .update(call.log.call(), |c| c.state = "queued".into());
+    let music = hold_music(&ask.treatment);
+    let _ = ivr::start_prompt(call, media, &music, true).await;
+    let mut ring: Option<Ring> = None;
+    loop {
+        let deadline = deadline_of(session, call.log.now());
+        tokio::select! {
+            event = events.recv() => {
+                let Some(event) = event else {
+                    return Ok(Outcome::Input(Input::Failed("the ACD stopped".into())));
+                };
+                if let Some(done) = on_acd_event(call, media, &mut ring, interaction, event).await {
+                    return Ok(done);
+                }
+            }
+            outcome = next_ring(&mut ring) => {
+                if let Some(connected) = on_ring(call, media, &mut ring, interaction, outcome).await {
+                    return Ok(connected);
+                }
+            }
+            event = call.caller_event(media, acks) => match event {
+                Err(interrupt) => {
+                    leave(call, &mut ring, interaction).await;
+                    return Err(interrupt);
+                }
+                Ok(MediaEvent::PlayFinished { endpoint }) if endpoint == media.endpoint => {
+                    let _ = ivr::start_prompt(call, media, &music, true).await;
+                }
+                Ok(MediaEvent::Dtmf { digit, .. }) if Some(digit) == ask.treatment.break_out_key => {
+                    leave(call, &mut ring, interaction).await;
+                    let _ = media.call.stop_play(media.endpoint).await;
+                    return Ok(Outcome::Input(Input::BreakOut));
+                }
+                Ok(_) => {}
+            },
+            _ = sleep_until(deadline), if deadline.is_some() => {
+                leave(call, &mut ring, interaction).await;
+                let _ = media.call.stop_play(media.endpoint).await;
+                return Ok(Outcome::Input(Input::Timeout));
+            }
+        }
+    }
+}
+
+fn hold_music(treatment: &Treatment) -> sb_flow::Prompt {
+    let id = treatment.music_on_hold.as_deref().unwrap_or(DEFAULT_MUSIC);
+    sb_flow::Prompt::File(id.to_owned())
+}
+
+/// The flow's maximum wait as a tokio instant.
+fn deadline_of(session: &Session, now: sb_types::Timestamp) -> Option<tokio::time::Instant> {
+    let at = session.deadline()?;
+    let ms = at.as_millis().saturating_sub(now.as_millis()).max(0) as u64;
+    Some(tokio::time::Instant::now() + Duration::from_millis(ms))
+}
+
+async fn sleep_until(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn next_ring(ring: &mut Option<Ring>) -> RingOutcome {
+    match ring {
+        Some(r) => r
+            .ringing
+            .outcome
+            .recv()
+            .await
+            .unwrap_or(RingOutcome::Cancelled),
+        None => std::future::pending().await,
+    }
+}
+
+/// The caller leaves the queue: stop ringing, tell the ACD.
+async fn leave(call: &mut Inbound, ring: &mut Option<Ring>, interaction: InteractionId) {
+    if let Some(r) = ring.as_mut() {
+        r.ringing.cancel();
+    }
+    if let Err(e) = call.deps.acd.abandon(call.tenant, interaction).await {
+        tracing::debug!(error = %e, "abandon not taken by the ACD");
+    }
+}
+
+/// What the ACD says about the waiting call; `Some` when the queue phase is over.
+async fn on_acd_event(
+    call: &mut Inbound,
+    media: &mut CallerMedia,
+    ring: &mut Option<Ring>,
+    interaction: InteractionId,
+    event: InteractionEvent,
+) -> Option<Outcome> {
+    match event {
+        InteractionEvent::Offered { agent, offer } => {
+            // One offer at a time per interaction: a new one replaces a phone still ringing.
+            if let Some(mut old) = ring.take() {
+                old.ringing.cancel();
+                let _ = media.call.remove_endpoint(old.endpoint).await;
+            }
+            *ring = ring_agent(call, media, agent, &offer).await;
+            if ring.is_none() {
+                let _ = call.deps.acd.reject(call.tenant, interaction, agent).await;
+            }
+            None
+        }
+        InteractionEvent::OfferWithdrawn { agent, reason, .. } => {
+            if let Some(r) = ring.as_mut().filter(|r| r.agent == agent) {
+                tracing::info!(%agent, ?reason, "offer withdrawn: ringing stops");
+                r.ringing.cancel();
+            }
+            None
+        }
+        InteractionEvent::PlayMessage { prompt, .. } => {
+            if ring.is_none() {
+                let p = sb_flow::Prompt::File(prompt);
+                let _ = ivr::start_prompt(call, media, &p, false).await;
+            }
+            None
+        }
+        InteractionEvent::AnnouncePosition { position, .. } => {
+            if ring.is_none() {
+                let text = format!("You are number {position} in the queue.");
+                let _ = ivr::start_prompt(call, media, &sb_flow::Prompt::Tts(text), false).await;
+            }
+            None
+        }
+        InteractionEvent::Overflow { target, reason, .. } => {
+            call.log
+                .record(
+                    "overflow",
+                    json!({ "target": format!("{target:?}"), "reason": format!("{reason:?}") }),
+                )
+                .await;
+            None
+        }
+        InteractionEvent::Ended { outcome, .. } => {
+            call.log
+                .record("left_queue", json!({ "outcome": format!("{outcome:?}") }))
+                .await;
+            if let Some(r) = ring.as_mut() {
+                r.ringing.cancel();
+            }
+            let _ = media.call.stop_play(media.endpoint).await;
+            Some(Outcome::Input(Input::Timeout))
+        }
+    }
+}
+
+/// Rings the offered agent's phone with a new media endpoint of the call.
+async fn ring_agent(
+    call: &mut Inbound,
+    media: &CallerMedia,
+    agent: AgentId,
+    offer: &Offer,
+) -> Option<Ring> {
+    let Some(phone) = ring::find_phone(&call.deps, call.tenant, agent).await else {
+        tracing::info!(%agent, "the offered agent has no registered phone");
+        call.log
+            .record(
+                "offer_failed",
+                json!({ "agent": agent.to_string(), "reason": "no registered phone" }),
+            )
+            .await;
+        return None;
+    };
+    let pt = media.payload_type;
+    let spec = sdp::endpoint_spec("agent", None, pt);
+    let info = media.call.add_endpoint(spec).await.ok()?;
+    let ip = call.deps.local_ip_towards(phone.dest.addr);
+    let sdp_offer = sb_sdp::offer(&sdp::local_media(ip, info.local.port(), Some(pt)));
+    let now = call.log.now().as_millis();
+    let ring_for = offer
+        .expires_at
+        .as_millis()
+        .saturating_sub(now)
+        .clamp(1_000, 120_000) as u64;
+    let caller = call.caller.caller();
+    let (dest, transport) = (phone.dest, phone.transport);
+    let ringing = ring::ring(
+        call.deps.clone(),
+        phone,
+        sdp_offer,
+        caller,
+        Duration::from_millis(ring_for),
+    );
+    call.registry
+        .insert(&ringing.call_id, call.inputs_tx.clone());
+    call.ids.push(ringing.call_id.clone());
+    call.log
+        .record(
+            "offered",
+            json!({ "agent": agent.to_string(), "interaction": offer.interaction.to_string() }),
+        )
+        .await;
+    let record = queue_records(call, offer.queue).await;
+    Some(Ring {
+        ringing,
+        agent,
+        endpoint: info.id,
+        dest,
+        transport,
+        record,
+    })
+}
+
+/// What ringing came to; `Some` once the agent is connected.
+async fn on_ring(
+    call: &mut Inbound,
+    media: &mut CallerMedia,
+    ring: &mut Option<Ring>,
+    interaction: InteractionId,
+    outcome: RingOutcome,
+) -> Option<Outcome> {
+    let agent = ring.as_ref()?.agent;
+    match outcome {
+        RingOutcome::Ringing => None,
+        RingOutcome::Answered(answered) => {
+            let r = ring.take()?;
+            let connected = bridge(call, media, &r, *answered, interaction).await;
+            if connected.is_none() {
+                let _ = call.deps.acd.reject(call.tenant, interaction, agent).await;
+            }
+            connected
+        }
+        RingOutcome::Failed(status) => {
+            let r = ring.take()?;
+            let _ = media.call.remove_endpoint(r.endpoint).await;
+            call.log
+                .record(
+                    "offer_failed",
+                    json!({ "agent": agent.to_string(), "sip_status": status.as_u16() }),
+                )
+                .await;
+            // A phone that rang out is the ACD's missed offer (its own timer); a refusal
+            // sends the call to the next agent now.
+            if status != sb_sip::StatusCode::REQUEST_TIMEOUT {
+                let _ = call.deps.acd.reject(call.tenant, interaction, agent).await;
+            }
+            None
+        }
+        RingOutcome::Cancelled => {
+            let r = ring.take()?;
+            let _ = media.call.remove_endpoint(r.endpoint).await;
+            None
+        }
+    }
+}
+
+/// Bridges the caller with the agent who answered, and tells the ACD.
+async fn bridge(
+    call: &mut Inbound,
+    media: &mut CallerMedia,
+    r: &Ring,
+    answered: ring::Answered,
+    interaction: InteractionId,
+) -> Option<Outcome> {
+    let rtp = sdp::remote_addr(&answered.stream)?;
+    let rtcp = sdp::remote_rtcp(&answered.stream);
+    media.call.set_remote(r.endpoint, rtp, rtcp).await.ok()?;
+    let _ = media.call.stop_play(media.endpoint).await;
+    media.call.connect(media.endpoint, r.endpoint).await.ok()?;
+    if let Err(e) = call
+        .deps
+        .acd
+        .accept(call.tenant, interaction, r.agent)
+        .await
+    {
+        tracing::warn!(error = %e, "the ACD did not take the answer");
+    }
+    Some(Outcome::Connected(Box::new(AgentLeg {
+        peer: super::Peer::Agent {
+            agent: r.agent,
+            interaction,
+        },
+        label: r.agent.to_string(),
+        endpoint: r.endpoint,
+        dialog: answered.dialog,
+        local: answered.local,
+        dest: r.dest,
+        transport: r.transport,
+        call_id: r.ringing.call_id.clone(),
+        record: r.record,
+    })))
+}
+
+/// Whether `queue` records its calls (read at each offer, so a change applies at once).
+async fn queue_records(call: &Inbound, queue: QueueId) -> bool {
+    let queues = call
+        .deps
+        .store
+        .list_queues(call.tenant)
+        .await
+        .unwrap_or_default();
+    queues
+        .iter()
+        .find(|q| q.id == queue)
+        .is_some_and(|q| crate::queue_records(&q.settings))
+}

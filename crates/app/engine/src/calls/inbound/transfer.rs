@@ -1,0 +1,265 @@
+//! Transfers from a flow: to a queue (waiting there as in an enqueue block), to an agent (their
+//! registered phone rung directly), or to a number through the tenant's trunk. The caller
+//! hears music while it rings and is bridged when it is answered.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use sb_flow::{Input, Session, Target, Treatment};
+use sb_media::{EndpointId, MediaEvent};
+use sb_sip_dialog::e164::normalize;
+use sb_sip_dialog::trunk::caller_id::CallerIdRequest;
+use sb_sip_transport::Destination;
+use serde_json::json;
+
+use super::{AckWait, AgentLeg, CallerMedia, Inbound, Interrupt, Outcome, Peer, ivr, queue};
+use crate::calls::dialogs::{self, CarrierInvite, token};
+use crate::calls::ring::{self, RingOutcome, Ringing};
+use crate::calls::sdp;
+
+/// What the caller hears while a transfer rings.
+const RINGING_MUSIC: &str = "default:hold_music";
+
+/// The flow's transfer block.
+pub async fn transfer(
+    call: &mut Inbound,
+    session: &mut Session,
+    media: &mut CallerMedia,
+    acks: &mut AckWait,
+    target: Target,
+    timeout: Duration,
+) -> Result<Outcome, Interrupt> {
+    match target {
+        Target::Number(n) => to_number(call, media, acks, &n, timeout).await,
+        Target::Agent(agent) => to_agent(call, media, acks, agent.id, timeout).await,
+        Target::Queue(queue) => {
+            let ask = queue::Ask {
+                queue,
+                priority: 0,
+                skills: Vec::new(),
+                treatment: Treatment::default(),
+            };
+            Ok(
+                match queue::wait_for_agent(call, session, media, acks, ask).await? {
+                    Outcome::Input(Input::Timeout) => Outcome::Input(Input::NoAnswer),
+                    other => other,
+                },
+            )
+        }
+    }
+}
+
+fn failed(why: impl Into<String>) -> Result<Outcome, Interrupt> {
+    Ok(Outcome::Input(Input::Failed(why.into())))
+}
+
+/// Rings an agent's registered phone, outside the ACD.
+async fn to_agent(
+    call: &mut Inbound,
+    media: &mut CallerMedia,
+    acks: &mut AckWait,
+    agent: sb_types::AgentId,
+    timeout: Duration,
+) -> Result<Outcome, Interrupt> {
+    let Some(phone) = ring::find_phone(&call.deps, call.tenant, agent).await else {
+        return failed("the agent has no registered phone");
+    };
+    let Some((endpoint, offer)) = leg_media(call, media, phone.dest.addr).await else {
+        return failed("no media port available");
+    };
+    let (dest, transport) = (phone.dest, phone.transport);
+    let local = local_towards(call, dest.addr);
+    let caller = call.caller.caller();
+    let ringing = ring::ring(call.deps.clone(), phone, offer, caller, timeout);
+    let leg = Pending {
+        endpoint,
+        peer: Peer::DirectAgent(agent),
+        label: agent.to_string(),
+        dest,
+        transport,
+        local,
+    };
+    ring_and_bridge(call, media, acks, ringing, leg).await
+}
+
+/// Dials `number` through the tenant's outbound trunk.
+pub async fn to_number(
+    call: &mut Inbound,
+    media: &mut CallerMedia,
+    acks: &mut AckWait,
+    number: &str,
+    timeout: Duration,
+) -> Result<Outcome, Interrupt> {
+    let Some(trunk) = call.deps.trunks.outbound_trunk(call.tenant) else {
+        return failed("no trunk places outbound calls");
+    };
+    let Ok(e164) = normalize(number, trunk.plan.national.as_ref()) else {
+        return failed(format!("{number:?} is not a phone number"));
+    };
+    let located = call.deps.resolver.resolve(&trunk.proxy).await.ok();
+    let Some(dest) = located.and_then(|d| d.into_iter().next()) else {
+        return failed("the trunk's server cannot be located");
+    };
+    let Some((endpoint, offer)) = leg_media(call, media, dest.addr).await else {
+        return failed("no media port available");
+    };
+    let local = local_towards(call, dest.addr);
+    let call_id = format!("{}@switchboard", token());
+    let caller_id = CallerIdRequest {
+        number: Some(call.caller.caller()),
+        ..CallerIdRequest::default()
+    };
+    let invite = dialogs::carrier_invite(&CarrierInvite {
+        number: &e164,
+        trunk: &trunk,
+        local,
+        sdp: &offer,
+        call_id: &call_id,
+        from_tag: &token(),
+        caller_id: &caller_id,
+    });
+    let target = ring::Target {
+        dest,
+        transport: "UDP",
+        local,
+        credentials: trunk.plan.call_credentials.clone(),
+        name: trunk.name.clone(),
+    };
+    call.log
+        .record(
+            "transfer",
+            json!({ "to": e164.as_str(), "trunk": trunk.name }),
+        )
+        .await;
+    let ringing = ring::place(call.deps.clone(), Some(invite), target, call_id, timeout);
+    let leg = Pending {
+        endpoint,
+        peer: Peer::External,
+        label: e164.as_str().to_owned(),
+        dest,
+        transport: "UDP",
+        local,
+    };
+    ring_and_bridge(call, media, acks, ringing, leg).await
+}
+
+fn local_towards(call: &Inbound, peer: SocketAddr) -> SocketAddr {
+    SocketAddr::new(
+        call.deps.local_ip_towards(peer),
+        call.deps.sip_listen.port(),
+    )
+}
+
+/// A media endpoint for a new leg towards `peer`, and our SDP offer for it.
+async fn leg_media(
+    call: &Inbound,
+    media: &CallerMedia,
+    peer: SocketAddr,
+) -> Option<(EndpointId, sb_sdp::SessionDescription)> {
+    let pt = media.payload_type;
+    let info = media
+        .call
+        .add_endpoint(sdp::endpoint_spec("transfer", None, pt))
+        .await
+        .ok()?;
+    let ip = call.deps.local_ip_towards(peer);
+    let offer = sb_sdp::offer(&sdp::local_media(ip, info.local.port(), Some(pt)));
+    Some((info.id, offer))
+}
+
+/// A leg being placed, and how to reach it once answered.
+struct Pending {
+    endpoint: EndpointId,
+    peer: Peer,
+    label: String,
+    dest: Destination,
+    transport: &'static str,
+    local: SocketAddr,
+}
+
+/// Waits for the placed leg while the caller hears music; bridges it when answered.
+async fn ring_and_bridge(
+    call: &mut Inbound,
+    media: &mut CallerMedia,
+    acks: &mut AckWait,
+    mut ringing: Ringing,
+    leg: Pending,
+) -> Result<Outcome, Interrupt> {
+    call.registry
+        .insert(&ringing.call_id, call.inputs_tx.clone());
+    call.ids.push(ringing.call_id.clone());
+    let music = sb_flow::Prompt::File(RINGING_MUSIC.into());
+    let _ = ivr::start_prompt(call, media, &music, true).await;
+    loop {
+        tokio::select! {
+            outcome = ringing.outcome.recv() => {
+                let outcome = outcome.unwrap_or(RingOutcome::Cancelled);
+                if let Some(done) = settle(media, &ringing, &leg, outcome).await {
+                    return Ok(done);
+                }
+            }
+            event = call.caller_event(media, acks) => match event {
+                Err(interrupt) => {
+                    ringing.cancel();
+                    let _ = media.call.remove_endpoint(leg.endpoint).await;
+                    return Err(interrupt);
+                }
+                Ok(MediaEvent::PlayFinished { endpoint }) if endpoint == media.endpoint => {
+                    let _ = ivr::start_prompt(call, media, &music, true).await;
+                }
+                Ok(_) => {}
+            }
+        }
+    }
+}
+
+/// The outcome of ringing; `Some` when the transfer is over (bridged or failed).
+async fn settle(
+    media: &mut CallerMedia,
+    ringing: &Ringing,
+    leg: &Pending,
+    outcome: RingOutcome,
+) -> Option<Outcome> {
+    let failed = |input: Input| Some(Outcome::Input(input));
+    match outcome {
+        RingOutcome::Ringing => None,
+        RingOutcome::Answered(a) => {
+            let rtp = sdp::remote_addr(&a.stream)?;
+            let rtcp = sdp::remote_rtcp(&a.stream);
+            let bridged = media.call.set_remote(leg.endpoint, rtp, rtcp).await.is_ok()
+                && media.call.stop_play(media.endpoint).await.is_ok()
+                && media
+                    .call
+                    .connect(media.endpoint, leg.endpoint)
+                    .await
+                    .is_ok();
+            if !bridged {
+                return failed(Input::Failed("the media could not be bridged".into()));
+            }
+            Some(Outcome::Connected(Box::new(AgentLeg {
+                peer: leg.peer,
+                label: leg.label.clone(),
+                endpoint: leg.endpoint,
+                dialog: a.dialog,
+                local: leg.local,
+                dest: leg.dest,
+                transport: leg.transport,
+                call_id: ringing.call_id.clone(),
+                record: false,
+            })))
+        }
+        RingOutcome::Failed(status) => {
+            let _ = media.call.remove_endpoint(leg.endpoint).await;
+            let _ = media.call.stop_play(media.endpoint).await;
+            failed(match status.as_u16() {
+                486 | 600 => Input::Busy,
+                408 | 480 | 487 => Input::NoAnswer,
+                _ => Input::Failed(format!("the transfer failed: {status}")),
+            })
+        }
+        RingOutcome::Cancelled => {
+            let _ = media.call.remove_endpoint(leg.endpoint).await;
+            failed(Input::NoAnswer)
+        }
+    }
+}

@@ -405,6 +405,26 @@ fn a_pinged_carrier_that_stops_answering_is_reported_down() {
     assert_eq!(events[0].1["trunk"], "carrier");
 }
 
+/// SIPp as the carrier behind the trunk (`carrier_uas.xml`: number, caller ID and digest
+/// checked, audio echoed) on `port`.
+fn spawn_carrier(dir: &Path, port: u16) -> Child {
+    let media = free_port().to_string();
+    let args = [
+        "-rtp_echo",
+        "-mi",
+        "127.0.0.1",
+        "-mp",
+        &media,
+        "-key",
+        "trunk_user",
+        "trunkuser",
+        "-key",
+        "trunk_password",
+        "trunk-secret",
+    ];
+    sipp(dir, "carrier_uas.xml", port, &args).spawn().unwrap()
+}
+
 /// 2 s of a 1 kHz tone in PCMU, raw, for SIPp's `rtp_stream`.
 fn pcmu_tone(path: &Path) {
     let samples: Vec<i16> = (0..16_000)
@@ -470,27 +490,7 @@ fn a_phone_calls_out_through_the_trunk_with_its_caller_id_and_digest_and_both_le
     let dir = tempfile::tempdir_in(tmp.path()).unwrap();
     let tone = dir.path().join("tone.pcmu");
     pcmu_tone(&tone);
-    let carrier_media = free_port().to_string();
-    let mut carrier = sipp(
-        dir.path(),
-        "carrier_uas.xml",
-        carrier_port,
-        &[
-            "-rtp_echo",
-            "-mi",
-            "127.0.0.1",
-            "-mp",
-            &carrier_media,
-            "-key",
-            "trunk_user",
-            "trunkuser",
-            "-key",
-            "trunk_password",
-            "trunk-secret",
-        ],
-    )
-    .spawn()
-    .unwrap();
+    let mut carrier = spawn_carrier(dir.path(), carrier_port);
     let phone_media = free_port().to_string();
     let phone = sipp(
         dir.path(),
@@ -574,27 +574,7 @@ fn a_flow_transfers_a_caller_to_an_external_number_through_the_trunk() {
     let target = sip_addr(&served).to_string();
     let dir = tempfile::tempdir_in(tmp.path()).unwrap();
     pcmu_tone(&dir.path().join("tone.pcmu"));
-    let carrier_media = free_port().to_string();
-    let mut carrier = sipp(
-        dir.path(),
-        "carrier_uas.xml",
-        carrier_port,
-        &[
-            "-rtp_echo",
-            "-mi",
-            "127.0.0.1",
-            "-mp",
-            &carrier_media,
-            "-key",
-            "trunk_user",
-            "trunkuser",
-            "-key",
-            "trunk_password",
-            "trunk-secret",
-        ],
-    )
-    .spawn()
-    .unwrap();
+    let mut carrier = spawn_carrier(dir.path(), carrier_port);
     let caller_media = free_port().to_string();
     let caller = sipp(
         dir.path(),

@@ -43,6 +43,7 @@ pub(super) fn spawn(
 ) {
     let (inputs_tx, inputs) = mpsc::unbounded_channel();
     let caller = UasLeg::new(&deps, call.request.clone(), responder);
+    let task_caller = caller.caller();
     let call_id = caller.call_id();
     registry.insert(&call_id, inputs_tx.clone());
     registry.insert_invite(caller.tx, &call_id);
@@ -52,7 +53,7 @@ pub(super) fn spawn(
             id: call_id.clone(),
             direction: "inbound",
             number: call.number.as_str().to_owned(),
-            caller: caller_name(&call),
+            caller: task_caller,
             agent: None,
             state: "ivr".into(),
             started_at: log.now(),
@@ -634,22 +635,6 @@ impl AckWait {
         self.interval = (self.interval * 2).min(Duration::from_secs(4));
         self.next = tokio::time::Instant::now() + self.interval;
     }
-}
-
-fn caller_name(call: &InboundCall) -> String {
-    call.request
-        .request
-        .headers()
-        .from()
-        .ok()
-        .and_then(|f| {
-            f.uri
-                .as_sip()
-                .and_then(|u| u.user_decoded())
-                .map(|u| u.to_vec())
-        })
-        .map(|u| String::from_utf8_lossy(&u).into_owned())
-        .unwrap_or_else(|| "anonymous".into())
 }
 
 fn rand_seed() -> u64 {

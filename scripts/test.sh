@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting, lints, and every test on SQLite and PostgreSQL.
 # Installs what the tests need with apt-get (PostgreSQL, sslscan, SIPp, baresip, Dovecot,
-# espeak-ng) and pip
+# espeak-ng, Chromium) and pip
 # (sipvicious) when it is missing.
 # Usage: scripts/test.sh            (CI runs exactly this through .ci/run)
 set -euo pipefail
@@ -15,6 +15,8 @@ command -v baresip >/dev/null 2>&1 || need_apt+=(baresip-core)
 [ -x /usr/sbin/dovecot ] && [ -e /usr/lib/dovecot/imap ] && [ -e /usr/lib/dovecot/pop3 ] \
     || need_apt+=(dovecot-imapd dovecot-pop3d)
 command -v espeak-ng >/dev/null 2>&1 || need_apt+=(espeak-ng)
+# Headless Chromium for the WebRTC tests.
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
 command -v pip3 >/dev/null 2>&1 || command -v pip >/dev/null 2>&1 || need_apt+=(python3-pip)
 if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
     need_apt+=(postgresql)

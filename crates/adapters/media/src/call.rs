@@ -148,6 +148,7 @@ impl CallTask {
 
     /// Runs the sessions' timers that are due (RTCP, DTMF out, media timeout).
     fn timeouts(&mut self, now: Timestamp) {
+        self.webrtc_timeouts(now);
         for index in 0..self.endpoints.len() {
             let ep = &mut self.endpoints[index];
             if ep.session.poll_timeout().is_some_and(|at| at <= now) {
@@ -161,11 +162,7 @@ impl CallTask {
 
     /// Points the timer at the sessions' earliest deadline, if that changed.
     fn arm_timer(&mut self) {
-        let at = self
-            .endpoints
-            .iter()
-            .filter_map(|e| e.session.poll_timeout())
-            .min();
+        let at = self.endpoints.iter().filter_map(Endpoint::deadline).min();
         if at == self.timer_at {
             return;
         }
@@ -200,6 +197,7 @@ impl CallTask {
         for ep in &mut self.endpoints {
             let _ = ep.session.close(now, "call ended");
             ep.send_transmits();
+            ep.close_webrtc();
         }
         self.endpoints.clear();
         if let Some(recording) = self.recording.take() {

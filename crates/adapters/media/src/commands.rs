@@ -14,6 +14,7 @@ use crate::endpoint::Endpoint;
 use crate::player::{Playback, Prompt};
 use crate::recorder::RecordingInfo;
 use crate::recording::Recording;
+use crate::webrtc::{WebRtcInfo, WebRtcOffer, WebRtcSpec};
 use crate::{EndpointId, EndpointInfo, EndpointSpec, EndpointStats, MediaError};
 
 /// Where a request's answer goes.
@@ -30,6 +31,9 @@ const DTMF_VOLUME: u8 = 10;
 #[derive(Debug)]
 pub(crate) enum Command {
     AddEndpoint(EndpointSpec, Reply<EndpointInfo>),
+    AddWebRtc(WebRtcSpec, Reply<WebRtcInfo>),
+    AddWebRtcOffer(String, Reply<WebRtcOffer>),
+    AcceptWebRtcAnswer(EndpointId, String, Reply<()>),
     SetRemote(EndpointId, SocketAddr, Option<SocketAddr>, Reply<()>),
     Connect(EndpointId, EndpointId, Reply<()>),
     Disconnect(EndpointId, Reply<()>),
@@ -51,6 +55,11 @@ impl CallTask {
     pub(crate) fn command(&mut self, cmd: Command, now: Timestamp) -> bool {
         match cmd {
             Command::AddEndpoint(spec, r) => answer(r, self.add(spec, now)),
+            Command::AddWebRtc(spec, r) => answer(r, self.add_webrtc(spec, now)),
+            Command::AddWebRtcOffer(label, r) => answer(r, self.add_webrtc_offer(&label, now)),
+            Command::AcceptWebRtcAnswer(id, sdp, r) => {
+                answer(r, self.accept_webrtc_answer(id, &sdp, now));
+            }
             Command::SetRemote(id, rtp, rtcp, r) => answer(r, self.set_remote(id, rtp, rtcp)),
             Command::Connect(a, b, r) => answer(r, self.connect(a, b)),
             Command::Disconnect(id, r) => answer(r, self.disconnect(id)),
@@ -240,6 +249,7 @@ impl CallTask {
         let stats = ep.stats();
         let _ = ep.session.close(now, "leg removed");
         ep.send_transmits();
+        ep.close_webrtc();
         Ok(stats)
     }
 }

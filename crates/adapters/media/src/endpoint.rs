@@ -13,6 +13,7 @@ use crate::admission::Permit;
 use crate::latch::Latch;
 use crate::player::Playback;
 use crate::ports::{PortLease, PortPair};
+use crate::webrtc::WebRtcLeg;
 use crate::{EndpointId, EndpointSpec, EndpointStats, MediaConfig, MediaError};
 use crate::{PT_PCMA, PT_PCMU};
 
@@ -63,6 +64,8 @@ pub(crate) struct Endpoint {
     pub(crate) inbox: Option<VecDeque<i16>>,
     /// What the endpoint said during the current tick.
     pub(crate) said: Option<Frame>,
+    /// The str0m side of a WebRTC endpoint (ICE, DTLS-SRTP on the RTP port).
+    pub(crate) webrtc: Option<Box<WebRtcLeg>>,
     _lease: PortLease,
     _permit: Permit,
 }
@@ -117,6 +120,7 @@ impl Endpoint {
             tones: VecDeque::new(),
             inbox: None,
             said: None,
+            webrtc: None,
             _lease: ports.lease,
             _permit: permit,
         })
@@ -149,6 +153,15 @@ impl Endpoint {
     /// Sends an RTP datagram to the remote (dropped and counted when no address is known or
     /// the socket buffer is full).
     pub(crate) fn send_rtp(&mut self, data: &[u8]) {
+        if let Some(leg) = self.webrtc.as_deref_mut() {
+            let mut io = crate::webrtc::Io {
+                socket: &self.rtp,
+                send_failed: &mut self.counters.send_failed,
+                now: crate::clock::now(),
+            };
+            leg.send_rtp(data, self.payload_type, &mut io);
+            return;
+        }
         let Some(to) = self.latch.rtp_target() else {
             return;
         };
@@ -168,12 +181,50 @@ impl Endpoint {
     }
 
     fn send_rtcp(&mut self, data: &[u8]) {
+        if self.webrtc.is_some() {
+            return; // str0m sends the WebRTC leg's RTCP, encrypted
+        }
         let Some(to) = self.latch.rtcp_target(self.rtcp_mux) else {
             return;
         };
         let socket = if self.rtcp_mux { &self.rtp } else { &self.rtcp };
         if socket.try_send_to(data, to).is_err() {
             self.counters.send_failed += 1;
+        }
+    }
+
+    /// True when relayed audio can go out: a known remote, or an established WebRTC leg.
+    pub(crate) fn can_send(&self) -> bool {
+        match self.webrtc.as_deref() {
+            Some(leg) => leg.connected(),
+            None => self.latch.rtp_target().is_some(),
+        }
+    }
+
+    /// The earliest deadline of the endpoint's RTP session and WebRTC leg.
+    pub(crate) fn deadline(&self) -> Option<Timestamp> {
+        let webrtc = self.webrtc.as_deref().map(WebRtcLeg::deadline);
+        match (self.session.poll_timeout(), webrtc) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// The WebRTC leg (if any), the RTP socket and the send-failure counter, borrowed apart.
+    pub(crate) fn webrtc_split(&mut self) -> (Option<&mut WebRtcLeg>, &UdpSocket, &mut u64) {
+        let leg = self.webrtc.as_deref_mut();
+        (leg, &self.rtp, &mut self.counters.send_failed)
+    }
+
+    /// Ends the WebRTC leg's DTLS association, if any.
+    pub(crate) fn close_webrtc(&mut self) {
+        if let Some(leg) = self.webrtc.as_deref_mut() {
+            let mut io = crate::webrtc::Io {
+                socket: &self.rtp,
+                send_failed: &mut self.counters.send_failed,
+                now: crate::clock::now(),
+            };
+            leg.close(&mut io);
         }
     }
 

@@ -8,6 +8,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::commands::{Command, Reply};
 use crate::player::Prompt;
 use crate::recorder::RecordingInfo;
+use crate::webrtc::{WebRtcInfo, WebRtcOffer, WebRtcSpec};
 use crate::{EndpointId, EndpointInfo, EndpointSpec, EndpointStats, MediaError};
 
 /// The media of one call. Each method is a request to the call's task; all fail with
@@ -35,6 +36,30 @@ impl CallMedia {
     /// Opens a leg: binds an RTP/RTCP port pair (admission control first).
     pub async fn add_endpoint(&self, spec: EndpointSpec) -> Result<EndpointInfo, MediaError> {
         self.request(|r| Command::AddEndpoint(spec, r)).await
+    }
+
+    /// Opens a WebRTC leg answering a browser's offer (ICE-lite, DTLS-SRTP, PCMU or PCMA):
+    /// relayed like any other endpoint once connected.
+    pub async fn add_webrtc_endpoint(&self, spec: WebRtcSpec) -> Result<WebRtcInfo, MediaError> {
+        self.request(|r| Command::AddWebRtc(spec, r)).await
+    }
+
+    /// Opens a WebRTC leg with our offer, for a call to a browser; media flows after
+    /// [`CallMedia::accept_webrtc_answer`].
+    pub async fn add_webrtc_offer(&self, label: &str) -> Result<WebRtcOffer, MediaError> {
+        let label = label.to_owned();
+        self.request(|r| Command::AddWebRtcOffer(label, r)).await
+    }
+
+    /// Applies the browser's answer to the offer of WebRTC leg `id`.
+    pub async fn accept_webrtc_answer(
+        &self,
+        id: EndpointId,
+        answer_sdp: &str,
+    ) -> Result<(), MediaError> {
+        let sdp = answer_sdp.to_owned();
+        self.request(|r| Command::AcceptWebRtcAnswer(id, sdp, r))
+            .await
     }
 
     /// New remote addresses from SDP (answer, re-INVITE); the leg latches afresh.

@@ -5,6 +5,8 @@
 //!   and [`MediaServer::open_call`], which starts a call's task.
 //! - [`CallMedia`]: the handle of one call — endpoints ([`EndpointSpec`], [`EndpointInfo`],
 //!   [`EndpointStats`]), relay, conference, prompts, recording, DTMF out.
+//! - [`WebRtcSpec`], [`WebRtcInfo`], [`WebRtcOffer`]: WebRTC legs for the browser softphone
+//!   (str0m: ICE-lite, DTLS-SRTP, G.711 relayed without decoding).
 //! - [`MediaEvent`]: DTMF in, media timeout, latching, end of a prompt.
 //! - [`MediaError`]: the crate's error.
 //! - [`recorder`]: crash-safe stereo WAV recordings (caller left, agent right).
@@ -40,6 +42,7 @@ mod recording;
 mod relay;
 mod server;
 mod spec;
+mod webrtc;
 
 pub use config::MediaConfig;
 pub use error::MediaError;
@@ -48,3 +51,4 @@ pub use handle::CallMedia;
 pub use ports::{PortLease, PortPair, PortPool};
 pub use server::{MediaEvents, MediaServer};
 pub use spec::{EndpointId, EndpointInfo, EndpointSpec, EndpointStats, PT_PCMA, PT_PCMU};
+pub use webrtc::{WebRtcInfo, WebRtcOffer, WebRtcSpec};

@@ -15,6 +15,11 @@ use crate::{MediaEvent, endpoint::Endpoint};
 impl CallTask {
     /// Handles one received datagram.
     pub(crate) fn datagram(&mut self, d: Datagram, now: Timestamp) {
+        if self.endpoints[d.index].webrtc.is_some() {
+            self.webrtc_datagram(d, now);
+            self.after_session(d.index, now);
+            return;
+        }
         let kind = classify(&self.buf[..d.len]);
         match (d.sock, kind) {
             (Sock::Rtp, PacketKind::Rtp) => self.rtp(d, now),
@@ -52,7 +57,7 @@ impl CallTask {
 
     /// Sends a received audio packet on to the peer, unless a prompt, tone or DTMF replaces
     /// what the peer hears.
-    fn relay(&mut self, from: usize, len: usize, payload: Range<usize>, now: Timestamp) {
+    pub(crate) fn relay(&mut self, from: usize, len: usize, payload: Range<usize>, now: Timestamp) {
         let (law, peer) = {
             let ep = &self.endpoints[from];
             (ep.law, ep.peer)
@@ -61,7 +66,7 @@ impl CallTask {
             return;
         };
         let peer = &mut self.endpoints[to];
-        if peer.hears_local() || peer.latch.rtp_target().is_none() {
+        if peer.hears_local() || !peer.can_send() {
             return;
         }
         if peer.law == law {

@@ -212,3 +212,13 @@ pub fn assert_freq(samples: &[i16], expected: f64) {
         "expected {expected} Hz, measured {f:.1} Hz"
     );
 }
+
+/// Adds a WebRTC leg labelled "agent" for a browser's offer and returns the answer.
+pub async fn agent_answer(call: &CallMedia, offer_sdp: String) -> sb_media::WebRtcInfo {
+    call.add_webrtc_endpoint(sb_media::WebRtcSpec {
+        label: "agent".into(),
+        offer_sdp,
+    })
+    .await
+    .expect("answer")
+}

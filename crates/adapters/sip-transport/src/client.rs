@@ -111,8 +111,11 @@ impl SipClient {
     ///
     /// The transport rewrites the top Via (sent-by = our listening address for that
     /// transport, the transport's name, `rport`; the branch is kept when it starts with
-    /// `z9hG4bK`, else a fresh one is made) and sets Content-Length. Over TCP an open
-    /// connection to `to` is reused, else one is opened; responses come back on it.
+    /// `z9hG4bK`, else a fresh one is made) and sets Content-Length. When `to` is the address
+    /// of a connection the peer opened to us (a phone registered over TCP, TLS, WS or WSS),
+    /// the request goes over that connection whatever `to.transport` says; otherwise over TCP
+    /// or TLS an open connection to `to` is reused, else one is opened; responses come back on
+    /// the connection used.
     ///
     /// A 2xx to an INVITE is delivered as is: the caller (dialog layer) sends the ACK with
     /// [`SipClient::send_ack`]. For a non-2xx final response to an INVITE the transaction

@@ -85,6 +85,7 @@ impl SipServer {
         let mut driver = Driver::new(config, deps, endpoint, udp, acceptor, cancel);
         driver.local = local;
         driver.local_tls = tls;
+        driver.bound = bound;
         let commands = driver.commands.0.clone();
         let task = tokio::spawn(driver.run(listeners));
         Ok(SipServer {
@@ -172,6 +173,12 @@ struct Driver {
     connected: Channel<Connected>,
     /// Open outbound connections: the connection and our Via sent-by on it.
     outbound: HashMap<Key, (ConnId, SocketAddr)>,
+    /// Open accepted connections by the peer's address: requests to a phone that registered
+    /// over TCP, TLS, WS or WSS go back over its own connection (through NAT, and the only
+    /// way to reach a browser).
+    accepted: HashMap<SocketAddr, (ConnId, Kind)>,
+    /// The bound TLS, WS and WSS addresses (our sent-by on accepted connections).
+    bound: [Option<SocketAddr>; 3],
     /// The bound UDP/TCP address and the TLS one.
     local: SocketAddr,
     local_tls: Option<SocketAddr>,
@@ -207,6 +214,8 @@ impl Driver {
             connecting: HashMap::new(),
             connected: mpsc::unbounded_channel(),
             outbound: HashMap::new(),
+            accepted: HashMap::new(),
+            bound: [None; 3],
             local: SocketAddr::from(([0, 0, 0, 0], 0)),
             local_tls: None,
         }
@@ -263,6 +272,7 @@ impl Driver {
             Inbound::Closed(id) => {
                 self.conns.remove(&id);
                 self.outbound.retain(|_, (c, _)| *c != id);
+                self.accepted.retain(|_, (c, _)| *c != id);
                 self.endpoint.connection_closed(id);
             }
         }
@@ -273,6 +283,7 @@ impl Driver {
             return;
         }
         let conn = self.register(addr, kind);
+        self.accepted.insert(addr, (conn.id, kind));
         tokio::spawn(conn.serve(stream, self.tls.clone()));
     }
 
@@ -303,6 +314,13 @@ impl Driver {
             let sent_by = local_ip_towards(self.local, to.addr);
             return self.start(command, Peer::udp(to.addr), sent_by);
         }
+        if let Some(&(id, kind)) = self.accepted.get(&to.addr) {
+            let peer = Peer {
+                transport: kind.transport(id),
+                addr: to.addr,
+            };
+            return self.start(command, peer, self.sent_by_on(kind, to.addr));
+        }
         let key = (to.transport, to.addr);
         if let Some(&(id, sent_by)) = self.outbound.get(&key) {
             return self.start(command, outbound_peer(key, id), sent_by);
@@ -325,6 +343,19 @@ impl Driver {
         tokio::spawn(async move {
             let _ = back.send(connect(key, tls, limit).await);
         });
+    }
+
+    /// Our Via sent-by on an accepted connection of `kind` from `peer`: the listener's port at
+    /// our address towards the peer.
+    fn sent_by_on(&self, kind: Kind, peer: SocketAddr) -> SocketAddr {
+        let [tls, ws, wss] = self.bound;
+        let listen = match kind {
+            Kind::Tcp => Some(self.local),
+            Kind::Tls => tls,
+            Kind::Ws => ws,
+            Kind::Wss => wss,
+        };
+        local_ip_towards(listen.unwrap_or(self.local), peer)
     }
 
     /// An outbound connection opened (or failed): serve it and send what waited for it.

@@ -588,3 +588,95 @@ async fn websocket_binary_messages_are_sip_too_and_oversized_ones_close_the_conn
     assert!(end, "the connection was closed");
     setup.server.stop().await;
 }
+
+/// The next SIP request the server sends on `link` (answered 200), as text.
+async fn serve_one(link: &mut Link) -> sb_sip::Request {
+    let got = tokio::time::timeout(WAIT, async {
+        match link {
+            Link::Tls(s) => read_message(s.as_mut()).await,
+            Link::Ws(ws) => next_ws_message(ws.as_mut()).await,
+            Link::Wss(ws) => next_ws_message(ws.as_mut()).await,
+        }
+    })
+    .await
+    .expect("a request in time");
+    let Message::Request(request) = got else {
+        panic!("a response came instead of a request");
+    };
+    let ok = request.make_response(sb_sip::StatusCode::OK, Some("phone"));
+    let raw = String::from_utf8(ok.to_bytes().to_vec()).expect("utf-8");
+    match link {
+        Link::Tls(s) => s.write_all(raw.as_bytes()).await.expect("write"),
+        Link::Ws(ws) => ws.send(WsMessage::text(raw)).await.expect("send"),
+        Link::Wss(ws) => ws.send(WsMessage::text(raw)).await.expect("send"),
+    }
+    request
+}
+
+async fn read_message<S: AsyncRead + Unpin>(s: &mut S) -> Message {
+    let parse = ParseConfig::default();
+    let mut buf = Vec::new();
+    let mut chunk = vec![0u8; 8192];
+    loop {
+        if let sb_sip::Frame::Message { len } = parse.frame(&buf) {
+            return parse.parse_stream(buf[..len].to_vec()).expect("a message");
+        }
+        let n = s.read(&mut chunk).await.expect("read");
+        assert!(n > 0, "closed before a message");
+        buf.extend_from_slice(&chunk[..n]);
+    }
+}
+
+async fn next_ws_message<S: AsyncRead + AsyncWrite + Unpin>(
+    ws: &mut WebSocketStream<S>,
+) -> Message {
+    loop {
+        let frame = ws.next().await.expect("open").expect("frame");
+        if let WsMessage::Text(t) = frame {
+            return ParseConfig::default()
+                .parse_datagram(t.as_bytes().to_vec())
+                .expect("a message");
+        }
+    }
+}
+
+#[tokio::test]
+async fn requests_to_a_phone_connected_over_tls_ws_or_wss_go_back_over_its_own_connection() {
+    let setup = Setup::start(|_| {}).await;
+    let client = setup.server.server.client();
+    for kind in ["tls", "ws", "wss"] {
+        let mut link = setup.link(kind).await;
+        // The server knows the connection once it has carried a request.
+        let hello = options(&link, &format!("hello{kind}"));
+        assert_eq!(link.exchange(&hello).await.status().as_u16(), 200);
+        let phone = SocketAddr::from(([127, 0, 0, 1], link.local_port()));
+        let raw = format!(
+            "OPTIONS sip:1001@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP x.invalid;branch=z9hG4bKq{kind}\r\n\
+             Max-Forwards: 70\r\nFrom: <sip:pbx@{realm}>;tag=s1\r\nTo: <sip:1001@{realm}>\r\n\
+             Call-ID: back-{kind}\r\nCSeq: 1 OPTIONS\r\n\r\n",
+            realm = common::REALM
+        );
+        let Ok(Message::Request(request)) = sb_sip::parse(raw.into_bytes()) else {
+            panic!("test request");
+        };
+        // The destination names TLS (the registrar's record of a WSS source): the open
+        // connection is used whatever it is, and no new connection is tried.
+        let to = sb_sip_transport::Destination {
+            transport: sb_sip_dialog::locate::Transport::Tls,
+            addr: phone,
+        };
+        let sent = tokio::spawn({
+            let client = client.clone();
+            async move { client.send(request, to).await }
+        });
+        let seen = serve_one(&mut link).await;
+        let via = seen.headers().top_via().expect("via");
+        assert_eq!(
+            via.transport.to_ascii_uppercase(),
+            kind.to_ascii_uppercase()
+        );
+        let answer = sent.await.expect("task").expect("answered");
+        assert_eq!(answer.status().as_u16(), 200, "{kind}");
+    }
+    setup.server.stop().await;
+}

@@ -134,13 +134,12 @@ impl Endpoint {
         peer: Peer,
         sent_by: SocketAddr,
     ) -> Result<(), ClientError> {
-        let name = match peer.transport {
+        let name: &str = match peer.transport {
             Transport::Udp => "UDP",
             Transport::Tcp(_) => "TCP",
             Transport::Tls(_) => "TLS",
-            Transport::Ws(_) | Transport::Wss(_) => {
-                return Err(ClientError::Unsupported("requests over WebSocket"));
-            }
+            Transport::Ws(_) => "WS",
+            Transport::Wss(_) => "WSS",
         };
         let fresh = format!("z9hG4bK{}", self.tag());
         via::prepare_client_request(request, name, sent_by, || fresh)

@@ -276,7 +276,7 @@ fn over_tcp_nothing_is_retransmitted_and_a_closed_connection_fails_the_transacti
 }
 
 #[test]
-fn ack_a_cancel_without_an_rfc3261_branch_and_websocket_are_refused() {
+fn ack_and_a_cancel_without_an_rfc3261_branch_are_refused() {
     let mut ep = endpoint();
     for method in ["ACK", "CANCEL"] {
         let r = ep.send_request(
@@ -290,14 +290,24 @@ fn ack_a_cancel_without_an_rfc3261_branch_and_websocket_are_refused() {
             "{method}: {r:?}"
         );
     }
-    let ws = Peer {
-        transport: crate::peer::Transport::Ws(ConnId(1)),
-        addr: addr(CARRIER),
-    };
-    let r = ep.send_request(ms(0), request("OPTIONS", ""), ws, addr(US));
-    assert!(matches!(r, Err(ClientError::Unsupported(_))), "{r:?}");
     assert_eq!(ep.client_transactions(), 0);
     assert!(ep.poll_output().is_none());
+}
+
+#[test]
+fn a_request_over_websocket_names_ws_in_its_via_and_goes_out_on_the_connection() {
+    let mut ep = endpoint();
+    let ws = Peer {
+        transport: crate::peer::Transport::Wss(ConnId(1)),
+        addr: addr(CARRIER),
+    };
+    ep.send_request(ms(0), request("OPTIONS", ""), ws, addr(US))
+        .expect("sent");
+    let (sent, _) = drain(&mut ep);
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    let via = sent[0].1.headers().top_via().expect("via");
+    assert_eq!(&*via.transport, "WSS");
+    assert_eq!(sent[0].0, addr(CARRIER));
 }
 
 #[test]

@@ -12,7 +12,8 @@
 //!
 //! - [`sip`]: SIP phones meet the store — digest secrets ([`sip::StoreCredentials`],
 //!   [`sip::set_sip_password`]), registrar bindings persisted per tenant
-//!   ([`sip::binding_persistence`]) and reloaded at start ([`sip::live_bindings`]).
+//!   ([`sip::binding_persistence`]) and reloaded at start ([`sip::live_bindings`]);
+//!   [`softphone::SoftphonePasswords`], the agent console's short-lived SIP passwords.
 //!
 //! - [`trunks`]: SIP trunks — typed settings, inbound INVITE matching, carrier registrations
 //!   and OPTIONS pings ([`trunks::TrunkManager`]).
@@ -37,6 +38,7 @@ mod names;
 pub mod prompts;
 mod queue;
 pub mod sip;
+pub mod softphone;
 pub mod trunks;
 
 pub use document::{Problem, validate_document};

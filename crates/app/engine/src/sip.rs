@@ -15,6 +15,8 @@ use sb_sip_dialog::registrar::{Binding as SipBinding, RegistrarEvent};
 use sb_sip_transport::{BindingSink, SipCredentials, realm_of_host};
 use sb_store::{Binding, SipSecret, Store, StoreError, Timestamp};
 use sb_types::{TenantId, UserId};
+
+use crate::softphone::SoftphonePasswords;
 use tokio::sync::mpsc;
 
 /// The digest secret of `username` with `password` in the tenant's realm (its name).
@@ -45,18 +47,30 @@ pub async fn set_sip_password(
 /// [`SipCredentials`] over the store: the realm names the tenant.
 pub struct StoreCredentials {
     store: Arc<dyn Store>,
+    softphones: Option<(SoftphonePasswords, fn() -> Timestamp)>,
 }
 
 impl StoreCredentials {
     /// Looks secrets up in `store`.
     pub fn new(store: Arc<dyn Store>) -> Self {
-        StoreCredentials { store }
+        StoreCredentials {
+            store,
+            softphones: None,
+        }
     }
-}
 
-#[async_trait::async_trait]
-impl SipCredentials for StoreCredentials {
-    async fn secret(&self, realm: &str, username: &str) -> Option<UserSecret> {
+    /// Also accepts the agent console's softphone passwords (valid by `clock`).
+    pub fn with_softphones(
+        mut self,
+        passwords: SoftphonePasswords,
+        clock: fn() -> Timestamp,
+    ) -> Self {
+        self.softphones = Some((passwords, clock));
+        self
+    }
+
+    /// The user's desk-phone secret from the store.
+    async fn stored(&self, realm: &str, username: &str) -> Option<UserSecret> {
         let tenant = match self.store.get_tenant_by_name(realm).await {
             Ok(t) => t,
             Err(StoreError::NotFound { .. }) => return None,
@@ -80,6 +94,23 @@ impl SipCredentials for StoreCredentials {
                 (Algorithm::Sha512_256, secret.ha1_sha512_256),
             ])
         })
+    }
+}
+
+#[async_trait::async_trait]
+impl SipCredentials for StoreCredentials {
+    async fn secret(&self, realm: &str, username: &str) -> Option<UserSecret> {
+        let stored = self.stored(realm, username).await;
+        let tokens = match &self.softphones {
+            Some((passwords, clock)) => passwords.valid(realm, username, clock()),
+            None => Vec::new(),
+        };
+        if tokens.is_empty() {
+            return stored;
+        }
+        let mut any: Vec<UserSecret> = stored.into_iter().collect();
+        any.extend(tokens.into_iter().map(UserSecret::Password));
+        Some(UserSecret::AnyOf(any))
     }
 }
 

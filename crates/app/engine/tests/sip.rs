@@ -7,11 +7,13 @@ use common::{T0, store, tenant};
 use sb_engine::sip::{
     StoreCredentials, binding_persistence, live_bindings, realm_of_aor, set_sip_password,
 };
+use sb_engine::softphone::SoftphonePasswords;
 use sb_sip_dialog::digest::{Algorithm, UserSecret, ha1};
 use sb_sip_dialog::registrar::{Binding, RegistrarEvent, Removal};
 use sb_sip_transport::{BindingSink, SipCredentials};
 use sb_store::{NewUser, Store, Tenant, Timestamp, User};
 use sb_types::Role;
+use std::time::Duration;
 
 async fn agent(s: &dyn Store, t: &Tenant, username: &str) -> User {
     s.create_user(
@@ -34,8 +36,65 @@ fn md5_of(secret: Option<UserSecret>) -> Option<String> {
             .into_iter()
             .find(|(a, _)| *a == Algorithm::Md5)
             .map(|(_, h)| h),
-        UserSecret::Password(_) => None,
+        UserSecret::Password(_) | UserSecret::AnyOf(_) => None,
     }
+}
+
+fn clock() -> Timestamp {
+    T0
+}
+
+#[tokio::test]
+async fn a_softphone_password_answers_beside_the_desk_phone_secret_until_it_expires() {
+    let (s, _dir) = store().await;
+    let acme = tenant(&*s, "acme").await;
+    let alice = agent(&*s, &acme, "1001").await;
+    agent(&*s, &acme, "1002").await;
+    set_sip_password(&*s, acme.id, alice.id, "alice-pw", T0)
+        .await
+        .expect("set");
+    let passwords = SoftphonePasswords::default();
+    let creds = StoreCredentials::new(s.clone()).with_softphones(passwords.clone(), clock);
+    passwords.issue(
+        "acme",
+        "1001",
+        "token-a".into(),
+        T0,
+        T0 + Duration::from_secs(60),
+    );
+    passwords.issue(
+        "acme",
+        "1002",
+        "token-b".into(),
+        T0,
+        T0 + Duration::from_secs(60),
+    );
+    match creds.secret("acme", "1001").await {
+        Some(UserSecret::AnyOf(list)) => {
+            assert_eq!(list.len(), 2, "{list:?}");
+            assert!(matches!(&list[0], UserSecret::Ha1(_)), "desk phone first");
+            assert!(matches!(&list[1], UserSecret::Password(p) if p == "token-a"));
+        }
+        other => panic!("expected both secrets, got {other:?}"),
+    }
+    // A user without a desk phone registers with the console's password alone.
+    match creds.secret("acme", "1002").await {
+        Some(UserSecret::AnyOf(list)) => {
+            assert!(matches!(&list[..], [UserSecret::Password(p)] if p == "token-b"))
+        }
+        other => panic!("expected the token, got {other:?}"),
+    }
+    assert!(creds.secret("beta", "1002").await.is_none(), "other realm");
+    passwords.revoke("acme", "1002");
+    assert!(creds.secret("acme", "1002").await.is_none(), "revoked");
+    passwords.issue(
+        "acme",
+        "1002",
+        "late".into(),
+        T0 - Duration::from_secs(9),
+        T0,
+    );
+    assert!(creds.secret("acme", "1002").await.is_none(), "expired");
 }
 
 #[tokio::test]

@@ -59,16 +59,26 @@ pub enum UserSecret {
     Password(String),
     /// Pre-computed HA1 values (`H(user:realm:password)`), per hash family.
     Ha1(Vec<(Algorithm, String)>),
+    /// Any one of several secrets answers (a desk phone's password and the agent console's
+    /// short-lived softphone passwords of the same user).
+    AnyOf(Vec<UserSecret>),
 }
 
 impl UserSecret {
-    fn ha1(&self, alg: Algorithm, user: &str, realm: &str) -> Option<String> {
+    /// Every HA1 that answers for `alg`.
+    fn ha1s(&self, alg: Algorithm, user: &str, realm: &str, out: &mut Vec<String>) {
         match self {
-            UserSecret::Password(p) => Some(ha1(alg, user, realm, p)),
-            UserSecret::Ha1(list) => list
-                .iter()
-                .find(|(a, _)| a.strength() == alg.strength() && a.is_md5() == alg.is_md5())
-                .map(|(_, h)| h.to_ascii_lowercase()),
+            UserSecret::Password(p) => out.push(ha1(alg, user, realm, p)),
+            UserSecret::Ha1(list) => out.extend(
+                list.iter()
+                    .find(|(a, _)| a.strength() == alg.strength() && a.is_md5() == alg.is_md5())
+                    .map(|(_, h)| h.to_ascii_lowercase()),
+            ),
+            UserSecret::AnyOf(all) => {
+                for s in all {
+                    s.ha1s(alg, user, realm, out);
+                }
+            }
         }
     }
 }
@@ -255,8 +265,13 @@ impl DigestServer {
     ) -> Result<(), Rejection> {
         let c = a.credentials;
         let issued = self.check_envelope(a)?;
-        let expected = self.expected_response(a, secret);
-        let correct = constant_time_eq(expected.as_bytes(), c.response.as_bytes());
+        // Every candidate is compared, so the time taken does not tell which one matched.
+        let correct = self
+            .expected_responses(a, secret)
+            .iter()
+            .fold(false, |any, e| {
+                constant_time_eq(e.as_bytes(), c.response.as_bytes()) | any
+            });
         match (secret, correct) {
             (None, _) => return Err(Rejection::UnknownUser),
             (Some(_), false) => return Err(Rejection::WrongPassword),
@@ -290,12 +305,16 @@ impl DigestServer {
             .ok_or(Rejection::BadNonce)
     }
 
-    fn expected_response(&self, a: AuthAttempt<'_>, secret: Option<&UserSecret>) -> String {
+    fn expected_responses(&self, a: AuthAttempt<'_>, secret: Option<&UserSecret>) -> Vec<String> {
         let (c, realm) = (a.credentials, &self.config.realm);
-        let ha1 = secret
-            .and_then(|s| s.ha1(c.algorithm, &c.username, realm))
-            .unwrap_or_else(|| self.decoy_ha1(c.algorithm, &c.username));
-        response(&ha1, c, a.method)
+        let mut ha1s = Vec::new();
+        if let Some(s) = secret {
+            s.ha1s(c.algorithm, &c.username, realm, &mut ha1s);
+        }
+        if ha1s.is_empty() {
+            ha1s.push(self.decoy_ha1(c.algorithm, &c.username));
+        }
+        ha1s.iter().map(|h| response(h, c, a.method)).collect()
     }
 
     /// An HA1 nobody can know, computed with the same work as a real one.

@@ -82,6 +82,37 @@ fn stored_ha1_authorizes_like_the_password() {
 }
 
 #[test]
+fn any_of_several_secrets_answers_and_none_other_does() {
+    let mut s = server();
+    let desk = UserSecret::Ha1(vec![(
+        Algorithm::Sha256,
+        ha1(Algorithm::Sha256, "1001", s.realm(), "desk-phone"),
+    )]);
+    let both = UserSecret::AnyOf(vec![desk, UserSecret::Password("console-token".into())]);
+    for (password, cnonce) in [("desk-phone", "a"), ("console-token", "b")] {
+        let c = answer(&s, at(0), "1001", password, cnonce);
+        assert!(
+            matches!(
+                verify(&mut s, at(1), &c, Some(&both)),
+                Verdict::Authorized { .. }
+            ),
+            "{password}"
+        );
+    }
+    let c = answer(&s, at(0), "1001", "s3cret", "c");
+    assert_eq!(
+        verify(&mut s, at(1), &c, Some(&both)),
+        Verdict::Rejected(Rejection::WrongPassword)
+    );
+    let empty = UserSecret::AnyOf(Vec::new());
+    let c = answer(&s, at(0), "1001", "", "d");
+    assert_eq!(
+        verify(&mut s, at(1), &c, Some(&empty)),
+        Verdict::Rejected(Rejection::WrongPassword)
+    );
+}
+
+#[test]
 fn wrong_password_is_rejected() {
     let mut s = server();
     let c = answer(&s, at(0), "1001", "guess", "cn");

@@ -8,60 +8,11 @@
 
 mod common;
 
+use common::sipp::{pcmu_tone, sipp, sipp_errors, wait_exit};
 use common::{Served, data_dir, free_port, run, sip_addr, sipp_available, text};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
-
-fn scenario(name: &str) -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/scenarios")
-        .join(name)
-        .to_str()
-        .unwrap()
-        .to_owned()
-}
-
-/// SIPp with `args`, in `dir`, on a free local port (or `port`), at most 20 s per call.
-fn sipp(dir: &Path, file: &str, port: u16, args: &[&str]) -> Command {
-    let mut c = Command::new("sipp");
-    c.current_dir(dir)
-        .args(["-sf", &scenario(file), "-m", "1", "-i", "127.0.0.1"])
-        .args(["-p", &port.to_string()])
-        .args([
-            "-timeout",
-            "20s",
-            "-timeout_error",
-            "-nostdin",
-            "-trace_err",
-        ])
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    c
-}
-
-/// SIPp's error log, for a failed run.
-fn sipp_errors(dir: &Path) -> String {
-    let mut out = String::new();
-    for entry in std::fs::read_dir(dir).unwrap().flatten() {
-        out.push_str(&std::fs::read_to_string(entry.path()).unwrap_or_default());
-    }
-    out
-}
-
-fn wait_exit(child: &mut Child, limit: Duration) -> Option<std::process::ExitStatus> {
-    let deadline = Instant::now() + limit;
-    while Instant::now() < deadline {
-        if let Some(status) = child.try_wait().unwrap() {
-            return Some(status);
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    None
-}
+use std::path::Path;
+use std::process::{Child, Output};
+use std::time::Duration;
 
 fn stop(mut served: Served) {
     served.signal("-TERM");
@@ -267,6 +218,16 @@ fn a_call_to_the_demo_number_runs_its_flow_and_is_bridged_to_the_available_agent
         .unwrap();
     assert_eq!(dtmf.status().as_u16(), 204);
     assert_eq!(control(&served, &agent, "no-such-call", "hold"), 404);
+    let state: serde_json::Value = agent
+        .get(served.url("/api/v1/me/state"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(
+        state["state"], "working",
+        "on the call, not in wrap-up: {state}"
+    );
     let caller = wait_exit(&mut caller, Duration::from_secs(30)).expect("the caller ends");
     let phone_status = wait_exit(&mut phone, Duration::from_secs(15));
     // An unknown number is refused.
@@ -423,19 +384,6 @@ fn spawn_carrier(dir: &Path, port: u16) -> Child {
         "trunk-secret",
     ];
     sipp(dir, "carrier_uas.xml", port, &args).spawn().unwrap()
-}
-
-/// 2 s of a 1 kHz tone in PCMU, raw, for SIPp's `rtp_stream`.
-fn pcmu_tone(path: &Path) {
-    let samples: Vec<i16> = (0..16_000)
-        .map(|n| {
-            let phase = 2.0 * std::f64::consts::PI * 1000.0 * f64::from(n) / 8000.0;
-            (phase.sin() * 8000.0) as i16
-        })
-        .collect();
-    let mut codes = vec![0u8; samples.len()];
-    sb_audio::g711::Law::Mu.encode_frame(&samples, &mut codes);
-    std::fs::write(path, codes).unwrap();
 }
 
 #[test]

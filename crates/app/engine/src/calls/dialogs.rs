@@ -233,7 +233,7 @@ pub struct AgentInvite<'a> {
     /// Our SIP address towards the phone.
     pub local: SocketAddr,
     /// Our SDP offer.
-    pub sdp: &'a SessionDescription,
+    pub sdp: &'a str,
     /// The leg's Call-ID.
     pub call_id: &'a str,
     /// Our From tag.
@@ -270,6 +270,6 @@ pub fn agent_invite(a: &AgentInvite<'_>) -> Option<Request> {
     h.push(HeaderName::CSeq, "1 INVITE");
     h.push(HeaderName::Contact, contact(a.local));
     h.push(HeaderName::Allow, ALLOW);
-    r.set_body(Some(&sdp_type()), Bytes::from(a.sdp.to_string()));
+    r.set_body(Some(&sdp_type()), Bytes::from(a.sdp.to_owned()));
     Some(r)
 }

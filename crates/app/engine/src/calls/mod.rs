@@ -12,7 +12,7 @@
 //!   the trunks.
 //! - `inbound`: a carrier's call to a tenant's number: answered, its routing flow run
 //!   (prompts, menus, digits), queued in the ACD, the offered agent's registered phone rung
-//!   (`ring`) and bridged; the caller may hang up, break out or time out meanwhile.
+//!   (`ring`, with WebRTC media for a browser softphone: `leg_media`) and bridged; the caller may hang up, break out or time out meanwhile.
 //! - `outbound`: a phone's call out through the tenant's trunk: caller ID by the trunk's rules,
 //!   digest answered for the carrier, both legs anchored on our media server and bridged, BYE
 //!   and CANCEL relayed, quality figures per leg recorded when the call ends.
@@ -29,6 +29,7 @@ mod deps;
 mod dialogs;
 mod events;
 mod inbound;
+mod leg_media;
 mod legs;
 mod outbound;
 mod registry;

@@ -31,6 +31,8 @@ pub struct AgentPhone {
     pub dest: Destination,
     /// The transport name.
     pub transport: &'static str,
+    /// Registered over (secure) WebSocket: a browser softphone, which takes WebRTC media.
+    pub webrtc: bool,
 }
 
 /// The agent's phone, from the registrar's live bindings in the store (the most recently
@@ -45,12 +47,14 @@ pub async fn find_phone(deps: &CallDeps, tenant: TenantId, agent: AgentId) -> Op
         .filter(|b| b.tenant_id == tenant && aor_user(&b.aor).as_deref() == Some(&username))
         .max_by_key(|b| b.expires_at)?;
     let (dest, transport) = destination_of_source(&binding.source)?;
+    let kind = binding.source.split(':').next().unwrap_or_default();
     Some(AgentPhone {
         username,
         aor: binding.aor,
         contact: binding.contact,
         dest,
         transport,
+        webrtc: kind.eq_ignore_ascii_case("ws") || kind.eq_ignore_ascii_case("wss"),
     })
 }
 
@@ -72,12 +76,37 @@ fn destination_of_source(source: &str) -> Option<(Destination, &'static str)> {
     Some((Destination { transport, addr }, name))
 }
 
+/// The SDP offer of a leg we place.
+pub enum LegOffer {
+    /// Plain RTP (SIP phones, trunks).
+    Rtp(Box<SessionDescription>),
+    /// WebRTC (a browser softphone): ICE-lite, DTLS-SRTP, written by the media server.
+    WebRtc(String),
+}
+
+impl LegOffer {
+    fn body(&self) -> String {
+        match self {
+            LegOffer::Rtp(sdp) => sdp.to_string(),
+            LegOffer::WebRtc(sdp) => sdp.clone(),
+        }
+    }
+}
+
+/// What an answer agreed on the media.
+pub enum AnsweredMedia {
+    /// The plain RTP stream the phone's SDP answer agreed.
+    Rtp(Box<NegotiatedStream>),
+    /// The browser's SDP answer, for the media server's WebRTC leg.
+    WebRtc(String),
+}
+
 /// An answered B leg.
 pub struct Answered {
     /// The confirmed dialog with the phone.
     pub dialog: Dialog,
-    /// What the phone's SDP answer agreed.
-    pub stream: NegotiatedStream,
+    /// What the answer agreed.
+    pub media: AnsweredMedia,
     /// Our SIP address towards the phone.
     pub local: SocketAddr,
 }
@@ -116,7 +145,7 @@ impl Ringing {
 pub fn ring(
     deps: Arc<CallDeps>,
     phone: AgentPhone,
-    offer: SessionDescription,
+    offer: LegOffer,
     caller: String,
     timeout: Duration,
 ) -> Ringing {
@@ -130,7 +159,7 @@ pub fn ring(
         aor: &phone.aor,
         caller: &caller,
         local,
-        sdp: &offer,
+        sdp: &offer.body(),
         call_id: &call_id,
         from_tag: &token(),
         transport: phone.transport,
@@ -141,6 +170,7 @@ pub fn ring(
         local,
         credentials: None,
         name: phone.username,
+        webrtc: matches!(offer, LegOffer::WebRtc(_)),
     };
     place(deps, invite, target, call_id, timeout)
 }
@@ -157,6 +187,8 @@ pub struct Target {
     pub credentials: Option<(String, String)>,
     /// For logs: the agent or trunk.
     pub name: String,
+    /// The offer is WebRTC (a browser softphone).
+    pub webrtc: bool,
 }
 
 /// Places `invite` (its Call-ID `call_id`) to `target` for at most `timeout`: a leg we are
@@ -277,15 +309,10 @@ async fn confirm(
     if let Some(ack) = dialogs::ack_of(&dialog, cseq, local) {
         let _ = deps.client.send_ack(ack, target.dest).await;
     }
-    let offer = sb_sdp::parse_bytes(invite.body()).ok()?;
-    let stream = sb_sdp::parse_bytes(response.body())
-        .ok()
-        .and_then(|answer| sb_sdp::accept_answer(&offer, &answer).ok())
-        .and_then(|streams| super::sdp::first_stream(&streams).ok().cloned());
-    match stream {
-        Some(stream) => Some(Answered {
+    match answered_media(invite.body(), response.body(), target.webrtc) {
+        Some(media) => Some(Answered {
             dialog,
-            stream,
+            media,
             local,
         }),
         None => {
@@ -302,6 +329,21 @@ async fn confirm(
             None
         }
     }
+}
+
+/// The media an answer agreed to our offer; `None` when it is unusable.
+fn answered_media(offer: &[u8], answer: &[u8], webrtc: bool) -> Option<AnsweredMedia> {
+    if webrtc {
+        // The media server checks the browser's answer (fingerprint, ICE, codec).
+        let text = std::str::from_utf8(answer).ok()?;
+        return (!text.trim().is_empty()).then(|| AnsweredMedia::WebRtc(text.to_owned()));
+    }
+    let offer = sb_sdp::parse_bytes(offer).ok()?;
+    sb_sdp::parse_bytes(answer)
+        .ok()
+        .and_then(|answer| sb_sdp::accept_answer(&offer, &answer).ok())
+        .and_then(|streams| super::sdp::first_stream(&streams).ok().cloned())
+        .map(|stream| AnsweredMedia::Rtp(Box::new(stream)))
 }
 
 fn send_cancel(deps: &CallDeps, invite: &Request, to: Destination) {

@@ -1,6 +1,8 @@
 //! Running the real `switchboard` binary in a temporary data directory.
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod sipp;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};

@@ -113,6 +113,9 @@ pub(super) struct AgentLeg {
     pub call_id: String,
     /// Record the call from the start (the queue says so).
     pub record: bool,
+    /// The ACD's events of the interaction this leg answered: held while the call lasts,
+    /// since dropping them tells the ACD that nobody holds the customer any more.
+    pub interaction_events: Option<mpsc::UnboundedReceiver<crate::acd::InteractionEvent>>,
 }
 
 /// Why the caller's side stopped waiting.

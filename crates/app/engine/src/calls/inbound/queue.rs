@@ -13,8 +13,8 @@ use tokio::sync::mpsc;
 
 use super::{AckWait, AgentLeg, CallerMedia, Inbound, Interrupt, Outcome, ivr, new_interaction};
 use crate::acd::InteractionEvent;
+use crate::calls::leg_media;
 use crate::calls::ring::{self, RingOutcome, Ringing};
-use crate::calls::sdp;
 
 /// What the flow's enqueue block asked for.
 pub struct Ask {
@@ -93,8 +93,8 @@ pub async fn wait_for_agent(
                 }
             }
             outcome = next_ring(&mut ring) => {
-                if let Some(connected) = on_ring(call, media, &mut ring, interaction, outcome).await {
-                    return Ok(connected);
+                if let Some(done) = on_ring(call, media, &mut ring, interaction, outcome).await {
+                    return Ok(keep_events(done, events));
                 }
             }
             event = call.caller_event(media, acks) => match event {
@@ -243,11 +243,16 @@ async fn ring_agent(
             .await;
         return None;
     };
-    let pt = media.payload_type;
-    let spec = sdp::endpoint_spec("agent", None, pt);
-    let info = media.call.add_endpoint(spec).await.ok()?;
-    let ip = call.deps.local_ip_towards(phone.dest.addr);
-    let sdp_offer = sb_sdp::offer(&sdp::local_media(ip, info.local.port(), Some(pt)));
+    let (pt, deps) = (media.payload_type, &call.deps);
+    let (endpoint, sdp_offer) = leg_media::open(
+        deps,
+        &media.call,
+        "agent",
+        pt,
+        phone.dest.addr,
+        phone.webrtc,
+    )
+    .await?;
     let now = call.log.now().as_millis();
     let ring_for = offer
         .expires_at
@@ -276,7 +281,7 @@ async fn ring_agent(
     Some(Ring {
         ringing,
         agent,
-        endpoint: info.id,
+        endpoint,
         dest,
         transport,
         record,
@@ -334,9 +339,9 @@ async fn bridge(
     answered: ring::Answered,
     interaction: InteractionId,
 ) -> Option<Outcome> {
-    let rtp = sdp::remote_addr(&answered.stream)?;
-    let rtcp = sdp::remote_rtcp(&answered.stream);
-    media.call.set_remote(r.endpoint, rtp, rtcp).await.ok()?;
+    if !leg_media::apply_answer(&media.call, r.endpoint, &answered.media).await {
+        return None;
+    }
     let _ = media.call.stop_play(media.endpoint).await;
     media.call.connect(media.endpoint, r.endpoint).await.ok()?;
     if let Err(e) = call
@@ -360,7 +365,19 @@ async fn bridge(
         transport: r.transport,
         call_id: r.ringing.call_id.clone(),
         record: r.record,
+        interaction_events: None,
     })))
+}
+
+/// A connected call holds the interaction's events until it ends.
+fn keep_events(done: Outcome, events: mpsc::UnboundedReceiver<InteractionEvent>) -> Outcome {
+    match done {
+        Outcome::Connected(mut leg) => {
+            leg.interaction_events = Some(events);
+            Outcome::Connected(leg)
+        }
+        other => other,
+    }
 }
 
 /// Whether `queue` records its calls (read at each offer, so a change applies at once).

@@ -14,8 +14,8 @@ use serde_json::json;
 
 use super::{AckWait, AgentLeg, CallerMedia, Inbound, Interrupt, Outcome, Peer, ivr, queue};
 use crate::calls::dialogs::{self, CarrierInvite, token};
-use crate::calls::ring::{self, RingOutcome, Ringing};
-use crate::calls::sdp;
+use crate::calls::leg_media;
+use crate::calls::ring::{self, LegOffer, RingOutcome, Ringing};
 
 /// What the caller hears while a transfer rings.
 const RINGING_MUSIC: &str = "default:hold_music";
@@ -64,7 +64,8 @@ async fn to_agent(
     let Some(phone) = ring::find_phone(&call.deps, call.tenant, agent).await else {
         return failed("the agent has no registered phone");
     };
-    let Some((endpoint, offer)) = leg_media(call, media, phone.dest.addr).await else {
+    let opened = leg_media(call, media, phone.dest.addr, phone.webrtc).await;
+    let Some((endpoint, offer)) = opened else {
         return failed("no media port available");
     };
     let (dest, transport) = (phone.dest, phone.transport);
@@ -100,7 +101,8 @@ pub async fn to_number(
     let Some(dest) = located.and_then(|d| d.into_iter().next()) else {
         return failed("the trunk's server cannot be located");
     };
-    let Some((endpoint, offer)) = leg_media(call, media, dest.addr).await else {
+    let Some((endpoint, LegOffer::Rtp(offer))) = leg_media(call, media, dest.addr, false).await
+    else {
         return failed("no media port available");
     };
     let local = local_towards(call, dest.addr);
@@ -124,6 +126,7 @@ pub async fn to_number(
         local,
         credentials: trunk.plan.call_credentials.clone(),
         name: trunk.name.clone(),
+        webrtc: false,
     };
     call.log
         .record(
@@ -155,16 +158,10 @@ async fn leg_media(
     call: &Inbound,
     media: &CallerMedia,
     peer: SocketAddr,
-) -> Option<(EndpointId, sb_sdp::SessionDescription)> {
+    webrtc: bool,
+) -> Option<(EndpointId, LegOffer)> {
     let pt = media.payload_type;
-    let info = media
-        .call
-        .add_endpoint(sdp::endpoint_spec("transfer", None, pt))
-        .await
-        .ok()?;
-    let ip = call.deps.local_ip_towards(peer);
-    let offer = sb_sdp::offer(&sdp::local_media(ip, info.local.port(), Some(pt)));
-    Some((info.id, offer))
+    leg_media::open(&call.deps, &media.call, "transfer", pt, peer, webrtc).await
 }
 
 /// A leg being placed, and how to reach it once answered.
@@ -224,9 +221,7 @@ async fn settle(
     match outcome {
         RingOutcome::Ringing => None,
         RingOutcome::Answered(a) => {
-            let rtp = sdp::remote_addr(&a.stream)?;
-            let rtcp = sdp::remote_rtcp(&a.stream);
-            let bridged = media.call.set_remote(leg.endpoint, rtp, rtcp).await.is_ok()
+            let bridged = leg_media::apply_answer(&media.call, leg.endpoint, &a.media).await
                 && media.call.stop_play(media.endpoint).await.is_ok()
                 && media
                     .call
@@ -246,6 +241,7 @@ async fn settle(
                 transport: leg.transport,
                 call_id: ringing.call_id.clone(),
                 record: false,
+                interaction_events: None,
             })))
         }
         RingOutcome::Failed(status) => {

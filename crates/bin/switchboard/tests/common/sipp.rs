@@ -1,0 +1,70 @@
+//! SIPp runs for the tests: the scenarios in `tests/scenarios`, their error logs, a tone.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The path of scenario `name` in `tests/scenarios`.
+pub fn scenario(name: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/scenarios")
+        .join(name)
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// SIPp with `args`, in `dir`, on a free local port (or `port`), at most 20 s per call.
+pub fn sipp(dir: &Path, file: &str, port: u16, args: &[&str]) -> Command {
+    let mut c = Command::new("sipp");
+    c.current_dir(dir)
+        .args(["-sf", &scenario(file), "-m", "1", "-i", "127.0.0.1"])
+        .args(["-p", &port.to_string()])
+        .args([
+            "-timeout",
+            "20s",
+            "-timeout_error",
+            "-nostdin",
+            "-trace_err",
+        ])
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    c
+}
+
+/// SIPp's error log, for a failed run.
+pub fn sipp_errors(dir: &Path) -> String {
+    let mut out = String::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        out.push_str(&std::fs::read_to_string(entry.path()).unwrap_or_default());
+    }
+    out
+}
+
+/// Waits for `child` to exit, at most `limit`.
+pub fn wait_exit(child: &mut Child, limit: Duration) -> Option<std::process::ExitStatus> {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if let Some(status) = child.try_wait().unwrap() {
+            return Some(status);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    None
+}
+
+/// 2 s of a 1 kHz tone in PCMU, raw, for SIPp's `rtp_stream`.
+pub fn pcmu_tone(path: &Path) {
+    let samples: Vec<i16> = (0..16_000)
+        .map(|n| {
+            let phase = 2.0 * std::f64::consts::PI * 1000.0 * f64::from(n) / 8000.0;
+            (phase.sin() * 8000.0) as i16
+        })
+        .collect();
+    let mut codes = vec![0u8; samples.len()];
+    sb_audio::g711::Law::Mu.encode_frame(&samples, &mut codes);
+    std::fs::write(path, codes).unwrap();
+}

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting, lints, and every test on SQLite and PostgreSQL.
 # Installs what the tests need with apt-get (PostgreSQL, sslscan, SIPp, baresip, Dovecot,
-# espeak-ng, Chromium) and pip
+# espeak-ng, Node.js and npm, Chromium) and pip
 # (sipvicious) when it is missing.
 # Usage: scripts/test.sh            (CI runs exactly this through .ci/run)
 set -euo pipefail
@@ -15,6 +15,8 @@ command -v baresip >/dev/null 2>&1 || need_apt+=(baresip-core)
 [ -x /usr/sbin/dovecot ] && [ -e /usr/lib/dovecot/imap ] && [ -e /usr/lib/dovecot/pop3 ] \
     || need_apt+=(dovecot-imapd dovecot-pop3d)
 command -v espeak-ng >/dev/null 2>&1 || need_apt+=(espeak-ng)
+# Node.js and npm build the agent console (crates/app/web runs `npm ci` and Vite).
+command -v npm >/dev/null 2>&1 || need_apt+=(nodejs npm)
 # Headless Chromium for the WebRTC tests.
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 command -v pip3 >/dev/null 2>&1 || command -v pip >/dev/null 2>&1 || need_apt+=(python3-pip)
@@ -36,6 +38,9 @@ if ! command -v sipvicious_svcrack >/dev/null 2>&1; then
     # pyenv exposes new scripts only through its shims.
     if command -v pyenv >/dev/null 2>&1; then pyenv rehash; fi
 fi
+
+# The console must build here (elsewhere a missing npm embeds a placeholder page).
+export SWITCHBOARD_WEB_REQUIRED=1
 
 echo "==> cargo fmt --check"
 cargo fmt --all -- --check

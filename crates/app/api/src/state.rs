@@ -56,6 +56,19 @@ pub struct AppState {
     pub(crate) acd: Option<sb_engine::acd::AcdHandle>,
     /// The live calls, when this node runs voice (call routes answer 503 without it).
     pub(crate) calls: Option<sb_engine::calls::CallControl>,
+    /// The console softphone's SIP passwords, when SIP over secure WebSocket runs here.
+    pub(crate) softphone: Option<Softphone>,
+    /// Open agent-console connections (presence).
+    pub(crate) consoles: crate::routes::Consoles,
+}
+
+/// What the console softphone needs from the SIP side.
+#[derive(Clone, Debug)]
+pub struct Softphone {
+    /// Where issued passwords go (the SIP server checks them).
+    pub passwords: sb_engine::softphone::SoftphonePasswords,
+    /// The SIP secure WebSocket listener's port.
+    pub wss_port: u16,
 }
 
 impl AppState {
@@ -71,6 +84,8 @@ impl AppState {
             metrics: crate::metrics::handle(),
             acd: None,
             calls: None,
+            softphone: None,
+            consoles: Default::default(),
         })
     }
 
@@ -83,6 +98,12 @@ impl AppState {
     /// The same state with the live calls, for the call-control routes.
     pub fn with_calls(mut self, calls: sb_engine::calls::CallControl) -> Self {
         self.calls = Some(calls);
+        self
+    }
+
+    /// The same state with the console softphone's SIP side.
+    pub fn with_softphone(mut self, softphone: Softphone) -> Self {
+        self.softphone = Some(softphone);
         self
     }
 

@@ -167,6 +167,14 @@ fn routes() -> Vec<(Method, &'static str, Role, Option<Value>)> {
         (M::GET, "/api/v1/agents/states", Supervisor, None),
         (M::GET, "/api/v1/calls", Supervisor, None),
         (M::GET, "/api/v1/me/calls", Agent, None),
+        (M::GET, "/api/v1/me/console", Agent, None),
+        (M::POST, "/api/v1/me/softphone", Agent, None),
+        (
+            M::POST,
+            "/api/v1/me/wrap-up",
+            Agent,
+            Some(json!({"disposition": "resolved", "notes": "ok"})),
+        ),
         (M::POST, "/api/v1/calls/{call}/hold", Agent, None),
         (
             M::POST,

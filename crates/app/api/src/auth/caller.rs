@@ -122,21 +122,71 @@ async fn resolve_credentials(
     parts: &Parts,
     state: &AppState,
 ) -> Result<(sb_types::TenantId, sb_types::UserId), ApiError> {
-    if let Some(token) = bearer(parts) {
-        let found = state
-            .store
-            .find_api_token_by_hash(&hash_secret(token), now())
-            .await;
-        let token = found.map_err(|_| ApiError::Unauthenticated)?;
-        return Ok((token.tenant_id, token.user_id));
+    Presented::of(parts)
+        .ok_or(ApiError::Unauthenticated)?
+        .resolve(state)
+        .await
+}
+
+/// The credentials a request presented, kept to check again while a long-lived connection
+/// (the console's WebSocket) lasts: logout, expiry or a disabled account end it.
+#[derive(Debug, Clone)]
+pub enum Presented {
+    /// A bearer API token.
+    Token(String),
+    /// The console session cookie.
+    Session(String),
+}
+
+impl Presented {
+    fn of(parts: &Parts) -> Option<Presented> {
+        if let Some(token) = bearer(parts) {
+            return Some(Presented::Token(token.to_owned()));
+        }
+        session_cookie(parts).map(|c| Presented::Session(c.to_owned()))
     }
-    let cookie = session_cookie(parts).ok_or(ApiError::Unauthenticated)?;
-    let session = state
-        .store
-        .get_valid_session(&hash_secret(cookie), now())
-        .await;
-    let session = session.map_err(|_| ApiError::Unauthenticated)?;
-    Ok((session.tenant_id, session.user_id))
+
+    /// The tenant and user they stand for now.
+    async fn resolve(
+        &self,
+        state: &AppState,
+    ) -> Result<(sb_types::TenantId, sb_types::UserId), ApiError> {
+        let unauthenticated = |_| ApiError::Unauthenticated;
+        match self {
+            Presented::Token(token) => {
+                let found = state
+                    .store
+                    .find_api_token_by_hash(&hash_secret(token), now())
+                    .await;
+                let token = found.map_err(unauthenticated)?;
+                Ok((token.tenant_id, token.user_id))
+            }
+            Presented::Session(cookie) => {
+                let found = state
+                    .store
+                    .get_valid_session(&hash_secret(cookie), now())
+                    .await;
+                let session = found.map_err(unauthenticated)?;
+                Ok((session.tenant_id, session.user_id))
+            }
+        }
+    }
+
+    /// Whether they still authenticate `caller`'s user, and that user is not disabled.
+    pub async fn still_valid(&self, state: &AppState, caller: &Caller) -> bool {
+        let (tenant, user) = (caller.tenant.id, caller.user.id);
+        if self.resolve(state).await.ok() != Some((tenant, user)) {
+            return false;
+        }
+        matches!(state.store.get_user(tenant, user).await, Ok(u) if !u.disabled)
+    }
+}
+
+impl FromRequestParts<AppState> for Presented {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, ApiError> {
+        Presented::of(parts).ok_or(ApiError::Unauthenticated)
+    }
 }
 
 fn bearer(parts: &Parts) -> Option<&str> {

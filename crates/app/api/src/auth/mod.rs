@@ -5,4 +5,4 @@ pub mod password;
 pub(crate) mod ratelimit;
 pub(crate) mod secret;
 
-pub use caller::{Admin, AnyUser, Caller, Supervisor};
+pub use caller::{Admin, AnyUser, Caller, Presented, Supervisor};

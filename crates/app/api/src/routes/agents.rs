@@ -51,8 +51,8 @@ struct SetState {
 }
 
 /// An agent's routing state.
-#[derive(Serialize, ToSchema)]
-struct AgentStateView {
+#[derive(Serialize, ToSchema, PartialEq)]
+pub(super) struct AgentStateView {
     /// The agent's user id.
     agent: Uuid,
     /// User name (empty for a user deleted since).
@@ -76,7 +76,7 @@ struct AgentStateView {
 }
 
 impl AgentStateView {
-    fn of(status: &AgentStatus, user: Option<&User>) -> Self {
+    pub(super) fn of(status: &AgentStatus, user: Option<&User>) -> Self {
         let (state, interactions) = match &status.state {
             AgentState::LoggedOut => ("logged_out", None),
             AgentState::Available => ("available", None),

@@ -236,6 +236,11 @@ async fn logout(
             .await
             .or_else(ignore_not_found)?;
     }
+    if let Some(softphone) = &state.softphone {
+        softphone
+            .passwords
+            .revoke(&caller.tenant.name, &caller.user.username);
+    }
     let payload = serde_json::json!({ "username": caller.user.username });
     append_event(&state, &caller.user, "user.logout", payload).await;
     let mut headers = HeaderMap::new();

@@ -25,8 +25,8 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 }
 
 /// A live call.
-#[derive(Serialize, ToSchema)]
-struct CallView {
+#[derive(Serialize, ToSchema, PartialEq)]
+pub(super) struct CallView {
     /// The call's id.
     id: String,
     /// `inbound` or `outbound`.
@@ -63,7 +63,7 @@ impl From<LiveCall> for CallView {
 /// What can be done to a call with an empty body.
 #[derive(Deserialize, ToSchema, Clone, Copy)]
 #[serde(rename_all = "snake_case")]
-enum Action {
+pub(super) enum Action {
     /// End the call.
     Hangup,
     /// Music on hold for the customer.

@@ -5,16 +5,19 @@ mod audit;
 mod auth;
 mod calls;
 mod config;
+mod console;
 mod contacts;
 mod events;
 mod flows;
 mod health;
 mod queues;
 mod skills;
+mod softphone;
 mod teams;
 mod tenant;
 pub(crate) mod tokens;
 mod users;
+mod wrap_up;
 
 use crate::AppState;
 use axum::Router;
@@ -34,7 +37,8 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "routing", description = "Queues and points of contact"),
         (name = "agents", description = "Agent states: presence for routing"),
         (name = "calls", description = "Live voice calls and call control"),
-    )
+    ),
+    components(schemas(calls::Action))
 )]
 struct ApiDoc;
 
@@ -55,6 +59,9 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(contacts::routes())
         .merge(agents::routes())
         .merge(calls::routes())
+        .merge(softphone::routes())
+        .merge(console::routes())
+        .merge(wrap_up::routes())
 }
 
 /// The whole HTTP application over `state`, with the OpenAPI document at `/api/v1/openapi.json`.
@@ -68,7 +75,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", api.route("/openapi.json", doc))
         .merge(health::routes())
-        .fallback(|| async { crate::ApiError::NotFound("route".into()) })
+        .fallback(crate::assets::serve)
         .with_state(state)
 }
 
@@ -77,4 +84,5 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     api_routes().into_openapi()
 }
 
+pub(crate) use console::Consoles;
 pub use tokens::issue as tokens_issue;

@@ -41,15 +41,21 @@ impl TestServer {
     }
 
     pub async fn start_with(settings: ApiSettings) -> Self {
-        Self::start_inner(settings, false).await
+        Self::start_inner(settings, false, true).await
     }
 
     /// A server whose API runs the live ACD over its store (agent states).
     pub async fn start_with_acd() -> Self {
-        Self::start_inner(settings(), true).await
+        Self::start_inner(settings(), true, true).await
     }
 
-    async fn start_inner(settings: ApiSettings, acd: bool) -> Self {
+    /// With the ACD, over plain HTTP (`http.tls = false`, as behind a TLS-terminating proxy):
+    /// for WebSocket clients without TLS.
+    pub async fn start_plain_with_acd() -> Self {
+        Self::start_inner(settings(), true, false).await
+    }
+
+    async fn start_inner(settings: ApiSettings, acd: bool, tls: bool) -> Self {
         sb_api::tls::install_provider();
         let dir = tempfile::tempdir().unwrap();
         let store: Arc<dyn Store> =
@@ -65,13 +71,13 @@ impl TestServer {
             state = state.with_acd(runtime);
         }
         let (cert, key) = sb_api::tls::ensure_self_signed(&dir.path().join("tls")).unwrap();
-        let tls = sb_api::tls::server_config(&cert, &key).unwrap();
+        let tls = tls.then(|| sb_api::tls::server_config(&cert, &key).unwrap());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let router = sb_api::router(state.clone());
         tokio::spawn(sb_api::server::serve(
             listener,
-            Some(tls),
+            tls,
             router,
             shutdown.clone(),
             Duration::from_secs(1),

@@ -31,17 +31,27 @@ pub async fn run(args: &ConfigArgs, demo: bool) -> anyhow::Result<()> {
     let shutdown = CancellationToken::new();
     let acd = sb_engine::acd::AcdRuntime::start(open.store.clone(), sb_api::now, shutdown.clone());
     let calls = sb_engine::calls::CallControl::default();
-    let state = state.with_acd(acd.clone()).with_calls(calls.clone());
+    let mut state = state.with_acd(acd.clone()).with_calls(calls.clone());
+    let softphones = sb_engine::softphone::SoftphonePasswords::default();
     let sip = super::sip::start(
         &config,
         open.store.clone(),
         tls.clone(),
         demo,
-        acd.clone(),
-        calls,
+        super::sip::Live {
+            acd: acd.clone(),
+            calls,
+            softphones: softphones.clone(),
+        },
         shutdown.clone(),
     )
     .await?;
+    if let Some(wss) = sip.local_wss_addr() {
+        state = state.with_softphone(sb_api::Softphone {
+            passwords: softphones,
+            wss_port: wss.port(),
+        });
+    }
     for line in sip.describe() {
         println!("{line}");
     }

@@ -9,6 +9,7 @@ use sb_engine::acd::AcdHandle;
 use sb_engine::calls::{CallControl, CallDeps, CallRouter};
 use sb_engine::prompts::PromptLibrary;
 use sb_engine::sip::{BindingWriter, StoreCredentials, binding_persistence, live_bindings};
+use sb_engine::softphone::SoftphonePasswords;
 use sb_engine::trunks::{InboundCalls, TransportSender, TrunkDirectory, TrunkManager, TrunkStatus};
 use sb_media::MediaServer;
 use sb_sip_dialog::digest::Algorithm;
@@ -62,6 +63,11 @@ impl RunningSip {
         lines
     }
 
+    /// The secure WebSocket address, when that listener runs (the console softphone's).
+    pub fn local_wss_addr(&self) -> Option<SocketAddr> {
+        self.server.local_wss_addr()
+    }
+
     /// The UDP/TCP address (tests and the demo's instructions).
     pub fn local_addr(&self) -> SocketAddr {
         self.server.local_addr()
@@ -84,14 +90,23 @@ fn shown(addr: SocketAddr) -> String {
         .replace("[::]", "[::1]")
 }
 
+/// The live engine parts SIP feeds: routing, calls, and the console softphone's passwords.
+pub struct Live {
+    /// The ACD.
+    pub acd: AcdHandle,
+    /// The live calls.
+    pub calls: CallControl,
+    /// Passwords the agent console's softphone registers with.
+    pub softphones: SoftphonePasswords,
+}
+
 /// Starts the SIP listeners of `config.sip` with the registrar's bindings reloaded from the store.
 pub async fn start(
     config: &sb_config::Config,
     store: Arc<dyn Store>,
     tls: Option<Arc<rustls::ServerConfig>>,
     demo: bool,
-    acd: AcdHandle,
-    calls: CallControl,
+    live: Live,
     shutdown: CancellationToken,
 ) -> anyhow::Result<RunningSip> {
     let default_tenant = default_tenant(config, &*store, demo).await?;
@@ -124,7 +139,9 @@ pub async fn start(
     let inbound = InboundCalls::new(trunks.clone(), store.clone(), now);
     let router = Arc::new(CallRouter::new(inbound, trunks.clone()));
     let deps = SipDeps {
-        credentials: Arc::new(StoreCredentials::new(store.clone())),
+        credentials: Arc::new(
+            StoreCredentials::new(store.clone()).with_softphones(live.softphones, now),
+        ),
         bindings: Arc::new(sink),
         restore,
         handler: Some(router.clone()),
@@ -147,9 +164,9 @@ pub async fn start(
         trunks: trunks.clone(),
         sip_listen: server.local_addr(),
         clock: now,
-        acd,
+        acd: live.acd,
         prompts: PromptLibrary::new(config.data_dir.join("prompts"), PROMPT_CACHE_BYTES),
-        control: calls.clone(),
+        control: live.calls.clone(),
         recordings: config.data_dir.join("recordings"),
     });
     let manager = TrunkManager::start(

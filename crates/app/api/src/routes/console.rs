@@ -1,0 +1,245 @@
+//! The agent console's live connection, `GET /api/v1/me/console` (WebSocket).
+//!
+//! The server sends a `snapshot` (the agent's state, live calls, reason codes, a notice) on
+//! connect and whenever it changes, and a `ping` every 5 s; the console answers each ping.
+//! The connection *is* the agent's presence: when the agent's last console connection goes
+//! (closed, or silent for 15 s) the ACD is told, and after its grace time makes the agent
+//! unavailable (`disconnected`); the agent is told why on coming back. Logout, the session's
+//! expiry or a disabled account close the connection (1008) at the next ping.
+
+use super::agents::AgentStateView;
+use super::calls::CallView;
+use crate::auth::Presented;
+use crate::{AnyUser, AppState, Caller};
+use axum::extract::State;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code};
+use axum::response::Response;
+use sb_engine::acd::{AgentState, REASON_DISCONNECTED, agent_of};
+use sb_types::{AgentId, TenantId};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+use tokio::time::{Instant, MissedTickBehavior, interval};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(console))
+}
+
+/// How often the snapshot is compared with the last one sent.
+const REFRESH: Duration = Duration::from_millis(500);
+/// How often the server pings.
+const PING: Duration = Duration::from_secs(5);
+/// Silence after which the console counts as gone.
+const SILENCE: Duration = Duration::from_secs(15);
+/// Largest message accepted from the console.
+const MAX_MESSAGE: usize = 4096;
+/// Reason codes offered when unavailable.
+const REASON_CODES: [&str; 4] = ["break", "lunch", "meeting", "training"];
+
+/// Open console connections per agent, so that only the last one closing counts as gone.
+#[derive(Clone, Default)]
+pub(crate) struct Consoles(Arc<Mutex<HashMap<(TenantId, AgentId), usize>>>);
+
+impl Consoles {
+    /// Counts a connection in; true when it is the agent's first.
+    fn open(&self, key: (TenantId, AgentId)) -> bool {
+        let mut map = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let n = map.entry(key).or_default();
+        *n += 1;
+        *n == 1
+    }
+
+    /// Counts a connection out; true when it was the agent's last.
+    fn close(&self, key: (TenantId, AgentId)) -> bool {
+        let mut map = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let Some(n) = map.get_mut(&key) else {
+            return true;
+        };
+        *n = n.saturating_sub(1);
+        if *n == 0 {
+            map.remove(&key);
+            return true;
+        }
+        false
+    }
+}
+
+/// What the console shows; sent whenever it differs from the last one sent.
+#[derive(Serialize, PartialEq)]
+struct Snapshot {
+    /// Always `snapshot`.
+    #[serde(rename = "type")]
+    kind: &'static str,
+    agent: Option<AgentStateView>,
+    calls: Vec<CallView>,
+    reason_codes: Vec<&'static str>,
+    notice: Option<String>,
+}
+
+const PING_MESSAGE: &str = r#"{"type":"ping"}"#;
+
+/// The agent console's live connection (WebSocket): snapshots of the agent's state and calls,
+/// pings every 5 s that the console answers with `{"type":"pong"}`. Closing it (or 15 s of
+/// silence) starts the grace time after which the agent is made unavailable.
+#[utoipa::path(get, path = "/me/console", tag = "agents",
+    responses((status = 101, description = "Switching to the WebSocket protocol"),
+        (status = 400, description = "Not a WebSocket upgrade"), (status = 401)))]
+async fn console(
+    State(state): State<AppState>,
+    AnyUser(c): AnyUser,
+    presented: Presented,
+    ws: WebSocketUpgrade,
+) -> Response {
+    ws.max_message_size(MAX_MESSAGE)
+        .on_upgrade(move |socket| run(state, c, presented, socket))
+}
+
+async fn run(state: AppState, c: Caller, presented: Presented, mut socket: WebSocket) {
+    let key = (c.tenant.id, agent_of(c.user.id));
+    let first = state.consoles.open(key);
+    let mut notice = None;
+    if let Some(acd) = &state.acd {
+        if let Ok(status) = acd.agent_status(key.0, key.1).await {
+            notice = disconnected_notice(&status.state);
+        }
+        if first {
+            // Agents only: an admin's console has no routing profile to restore.
+            let _ = acd.connection_restored(key.0, key.1).await;
+        }
+    }
+    let mut refresh = interval(REFRESH);
+    let mut ping = interval(PING);
+    ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut last_sent: Option<Snapshot> = None;
+    let mut heard = Instant::now();
+    loop {
+        tokio::select! {
+            _ = refresh.tick() => {
+                if heard.elapsed() > SILENCE {
+                    break;
+                }
+                let now = snapshot(&state, &c, notice.clone()).await;
+                if last_sent.as_ref() != Some(&now) {
+                    let Ok(text) = serde_json::to_string(&now) else {
+                        break;
+                    };
+                    if send(&mut socket, text).await.is_err() {
+                        break;
+                    }
+                    last_sent = Some(now);
+                }
+            }
+            _ = ping.tick() => {
+                // Logout, expiry or a disabled account end the connection (policy violation).
+                if !presented.still_valid(&state, &c).await {
+                    let close = CloseFrame { code: close_code::POLICY, reason: "session ended".into() };
+                    let _ = socket.send(Message::Close(Some(close))).await;
+                    break;
+                }
+                if send(&mut socket, PING_MESSAGE.to_owned()).await.is_err() {
+                    break;
+                }
+            }
+            incoming = socket.recv() => match incoming {
+                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
+                Some(Ok(_)) => {
+                    heard = Instant::now();
+                    // The notice is shown once the agent has chosen a state again.
+                    if notice.is_some() && !still_disconnected(&state, key).await {
+                        notice = None;
+                    }
+                }
+            },
+        }
+    }
+    if state.consoles.close(key)
+        && let Some(acd) = &state.acd
+    {
+        let _ = acd.connection_lost(key.0, key.1).await;
+    }
+}
+
+async fn send(socket: &mut WebSocket, text: String) -> Result<(), ()> {
+    socket
+        .send(Message::Text(text.into()))
+        .await
+        .map_err(|_| ())
+}
+
+async fn snapshot(state: &AppState, c: &Caller, notice: Option<String>) -> Snapshot {
+    let agent = match &state.acd {
+        Some(acd) => acd
+            .agent_status(c.tenant.id, agent_of(c.user.id))
+            .await
+            .ok()
+            .map(|s| AgentStateView::of(&s, Some(&c.user))),
+        None => None,
+    };
+    let calls = match &state.calls {
+        Some(control) => control
+            .of_agent(c.tenant.id, agent_of(c.user.id))
+            .into_iter()
+            .map(CallView::from)
+            .collect(),
+        None => Vec::new(),
+    };
+    Snapshot {
+        kind: "snapshot",
+        agent,
+        calls,
+        reason_codes: REASON_CODES.to_vec(),
+        notice,
+    }
+}
+
+async fn still_disconnected(state: &AppState, key: (TenantId, AgentId)) -> bool {
+    let Some(acd) = &state.acd else {
+        return false;
+    };
+    match acd.agent_status(key.0, key.1).await {
+        Ok(status) => disconnected_notice(&status.state).is_some(),
+        Err(_) => false,
+    }
+}
+
+fn disconnected_notice(state: &AgentState) -> Option<String> {
+    match state {
+        AgentState::Unavailable { reason } if reason == REASON_DISCONNECTED => Some(
+            "You were made unavailable because your console lost its connection. \
+             Choose Available when you are ready."
+                .into(),
+        ),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_last_console_of_an_agent_closing_counts_as_gone() {
+        let consoles = Consoles::default();
+        let key = (TenantId::from_u128(1), AgentId::from_u128(2));
+        assert!(consoles.open(key), "first tab");
+        assert!(!consoles.open(key), "second tab");
+        assert!(!consoles.close(key));
+        assert!(consoles.close(key), "last tab");
+        assert!(consoles.open(key), "first again");
+    }
+
+    #[test]
+    fn the_notice_explains_a_disconnection_only() {
+        let gone = AgentState::Unavailable {
+            reason: "disconnected".into(),
+        };
+        assert!(disconnected_notice(&gone).is_some());
+        let lunch = AgentState::Unavailable {
+            reason: "lunch".into(),
+        };
+        assert!(disconnected_notice(&lunch).is_none());
+        assert!(disconnected_notice(&AgentState::Available).is_none());
+    }
+}

@@ -1,0 +1,138 @@
+//! After-call work: the agent's disposition and notes for the call they just handled, kept in
+//! the tenant's event log (`call.wrap_up`) for reports and the contact's history.
+
+use crate::extract::ApiJson;
+use crate::{AnyUser, ApiError, AppState, now};
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Deserialize;
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(wrap_up))
+}
+
+/// The longest disposition code.
+const MAX_DISPOSITION: usize = 64;
+/// The longest notes, in characters.
+const MAX_NOTES: usize = 2000;
+/// The longest call id.
+const MAX_CALL_ID: usize = 128;
+
+/// What the agent records when the call is over.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct WrapUp {
+    /// The call it is about (its id in `GET /api/v1/me/calls`), when the console knew it.
+    #[serde(default)]
+    call: Option<String>,
+    /// The outcome code, e.g. `resolved` or `follow_up` (lower case letters, digits, `_`, `-`).
+    #[serde(default)]
+    disposition: Option<String>,
+    /// Free text, at most 2000 characters.
+    #[serde(default)]
+    notes: Option<String>,
+}
+
+/// Records the caller's disposition and notes for a call (the state change that ends
+/// after-call work is `PUT /api/v1/me/state`).
+#[utoipa::path(post, path = "/me/wrap-up", tag = "agents", request_body = WrapUp,
+    responses((status = 204, description = "Recorded in the event log as `call.wrap_up`"),
+        (status = 400, description = "A field is malformed, or neither a disposition nor notes were given"),
+        (status = 401)))]
+async fn wrap_up(
+    State(state): State<AppState>,
+    AnyUser(c): AnyUser,
+    ApiJson(req): ApiJson<WrapUp>,
+) -> Result<StatusCode, ApiError> {
+    let req = checked(req)?;
+    let subject = match &req.call {
+        Some(call) => format!("call:{call}"),
+        None => format!("user:{}", c.user.id),
+    };
+    let event = sb_store::NewEvent {
+        tenant_id: c.tenant.id,
+        at: now(),
+        kind: "call.wrap_up".into(),
+        subject,
+        payload: serde_json::json!({
+            "call": req.call,
+            "user": c.user.id.to_string(),
+            "username": c.user.username,
+            "disposition": req.disposition,
+            "notes": req.notes,
+        }),
+    };
+    state.store.append_event(event).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The request with blank fields dropped, or the first problem.
+fn checked(req: WrapUp) -> Result<WrapUp, ApiError> {
+    let blank_to_none =
+        |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+    let req = WrapUp {
+        call: blank_to_none(req.call),
+        disposition: blank_to_none(req.disposition),
+        notes: blank_to_none(req.notes),
+    };
+    if let Some(call) = &req.call {
+        let ok = |ch: char| ch.is_ascii_alphanumeric() || "-_.@".contains(ch);
+        if call.len() > MAX_CALL_ID || !call.chars().all(ok) {
+            return Err(ApiError::invalid("call", "a call id"));
+        }
+    }
+    if let Some(code) = &req.disposition {
+        let ok = |ch: char| ch.is_ascii_lowercase() || ch.is_ascii_digit() || "_-".contains(ch);
+        if code.len() > MAX_DISPOSITION || !code.chars().all(ok) {
+            return Err(ApiError::invalid(
+                "disposition",
+                "at most 64 lower case letters, digits, '_' or '-'",
+            ));
+        }
+    }
+    if req
+        .notes
+        .as_ref()
+        .is_some_and(|n| n.chars().count() > MAX_NOTES)
+    {
+        return Err(ApiError::invalid("notes", "at most 2000 characters"));
+    }
+    if req.disposition.is_none() && req.notes.is_none() {
+        return Err(ApiError::invalid("disposition", "a disposition or notes"));
+    }
+    Ok(req)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(call: Option<&str>, disposition: Option<&str>, notes: Option<&str>) -> WrapUp {
+        WrapUp {
+            call: call.map(str::to_owned),
+            disposition: disposition.map(str::to_owned),
+            notes: notes.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn a_disposition_or_notes_is_enough_and_blank_fields_are_dropped() {
+        let ok = checked(req(Some("c-1@switchboard"), Some("resolved"), Some("  "))).unwrap();
+        assert_eq!(ok.disposition.as_deref(), Some("resolved"));
+        assert!(ok.notes.is_none());
+        let notes_only = checked(req(None, Some(""), Some("called back"))).unwrap();
+        assert_eq!(notes_only.notes.as_deref(), Some("called back"));
+        assert!(checked(req(Some("c-1"), Some(" "), None)).is_err());
+    }
+
+    #[test]
+    fn malformed_fields_are_refused() {
+        assert!(checked(req(None, Some("Resolved!"), None)).is_err());
+        assert!(checked(req(None, Some(&"a".repeat(65)), None)).is_err());
+        assert!(checked(req(Some("c 1"), Some("resolved"), None)).is_err());
+        assert!(checked(req(None, None, Some(&"é".repeat(2001)))).is_err());
+        assert!(checked(req(None, None, Some(&"é".repeat(2000)))).is_ok());
+    }
+}

@@ -1,0 +1,375 @@
+//! The agent console end to end: `serve --demo` serves the web console; headless Chromium
+//! (driven by `web/e2e/agent.mjs`) logs in as agent 1001, goes Available and its WebRTC
+//! softphone registers over secure WebSocket with the short-lived credentials the console got;
+//! a caller (SIPp on the demo trunk) dials the demo number and presses 1, the ACD offers the
+//! call, the console shows the offer, the agent accepts, the browser hears the caller's tone
+//! through DTLS-SRTP while the caller hears the browser's microphone (both checked by
+//! frequency in the call's recording), holds and resumes; the caller hangs up and the agent is in after-call
+//! work, records a disposition and notes (in the event log) and is Available again; closing the
+//! browser makes the agent Unavailable (`disconnected`) after the grace time. Screenshots of each step go to `target/console-shots` (or `SB_SHOTS`).
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::sipp::{pcmu_tone, sipp, sipp_errors, wait_exit};
+use common::{Served, data_dir, free_port, sip_addr, sipp_available};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+const PASSWORD: &str = "Console-pass-2026!";
+/// The browser's fake microphone tone.
+const AGENT_HZ: f64 = 700.0;
+/// The caller's tone (`pcmu_tone`).
+const CALLER_HZ: f64 = 1000.0;
+
+/// The `web/` directory.
+fn web_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../web")
+}
+
+/// Whether Node.js, the console's packages and Chromium are here; under CI they must be.
+fn browser_available() -> bool {
+    let node = Command::new("node").arg("--version").output().is_ok();
+    let packages = web_dir().join("node_modules/playwright-core").exists();
+    let chromium = Path::new("/usr/bin/chromium").exists();
+    let found = node && packages && chromium;
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "under CI the console test needs node ({node}), web/node_modules ({packages}) \
+             and /usr/bin/chromium ({chromium})"
+        );
+        eprintln!("SKIPPED: node, web/node_modules or chromium missing");
+    }
+    found
+}
+
+/// The console in Chromium, one command at a time (see `web/e2e/agent.mjs`).
+struct Agent {
+    child: Child,
+    stdin: ChildStdin,
+    lines: mpsc::Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Agent {
+    fn start(served: &Served, user: &str, shots: &Path, tone: &Path) -> Agent {
+        let mut child = Command::new("node")
+            .arg("e2e/agent.mjs")
+            .current_dir(web_dir())
+            .env("SB_URL", served.url(""))
+            .env("SB_USER", user)
+            .env("SB_PASSWORD", PASSWORD)
+            .env("SB_SHOTS", shots)
+            .env("SB_TIMEOUT_MS", "45000")
+            .env("SB_TONE_WAV", tone)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let stdout = BufReader::new(child.stdout.take().unwrap());
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in stdout.lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut agent = Agent {
+            child,
+            stdin,
+            lines,
+            seen: Vec::new(),
+        };
+        agent.expect("ready:start");
+        agent
+    }
+
+    /// Waits for a line starting with `prefix`; panics on an `err` line or a silent minute.
+    fn expect(&mut self, prefix: &str) {
+        loop {
+            let line = self
+                .lines
+                .recv_timeout(Duration::from_secs(60))
+                .unwrap_or_else(|_| panic!("no {prefix:?} from the console: {:?}", self.seen));
+            self.seen.push(line.clone());
+            assert!(!line.starts_with("err "), "{line} after {:?}", self.seen);
+            if line.starts_with(prefix) {
+                return;
+            }
+        }
+    }
+
+    /// Runs one command and waits for its `ok`.
+    fn run(&mut self, command: &str) {
+        writeln!(self.stdin, "{command}").unwrap();
+        self.expect(&format!("ok {command}"));
+    }
+}
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        let _ = writeln!(self.stdin, "quit");
+        if wait_exit(&mut self.child, Duration::from_secs(10)).is_none() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+fn shots_dir() -> PathBuf {
+    std::env::var_os("SB_SHOTS").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../target/console-shots"),
+        PathBuf::from,
+    )
+}
+
+#[test]
+fn an_agent_takes_a_queued_call_in_the_browser_console_and_hears_the_caller() {
+    if !sipp_available() || !browser_available() {
+        return;
+    }
+    let (tmp, data) = data_dir();
+    let served = Served::start(
+        &data,
+        &["--demo"],
+        &[
+            ("SWITCHBOARD_DEMO_PASSWORD", PASSWORD),
+            ("SWITCHBOARD_MEDIA_BIND_IP", "127.0.0.1"),
+        ],
+    );
+    let target = sip_addr(&served).to_string();
+    // The agent's microphone plays a 700 Hz tone; the caller sends 1 kHz.
+    let tone = tmp.path().join("agent-tone.wav");
+    wav_tone(&tone, AGENT_HZ);
+    let mut agent = Agent::start(&served, "1001", &shots_dir(), &tone);
+    for step in ["login", "available", "wait-registered", "shot available"] {
+        agent.run(step);
+    }
+    let dir = tempfile::tempdir_in(tmp.path()).unwrap();
+    pcmu_tone(&dir.path().join("tone.pcmu"));
+    std::fs::copy(
+        "/usr/share/sip-tester/dtmf_2833_1.pcap",
+        dir.path().join("dtmf_1.pcap"),
+    )
+    .unwrap();
+    let media = free_port().to_string();
+    let mut caller = sipp(
+        dir.path(),
+        "caller_queues.xml",
+        free_port(),
+        &[
+            "-s",
+            "+15550100",
+            "-d",
+            "15000",
+            "-mi",
+            "127.0.0.1",
+            "-mp",
+            &media,
+            "-timeout",
+            "60s",
+            &target,
+        ],
+    )
+    .spawn()
+    .unwrap();
+    agent.run("wait-offer");
+    assert!(
+        agent
+            .seen
+            .iter()
+            .any(|l| l.contains("caller=+442079460123")),
+        "the offer shows the caller: {:?}",
+        agent.seen
+    );
+    for step in [
+        "shot offer",
+        "accept",
+        "wait-connected",
+        "wait-state working",
+    ] {
+        agent.run(step);
+    }
+    // Recorded (caller left, agent right) to check what each side sent by its content.
+    let recording = record(&served);
+    for step in ["wait-audio", "shot connected", "hold", "resume"] {
+        agent.run(step);
+    }
+    let caller = wait_exit(&mut caller, Duration::from_secs(40)).expect("the caller hangs up");
+    for step in [
+        "wait-state wrap_up",
+        "shot wrap-up",
+        "wrap-up resolved refund sent by post",
+        "wait-state available",
+    ] {
+        agent.run(step);
+    }
+    // Closing the browser closes the console: after the grace time the agent is unavailable.
+    drop(agent);
+    let admin = admin(&served);
+    let state = wait_for_disconnected(&admin, &served);
+    let wrap_up = event(&admin, &served, "call.wrap_up");
+    let path = recorded_path(&admin, &served);
+    drop(served);
+    assert_eq!(state["reason"], "disconnected", "{state}");
+    assert_eq!(recording, 204, "recording started");
+    let (heard_from_caller, heard_from_agent) = channels(&std::fs::read(&path).unwrap());
+    let ratio = |x: &[f64], a: f64, b: f64| power(x, a) / power(x, b).max(1e-9);
+    assert!(
+        ratio(&heard_from_agent, AGENT_HZ, CALLER_HZ) > 10.0,
+        "the caller's side carries the browser's tone: {path}"
+    );
+    assert!(
+        ratio(&heard_from_caller, CALLER_HZ, AGENT_HZ) > 10.0,
+        "the caller's own channel carries the caller's tone: {path}"
+    );
+    assert!(caller.success(), "the caller: {}", sipp_errors(dir.path()));
+    assert_eq!(wrap_up["disposition"], "resolved", "{wrap_up}");
+    assert_eq!(wrap_up["notes"], "refund sent by post", "{wrap_up}");
+    assert_eq!(wrap_up["username"], "1001", "{wrap_up}");
+    assert!(
+        wrap_up["call"].as_str().is_some_and(|c| !c.is_empty()),
+        "the disposition names the call: {wrap_up}"
+    );
+}
+
+/// An API client logged in as the demo admin.
+fn admin(served: &Served) -> reqwest::blocking::Client {
+    login(served, "admin")
+}
+
+/// An API client logged in as `user` of the demo tenant.
+fn login(served: &Served, user: &str) -> reqwest::blocking::Client {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let http = reqwest::blocking::Client::builder()
+        .danger_accept_invalid_certs(true)
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let body = serde_json::json!({ "tenant": "demo", "username": user, "password": PASSWORD });
+    let answer = http
+        .post(served.url("/api/v1/auth/login"))
+        .json(&body)
+        .send()
+        .unwrap();
+    assert!(answer.status().is_success());
+    http
+}
+
+/// Agent 1001's state once it is no longer Available (at most the grace time and a margin).
+fn wait_for_disconnected(admin: &reqwest::blocking::Client, served: &Served) -> serde_json::Value {
+    let deadline = std::time::Instant::now() + Duration::from_secs(90);
+    loop {
+        let states: Vec<serde_json::Value> = admin
+            .get(served.url("/api/v1/agents/states"))
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        let mine = states
+            .into_iter()
+            .find(|s| s["username"] == "1001")
+            .unwrap();
+        if mine["state"] != "available" || std::time::Instant::now() > deadline {
+            return mine;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+/// The payload of the tenant's first `kind` event, read by the admin through the API.
+fn event(http: &reqwest::blocking::Client, served: &Served, kind: &str) -> serde_json::Value {
+    let mut after = 0;
+    loop {
+        let url = served.url(&format!("/api/v1/events?after={after}&limit=1000"));
+        let page: Vec<serde_json::Value> = http.get(url).send().unwrap().json().unwrap();
+        if let Some(e) = page.iter().find(|e| e["kind"] == kind) {
+            return e["payload"].clone();
+        }
+        match page.last() {
+            Some(last) => after = last["seq"].as_i64().unwrap(),
+            None => panic!("no {kind} event in the log"),
+        }
+    }
+}
+
+/// Starts recording the agent's connected call, as the agent (a second session); the status.
+fn record(served: &Served) -> u16 {
+    let http = login(served, "1001");
+    let calls: Vec<serde_json::Value> = http
+        .get(served.url("/api/v1/me/calls"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let call = calls.iter().find(|c| c["state"] == "connected").unwrap();
+    let url = format!(
+        "/api/v1/calls/{}/record_start",
+        call["id"].as_str().unwrap()
+    );
+    http.post(served.url(&url))
+        .send()
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// The path of the call's recording, from its `call.recorded` event.
+fn recorded_path(admin: &reqwest::blocking::Client, served: &Served) -> String {
+    let event = event(admin, served, "call.recorded");
+    event["path"].as_str().unwrap().to_owned()
+}
+
+/// A mono 16-bit 8 kHz WAV file with 5 s of a `hz` tone, for Chromium's fake microphone.
+fn wav_tone(path: &Path, hz: f64) {
+    let samples: Vec<i16> = (0..40_000)
+        .map(|n| ((2.0 * std::f64::consts::PI * hz * f64::from(n) / 8000.0).sin() * 12000.0) as i16)
+        .collect();
+    let data: Vec<u8> = samples.iter().flat_map(|s| s.to_le_bytes()).collect();
+    let mut wav = Vec::with_capacity(44 + data.len());
+    wav.extend_from_slice(b"RIFF");
+    wav.extend_from_slice(&(36 + data.len() as u32).to_le_bytes());
+    wav.extend_from_slice(b"WAVEfmt ");
+    wav.extend_from_slice(&16u32.to_le_bytes());
+    wav.extend_from_slice(&1u16.to_le_bytes()); // PCM
+    wav.extend_from_slice(&1u16.to_le_bytes()); // mono
+    wav.extend_from_slice(&8000u32.to_le_bytes());
+    wav.extend_from_slice(&16000u32.to_le_bytes());
+    wav.extend_from_slice(&2u16.to_le_bytes());
+    wav.extend_from_slice(&16u16.to_le_bytes());
+    wav.extend_from_slice(b"data");
+    wav.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    wav.extend_from_slice(&data);
+    std::fs::write(path, wav).unwrap();
+}
+
+/// The left and right channels of a stereo 16-bit WAV file.
+fn channels(wav: &[u8]) -> (Vec<f64>, Vec<f64>) {
+    let at = wav.windows(4).position(|w| w == b"data").unwrap() + 8;
+    let samples: Vec<f64> = wav[at..]
+        .chunks_exact(2)
+        .map(|b| f64::from(i16::from_le_bytes([b[0], b[1]])))
+        .collect();
+    let left = samples.iter().step_by(2).copied().collect();
+    let right = samples.iter().skip(1).step_by(2).copied().collect();
+    (left, right)
+}
+
+/// The power of `x` (8 kHz samples) at `hz` (Goertzel).
+fn power(x: &[f64], hz: f64) -> f64 {
+    let coeff = 2.0 * (2.0 * std::f64::consts::PI * hz / 8000.0).cos();
+    let (mut s1, mut s2) = (0.0, 0.0);
+    for &v in x {
+        let s0 = v + coeff * s1 - s2;
+        s2 = s1;
+        s1 = s0;
+    }
+    s1 * s1 + s2 * s2 - coeff * s1 * s2
+}

@@ -1,0 +1,297 @@
+#!/usr/bin/env node
+// Drives the agent console in headless Chromium, one command at a time, so that a test can run
+// a call through it in stages.
+//
+//   node e2e/agent.mjs [command ...]
+//
+// Environment: SB_URL (e.g. https://127.0.0.1:8443), SB_TENANT (default demo), SB_USER,
+// SB_PASSWORD, SB_SHOTS (screenshot directory, optional), SB_TONE_WAV (WAV file the fake
+// microphone plays, optional), SB_TIMEOUT_MS (wait limit per command, default 20000).
+//
+// Protocol (stdout, one line each): `ready:start` once the browser is up; then for every
+// command, from the arguments first and then from stdin (one per line), `ok <command>` or
+// `err <command> <message>`; `info <text>` lines carry details (the offer's caller...).
+// Commands: login, available, unavailable <reason>, wait-registered, wait-offer, accept,
+// reject, wait-connected, wait-audio, hold, resume, mute, dtmf <digits>, hangup, reload,
+// wait-state <state>, wrap-up <disposition> [notes...], wait-notice, logout, shot <name>, quit.
+// The exit status is 0 when every command succeeded.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { chromium } from 'playwright-core';
+
+const env = process.env;
+const BASE = (env.SB_URL ?? '').replace(/\/+$/, '');
+const TIMEOUT = Number.parseInt(env.SB_TIMEOUT_MS ?? '20000', 10) || 20000;
+const SHOTS = env.SB_SHOTS ?? '';
+
+function say(line) {
+  process.stdout.write(`${line}\n`);
+}
+
+function tid(id) {
+  return `[data-testid="${id}"]`;
+}
+
+if (!/^https?:\/\//.test(BASE)) {
+  say('err start SB_URL must be set to the console URL, e.g. https://127.0.0.1:8443');
+  process.exit(2);
+}
+
+const args = [
+  '--use-fake-ui-for-media-stream',
+  '--use-fake-device-for-media-stream',
+  '--ignore-certificate-errors',
+  '--autoplay-policy=no-user-gesture-required',
+];
+if (env.SB_TONE_WAV) args.push(`--use-file-for-fake-audio-capture=${env.SB_TONE_WAV}`);
+
+let shotNo = 0;
+async function shot(page, name) {
+  if (!SHOTS) return null;
+  mkdirSync(SHOTS, { recursive: true });
+  shotNo += 1;
+  const safe = name.replace(/[^A-Za-z0-9_.-]/g, '_');
+  const file = join(SHOTS, `${String(shotNo).padStart(2, '0')}-${safe}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
+
+/** After attempt number `attempt`: null when the agent view shows, else the login error. */
+async function afterLogin(page, attempt) {
+  const agent = page.locator(tid('agent-state'));
+  const error = page.locator(`${tid('login-error')}[data-attempts="${attempt}"]`).filter({ hasText: /\S/ });
+  await Promise.race([
+    agent.waitFor({ timeout: TIMEOUT }),
+    error.waitFor({ timeout: TIMEOUT }),
+  ]);
+  if (await agent.isVisible()) return null;
+  return (await error.innerText()).trim();
+}
+
+async function openConsole(page) {
+  await page.goto(`${BASE}/`, { waitUntil: 'domcontentloaded' });
+  await page.locator(`${tid('login-submit')}, ${tid('agent-state')}`).first().waitFor({ timeout: TIMEOUT });
+}
+
+const commands = {
+  async login(page) {
+    await openConsole(page);
+    if (await page.locator(tid('agent-state')).isVisible()) {
+      await shot(page, 'agent');
+      return;
+    }
+    await page.fill(tid('login-tenant'), env.SB_TENANT ?? 'demo');
+    await page.fill(tid('login-username'), env.SB_USER ?? '');
+    await page.fill(tid('login-password'), env.SB_PASSWORD ?? '');
+    await shot(page, 'login-form');
+    const before = Number(await page.getAttribute(tid('login-error'), 'data-attempts'));
+    await page.click(tid('login-submit'));
+    const error = await afterLogin(page, before + 1);
+    await shot(page, error ? 'login-error' : 'agent');
+    if (error) throw new Error(`login refused: ${error}`);
+  },
+  async available(page) {
+    await page.selectOption(tid('state-select'), 'available');
+    await page.locator(`${tid('agent-state')}[data-state="available"], ${tid('next-state')}`).first()
+      .waitFor({ timeout: TIMEOUT });
+  },
+  async unavailable(page, reason) {
+    if (!reason) throw new Error('usage: unavailable <reason>');
+    await page.selectOption(tid('state-select'), `unavailable:${reason}`);
+    await page.locator(`${tid('agent-state')}[data-state="unavailable"], ${tid('next-state')}`).first()
+      .waitFor({ timeout: TIMEOUT });
+  },
+  async 'wait-registered'(page) {
+    await page.locator(`${tid('softphone-status')}[data-status="registered"]`).waitFor({ timeout: TIMEOUT });
+  },
+  async 'wait-offer'(page) {
+    const toast = page.locator(tid('offer-toast'));
+    await toast.waitFor({ timeout: TIMEOUT });
+    const caller = (await page.locator(tid('offer-caller')).innerText()).trim();
+    const queue = (await page.locator(tid('offer-queue')).innerText()).trim();
+    say(`info offer caller=${caller} queue=${queue}`);
+    await shot(page, 'offer');
+  },
+  async accept(page) {
+    await page.click(tid('offer-accept'), { timeout: TIMEOUT });
+    await page.locator(tid('call-panel')).waitFor({ timeout: TIMEOUT });
+  },
+  async reject(page) {
+    await page.click(tid('offer-reject'), { timeout: TIMEOUT });
+    await page.locator(tid('offer-toast')).waitFor({ state: 'detached', timeout: TIMEOUT });
+  },
+  async 'wait-connected'(page) {
+    await page.locator(`${tid('call-panel')}[data-status="connected"]`).waitFor({ timeout: TIMEOUT });
+    await shot(page, 'call');
+  },
+  /** Waits until the caller's audio reaches the page (RMS above -40 dBFS). */
+  async 'wait-audio'(page) {
+    const peak = await page.evaluate(measureRemoteAudio, TIMEOUT);
+    if (peak < 0) throw new Error('no remote audio stream on the page');
+    say(`info audio peak-rms=${peak.toFixed(4)}`);
+    if (peak <= AUDIBLE_RMS) throw new Error(`remote audio is silent (peak RMS ${peak.toFixed(4)})`);
+  },
+  async hold(page) {
+    await page.click(`${tid('call-hold')}[aria-pressed="false"]`, { timeout: TIMEOUT });
+    await waitCall(page, 'held');
+    await shot(page, 'held');
+  },
+  async resume(page) {
+    await page.click(`${tid('call-hold')}[aria-pressed="true"]`, { timeout: TIMEOUT });
+    await waitCall(page, 'connected');
+  },
+  async mute(page) {
+    const button = page.locator(tid('call-mute'));
+    const before = await button.getAttribute('aria-pressed');
+    await button.click({ timeout: TIMEOUT });
+    await page.locator(`${tid('call-mute')}[aria-pressed="${before === 'true' ? 'false' : 'true'}"]`)
+      .waitFor({ timeout: TIMEOUT });
+  },
+  async dtmf(page, digits) {
+    if (!digits || !/^[0-9*#]+$/.test(digits)) throw new Error('usage: dtmf <digits 0-9 * #>');
+    for (const d of digits) {
+      const id = d === '*' ? 'star' : d === '#' ? 'hash' : d;
+      await page.click(tid(`dtmf-${id}`), { timeout: TIMEOUT });
+      await page.locator(`${tid('dtmf-0')}:not([disabled])`).waitFor({ timeout: TIMEOUT });
+    }
+    await expectNoCallError(page);
+  },
+  async hangup(page) {
+    await page.click(tid('call-hangup'), { timeout: TIMEOUT });
+    await page.locator(tid('call-panel')).waitFor({ state: 'detached', timeout: TIMEOUT });
+    await shot(page, 'after-call');
+  },
+  async reload(page) {
+    await page.reload({ waitUntil: 'domcontentloaded' });
+    await page.locator(`${tid('login-submit')}, ${tid('agent-state')}`).first().waitFor({ timeout: TIMEOUT });
+    await shot(page, 'reloaded');
+  },
+  async 'wait-state'(page, state) {
+    if (!state) throw new Error('usage: wait-state <state>');
+    await page.locator(`${tid('agent-state')}[data-state="${state}"]`).waitFor({ timeout: TIMEOUT });
+    await shot(page, `state-${state}`);
+  },
+  async 'wrap-up'(page, disposition, ...notes) {
+    if (!disposition) throw new Error('usage: wrap-up <disposition> [notes...]');
+    await page.locator(tid('wrap-up')).waitFor({ timeout: TIMEOUT });
+    await page.selectOption(tid('wrap-disposition'), disposition, { timeout: TIMEOUT });
+    await page.fill(tid('wrap-notes'), notes.join(' '), { timeout: TIMEOUT });
+    await page.click(tid('wrap-done'), { timeout: TIMEOUT });
+    await page.locator(tid('wrap-up')).waitFor({ state: 'detached', timeout: TIMEOUT });
+  },
+  async 'wait-notice'(page) {
+    const notice = page.locator(tid('notice'));
+    await notice.waitFor({ timeout: TIMEOUT });
+    say(`info notice ${(await notice.innerText()).replace(/\s+/g, ' ').trim()}`);
+  },
+  async logout(page) {
+    await page.click(tid('logout'), { timeout: TIMEOUT });
+    await page.locator(tid('login-submit')).waitFor({ timeout: TIMEOUT });
+  },
+  async shot(page, name) {
+    if (!name) throw new Error('usage: shot <name>');
+    const file = await shot(page, name);
+    if (file) say(`info shot ${file}`);
+  },
+};
+
+const AUDIBLE_RMS = 0.01;
+
+/** Runs in the page: the loudest RMS of the remote audio element's stream, -1 without one. */
+async function measureRemoteAudio(timeoutMs) {
+  const el = document.querySelector('[data-testid="remote-audio"]');
+  const stream = el && el.srcObject;
+  if (!(stream instanceof MediaStream) || stream.getAudioTracks().length === 0) return -1;
+  const ctx = new AudioContext();
+  const analyser = ctx.createAnalyser();
+  analyser.fftSize = 2048;
+  ctx.createMediaStreamSource(stream).connect(analyser);
+  const buf = new Float32Array(analyser.fftSize);
+  const end = Date.now() + timeoutMs;
+  let peak = 0;
+  while (Date.now() < end && peak <= 0.01) {
+    analyser.getFloatTimeDomainData(buf);
+    let sum = 0;
+    for (const v of buf) sum += v * v;
+    peak = Math.max(peak, Math.sqrt(sum / buf.length));
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await ctx.close();
+  return peak;
+}
+
+async function waitCall(page, status) {
+  const panel = page.locator(`${tid('call-panel')}[data-status="${status}"]`);
+  const error = page.locator(tid('call-error')).filter({ hasText: /\S/ });
+  await Promise.race([panel.waitFor({ timeout: TIMEOUT }), error.waitFor({ timeout: TIMEOUT })]);
+  if (!(await panel.isVisible())) throw new Error((await error.innerText()).trim());
+}
+
+async function expectNoCallError(page) {
+  const text = (await page.locator(tid('call-error')).innerText()).trim();
+  if (text) throw new Error(text);
+}
+
+function oneLine(e) {
+  return String(e instanceof Error ? e.message : e).split('\n')[0].replace(/\s+/g, ' ').trim();
+}
+
+async function main() {
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args });
+  const context = await browser.newContext({ viewport: { width: 1200, height: 900 }, ignoreHTTPSErrors: true });
+  await context.grantPermissions(['microphone'], { origin: BASE }).catch(() => undefined);
+  const page = await context.newPage();
+  page.on('pageerror', (e) => process.stderr.write(`page error: ${oneLine(e)}\n`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') process.stderr.write(`console ${m.type()}: ${m.text()}\n`);
+  });
+  say('ready:start');
+
+  let failed = false;
+  let quit = false;
+  async function run(line) {
+    const [name, ...rest] = line.trim().split(/\s+/);
+    if (!name) return;
+    const cmd = line.trim();
+    if (name === 'quit') {
+      quit = true;
+      say(`ok ${cmd}`);
+      return;
+    }
+    const fn = commands[name];
+    if (!fn) {
+      failed = true;
+      say(`err ${cmd} unknown command`);
+      return;
+    }
+    try {
+      await fn(page, ...rest);
+      say(`ok ${cmd}`);
+    } catch (e) {
+      failed = true;
+      await shot(page, `error-${name}`).catch(() => undefined);
+      say(`err ${cmd} ${oneLine(e)}`);
+    }
+  }
+
+  for (const a of process.argv.slice(2)) {
+    if (quit) break;
+    await run(a);
+  }
+  if (!quit) {
+    const rl = createInterface({ input: process.stdin, terminal: false });
+    for await (const line of rl) {
+      await run(line);
+      if (quit) break;
+    }
+    rl.close();
+  }
+  await browser.close();
+  process.exit(failed ? 1 : 0);
+}
+
+main().catch((e) => {
+  say(`err start ${oneLine(e)}`);
+  process.exit(2);
+});

@@ -1,0 +1,116 @@
+// The REST client: same origin, session cookie, JSON in and out. Every failure is an
+// `ApiFailure` with the HTTP status and the server's message.
+import type {
+  AgentState,
+  CallAction,
+  CallView,
+  Me,
+  SoftphoneCredentials,
+  WantedState,
+} from './types';
+
+const BASE = '/api/v1';
+
+/** A failed request: `status` is 0 when the server could not be reached. */
+export class ApiFailure extends Error {
+  readonly status: number;
+  readonly code: string | null;
+  readonly retryAfterSecs: number | null;
+
+  constructor(status: number, message: string, code: string | null, retryAfterSecs: number | null) {
+    super(message);
+    this.name = 'ApiFailure';
+    this.status = status;
+    this.code = code;
+    this.retryAfterSecs = retryAfterSecs;
+  }
+}
+
+interface ErrorBody {
+  error?: { code?: unknown; message?: unknown };
+}
+
+async function failure(res: Response): Promise<ApiFailure> {
+  const retry = Number.parseInt(res.headers.get('retry-after') ?? '', 10);
+  const retryAfter = Number.isFinite(retry) ? retry : null;
+  let code: string | null = null;
+  let message = `${res.status} ${res.statusText || 'error'}`.trim();
+  try {
+    const body = (await res.json()) as ErrorBody;
+    if (typeof body.error?.message === 'string') message = body.error.message;
+    if (typeof body.error?.code === 'string') code = body.error.code;
+  } catch {
+    // Not JSON (a proxy's error page, a 404 from a static server): keep the status line.
+  }
+  return new ApiFailure(res.status, message, code, retryAfter);
+}
+
+async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const init: RequestInit = { method, credentials: 'same-origin', headers: {} };
+  if (body !== undefined) {
+    init.headers = { 'content-type': 'application/json' };
+    init.body = JSON.stringify(body);
+  }
+  let res: Response;
+  try {
+    res = await fetch(`${BASE}${path}`, init);
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    throw new ApiFailure(0, `cannot reach the server (${why})`, null, null);
+  }
+  if (!res.ok) throw await failure(res);
+  if (res.status === 204) return undefined as T;
+  try {
+    return (await res.json()) as T;
+  } catch {
+    throw new ApiFailure(res.status, 'the server sent a response that is not JSON', null, null);
+  }
+}
+
+export function login(tenant: string, username: string, password: string): Promise<Me> {
+  return request<Me>('POST', '/auth/login', { tenant, username, password });
+}
+
+export function logout(): Promise<void> {
+  return request<void>('POST', '/auth/logout');
+}
+
+export function me(): Promise<Me> {
+  return request<Me>('GET', '/me');
+}
+
+export function myState(): Promise<AgentState> {
+  return request<AgentState>('GET', '/me/state');
+}
+
+export function setMyState(state: WantedState, reason?: string): Promise<AgentState> {
+  const body = reason === undefined ? { state } : { state, reason };
+  return request<AgentState>('PUT', '/me/state', body);
+}
+
+export function myCalls(): Promise<CallView[]> {
+  return request<CallView[]>('GET', '/me/calls');
+}
+
+export function callAction(id: string, action: CallAction): Promise<void> {
+  return request<void>('POST', `/calls/${encodeURIComponent(id)}/${action}`);
+}
+
+export function sendDtmf(id: string, digits: string): Promise<void> {
+  return request<void>('POST', `/calls/${encodeURIComponent(id)}/dtmf`, { digits });
+}
+
+/** Records the disposition and notes of the call the agent just handled. */
+export function wrapUp(call: string | null, disposition: string, notes: string): Promise<void> {
+  return request<void>('POST', '/me/wrap-up', { call, disposition, notes });
+}
+
+export function softphoneCredentials(): Promise<SoftphoneCredentials> {
+  return request<SoftphoneCredentials>('POST', '/me/softphone');
+}
+
+/** The text to show for an error of any kind. */
+export function describe(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  return String(e);
+}

@@ -1,0 +1,55 @@
+// Types of the API. Those in the OpenAPI document come from `schema.d.ts`; the softphone
+// credentials and the console WebSocket messages are written here until the document has them.
+import type { components } from './schema';
+
+type Schemas = components['schemas'];
+
+export type Me = Schemas['MeView'];
+export type AgentState = Schemas['AgentStateView'];
+export type CallView = Schemas['CallView'];
+export type WantedState = Schemas['WantedState'];
+export type CallAction = Schemas['Action'];
+
+/** Every routing state the server reports. */
+export type AgentStateName =
+  | 'logged_out'
+  | 'available'
+  | 'unavailable'
+  | 'reserved'
+  | 'working'
+  | 'wrap_up';
+
+/** Short-lived SIP credentials for the browser softphone (`POST /me/softphone`). */
+export interface SoftphoneCredentials {
+  username: string;
+  password: string;
+  realm: string;
+  /** The agent's SIP URI, e.g. `sip:1001@demo`. */
+  uri: string;
+  /** The SIP-over-WebSocket server, e.g. `wss://127.0.0.1:8089`. */
+  ws_url: string;
+  /** When the password stops working, milliseconds since the Unix epoch. */
+  expires_at: number;
+}
+
+/** A call in a console snapshot: the live call plus what the flow and queue know. */
+export interface ConsoleCall extends CallView {
+  queue?: string | null;
+  /** The agent the call is offered to (ringing), if any. */
+  offered_to?: string | null;
+  /** Flow attributes for the screen pop. */
+  attributes: Record<string, string>;
+  /** Seconds the caller waited in queue, at the time of the snapshot. */
+  waited_secs?: number | null;
+}
+
+/** What the console WebSocket sends on connect and on every change. */
+export interface ConsoleSnapshot {
+  type: 'snapshot';
+  agent: AgentState;
+  calls: ConsoleCall[];
+  reason_codes: string[];
+  notice: string | null;
+}
+
+export type ConsoleMessage = ConsoleSnapshot | { type: 'ping' };

@@ -1,0 +1,119 @@
+import { useEffect, useMemo, useState } from 'react';
+import { describe, wrapUp } from '../api/client';
+import type { Me } from '../api/types';
+import { useAgentState } from '../agent/useAgentState';
+import { useCallControls } from '../agent/useCallControls';
+import { useShortcuts } from '../agent/useShortcuts';
+import { matchCall } from '../console/match';
+import { useConsole } from '../console/useConsole';
+import { type MicStatus, requestMicrophone } from '../softphone/microphone';
+import { useSoftphone } from '../softphone/useSoftphone';
+import { parseChoice, reasonsOf, stateLabel } from '../states';
+import { Notice, ReconnectBanner } from './Banners';
+import { CallPanel } from './CallPanel';
+import { Header } from './Header';
+import { OfferToast } from './OfferToast';
+import { RemoteAudio } from './RemoteAudio';
+import { SoftphoneStatus } from './SoftphoneStatus';
+import { WrapUpForm } from './WrapUpForm';
+
+interface Props {
+  me: Me;
+  onLogout(): void;
+  /** The console socket closed: the session may have ended. */
+  onLinkLost(): void;
+}
+
+function useMicrophone(): MicStatus {
+  const [mic, setMic] = useState<MicStatus>({ kind: 'asking' });
+  useEffect(() => {
+    let live = true;
+    void requestMicrophone().then((m) => live && setMic(m));
+    return () => {
+      live = false;
+    };
+  }, []);
+  return mic;
+}
+
+export function AgentView({ me, onLogout, onLinkLost }: Props) {
+  const { snapshot, receivedAt, link } = useConsole(onLinkLost);
+  const state = useAgentState(snapshot);
+  const [phone, ps] = useSoftphone();
+  const mic = useMicrophone();
+  const [dismissed, setDismissed] = useState<string | null>(null);
+
+  const call = ps.call;
+  const details = useMemo(
+    () => (call && snapshot ? matchCall(snapshot.calls, call, me.user.id) : null),
+    [call, snapshot, me.user.id],
+  );
+  const controls = useCallControls(phone, call, details);
+  const ringing = call?.status === 'ringing';
+  // The last call the agent handled: what after-call work is about.
+  const [lastCall, setLastCall] = useState<string | null>(null);
+  useEffect(() => {
+    if (details?.id && !ringing) setLastCall(details.id);
+  }, [details?.id, ringing]);
+  const [wrapError, setWrapError] = useState<string | null>(null);
+  const finishWrapUp = async (disposition: string, notes: string) => {
+    setWrapError(null);
+    if (disposition || notes.trim()) {
+      try {
+        await wrapUp(lastCall, disposition, notes);
+      } catch (e) {
+        setWrapError(`disposition not saved: ${describe(e)}`);
+        return;
+      }
+    }
+    await state.change(done.state, done.reason);
+  };
+
+  useShortcuts({
+    accept: () => ringing && phone.answer(),
+    hangup: () => (ringing ? phone.reject() : call && controls.onHangup()),
+    holdToggle: () => call?.status === 'connected' && !controls.busy && controls.onHoldToggle(),
+    muteToggle: () => call?.status === 'connected' && controls.onMuteToggle(),
+  });
+
+  const agent = state.agent;
+  const notice = snapshot?.notice ?? null;
+  const next = agent?.next ? parseChoice(agent.next === 'unavailable' ? `unavailable:${agent.next_reason ?? ''}` : agent.next) : null;
+  const done = next ?? { state: 'available' as const };
+
+  return (
+    <div className="agent-view">
+      <Header me={me} agent={agent} reasons={reasonsOf(snapshot?.reason_codes)} stateBusy={state.busy}
+        stateError={state.error} onState={(s, r) => void state.change(s, r)} onLogout={onLogout} />
+      <div className="banners">
+        <ReconnectBanner link={link} />
+        <Notice text={notice === dismissed ? null : notice} onDismiss={() => setDismissed(notice)} />
+      </div>
+      <main className="workspace">
+        <div className="column">
+          <OfferToast offer={ringing ? call : null} details={details} receivedAt={receivedAt}
+            autoAccept={ps.autoAccept} onAccept={() => phone.answer()} onReject={() => phone.reject()}
+            onAutoAccept={(on) => phone.setAutoAccept(on)} />
+          {call && !ringing ? (
+            <CallPanel call={call} details={details} c={controls} />
+          ) : (
+            <section className="panel idle" aria-label="Current call">
+              <h2>No call</h2>
+              <p className="muted" data-testid="last-ended">
+                {ps.lastEnded ? `Last call ended: ${ps.lastEnded}.` : 'Calls you accept appear here.'}
+              </p>
+            </section>
+          )}
+          {agent?.state === 'wrap_up' && (
+            <WrapUpForm busy={state.busy} error={wrapError ?? state.error} doneLabel={stateLabel(done.state, done.reason)}
+              onDone={(disposition, notes) => void finishWrapUp(disposition, notes)} />
+          )}
+        </div>
+        <aside className="column side">
+          <SoftphoneStatus reg={ps.reg} mic={mic} />
+        </aside>
+      </main>
+      <RemoteAudio stream={call?.remoteStream ?? null} />
+    </div>
+  );
+}

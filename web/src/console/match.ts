@@ -1,0 +1,24 @@
+// Which snapshot call is the softphone's call: by the INVITE's `X-Switchboard-Call` id, else
+// by the caller's number (preferring a call offered to or connected to this agent).
+import type { ConsoleCall } from '../api/types';
+
+export interface CallKey {
+  callId: string | null;
+  fromUser: string;
+}
+
+export function matchCall(calls: ConsoleCall[], key: CallKey, agentId: string): ConsoleCall | null {
+  if (key.callId) {
+    return calls.find((c) => c.id === key.callId) ?? null;
+  }
+  if (!key.fromUser) return null;
+  const same = calls.filter((c) => sameNumber(c.caller, key.fromUser));
+  const mine = same.find((c) => c.offered_to === agentId || c.agent === agentId);
+  return mine ?? same[0] ?? null;
+}
+
+/** Numbers compare without formatting and a leading `+`. */
+export function sameNumber(a: string, b: string): boolean {
+  const norm = (s: string) => s.replace(/[\s().-]/g, '').replace(/^\+/, '').toLowerCase();
+  return a !== '' && norm(a) === norm(b);
+}

@@ -1,0 +1,69 @@
+// Checks a console WebSocket message before the UI trusts it.
+import type { ConsoleCall, ConsoleMessage, ConsoleSnapshot } from '../api/types';
+
+type Obj = Record<string, unknown>;
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function strings(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+}
+
+function attributes(v: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!isObj(v)) return out;
+  for (const [k, val] of Object.entries(v)) {
+    if (typeof val === 'string') out[k] = val;
+    else if (typeof val === 'number' || typeof val === 'boolean') out[k] = String(val);
+  }
+  return out;
+}
+
+function call(v: unknown): ConsoleCall | null {
+  if (!isObj(v) || typeof v.id !== 'string') return null;
+  return {
+    id: v.id,
+    direction: typeof v.direction === 'string' ? v.direction : 'inbound',
+    number: typeof v.number === 'string' ? v.number : '',
+    caller: typeof v.caller === 'string' ? v.caller : '',
+    agent: typeof v.agent === 'string' ? v.agent : null,
+    state: typeof v.state === 'string' ? v.state : '',
+    started_at: typeof v.started_at === 'number' ? v.started_at : 0,
+    recording: v.recording === true,
+    queue: typeof v.queue === 'string' ? v.queue : null,
+    offered_to: typeof v.offered_to === 'string' ? v.offered_to : null,
+    attributes: attributes(v.attributes),
+    waited_secs: typeof v.waited_secs === 'number' ? v.waited_secs : null,
+  };
+}
+
+function snapshot(v: Obj): ConsoleSnapshot | string {
+  const a = v.agent;
+  if (!isObj(a) || typeof a.state !== 'string' || typeof a.since !== 'number') {
+    return 'snapshot without a valid agent state';
+  }
+  const calls = Array.isArray(v.calls) ? v.calls.map(call) : [];
+  return {
+    type: 'snapshot',
+    agent: a as unknown as ConsoleSnapshot['agent'],
+    calls: calls.filter((c): c is ConsoleCall => c !== null),
+    reason_codes: strings(v.reason_codes),
+    notice: typeof v.notice === 'string' && v.notice !== '' ? v.notice : null,
+  };
+}
+
+/** The message, or the reason it is not one we understand. */
+export function parseMessage(text: string): ConsoleMessage | string {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return 'not JSON';
+  }
+  if (!isObj(v)) return 'not a JSON object';
+  if (v.type === 'ping') return { type: 'ping' };
+  if (v.type === 'snapshot') return snapshot(v);
+  return `unknown message type ${JSON.stringify(v.type)}`;
+}

@@ -1,0 +1,135 @@
+// One call on the softphone: an incoming JsSIP session from offer to end.
+import type { RTCSession } from 'jssip/lib/RTCSession';
+import type { IncomingRequest } from 'jssip/lib/SIPMessage';
+
+export type CallStatus = 'ringing' | 'connecting' | 'connected';
+
+/** What the UI sees of the softphone's call. */
+export interface CallInfo {
+  /** Switchboard's call id from the INVITE's `X-Switchboard-Call` header, if present. */
+  callId: string | null;
+  /** The user part of the From URI (the caller's number). */
+  fromUser: string;
+  displayName: string;
+  status: CallStatus;
+  /** `Date.now()` when the INVITE arrived / when the call was connected. */
+  offeredAt: number;
+  answeredAt: number | null;
+  muted: boolean;
+  remoteStream: MediaStream | null;
+}
+
+export const CALL_ID_HEADER = 'X-Switchboard-Call';
+
+export interface CallEvents {
+  changed(info: CallInfo): void;
+  ended(cause: string): void;
+}
+
+export class SoftphoneCall {
+  readonly session: RTCSession;
+  private info: CallInfo;
+  private readonly on: CallEvents;
+  private done = false;
+
+  constructor(session: RTCSession, request: IncomingRequest, on: CallEvents) {
+    this.session = session;
+    this.on = on;
+    const header = request.getHeader(CALL_ID_HEADER)?.trim();
+    const remote = session.remote_identity;
+    this.info = {
+      callId: header ? header : null,
+      fromUser: remote?.uri?.user ?? '',
+      displayName: remote?.display_name ?? '',
+      status: 'ringing',
+      offeredAt: Date.now(),
+      answeredAt: null,
+      muted: false,
+      remoteStream: null,
+    };
+    this.listen();
+  }
+
+  get current(): CallInfo {
+    return this.info;
+  }
+
+  answer(): void {
+    if (this.info.status !== 'ringing') return;
+    this.update({ status: 'connecting' });
+    this.session.answer({ mediaConstraints: { audio: true, video: false } });
+  }
+
+  reject(): void {
+    this.end(486);
+  }
+
+  /** Ends the SIP dialog (after the server was asked to hang up, or alone). */
+  hangup(): void {
+    this.end(undefined);
+  }
+
+  setMuted(muted: boolean): void {
+    const pc = this.session.connection;
+    if (!pc) return;
+    for (const sender of pc.getSenders()) {
+      if (sender.track?.kind === 'audio') sender.track.enabled = !muted;
+    }
+    this.update({ muted });
+  }
+
+  private end(status: number | undefined): void {
+    if (this.done || this.session.isEnded()) return;
+    try {
+      this.session.terminate(status === undefined ? undefined : { status_code: status });
+    } catch (e) {
+      console.warn('terminate failed', e);
+    }
+  }
+
+  private listen(): void {
+    const s = this.session;
+    s.on('peerconnection', (e) => this.watchTracks(e.peerconnection));
+    s.on('accepted', () => this.connected());
+    s.on('confirmed', () => this.connected());
+    s.on('ended', (e) => this.finish(e.cause));
+    s.on('failed', (e) => this.finish(e.cause));
+    s.on('getusermediafailed', (e: unknown) => {
+      console.warn('getUserMedia failed while answering', e);
+    });
+  }
+
+  private watchTracks(pc: RTCPeerConnection): void {
+    pc.addEventListener('track', (ev) => {
+      const stream = ev.streams[0] ?? new MediaStream([ev.track]);
+      this.update({ remoteStream: stream });
+    });
+  }
+
+  private connected(): void {
+    if (this.info.status === 'connected') return;
+    const answeredAt = Date.now();
+    const remoteStream = this.info.remoteStream ?? this.receiverStream();
+    this.update({ status: 'connected', answeredAt, remoteStream });
+  }
+
+  /** The remote audio when the `track` event came before we listened. */
+  private receiverStream(): MediaStream | null {
+    const pc = this.session.connection;
+    if (!pc) return null;
+    const tracks = pc.getReceivers().map((r) => r.track).filter((t) => t.kind === 'audio');
+    return tracks.length > 0 ? new MediaStream(tracks) : null;
+  }
+
+  private finish(cause: string): void {
+    if (this.done) return;
+    this.done = true;
+    this.on.ended(cause);
+  }
+
+  private update(patch: Partial<CallInfo>): void {
+    if (this.done) return;
+    this.info = { ...this.info, ...patch };
+    this.on.changed(this.info);
+  }
+}

@@ -1,0 +1,243 @@
+// The browser softphone: a JsSIP user agent registered with short-lived credentials, and the
+// incoming call it rings with. The UI reads `state` and calls the methods; nothing here knows
+// React.
+import * as JsSIP from 'jssip';
+import type { IncomingRTCSessionEvent, RTCSessionEvent, RegistrationFailedListener } from 'jssip/lib/UA';
+import { describe } from '../api/client';
+import type { SoftphoneCredentials } from '../api/types';
+import { type CallInfo, SoftphoneCall } from './call';
+import { fetchCredentials, refreshDelayMs } from './credentials';
+import { Ringer } from './ringer';
+
+export type RegStatus =
+  | { kind: 'registering'; message: string }
+  | { kind: 'registered'; message: string }
+  | { kind: 'failed'; message: string };
+
+export interface PhoneState {
+  reg: RegStatus;
+  call: CallInfo | null;
+  /** Why the last call ended, until the next one rings. */
+  lastEnded: string | null;
+  autoAccept: boolean;
+}
+
+const AUTO_ACCEPT_KEY = 'switchboard.autoAccept';
+/** Registrations refused for bad credentials retried with fresh ones, in a row. */
+const MAX_AUTH_RETRIES = 3;
+const RETRY_MS = 10000;
+
+function storedAutoAccept(): boolean {
+  try {
+    return window.localStorage.getItem(AUTO_ACCEPT_KEY) === 'true';
+  } catch {
+    return false;
+  }
+}
+
+export class Softphone {
+  private ua: JsSIP.UA | null = null;
+  private creds: SoftphoneCredentials | null = null;
+  private call: SoftphoneCall | null = null;
+  private readonly ringer = new Ringer();
+  private readonly listeners = new Set<() => void>();
+  private authRetries = 0;
+  private refreshTimer: number | undefined;
+  private retryTimer: number | undefined;
+  private stopped = false;
+  /** Bumped by start and stop so that a late answer of an older start is dropped. */
+  private generation = 0;
+  state: PhoneState = {
+    reg: { kind: 'registering', message: 'fetching softphone credentials' },
+    call: null,
+    lastEnded: null,
+    autoAccept: storedAutoAccept(),
+  };
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  getState = (): PhoneState => this.state;
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    const generation = ++this.generation;
+    try {
+      const creds = await fetchCredentials();
+      if (this.stopped || generation !== this.generation) return;
+      this.creds = creds;
+      this.createUa(creds);
+      this.scheduleRefresh(creds);
+    } catch (e) {
+      if (generation !== this.generation) return;
+      this.setReg('failed', `cannot get softphone credentials: ${describe(e)}`);
+      this.retryLater(() => void this.start());
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.generation += 1;
+    window.clearTimeout(this.refreshTimer);
+    window.clearTimeout(this.retryTimer);
+    this.ringer.stop();
+    this.call?.hangup();
+    const ua = this.ua;
+    this.ua = null;
+    ua?.stop();
+  }
+
+  answer(): void {
+    this.ringer.stop();
+    try {
+      this.call?.answer();
+    } catch (e) {
+      this.patch({ lastEnded: `could not answer: ${describe(e)}` });
+    }
+  }
+
+  reject(): void {
+    this.ringer.stop();
+    this.call?.reject();
+  }
+
+  /** Ends the SIP side of the call. */
+  hangup(): void {
+    this.call?.hangup();
+  }
+
+  setMuted(muted: boolean): void {
+    this.call?.setMuted(muted);
+  }
+
+  setAutoAccept(on: boolean): void {
+    try {
+      window.localStorage.setItem(AUTO_ACCEPT_KEY, on ? 'true' : 'false');
+    } catch {
+      // Storage refused (private mode): the choice lasts for this page only.
+    }
+    this.patch({ autoAccept: on });
+  }
+
+  private createUa(c: SoftphoneCredentials): void {
+    let ua: JsSIP.UA;
+    try {
+      const socket = new JsSIP.WebSocketInterface(c.ws_url);
+      ua = new JsSIP.UA({
+        sockets: [socket],
+        uri: c.uri,
+        authorization_user: c.username,
+        password: c.password,
+        realm: c.realm || undefined,
+        register: true,
+        session_timers: false,
+        user_agent: 'Switchboard agent console',
+      });
+    } catch (e) {
+      this.setReg('failed', `cannot start the softphone: ${describe(e)}`);
+      return;
+    }
+    this.ua = ua;
+    ua.on('connecting', () => this.setReg('registering', `connecting to ${c.ws_url}`));
+    ua.on('connected', () => this.setReg('registering', 'registering'));
+    ua.on('disconnected', () => this.setReg('failed', `cannot reach the SIP server at ${c.ws_url}; retrying`));
+    ua.on('registered', () => {
+      this.authRetries = 0;
+      this.setReg('registered', `registered as ${c.uri}`);
+    });
+    ua.on('unregistered', () => {
+      if (!this.stopped) this.setReg('registering', 'registration ended; registering again');
+    });
+    ua.on('registrationFailed', this.registrationFailed);
+    ua.on('newRTCSession', (e: RTCSessionEvent) => this.newSession(e));
+    ua.start();
+  }
+
+  private registrationFailed: RegistrationFailedListener = (e) => {
+    const status = e.response?.status_code;
+    const why = status ? `${status} ${e.response.reason_phrase ?? ''}`.trim() : String(e.cause ?? 'no answer');
+    if ((status === 401 || status === 403 || status === 407) && this.authRetries < MAX_AUTH_RETRIES) {
+      this.authRetries += 1;
+      this.setReg('registering', `registration refused (${why}); fetching new credentials`);
+      void this.renewCredentials(true);
+      return;
+    }
+    this.setReg('failed', `registration failed: ${why}`);
+    this.retryLater(() => this.ua?.register());
+  };
+
+  /** New credentials for the running user agent; `register` sends a REGISTER at once. */
+  private async renewCredentials(register: boolean): Promise<void> {
+    try {
+      const c = await fetchCredentials();
+      if (this.stopped) return;
+      const ua = this.ua;
+      const same = this.creds && ua && c.uri === this.creds.uri && c.ws_url === this.creds.ws_url;
+      this.creds = c;
+      this.scheduleRefresh(c);
+      if (same && ua) {
+        ua.set('authorization_user', c.username);
+        ua.set('password', c.password);
+        if (register) ua.register();
+      } else if (!this.call) {
+        this.ua?.stop();
+        this.createUa(c);
+      }
+    } catch (e) {
+      this.setReg('failed', `cannot renew softphone credentials: ${describe(e)}`);
+      this.retryLater(() => void this.renewCredentials(true));
+    }
+  }
+
+  private scheduleRefresh(c: SoftphoneCredentials): void {
+    window.clearTimeout(this.refreshTimer);
+    this.refreshTimer = window.setTimeout(() => void this.renewCredentials(false), refreshDelayMs(c));
+  }
+
+  private retryLater(fn: () => void): void {
+    window.clearTimeout(this.retryTimer);
+    this.retryTimer = window.setTimeout(() => {
+      if (!this.stopped) fn();
+    }, RETRY_MS);
+  }
+
+  private newSession(ev: RTCSessionEvent): void {
+    if ((ev.originator as string) !== 'remote') return;
+    const e = ev as IncomingRTCSessionEvent;
+    if (this.call) {
+      e.session.terminate({ status_code: 486 });
+      return;
+    }
+    const call = new SoftphoneCall(e.session, e.request, {
+      changed: (info) => {
+        if (this.call === call) this.patch({ call: info });
+      },
+      ended: (cause) => this.callEnded(call, cause),
+    });
+    this.call = call;
+    this.patch({ call: call.current, lastEnded: null });
+    if (this.state.autoAccept) {
+      this.answer();
+    } else {
+      this.ringer.start();
+    }
+  }
+
+  private callEnded(call: SoftphoneCall, cause: string): void {
+    if (this.call !== call) return;
+    this.call = null;
+    this.ringer.stop();
+    this.patch({ call: null, lastEnded: cause });
+  }
+
+  private setReg(kind: RegStatus['kind'], message: string): void {
+    this.patch({ reg: { kind, message } });
+  }
+
+  private patch(p: Partial<PhoneState>): void {
+    this.state = { ...this.state, ...p };
+    for (const l of this.listeners) l();
+  }
+}

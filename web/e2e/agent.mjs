@@ -108,6 +108,12 @@ const commands = {
   async 'wait-offer'(page) {
     const toast = page.locator(tid('offer-toast'));
     await toast.waitFor({ timeout: TIMEOUT });
+    // The queue comes with the next console snapshot (at most about a second later).
+    await page
+      .waitForFunction((sel) => document.querySelector(sel)?.textContent?.trim() !== '—', tid('offer-queue'), {
+        timeout: 3000,
+      })
+      .catch(() => undefined);
     const caller = (await page.locator(tid('offer-caller')).innerText()).trim();
     const queue = (await page.locator(tid('offer-queue')).innerText()).trim();
     say(`info offer caller=${caller} queue=${queue}`);

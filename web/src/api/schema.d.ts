@@ -792,14 +792,30 @@ export interface components {
             id: string;
             /** @description The number called (inbound: the tenant's; outbound: the dialled one). */
             number: string;
+            /**
+             * Format: uuid
+             * @description The agent whose phone rings with it now.
+             */
+            offered_to?: string | null;
+            /** @description The queue it waited in, once queued. */
+            queue?: string | null;
+            /**
+             * Format: int64
+             * @description When it was queued, milliseconds since the Unix epoch.
+             */
+            queued_at?: number | null;
             /** @description Whether it is being recorded. */
             recording: boolean;
+            /** @description The flow's attributes marked for the agent's screen pop. */
+            screen_pop: {
+                [key: string]: string;
+            };
             /**
              * Format: int64
              * @description When the call began, milliseconds since the Unix epoch.
              */
             started_at: number;
-            /** @description `ivr`, `queued`, `connected` or `held`. */
+            /** @description `ivr`, `queued`, `ringing` (offered to an agent), `connected` or `held`. */
             state: string;
         };
         /** @description A password change by the user themself. */

@@ -32,16 +32,8 @@ export interface SoftphoneCredentials {
   expires_at: number;
 }
 
-/** A call in a console snapshot: the live call plus what the flow and queue know. */
-export interface ConsoleCall extends CallView {
-  queue?: string | null;
-  /** The agent the call is offered to (ringing), if any. */
-  offered_to?: string | null;
-  /** Flow attributes for the screen pop. */
-  attributes: Record<string, string>;
-  /** Seconds the caller waited in queue, at the time of the snapshot. */
-  waited_secs?: number | null;
-}
+/** A call in a console snapshot: the same view as `GET /me/calls`. */
+export type ConsoleCall = CallView;
 
 /** What the console WebSocket sends on connect and on every change. */
 export interface ConsoleSnapshot {

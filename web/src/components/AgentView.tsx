@@ -37,7 +37,7 @@ function useMicrophone(): MicStatus {
 }
 
 export function AgentView({ me, onLogout, onLinkLost }: Props) {
-  const { snapshot, receivedAt, link } = useConsole(onLinkLost);
+  const { snapshot, link } = useConsole(onLinkLost);
   const state = useAgentState(snapshot);
   const [phone, ps] = useSoftphone();
   const mic = useMicrophone();
@@ -91,7 +91,7 @@ export function AgentView({ me, onLogout, onLinkLost }: Props) {
       </div>
       <main className="workspace">
         <div className="column">
-          <OfferToast offer={ringing ? call : null} details={details} receivedAt={receivedAt}
+          <OfferToast offer={ringing ? call : null} details={details}
             autoAccept={ps.autoAccept} onAccept={() => phone.answer()} onReject={() => phone.reject()}
             onAutoAccept={(on) => phone.setAutoAccept(on)} />
           {call && !ringing ? (

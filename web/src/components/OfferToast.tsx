@@ -6,17 +6,16 @@ interface Props {
   /** The softphone's call while it rings, else null (the area stays reserved). */
   offer: CallInfo | null;
   details: ConsoleCall | null;
-  /** `Date.now()` when the snapshot holding `details` arrived. */
-  receivedAt: number;
   autoAccept: boolean;
   onAccept(): void;
   onReject(): void;
   onAutoAccept(on: boolean): void;
 }
 
-function Waited({ secs, receivedAt }: { secs: number; receivedAt: number }) {
+/** Time since `since` (milliseconds since the epoch, the server's clock). */
+function Waited({ since }: { since: number }) {
   const now = useNow();
-  return <>{formatDuration(secs * 1000 + (now - receivedAt))}</>;
+  return <>{formatDuration(Math.max(0, now - since))}</>;
 }
 
 function Attributes({ attrs }: { attrs: Record<string, string> }) {
@@ -48,11 +47,11 @@ export function OfferToast(p: Props) {
           <div className="toast-meta">
             <span>Queue: <strong data-testid="offer-queue">{details?.queue ?? '—'}</strong></span>
             <span>Waited: <strong data-testid="offer-waited">
-              {details?.waited_secs != null ? <Waited secs={details.waited_secs} receivedAt={p.receivedAt} /> : '—'}
+              {details?.queued_at != null ? <Waited since={details.queued_at} /> : '—'}
             </strong></span>
             {details && <span className="muted">Number called: {details.number}</span>}
           </div>
-          <Attributes attrs={details?.attributes ?? {}} />
+          <Attributes attrs={details?.screen_pop ?? {}} />
           <div className="toast-actions">
             <button data-testid="offer-accept" className="accept" type="button" onClick={p.onAccept}
               title="Accept (Alt+A)">Accept</button>

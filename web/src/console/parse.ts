@@ -33,9 +33,9 @@ function call(v: unknown): ConsoleCall | null {
     started_at: typeof v.started_at === 'number' ? v.started_at : 0,
     recording: v.recording === true,
     queue: typeof v.queue === 'string' ? v.queue : null,
+    queued_at: typeof v.queued_at === 'number' ? v.queued_at : null,
     offered_to: typeof v.offered_to === 'string' ? v.offered_to : null,
-    attributes: attributes(v.attributes),
-    waited_secs: typeof v.waited_secs === 'number' ? v.waited_secs : null,
+    screen_pop: attributes(v.screen_pop),
   };
 }
 

@@ -12,6 +12,7 @@ use sb_engine::acd::agent_of;
 use sb_engine::calls::{CallCommand, CallControl, ControlError, LiveCall};
 use sb_types::Role;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
@@ -37,12 +38,20 @@ pub(super) struct CallView {
     caller: String,
     /// The agent on the call, once connected.
     agent: Option<Uuid>,
-    /// `ivr`, `queued`, `connected` or `held`.
+    /// `ivr`, `queued`, `ringing` (offered to an agent), `connected` or `held`.
     state: String,
     /// When the call began, milliseconds since the Unix epoch.
     started_at: i64,
     /// Whether it is being recorded.
     recording: bool,
+    /// The queue it waited in, once queued.
+    queue: Option<String>,
+    /// When it was queued, milliseconds since the Unix epoch.
+    queued_at: Option<i64>,
+    /// The agent whose phone rings with it now.
+    offered_to: Option<Uuid>,
+    /// The flow's attributes marked for the agent's screen pop.
+    screen_pop: BTreeMap<String, String>,
 }
 
 impl From<LiveCall> for CallView {
@@ -56,6 +65,10 @@ impl From<LiveCall> for CallView {
             state: c.state,
             started_at: c.started_at.as_millis(),
             recording: c.recording,
+            queue: c.queue,
+            queued_at: c.queued_at.map(|t| t.as_millis()),
+            offered_to: c.offered_to.map(|a| a.as_uuid()),
+            screen_pop: c.screen_pop,
         }
     }
 }

@@ -2,7 +2,7 @@
 //! (and an agent's) and sends commands — hang up, hold, resume, send DTMF, recording start,
 //! pause, resume and stop — that the call's task carries out and answers.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
 use sb_types::{AgentId, TenantId, Timestamp};
@@ -62,6 +62,34 @@ pub struct LiveCall {
     pub started_at: Timestamp,
     /// Whether it is being recorded.
     pub recording: bool,
+    /// The queue it waited in, once queued.
+    pub queue: Option<String>,
+    /// When it was queued.
+    pub queued_at: Option<Timestamp>,
+    /// The agent whose phone rings with it now.
+    pub offered_to: Option<AgentId>,
+    /// The flow's attributes marked for the agent's screen pop.
+    pub screen_pop: BTreeMap<String, String>,
+}
+
+impl LiveCall {
+    /// A call that has just begun: not queued, offered or recorded.
+    pub fn new(id: String, direction: &'static str, state: &str, started_at: Timestamp) -> Self {
+        LiveCall {
+            id,
+            direction,
+            number: String::new(),
+            caller: String::new(),
+            agent: None,
+            state: state.to_owned(),
+            started_at,
+            recording: false,
+            queue: None,
+            queued_at: None,
+            offered_to: None,
+            screen_pop: BTreeMap::new(),
+        }
+    }
 }
 
 struct Entry {
@@ -96,10 +124,10 @@ impl CallControl {
         list
     }
 
-    /// The agent's live calls.
+    /// The agent's live calls: connected to them, or ringing their phone.
     pub fn of_agent(&self, tenant: TenantId, agent: AgentId) -> Vec<LiveCall> {
         let mut list = self.list(tenant);
-        list.retain(|c| c.agent == Some(agent));
+        list.retain(|c| c.agent == Some(agent) || c.offered_to == Some(agent));
         list
     }
 
@@ -177,16 +205,9 @@ mod tests {
     use tokio::sync::mpsc;
 
     fn call(id: &str, agent: Option<AgentId>) -> LiveCall {
-        LiveCall {
-            id: id.into(),
-            direction: "inbound",
-            number: "+15550100".into(),
-            caller: "+442079460123".into(),
-            agent,
-            state: "connected".into(),
-            started_at: Timestamp::from_secs(1),
-            recording: false,
-        }
+        let mut call = LiveCall::new(id.into(), "inbound", "connected", Timestamp::from_secs(1));
+        call.agent = agent;
+        call
     }
 
     #[tokio::test]
@@ -195,8 +216,18 @@ mod tests {
         let (a, b) = (TenantId::from_u128(1), TenantId::from_u128(2));
         let agent = AgentId::from_u128(7);
         let (tx, mut rx) = mpsc::unbounded_channel();
-        control.register(a, call("c1", Some(agent)), tx);
+        control.register(a, call("c1", Some(agent)), tx.clone());
         assert_eq!(control.of_agent(a, agent).len(), 1);
+        let mut ringing = call("c2", None);
+        ringing.offered_to = Some(agent);
+        control.register(a, ringing, tx);
+        assert_eq!(
+            control.of_agent(a, agent).len(),
+            2,
+            "a call ringing the agent is theirs"
+        );
+        assert!(control.of_agent(a, AgentId::from_u128(8)).is_empty());
+        control.remove("c2");
         assert!(control.list(b).is_empty());
         let answered = tokio::spawn(async move {
             if let Some(CallInput::Control(CallCommand::Hold, reply)) = rx.recv().await {

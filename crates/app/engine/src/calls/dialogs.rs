@@ -240,7 +240,13 @@ pub struct AgentInvite<'a> {
     pub from_tag: &'a str,
     /// The transport name towards the phone.
     pub transport: &'a str,
+    /// The call it belongs to (our id, as the API and the console name it).
+    pub call: Option<&'a str>,
 }
+
+/// The header naming the call an agent's INVITE belongs to (the console matches its offer
+/// with the call it sees in its snapshot).
+pub const CALL_HEADER: &str = "X-Switchboard-Call";
 
 /// The INVITE to an agent's phone; `None` when the contact or AOR is not a URI.
 pub fn agent_invite(a: &AgentInvite<'_>) -> Option<Request> {
@@ -270,6 +276,9 @@ pub fn agent_invite(a: &AgentInvite<'_>) -> Option<Request> {
     h.push(HeaderName::CSeq, "1 INVITE");
     h.push(HeaderName::Contact, contact(a.local));
     h.push(HeaderName::Allow, ALLOW);
+    if let Some(call) = a.call {
+        h.push(HeaderName::new(CALL_HEADER), call);
+    }
     r.set_body(Some(&sdp_type()), Bytes::from(a.sdp.to_owned()));
     Some(r)
 }

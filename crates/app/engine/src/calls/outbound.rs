@@ -484,14 +484,15 @@ impl Call {
         self.deps.control.register(
             plan.tenant,
             LiveCall {
-                id: self.carrier_call_id.clone(),
-                direction: "outbound",
                 number: plan.number.as_str().to_owned(),
                 caller: self.phone.caller(),
                 agent: plan.agent,
-                state: "connected".into(),
-                started_at: plan.log.now(),
-                recording: false,
+                ..LiveCall::new(
+                    self.carrier_call_id.clone(),
+                    "outbound",
+                    "connected",
+                    plan.log.now(),
+                )
             },
             self.inputs_tx.clone(),
         );

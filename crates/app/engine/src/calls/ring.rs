@@ -141,12 +141,13 @@ impl Ringing {
     }
 }
 
-/// Rings `phone` with our `offer` for at most `timeout`, showing `caller`.
+/// Rings `phone` with our `offer` for at most `timeout`, showing `caller`; the INVITE names
+/// `call`, the call it belongs to.
 pub fn ring(
     deps: Arc<CallDeps>,
     phone: AgentPhone,
     offer: LegOffer,
-    caller: String,
+    (caller, call): (String, &str),
     timeout: Duration,
 ) -> Ringing {
     let call_id = format!("{}@switchboard", token());
@@ -163,6 +164,7 @@ pub fn ring(
         call_id: &call_id,
         from_tag: &token(),
         transport: phone.transport,
+        call: Some(call),
     });
     let target = Target {
         dest: phone.dest,

@@ -50,14 +50,9 @@ pub(super) fn spawn(
     tokio::spawn(async move {
         let log = CallLog::new(deps.store.clone(), call.tenant, call_id.clone(), deps.clock);
         let live = LiveCall {
-            id: call_id.clone(),
-            direction: "inbound",
             number: call.number.as_str().to_owned(),
             caller: task_caller,
-            agent: None,
-            state: "ivr".into(),
-            started_at: log.now(),
-            recording: false,
+            ..LiveCall::new(call_id.clone(), "inbound", "ivr", log.now())
         };
         deps.control.register(call.tenant, live, inputs_tx.clone());
         let mut task = Inbound {
@@ -407,6 +402,7 @@ impl Inbound {
         self.deps.control.update(self.log.call(), |c| {
             c.state = "connected".into();
             c.agent = agent_id;
+            c.offered_to = None;
         });
         if agent.record {
             match bridge.apply(&self.deps, CallCommand::RecordStart).await {

@@ -75,9 +75,16 @@ pub async fn wait_for_agent(
             json!({ "queue": ask.queue.name, "interaction": interaction.to_string() }),
         )
         .await;
-    call.deps
-        .control
-        .update(call.log.call(), |c| c.state = "queued".into());
+    let (queued_at, screen_pop) = (call.log.now(), session.screen_pop());
+    call.deps.control.update(call.log.call(), |c| {
+        c.state = "queued".into();
+        c.queue = Some(ask.queue.name.clone());
+        c.queued_at = Some(queued_at);
+        c.screen_pop = screen_pop
+            .into_iter()
+            .map(|(k, v)| (k, v.to_string()))
+            .collect();
+    });
     let music = hold_music(&ask.treatment);
     let _ = ivr::start_prompt(call, media, &music, true).await;
     let mut ring: Option<Ring> = None;
@@ -265,12 +272,16 @@ async fn ring_agent(
         call.deps.clone(),
         phone,
         sdp_offer,
-        caller,
+        (caller, call.log.call()),
         Duration::from_millis(ring_for),
     );
     call.registry
         .insert(&ringing.call_id, call.inputs_tx.clone());
     call.ids.push(ringing.call_id.clone());
+    call.deps.control.update(call.log.call(), |c| {
+        c.state = "ringing".into();
+        c.offered_to = Some(agent);
+    });
     call.log
         .record(
             "offered",
@@ -303,12 +314,14 @@ async fn on_ring(
             let r = ring.take()?;
             let connected = bridge(call, media, &r, *answered, interaction).await;
             if connected.is_none() {
+                back_in_queue(call);
                 let _ = call.deps.acd.reject(call.tenant, interaction, agent).await;
             }
             connected
         }
         RingOutcome::Failed(status) => {
             let r = ring.take()?;
+            back_in_queue(call);
             let _ = media.call.remove_endpoint(r.endpoint).await;
             call.log
                 .record(
@@ -325,6 +338,7 @@ async fn on_ring(
         }
         RingOutcome::Cancelled => {
             let r = ring.take()?;
+            back_in_queue(call);
             let _ = media.call.remove_endpoint(r.endpoint).await;
             None
         }
@@ -367,6 +381,14 @@ async fn bridge(
         record: r.record,
         interaction_events: None,
     })))
+}
+
+/// The offer is over without an answer: the call waits again.
+fn back_in_queue(call: &Inbound) {
+    call.deps.control.update(call.log.call(), |c| {
+        c.state = "queued".into();
+        c.offered_to = None;
+    });
 }
 
 /// A connected call holds the interaction's events until it ends.

@@ -35,6 +35,17 @@ export interface SoftphoneCredentials {
 /** A call in a console snapshot: the same view as `GET /me/calls`. */
 export type ConsoleCall = CallView;
 
+/** One of the agent's queues at a glance. */
+export interface QueueGlance {
+  name: string;
+  /** Interactions waiting (not offered). */
+  waiting: number;
+  /** Logged-in agents eligible for it. */
+  staffed: number;
+  /** When the longest-waiting one arrived, milliseconds since the epoch (server clock). */
+  oldest_at: number | null;
+}
+
 /** What the console WebSocket sends on connect and on every change. */
 export interface ConsoleSnapshot {
   type: 'snapshot';
@@ -42,6 +53,7 @@ export interface ConsoleSnapshot {
   calls: ConsoleCall[];
   reason_codes: string[];
   notice: string | null;
+  queues: QueueGlance[];
 }
 
 export type ConsoleMessage = ConsoleSnapshot | { type: 'ping' };

@@ -13,6 +13,7 @@ import { Notice, ReconnectBanner } from './Banners';
 import { CallPanel } from './CallPanel';
 import { Header } from './Header';
 import { OfferToast } from './OfferToast';
+import { QueueStats } from './QueueStats';
 import { RemoteAudio } from './RemoteAudio';
 import { SoftphoneStatus } from './SoftphoneStatus';
 import { WrapUpForm } from './WrapUpForm';
@@ -111,6 +112,7 @@ export function AgentView({ me, onLogout, onLinkLost }: Props) {
         </div>
         <aside className="column side">
           <SoftphoneStatus reg={ps.reg} mic={mic} />
+          <QueueStats queues={snapshot?.queues ?? []} />
         </aside>
       </main>
       <RemoteAudio stream={call?.remoteStream ?? null} />

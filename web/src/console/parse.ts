@@ -1,5 +1,5 @@
 // Checks a console WebSocket message before the UI trusts it.
-import type { ConsoleCall, ConsoleMessage, ConsoleSnapshot } from '../api/types';
+import type { ConsoleCall, ConsoleMessage, ConsoleSnapshot, QueueGlance } from '../api/types';
 
 type Obj = Record<string, unknown>;
 
@@ -51,6 +51,18 @@ function snapshot(v: Obj): ConsoleSnapshot | string {
     calls: calls.filter((c): c is ConsoleCall => c !== null),
     reason_codes: strings(v.reason_codes),
     notice: typeof v.notice === 'string' && v.notice !== '' ? v.notice : null,
+    queues: Array.isArray(v.queues) ? v.queues.map(glance).filter((q): q is QueueGlance => q !== null) : [],
+  };
+}
+
+function glance(v: unknown): QueueGlance | null {
+  if (!isObj(v) || typeof v.name !== 'string') return null;
+  const count = (x: unknown) => (typeof x === 'number' && x >= 0 ? x : 0);
+  return {
+    name: v.name,
+    waiting: count(v.waiting),
+    staffed: count(v.staffed),
+    oldest_at: typeof v.oldest_at === 'number' ? v.oldest_at : null,
   };
 }
 

@@ -59,6 +59,13 @@ async fn the_console_gets_a_snapshot_on_each_change_and_is_closed_at_logout() {
     let server = TestServer::start_plain_with_acd().await;
     let acme = server.tenant("acme").await;
     server.user(&acme, "1001", Role::Agent).await;
+    // A queue without skill requirements: every agent serves it.
+    let spec = sb_store::QueueSpec {
+        name: "support".into(),
+        channel: sb_types::Channel::Voice,
+        settings: json!({}),
+    };
+    server.store.create_queue(acme.id, spec).await.unwrap();
     let http = reqwest::Client::new();
     let cookie = login(&server, &http).await;
     let mut socket = connect(&server, &cookie).await;
@@ -81,6 +88,7 @@ async fn the_console_gets_a_snapshot_on_each_change_and_is_closed_at_logout() {
     assert!(res.status().is_success());
     let changed = next_of(&mut socket, "snapshot").await.unwrap();
     assert_eq!(changed["agent"]["state"], "available", "{changed}");
+    assert_eq!(changed["queues"][0]["staffed"], 1, "{changed}");
     assert!(next_of(&mut socket, "ping").await.is_some());
 
     let logout = format!("http://{}/api/v1/auth/logout", server.addr);

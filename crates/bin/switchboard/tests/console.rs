@@ -149,9 +149,23 @@ fn an_agent_takes_a_queued_call_in_the_browser_console_and_hears_the_caller() {
     let tone = tmp.path().join("agent-tone.wav");
     wav_tone(&tone, AGENT_HZ);
     let mut agent = Agent::start(&served, "1001", &shots_dir(), &tone);
-    for step in ["login", "available", "wait-registered", "shot available"] {
+    for step in [
+        "login",
+        "available",
+        "wait-registered",
+        "wait-queue support",
+        "shot available",
+    ] {
         agent.run(step);
     }
+    assert!(
+        agent
+            .seen
+            .iter()
+            .any(|l| l == "info queue support waiting=0"),
+        "the agent's queues show, none waiting: {:?}",
+        agent.seen
+    );
     let dir = tempfile::tempdir_in(tmp.path()).unwrap();
     pcmu_tone(&dir.path().join("tone.pcmu"));
     std::fs::copy(

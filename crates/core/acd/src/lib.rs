@@ -37,7 +37,7 @@ mod queue;
 pub mod sim;
 mod timer;
 
-pub use acd::{Acd, InteractionStatus, Position};
+pub use acd::{Acd, InteractionStatus, Position, QueueGlance};
 pub use command::{
     AcdCommand, AgentState, EndOutcome, Explanation, Offer, OverflowReason, SkillMatch, SlaOutcome,
     SlaRecord, Trigger, WithdrawReason,

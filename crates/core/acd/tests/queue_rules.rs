@@ -464,3 +464,40 @@ fn hang_up_reports_are_forgiving_about_the_state() {
         [SlaOutcome::Abandoned, SlaOutcome::Answered]
     );
 }
+
+#[test]
+fn an_agent_sees_the_queues_they_serve_with_waiting_count_and_oldest_arrival() {
+    let mut other = sb_acd::QueueConfig::new(q(2), Channel::Voice);
+    other.skills.push(sb_acd::SkillRequirement {
+        skill: sk(9),
+        max_proficiency: 10,
+    });
+    let mut h = Harness::new(vec![voice_queue(1), other], vec![agent(1, 1)]);
+    assert_eq!(
+        h.acd.agent_queues(ag(1))[0].oldest,
+        None,
+        "nobody waits yet"
+    );
+    let first = h.now;
+    h.enqueue(100, 1);
+    h.advance(5.0);
+    h.enqueue(101, 1);
+    h.enqueue(200, 2);
+    let seen = h.acd.agent_queues(ag(1));
+    assert_eq!(
+        seen.len(),
+        1,
+        "not the queue needing a skill the agent lacks: {seen:?}"
+    );
+    assert_eq!((seen[0].queue, seen[0].waiting), (q(1), 2));
+    assert_eq!(seen[0].oldest, Some(first), "the first arrival");
+    h.available(1);
+    h.accept(100, 1);
+    let seen = h.acd.agent_queues(ag(1));
+    assert_eq!((seen[0].waiting, seen[0].staffed), (1, 1), "{seen:?}");
+    assert!(
+        seen[0].oldest > Some(first),
+        "the longest wait is now 101's"
+    );
+    assert!(h.acd.agent_queues(ag(7)).is_empty(), "unknown agent");
+}

@@ -1,6 +1,7 @@
 //! The agent console's live connection, `GET /api/v1/me/console` (WebSocket).
 //!
-//! The server sends a `snapshot` (the agent's state, live calls, reason codes, a notice) on
+//! The server sends a `snapshot` (the agent's state, live calls, reason codes, a notice, the
+//! agent's queues with their waiting counts and longest wait) on
 //! connect and whenever it changes, and a `ping` every 5 s; the console answers each ping.
 //! The connection *is* the agent's presence: when the agent's last console connection goes
 //! (closed, or silent for 15 s) the ACD is told, and after its grace time makes the agent
@@ -15,7 +16,7 @@ use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code};
 use axum::response::Response;
 use sb_engine::acd::{AgentState, REASON_DISCONNECTED, agent_of};
-use sb_types::{AgentId, TenantId};
+use sb_types::{AgentId, QueueId, TenantId};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -76,6 +77,50 @@ struct Snapshot {
     calls: Vec<CallView>,
     reason_codes: Vec<&'static str>,
     notice: Option<String>,
+    /// The queues the agent serves.
+    queues: Vec<QueueGlanceView>,
+}
+
+/// One of the agent's queues at a glance.
+#[derive(Serialize, PartialEq)]
+struct QueueGlanceView {
+    name: String,
+    /// Interactions waiting (not offered).
+    waiting: u32,
+    /// Logged-in agents eligible for it.
+    staffed: u32,
+    /// When the longest-waiting one arrived, milliseconds since the Unix epoch.
+    oldest_at: Option<i64>,
+}
+
+/// Queue names by id, re-read from the store only when an unknown queue shows up.
+#[derive(Default)]
+struct QueueNames(HashMap<QueueId, String>);
+
+impl QueueNames {
+    async fn glance(&mut self, state: &AppState, c: &Caller) -> Vec<QueueGlanceView> {
+        let Some(acd) = &state.acd else {
+            return Vec::new();
+        };
+        let agent = agent_of(c.user.id);
+        let Ok(list) = acd.agent_queues(c.tenant.id, agent).await else {
+            return Vec::new();
+        };
+        if list.iter().any(|g| !self.0.contains_key(&g.queue))
+            && let Ok(queues) = state.store.list_queues(c.tenant.id).await
+        {
+            self.0 = queues.into_iter().map(|q| (q.id, q.name)).collect();
+        }
+        let view = |g: &sb_engine::acd::QueueGlance| {
+            Some(QueueGlanceView {
+                name: self.0.get(&g.queue)?.clone(),
+                waiting: g.waiting,
+                staffed: g.staffed,
+                oldest_at: g.oldest.map(|t| t.as_millis()),
+            })
+        };
+        list.iter().filter_map(view).collect()
+    }
 }
 
 const PING_MESSAGE: &str = r#"{"type":"ping"}"#;
@@ -113,6 +158,7 @@ async fn run(state: AppState, c: Caller, presented: Presented, mut socket: WebSo
     let mut ping = interval(PING);
     ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut last_sent: Option<Snapshot> = None;
+    let mut names = QueueNames::default();
     let mut heard = Instant::now();
     loop {
         tokio::select! {
@@ -120,7 +166,7 @@ async fn run(state: AppState, c: Caller, presented: Presented, mut socket: WebSo
                 if heard.elapsed() > SILENCE {
                     break;
                 }
-                let now = snapshot(&state, &c, notice.clone()).await;
+                let now = snapshot(&state, &c, notice.clone(), &mut names).await;
                 if last_sent.as_ref() != Some(&now) {
                     let Ok(text) = serde_json::to_string(&now) else {
                         break;
@@ -168,7 +214,12 @@ async fn send(socket: &mut WebSocket, text: String) -> Result<(), ()> {
         .map_err(|_| ())
 }
 
-async fn snapshot(state: &AppState, c: &Caller, notice: Option<String>) -> Snapshot {
+async fn snapshot(
+    state: &AppState,
+    c: &Caller,
+    notice: Option<String>,
+    names: &mut QueueNames,
+) -> Snapshot {
     let agent = match &state.acd {
         Some(acd) => acd
             .agent_status(c.tenant.id, agent_of(c.user.id))
@@ -191,6 +242,7 @@ async fn snapshot(state: &AppState, c: &Caller, notice: Option<String>) -> Snaps
         calls,
         reason_codes: REASON_CODES.to_vec(),
         notice,
+        queues: names.glance(state, c).await,
     }
 }
 

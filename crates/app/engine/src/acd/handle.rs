@@ -2,7 +2,7 @@
 
 use super::task::{Msg, TenantTask};
 use super::{AgentStatus, EngineAcdError, InteractionEvent, load_config, log};
-use sb_acd::{Acd, AcdError, AcdInput, Enqueue, Presence};
+use sb_acd::{Acd, AcdError, AcdInput, Enqueue, Presence, QueueGlance};
 use sb_store::{NewEvent, Store};
 use sb_types::{AgentId, InteractionId, TenantId, Timestamp};
 use std::collections::HashMap;
@@ -96,6 +96,16 @@ impl AcdHandle {
     /// Every agent's status, by agent id.
     pub async fn agents(&self, tenant: TenantId) -> Result<Vec<AgentStatus>, EngineAcdError> {
         self.ask(tenant, |reply| Msg::Agents { reply }).await
+    }
+
+    /// The queues `agent` serves, with their waiting counts and oldest arrival.
+    pub async fn agent_queues(
+        &self,
+        tenant: TenantId,
+        agent: AgentId,
+    ) -> Result<Vec<QueueGlance>, EngineAcdError> {
+        self.ask(tenant, |reply| Msg::AgentQueues { agent, reply })
+            .await
     }
 
     /// Puts an interaction in a queue. Its [`InteractionEvent`]s go to `events` until

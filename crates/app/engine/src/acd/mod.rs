@@ -28,7 +28,7 @@ pub use events::{AgentStatus, InteractionEvent};
 pub use handle::AcdHandle;
 pub use load::{agent_of, load_config};
 /// The core's types this handle speaks, for callers that do not depend on `sb-acd`.
-pub use sb_acd::{AcdError, AgentState, Enqueue, Presence, REASON_DISCONNECTED};
+pub use sb_acd::{AcdError, AgentState, Enqueue, Presence, QueueGlance, REASON_DISCONNECTED};
 
 use sb_store::Store;
 use sb_types::Timestamp;

@@ -40,6 +40,11 @@ pub(super) enum Msg {
     Agents {
         reply: oneshot::Sender<Vec<AgentStatus>>,
     },
+    /// The queues an agent serves, at a glance.
+    AgentQueues {
+        agent: AgentId,
+        reply: oneshot::Sender<Vec<sb_acd::QueueGlance>>,
+    },
     /// A configuration re-read from the store.
     Reload {
         config: AcdConfig,
@@ -145,6 +150,9 @@ impl TenantTask {
             }
             Msg::Agents { reply } => {
                 let _ = reply.send(self.statuses.values().cloned().collect());
+            }
+            Msg::AgentQueues { agent, reply } => {
+                let _ = reply.send(self.acd.agent_queues(agent));
             }
             Msg::Reload { config, reply } => {
                 self.reload(now, config);

@@ -81,7 +81,7 @@ impl Acd {
     }
 
     /// The queues the agent may serve, with the bullseye level each needs (0: at once).
-    fn eligible_queues(&self, a: AIdx) -> Vec<(QIdx, u8)> {
+    pub(super) fn eligible_queues(&self, a: AIdx) -> Vec<(QIdx, u8)> {
         let Some(agent) = self.agent(a) else {
             return Vec::new();
         };

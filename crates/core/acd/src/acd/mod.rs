@@ -23,7 +23,7 @@ use crate::timer::Timers;
 use sb_types::{AgentId, Channel, InteractionId, QueueId, SkillId, TenantId, Timestamp};
 use std::collections::{HashMap, VecDeque};
 
-pub use query::{InteractionStatus, Position};
+pub use query::{InteractionStatus, Position, QueueGlance};
 
 /// The routing brain of one tenant. Owned by one task; no locks, no IO, no clock.
 ///

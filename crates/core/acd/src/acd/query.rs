@@ -5,7 +5,7 @@ use crate::agent::Phase;
 use crate::command::AgentState;
 use crate::interaction::Place;
 use crate::queue::QueueStats;
-use sb_types::{AgentId, InteractionId, QueueId};
+use sb_types::{AgentId, InteractionId, QueueId, Timestamp};
 use serde::Serialize;
 
 /// Where a waiting interaction stands.
@@ -45,7 +45,41 @@ pub enum InteractionStatus {
     },
 }
 
+/// A queue at a glance, as an agent's console shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct QueueGlance {
+    /// The queue.
+    pub queue: QueueId,
+    /// Interactions waiting (not offered).
+    pub waiting: u32,
+    /// Logged-in agents eligible for it.
+    pub staffed: u32,
+    /// When the longest-waiting interaction arrived.
+    pub oldest: Option<Timestamp>,
+}
+
 impl Acd {
+    /// The queues agent `id` may serve (by skills and capacity, at any bullseye level) at a
+    /// glance, in configuration order; empty for an unknown agent.
+    pub fn agent_queues(&self, id: AgentId) -> Vec<QueueGlance> {
+        let Some(&a) = self.agent_ix.get(&id) else {
+            return Vec::new();
+        };
+        let glance = |(q, _)| {
+            let queue = self.queue(q)?;
+            Some(QueueGlance {
+                queue: self.queue_id(q),
+                waiting: queue.stats.waiting,
+                staffed: queue.stats.staffed,
+                oldest: queue.oldest,
+            })
+        };
+        self.eligible_queues(a)
+            .into_iter()
+            .filter_map(glance)
+            .collect()
+    }
+
     /// Position and estimated wait of a waiting interaction. Counting is linear in the
     /// position (not on the routing path: announcements and queries only).
     pub fn position(&self, id: InteractionId) -> Option<Position> {

@@ -350,14 +350,24 @@ async fn bridge(
     call: &mut Inbound,
     media: &mut CallerMedia,
     r: &Ring,
-    answered: ring::Answered,
+    mut answered: ring::Answered,
     interaction: InteractionId,
 ) -> Option<Outcome> {
-    if !leg_media::apply_answer(&media.call, r.endpoint, &answered.media).await {
+    let applied = leg_media::apply_answer(&media.call, r.endpoint, &answered.media).await;
+    let bridged = applied && {
+        let _ = media.call.stop_play(media.endpoint).await;
+        media.call.connect(media.endpoint, r.endpoint).await.is_ok()
+    };
+    if !bridged {
+        // The agent's phone answered but its media cannot be used: hang it up and let the ACD
+        // offer the call again.
+        let cause = crate::calls::cause::EndCause::new("agent_media_failed", 488);
+        let deps = &call.deps;
+        let (local, dest) = (answered.local, r.dest);
+        crate::calls::legs::bye(deps, &mut answered.dialog, local, dest, r.transport, &cause).await;
+        let _ = media.call.remove_endpoint(r.endpoint).await;
         return None;
     }
-    let _ = media.call.stop_play(media.endpoint).await;
-    media.call.connect(media.endpoint, r.endpoint).await.ok()?;
     if let Err(e) = call
         .deps
         .acd

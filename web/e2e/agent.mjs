@@ -13,7 +13,7 @@
 // `err <command> <message>`; `info <text>` lines carry details (the offer's caller...).
 // Commands: login, available, unavailable <reason>, wait-registered, wait-offer, accept,
 // reject, wait-connected, wait-audio, hold, resume, mute, dtmf <digits>, hangup, reload,
-// wait-state <state>, wait-queue <name>, wrap-up <disposition> [notes...], wait-notice, logout, shot <name>, quit.
+// wait-state <state>, dial <number>, wait-queue <name>, wrap-up <disposition> [notes...], wait-notice, logout, shot <name>, quit.
 // The exit status is 0 when every command succeeded.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -177,6 +177,12 @@ const commands = {
     if (!state) throw new Error('usage: wait-state <state>');
     await page.locator(`${tid('agent-state')}[data-state="${state}"]`).waitFor({ timeout: TIMEOUT });
     await shot(page, `state-${state}`);
+  },
+  async dial(page, number) {
+    if (!number) throw new Error('usage: dial <number>');
+    await page.fill(tid('dial-number'), number, { timeout: TIMEOUT });
+    await page.click(tid('dial-call'), { timeout: TIMEOUT });
+    await page.locator(tid('call-panel')).waitFor({ timeout: TIMEOUT });
   },
   async 'wait-queue'(page, name) {
     if (!name) throw new Error('usage: wait-queue <name>');

@@ -11,6 +11,7 @@ import { useSoftphone } from '../softphone/useSoftphone';
 import { parseChoice, reasonsOf, stateLabel } from '../states';
 import { Notice, ReconnectBanner } from './Banners';
 import { CallPanel } from './CallPanel';
+import { DialPad } from './DialPad';
 import { Header } from './Header';
 import { OfferToast } from './OfferToast';
 import { QueueStats } from './QueueStats';
@@ -112,6 +113,16 @@ export function AgentView({ me, onLogout, onLinkLost }: Props) {
         </div>
         <aside className="column side">
           <SoftphoneStatus reg={ps.reg} mic={mic} />
+          {!call && (
+            <DialPad ready={ps.reg.kind === 'registered'} onDial={(n) => {
+              try {
+                phone.dial(n);
+                return null;
+              } catch (e) {
+                return describe(e);
+              }
+            }} />
+          )}
           <QueueStats queues={snapshot?.queues ?? []} />
         </aside>
       </main>

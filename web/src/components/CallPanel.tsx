@@ -29,8 +29,10 @@ export function CallPanel({ call, details, c }: { call: CallInfo; details: Conso
     <section className="panel call-panel" data-testid="call-panel" data-status={status} aria-label="Current call">
       <div className="call-head">
         <div>
-          <h2>{status === 'connecting' ? 'Connecting…' : status === 'held' ? 'On hold' : 'On call'}</h2>
-          <p className="caller" data-testid="call-caller">{details?.caller || call.fromUser || 'unknown caller'}</p>
+          <h2>{status === 'connecting' ? (call.outgoing ? 'Calling…' : 'Connecting…') : status === 'held' ? 'On hold' : 'On call'}</h2>
+          <p className="caller" data-testid="call-caller">
+            {call.outgoing ? call.fromUser : details?.caller || call.fromUser || 'unknown caller'}
+          </p>
           {details?.queue && <p className="muted">Queue {details.queue}</p>}
         </div>
         <CallTimer from={call.answeredAt} />

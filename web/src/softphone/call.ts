@@ -1,15 +1,17 @@
-// One call on the softphone: an incoming JsSIP session from offer to end.
+// One call on the softphone: a JsSIP session from offer (or dialling) to end.
 import type { RTCSession } from 'jssip/lib/RTCSession';
 import type { IncomingRequest } from 'jssip/lib/SIPMessage';
 
-export type CallStatus = 'ringing' | 'connecting' | 'connected';
+export type CallStatus = 'ringing' | 'dialing' | 'connecting' | 'connected';
 
 /** What the UI sees of the softphone's call. */
 export interface CallInfo {
   /** Switchboard's call id from the INVITE's `X-Switchboard-Call` header, if present. */
   callId: string | null;
-  /** The user part of the From URI (the caller's number). */
+  /** The other party's number: the From user of an offer, the dialled number of our call. */
   fromUser: string;
+  /** We dialled it. */
+  outgoing: boolean;
   displayName: string;
   status: CallStatus;
   /** `Date.now()` when the INVITE arrived / when the call was connected. */
@@ -32,16 +34,18 @@ export class SoftphoneCall {
   private readonly on: CallEvents;
   private done = false;
 
-  constructor(session: RTCSession, request: IncomingRequest, on: CallEvents) {
+  /** An offer (`request` is its INVITE), or our call to `dialled` when `request` is null. */
+  constructor(session: RTCSession, request: IncomingRequest | null, on: CallEvents, dialled = '') {
     this.session = session;
     this.on = on;
-    const header = request.getHeader(CALL_ID_HEADER)?.trim();
+    const header = request?.getHeader(CALL_ID_HEADER)?.trim();
     const remote = session.remote_identity;
     this.info = {
       callId: header ? header : null,
-      fromUser: remote?.uri?.user ?? '',
-      displayName: remote?.display_name ?? '',
-      status: 'ringing',
+      fromUser: request ? (remote?.uri?.user ?? '') : dialled,
+      outgoing: request === null,
+      displayName: request ? (remote?.display_name ?? '') : '',
+      status: request ? 'ringing' : 'dialing',
       offeredAt: Date.now(),
       answeredAt: null,
       muted: false,

@@ -103,6 +103,27 @@ export class Softphone {
     this.call?.reject();
   }
 
+  /** Calls `number` through the tenant's trunk; an error says why it cannot. */
+  dial(number: string): void {
+    const target = number.replace(/[\s().-]/g, '');
+    if (!/^\+?[0-9*#]{2,32}$/.test(target)) throw new Error('enter a phone number');
+    if (!this.ua || !this.creds || this.state.reg.kind !== 'registered') {
+      throw new Error('the softphone is not registered');
+    }
+    if (this.call) throw new Error('end the current call first');
+    const session = this.ua.call(`sip:${target}@${this.creds.realm}`, {
+      mediaConstraints: { audio: true, video: false },
+    });
+    const call = new SoftphoneCall(session, null, {
+      changed: (info) => {
+        if (this.call === call) this.patch({ call: info });
+      },
+      ended: (cause) => this.callEnded(call, cause),
+    }, target);
+    this.call = call;
+    this.patch({ call: call.current, lastEnded: null });
+  }
+
   /** Ends the SIP side of the call. */
   hangup(): void {
     this.call?.hangup();

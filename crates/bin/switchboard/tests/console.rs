@@ -6,13 +6,15 @@
 //! through DTLS-SRTP while the caller hears the browser's microphone (both checked by
 //! frequency in the call's recording), holds and resumes; the caller hangs up and the agent is in after-call
 //! work, records a disposition and notes (in the event log) and is Available again; closing the
-//! browser makes the agent Unavailable (`disconnected`) after the grace time. Screenshots of each step go to `target/console-shots` (or `SB_SHOTS`).
+//! browser makes the agent Unavailable (`disconnected`) after the grace time. An agent also
+//! dials a number from the console through the tenant's trunk (SIPp carrier, echoing).
+//! Screenshots of each step go to `target/console-shots` (or `SB_SHOTS`).
 #![allow(clippy::unwrap_used)]
 
 mod common;
 
-use common::sipp::{pcmu_tone, sipp, sipp_errors, wait_exit};
-use common::{Served, data_dir, free_port, sip_addr, sipp_available};
+use common::sipp::{pcmu_tone, sipp, sipp_errors, spawn_carrier, wait_exit};
+use common::{Served, data_dir, free_port, run, sip_addr, sipp_available, text};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -56,11 +58,12 @@ struct Agent {
 }
 
 impl Agent {
-    fn start(served: &Served, user: &str, shots: &Path, tone: &Path) -> Agent {
+    fn start(served: &Served, (tenant, user): (&str, &str), shots: &Path, tone: &Path) -> Agent {
         let mut child = Command::new("node")
             .arg("e2e/agent.mjs")
             .current_dir(web_dir())
             .env("SB_URL", served.url(""))
+            .env("SB_TENANT", tenant)
             .env("SB_USER", user)
             .env("SB_PASSWORD", PASSWORD)
             .env("SB_SHOTS", shots)
@@ -148,7 +151,7 @@ fn an_agent_takes_a_queued_call_in_the_browser_console_and_hears_the_caller() {
     // The agent's microphone plays a 700 Hz tone; the caller sends 1 kHz.
     let tone = tmp.path().join("agent-tone.wav");
     wav_tone(&tone, AGENT_HZ);
-    let mut agent = Agent::start(&served, "1001", &shots_dir(), &tone);
+    let mut agent = Agent::start(&served, ("demo", "1001"), &shots_dir(), &tone);
     for step in [
         "login",
         "available",
@@ -251,6 +254,61 @@ fn an_agent_takes_a_queued_call_in_the_browser_console_and_hears_the_caller() {
     assert!(
         wrap_up["call"].as_str().is_some_and(|c| !c.is_empty()),
         "the disposition names the call: {wrap_up}"
+    );
+}
+
+#[test]
+fn an_agent_dials_out_from_the_browser_through_the_trunk_and_hears_the_carrier() {
+    if !sipp_available() || !browser_available() {
+        return;
+    }
+    let (tmp, data) = data_dir();
+    let carrier_port = free_port();
+    let doc = format!(
+        "version: 1\ntenant:\n  name: acme\n  display_name: Acme\n  cluster: C1\n  \
+         ip_allowlist: []\nusers:\n  - username: \"1001\"\n    display_name: Ann\n    \
+         role: agent\ntrunks:\n  - name: carrier\n    settings:\n      \
+         inbound_sources: [\"192.0.2.0/24\"]\n      options_ping: false\n      \
+         outbound_proxy: \"sip:127.0.0.1:{carrier_port}\"\n      country_code: \"44\"\n      \
+         national_prefix: \"0\"\n      caller_id: \"+15550100\"\n      auth:\n        \
+         username: trunkuser\n        password: trunk-secret\n"
+    );
+    let file = tmp.path().join("acme.yaml");
+    std::fs::write(&file, doc).unwrap();
+    let out = run(&data, &["import", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = common::cmd(&data)
+        .args(["admin", "reset-password", "--tenant", "acme", "1001"])
+        .env("SWITCHBOARD_PASSWORD", PASSWORD)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let served = Served::start(&data, &[], &[("SWITCHBOARD_MEDIA_BIND_IP", "127.0.0.1")]);
+    let tone = tmp.path().join("agent-tone.wav");
+    wav_tone(&tone, AGENT_HZ);
+    let mut agent = Agent::start(&served, ("acme", "1001"), &shots_dir(), &tone);
+    agent.run("login");
+    agent.run("wait-registered");
+    // The carrier (at most 20 s per call) echoes what it hears: the browser hearing its own
+    // tone proves both directions.
+    let dir = tempfile::tempdir_in(tmp.path()).unwrap();
+    let mut carrier = spawn_carrier(dir.path(), carrier_port);
+    for step in [
+        "dial 02079460000",
+        "wait-connected",
+        "wait-audio",
+        "shot dialled",
+        "hangup",
+    ] {
+        agent.run(step);
+    }
+    let carrier = wait_exit(&mut carrier, Duration::from_secs(20));
+    drop(agent);
+    drop(served);
+    assert!(
+        carrier.is_some_and(|s| s.success()),
+        "the carrier got the agent's call with the trunk's caller ID and digest: {}",
+        sipp_errors(dir.path())
     );
 }
 

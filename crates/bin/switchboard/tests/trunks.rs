@@ -8,10 +8,10 @@
 
 mod common;
 
-use common::sipp::{pcmu_tone, sipp, sipp_errors, wait_exit};
+use common::sipp::{pcmu_tone, sipp, sipp_errors, spawn_carrier, wait_exit};
 use common::{Served, data_dir, free_port, run, sip_addr, sipp_available, text};
 use std::path::Path;
-use std::process::{Child, Output};
+use std::process::Output;
 use std::time::Duration;
 
 fn stop(mut served: Served) {
@@ -368,23 +368,6 @@ fn a_pinged_carrier_that_stops_answering_is_reported_down() {
 
 /// SIPp as the carrier behind the trunk (`carrier_uas.xml`: number, caller ID and digest
 /// checked, audio echoed) on `port`.
-fn spawn_carrier(dir: &Path, port: u16) -> Child {
-    let media = free_port().to_string();
-    let args = [
-        "-rtp_echo",
-        "-mi",
-        "127.0.0.1",
-        "-mp",
-        &media,
-        "-key",
-        "trunk_user",
-        "trunkuser",
-        "-key",
-        "trunk_password",
-        "trunk-secret",
-    ];
-    sipp(dir, "carrier_uas.xml", port, &args).spawn().unwrap()
-}
 
 #[test]
 fn a_phone_calls_out_through_the_trunk_with_its_caller_id_and_digest_and_both_legs_carry_audio() {

@@ -82,7 +82,8 @@ struct Plan {
     trunk: OutboundTrunk,
     number: E164,
     phone_offer: SessionDescription,
-    phone_stream: NegotiatedStream,
+    /// The phone's stream (plain RTP), or `None` for a browser's WebRTC offer.
+    phone_stream: Option<Box<NegotiatedStream>>,
     carrier: Destination,
 }
 
@@ -167,8 +168,12 @@ impl Call {
         let body = self.phone.invite.body();
         let phone_offer = sb_sdp::parse_bytes(body)
             .map_err(|_| refusal(StatusCode::NOT_ACCEPTABLE_HERE, "an SDP offer is required"))?;
-        let phone_stream = sdp::negotiate_offer(&phone_offer)
-            .map_err(|_| refusal(StatusCode::NOT_ACCEPTABLE_HERE, "offer PCMU or PCMA"))?;
+        let phone_stream = match is_webrtc(&phone_offer) {
+            true => None,
+            false => Some(Box::new(sdp::negotiate_offer(&phone_offer).map_err(
+                |_| refusal(StatusCode::NOT_ACCEPTABLE_HERE, "offer PCMU or PCMA"),
+            )?)),
+        };
         let carrier = deps
             .resolver
             .resolve(&trunk.proxy)
@@ -207,17 +212,21 @@ impl Call {
 
     async fn media(&self, plan: &Plan) -> Result<Media, sb_media::MediaError> {
         let (call, events) = self.deps.media.open_call()?;
-        let pt = plan.phone_stream.codec.payload_type;
-        let phone = call
-            .add_endpoint(sdp::endpoint_spec("phone", Some(&plan.phone_stream), pt))
-            .await?;
+        let (phone, phone_answer, pt) = match &plan.phone_stream {
+            Some(stream) => {
+                let pt = stream.codec.payload_type;
+                let spec = sdp::endpoint_spec("phone", Some(stream), pt);
+                let phone = call.add_endpoint(spec).await?;
+                let local = sdp::local_media(self.phone.local.ip(), phone.local.port(), Some(pt));
+                let answer = sb_sdp::answer(&plan.phone_offer, &local)
+                    .map_err(|e| sb_media::MediaError::Config(e.to_string()))?;
+                (phone.id, answer.sdp, pt)
+            }
+            None => self.webrtc_phone(&call, plan).await?,
+        };
         let carrier = call
             .add_endpoint(sdp::endpoint_spec("carrier", None, pt))
             .await?;
-        let to_phone = sdp::local_media(self.phone.local.ip(), phone.local.port(), Some(pt));
-        let phone_answer = sb_sdp::answer(&plan.phone_offer, &to_phone)
-            .map_err(|e| sb_media::MediaError::Config(e.to_string()))?
-            .sdp;
         let carrier_ip = self.deps.local_ip_towards(plan.carrier.addr);
         let carrier_offer = sb_sdp::offer(&sdp::local_media(
             carrier_ip,
@@ -227,11 +236,28 @@ impl Call {
         Ok(Media {
             call,
             events,
-            phone: phone.id,
+            phone,
             carrier: carrier.id,
             phone_answer,
             carrier_offer,
         })
+    }
+
+    /// A browser's leg: a WebRTC endpoint answering its offer; the carrier gets G.711 μ-law,
+    /// which the browser's leg is offered first.
+    async fn webrtc_phone(
+        &self,
+        call: &CallMedia,
+        plan: &Plan,
+    ) -> Result<(EndpointId, SessionDescription, u8), sb_media::MediaError> {
+        let spec = sb_media::WebRtcSpec {
+            label: "phone".into(),
+            offer_sdp: plan.phone_offer.to_string(),
+        };
+        let info = call.add_webrtc_endpoint(spec).await?;
+        let answer = sb_sdp::parse_bytes(info.answer_sdp.as_bytes())
+            .map_err(|e| sb_media::MediaError::Config(format!("our WebRTC answer: {e}")))?;
+        Ok((info.id, answer, sb_media::PT_PCMU))
     }
 
     fn carrier_local(&self, plan: &Plan) -> SocketAddr {
@@ -633,12 +659,13 @@ impl Call {
         }
     }
 
+    /// Hangs up both legs at once: neither waits for the other's answer.
     async fn bye_both(&self, plan: &Plan, legs: &mut Legs, cause: &EndCause) {
         let (local, dest, t) = (self.phone.local, self.phone.dest, self.phone.transport);
-        self.bye(&mut legs.phone, local, dest, t, cause).await;
-        let local = legs.carrier_local;
-        self.bye(&mut legs.carrier, local, plan.carrier, "UDP", cause)
-            .await;
+        let carrier_local = legs.carrier_local;
+        let phone = self.bye(&mut legs.phone, local, dest, t, cause);
+        let carrier = self.bye(&mut legs.carrier, carrier_local, plan.carrier, "UDP", cause);
+        tokio::join!(phone, carrier);
     }
 
     async fn bye(
@@ -681,6 +708,14 @@ struct Legs {
 }
 
 /// A request inside a dialog that is not confirmed yet (only CANCEL is expected then).
+/// Whether `offer` is a browser's (DTLS-SRTP with ICE, RFC 8827) rather than plain RTP.
+fn is_webrtc(offer: &SessionDescription) -> bool {
+    offer
+        .media
+        .iter()
+        .any(|m| m.proto.contains("SAVPF") || m.proto.contains("TLS"))
+}
+
 fn refuse_early(input: CallInput) {
     if let CallInput::Request(r, responder) = input {
         let missing = StatusCode::CALL_OR_TRANSACTION_DOES_NOT_EXIST;

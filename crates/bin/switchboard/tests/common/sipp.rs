@@ -68,3 +68,23 @@ pub fn pcmu_tone(path: &Path) {
     sb_audio::g711::Law::Mu.encode_frame(&samples, &mut codes);
     std::fs::write(path, codes).unwrap();
 }
+
+/// The carrier behind an outbound trunk (`carrier_uas.xml`, echoing the audio) on `port`:
+/// digest `trunkuser` / `trunk-secret`, expects +442079460000 from +15550100.
+pub fn spawn_carrier(dir: &Path, port: u16) -> Child {
+    let media = super::free_port().to_string();
+    let args = [
+        "-rtp_echo",
+        "-mi",
+        "127.0.0.1",
+        "-mp",
+        &media,
+        "-key",
+        "trunk_user",
+        "trunkuser",
+        "-key",
+        "trunk_password",
+        "trunk-secret",
+    ];
+    sipp(dir, "carrier_uas.xml", port, &args).spawn().unwrap()
+}

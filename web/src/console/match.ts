@@ -1,15 +1,20 @@
 // Which snapshot call is the softphone's call: by the INVITE's `X-Switchboard-Call` id, else
-// by the caller's number (preferring a call offered to or connected to this agent).
+// by the caller's number (preferring a call offered to or connected to this agent); a call the
+// agent dialled is their outbound call.
 import type { ConsoleCall } from '../api/types';
 
 export interface CallKey {
   callId: string | null;
   fromUser: string;
+  outgoing?: boolean;
 }
 
 export function matchCall(calls: ConsoleCall[], key: CallKey, agentId: string): ConsoleCall | null {
   if (key.callId) {
     return calls.find((c) => c.id === key.callId) ?? null;
+  }
+  if (key.outgoing) {
+    return calls.find((c) => c.direction === 'outbound' && c.agent === agentId) ?? null;
   }
   if (!key.fromUser) return null;
   const same = calls.filter((c) => sameNumber(c.caller, key.fromUser));

@@ -8,7 +8,7 @@
 //! work, records a disposition and notes (in the event log) and is Available again; closing the
 //! browser makes the agent Unavailable (`disconnected`) after the grace time. An agent also
 //! dials a number from the console through the tenant's trunk (SIPp carrier, echoing).
-//! Screenshots of each step go to `target/console-shots` (or `SB_SHOTS`).
+//! Screenshots of each step go to `target/console-shots/<test>` (or `SB_SHOTS/<test>`).
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -126,11 +126,13 @@ impl Drop for Agent {
     }
 }
 
-fn shots_dir() -> PathBuf {
-    std::env::var_os("SB_SHOTS").map_or_else(
+/// Where test `name` saves its screenshots (one directory per test: they run in parallel).
+fn shots_dir(name: &str) -> PathBuf {
+    let root = std::env::var_os("SB_SHOTS").map_or_else(
         || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../target/console-shots"),
         PathBuf::from,
-    )
+    );
+    root.join(name)
 }
 
 #[test]
@@ -151,7 +153,7 @@ fn an_agent_takes_a_queued_call_in_the_browser_console_and_hears_the_caller() {
     // The agent's microphone plays a 700 Hz tone; the caller sends 1 kHz.
     let tone = tmp.path().join("agent-tone.wav");
     wav_tone(&tone, AGENT_HZ);
-    let mut agent = Agent::start(&served, ("demo", "1001"), &shots_dir(), &tone);
+    let mut agent = Agent::start(&served, ("demo", "1001"), &shots_dir("inbound"), &tone);
     for step in [
         "login",
         "available",
@@ -286,7 +288,7 @@ fn an_agent_dials_out_from_the_browser_through_the_trunk_and_hears_the_carrier()
     let served = Served::start(&data, &[], &[("SWITCHBOARD_MEDIA_BIND_IP", "127.0.0.1")]);
     let tone = tmp.path().join("agent-tone.wav");
     wav_tone(&tone, AGENT_HZ);
-    let mut agent = Agent::start(&served, ("acme", "1001"), &shots_dir(), &tone);
+    let mut agent = Agent::start(&served, ("acme", "1001"), &shots_dir("dial-out"), &tone);
     agent.run("login");
     agent.run("wait-registered");
     // The carrier (at most 20 s per call) echoes what it hears: the browser hearing its own
@@ -298,6 +300,8 @@ fn an_agent_dials_out_from_the_browser_through_the_trunk_and_hears_the_carrier()
         "wait-connected",
         "wait-audio",
         "shot dialled",
+        "hold",
+        "resume",
         "hangup",
     ] {
         agent.run(step);

@@ -13,7 +13,7 @@
 // `err <command> <message>`; `info <text>` lines carry details (the offer's caller...).
 // Commands: login, available, unavailable <reason>, wait-registered, wait-offer, accept,
 // reject, wait-connected, wait-audio, hold, resume, mute, dtmf <digits>, hangup, reload,
-// wait-state <state>, dial <number>, wait-queue <name>, wrap-up <disposition> [notes...], wait-notice, logout, shot <name>, quit.
+// wait-state <state>, dial <number>, recent, wait-queue <name>, wrap-up <disposition> [notes...], wait-notice, logout, shot <name>, quit.
 // The exit status is 0 when every command succeeded.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -183,6 +183,11 @@ const commands = {
     await page.fill(tid('dial-number'), number, { timeout: TIMEOUT });
     await page.click(tid('dial-call'), { timeout: TIMEOUT });
     await page.locator(tid('call-panel')).waitFor({ timeout: TIMEOUT });
+  },
+  async recent(page) {
+    const list = page.locator(`${tid('dial-recent')} button`);
+    await list.first().waitFor({ timeout: TIMEOUT });
+    say(`info recent ${(await list.allInnerTexts()).map((t) => t.trim()).join(' ')}`);
   },
   async 'wait-queue'(page, name) {
     if (!name) throw new Error('usage: wait-queue <name>');

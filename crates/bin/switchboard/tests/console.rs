@@ -303,9 +303,15 @@ fn an_agent_dials_out_from_the_browser_through_the_trunk_and_hears_the_carrier()
         "hold",
         "resume",
         "hangup",
+        "recent",
     ] {
         agent.run(step);
     }
+    assert!(
+        agent.seen.iter().any(|l| l == "info recent 02079460000"),
+        "the number is offered again under recent numbers: {:?}",
+        agent.seen
+    );
     let carrier = wait_exit(&mut carrier, Duration::from_secs(20));
     drop(agent);
     drop(served);

@@ -1,5 +1,5 @@
-// Types of the API. Those in the OpenAPI document come from `schema.d.ts`; the softphone
-// credentials and the console WebSocket messages are written here until the document has them.
+// Types of the API. Those in the OpenAPI document come from `schema.d.ts`; the console
+// WebSocket's messages (not described by OpenAPI) are written here.
 import type { components } from './schema';
 
 type Schemas = components['schemas'];
@@ -20,17 +20,7 @@ export type AgentStateName =
   | 'wrap_up';
 
 /** Short-lived SIP credentials for the browser softphone (`POST /me/softphone`). */
-export interface SoftphoneCredentials {
-  username: string;
-  password: string;
-  realm: string;
-  /** The agent's SIP URI, e.g. `sip:1001@demo`. */
-  uri: string;
-  /** The SIP-over-WebSocket server, e.g. `wss://127.0.0.1:8089`. */
-  ws_url: string;
-  /** When the password stops working, milliseconds since the Unix epoch. */
-  expires_at: number;
-}
+export type SoftphoneCredentials = Schemas['SoftphoneCredentials'];
 
 /** A call in a console snapshot: the same view as `GET /me/calls`. */
 export type ConsoleCall = CallView;

@@ -243,8 +243,8 @@ impl Call {
         })
     }
 
-    /// A browser's leg: a WebRTC endpoint answering its offer; the carrier gets G.711 μ-law,
-    /// which the browser's leg is offered first.
+    /// A browser's leg: a WebRTC endpoint answering its offer; the carrier is offered the G.711
+    /// law the answer chose (the first format of its audio section).
     async fn webrtc_phone(
         &self,
         call: &CallMedia,
@@ -257,7 +257,12 @@ impl Call {
         let info = call.add_webrtc_endpoint(spec).await?;
         let answer = sb_sdp::parse_bytes(info.answer_sdp.as_bytes())
             .map_err(|e| sb_media::MediaError::Config(format!("our WebRTC answer: {e}")))?;
-        Ok((info.id, answer, sb_media::PT_PCMU))
+        let chosen = answer.media.first().and_then(|m| m.formats.first());
+        let pt = match chosen.and_then(|f| f.parse::<u8>().ok()) {
+            Some(sb_media::PT_PCMA) => sb_media::PT_PCMA,
+            _ => sb_media::PT_PCMU,
+        };
+        Ok((info.id, answer, pt))
     }
 
     fn carrier_local(&self, plan: &Plan) -> SocketAddr {

@@ -48,11 +48,13 @@ fn dovecot_binary() -> Option<PathBuf> {
     .find(|p| p.exists())
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap()
+/// `N` distinct free local ports: all bound at once, so the system cannot hand out one twice
+/// (dovecot refuses a configuration that repeats a listener).
+fn free_ports<const N: usize>() -> [u16; N] {
+    let listeners: Vec<TcpListener> = (0..N)
+        .map(|_| TcpListener::bind("127.0.0.1:0").unwrap())
+        .collect();
+    std::array::from_fn(|i| listeners[i].local_addr().unwrap().port())
 }
 
 /// A CA and a server certificate for 127.0.0.1 and localhost signed by it.
@@ -105,13 +107,14 @@ impl Dovecot {
             home.display()
         );
         std::fs::write(root.join("passwd"), passwd).unwrap();
+        let [pop3, pop3s, imap, imaps, imaps_alt] = free_ports();
         let mut dovecot = Self {
             child: Command::new("true").spawn().unwrap(),
-            pop3: free_port(),
-            pop3s: free_port(),
-            imap: free_port(),
-            imaps: free_port(),
-            imaps_alt: free_port(),
+            pop3,
+            pop3s,
+            imap,
+            imaps,
+            imaps_alt,
             ca_pem,
             mail_uid,
             serial: std::cell::Cell::new(0),

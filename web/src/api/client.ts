@@ -101,8 +101,8 @@ export function sendDtmf(id: string, digits: string): Promise<void> {
 }
 
 /** Records the disposition and notes of the call the agent just handled. */
-export function wrapUp(call: string | null, disposition: string, notes: string): Promise<void> {
-  return request<void>('POST', '/me/wrap-up', { call, disposition, notes });
+export function wrapUp(call: string | null, queue: string | null, disposition: string, notes: string): Promise<void> {
+  return request<void>('POST', '/me/wrap-up', { call, queue, disposition, notes });
 }
 
 export function softphoneCredentials(): Promise<SoftphoneCredentials> {

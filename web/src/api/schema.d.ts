@@ -1160,6 +1160,11 @@ export interface components {
             disposition?: string | null;
             /** @description Free text, at most 2000 characters. */
             notes?: string | null;
+            /**
+             * @description The queue the call came from, whose dispositions setting then applies (a code from its
+             *     list; one is needed when it says `required`).
+             */
+            queue?: string | null;
         };
     };
     responses: never;

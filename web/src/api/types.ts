@@ -34,6 +34,8 @@ export interface QueueGlance {
   staffed: number;
   /** When the longest-waiting one arrived, milliseconds since the epoch (server clock). */
   oldest_at: number | null;
+  /** What agents record after its calls (no codes: the console's defaults). */
+  dispositions: { codes: string[]; required: boolean };
 }
 
 /** What the console WebSocket sends on connect and on every change. */

@@ -53,16 +53,17 @@ export function AgentView({ me, onLogout, onLinkLost }: Props) {
   const controls = useCallControls(phone, call, details);
   const ringing = call?.status === 'ringing';
   // The last call the agent handled: what after-call work is about.
-  const [lastCall, setLastCall] = useState<string | null>(null);
+  const [lastCall, setLastCall] = useState<{ id: string; queue: string | null } | null>(null);
   useEffect(() => {
-    if (details?.id && !ringing) setLastCall(details.id);
-  }, [details?.id, ringing]);
+    if (details?.id && !ringing) setLastCall({ id: details.id, queue: details.queue ?? null });
+  }, [details?.id, details?.queue, ringing]);
+  const lastQueue = snapshot?.queues.find((q) => q.name === lastCall?.queue) ?? null;
   const [wrapError, setWrapError] = useState<string | null>(null);
   const finishWrapUp = async (disposition: string, notes: string) => {
     setWrapError(null);
     if (disposition || notes.trim()) {
       try {
-        await wrapUp(lastCall, disposition, notes);
+        await wrapUp(lastCall?.id ?? null, lastCall?.queue ?? null, disposition, notes);
       } catch (e) {
         setWrapError(`disposition not saved: ${describe(e)}`);
         return;
@@ -108,6 +109,7 @@ export function AgentView({ me, onLogout, onLinkLost }: Props) {
           )}
           {agent?.state === 'wrap_up' && (
             <WrapUpForm busy={state.busy} error={wrapError ?? state.error} doneLabel={stateLabel(done.state, done.reason)}
+              codes={lastQueue?.dispositions.codes ?? []} required={lastQueue?.dispositions.required ?? false}
               onDone={(disposition, notes) => void finishWrapUp(disposition, notes)} />
           )}
         </div>

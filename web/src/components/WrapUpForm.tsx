@@ -1,23 +1,36 @@
 import { useState } from 'react';
 
-const DISPOSITIONS = [
-  ['resolved', 'Resolved'],
-  ['follow_up', 'Needs follow-up'],
-  ['callback', 'Callback promised'],
-  ['transferred', 'Transferred'],
-  ['wrong_number', 'Wrong number'],
-  ['other', 'Other'],
-] as const;
+/** Offered when the call's queue lists no codes of its own. */
+const DEFAULT_CODES = ['resolved', 'follow_up', 'callback', 'transferred', 'wrong_number', 'other'];
+
+const LABELS: Record<string, string> = {
+  resolved: 'Resolved',
+  follow_up: 'Needs follow-up',
+  callback: 'Callback promised',
+  transferred: 'Transferred',
+  wrong_number: 'Wrong number',
+  other: 'Other',
+};
+
+/** `follow_up` → `Follow up` for codes without a label. */
+function labelOf(code: string): string {
+  const text = code.replace(/[_-]+/g, ' ');
+  return LABELS[code] ?? text.charAt(0).toUpperCase() + text.slice(1);
+}
 
 interface Props {
   busy: boolean;
   error: string | null;
   /** What "Done" leads to, e.g. "Available". */
   doneLabel: string;
+  /** The call's queue's codes (empty: the defaults) and whether one must be chosen. */
+  codes: string[];
+  required: boolean;
   onDone(disposition: string, notes: string): void;
 }
 
-export function WrapUpForm({ busy, error, doneLabel, onDone }: Props) {
+export function WrapUpForm({ busy, error, doneLabel, codes, required, onDone }: Props) {
+  const offered = codes.length > 0 ? codes : DEFAULT_CODES;
   const [disposition, setDisposition] = useState('');
   const [notes, setNotes] = useState('');
   return (
@@ -27,8 +40,8 @@ export function WrapUpForm({ busy, error, doneLabel, onDone }: Props) {
         <label>
           Disposition
           <select data-testid="wrap-disposition" value={disposition} onChange={(e) => setDisposition(e.target.value)}>
-            <option value="">Choose…</option>
-            {DISPOSITIONS.map(([v, l]) => <option key={v} value={v}>{l}</option>)}
+            <option value="">{required ? 'Choose… (required)' : 'Choose…'}</option>
+            {offered.map((v) => <option key={v} value={v}>{labelOf(v)}</option>)}
           </select>
         </label>
         <label>
@@ -37,7 +50,7 @@ export function WrapUpForm({ busy, error, doneLabel, onDone }: Props) {
             onChange={(e) => setNotes(e.target.value)} />
         </label>
         <p className="error small" role="alert">{error ?? '\u00a0'}</p>
-        <button type="submit" className="primary" data-testid="wrap-done" disabled={busy}>
+        <button type="submit" className="primary" data-testid="wrap-done" disabled={busy || (required && disposition === '')}>
           Done — {doneLabel}
         </button>
       </form>

@@ -63,6 +63,10 @@ function glance(v: unknown): QueueGlance | null {
     waiting: count(v.waiting),
     staffed: count(v.staffed),
     oldest_at: typeof v.oldest_at === 'number' ? v.oldest_at : null,
+    dispositions: {
+      codes: isObj(v.dispositions) ? strings(v.dispositions.codes) : [],
+      required: isObj(v.dispositions) && v.dispositions.required === true,
+    },
   };
 }
 

@@ -43,4 +43,4 @@ pub mod trunks;
 
 pub use document::{Problem, validate_document};
 pub use names::{Names, flow_catalog, known_names};
-pub use queue::{queue_config, queue_records};
+pub use queue::{Dispositions, queue_config, queue_dispositions, queue_records};

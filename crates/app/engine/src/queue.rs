@@ -17,6 +17,49 @@ pub fn queue_records(settings: &Value) -> bool {
         .unwrap_or(false)
 }
 
+/// The queue setting listing the disposition codes agents choose from after a call.
+const DISPOSITIONS: &str = "dispositions";
+
+/// What agents record after a call from a queue: `"dispositions": {"codes": [...],
+/// "required": true}` in its settings.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dispositions {
+    /// The codes offered (lower case letters, digits, `_` and `-`); empty: the defaults.
+    #[serde(default)]
+    pub codes: Vec<String>,
+    /// Whether after-call work cannot end without one.
+    #[serde(default)]
+    pub required: bool,
+}
+
+/// The queue's dispositions setting (the defaults when it has none or it is malformed: the
+/// setting is checked when the queue is saved).
+pub fn queue_dispositions(settings: &Value) -> Dispositions {
+    settings
+        .get(DISPOSITIONS)
+        .and_then(|v| parse_dispositions(v).ok())
+        .unwrap_or_default()
+}
+
+fn parse_dispositions(value: &Value) -> Result<Dispositions, String> {
+    let d: Dispositions = serde_json::from_value(value.clone()).map_err(|e| e.to_string())?;
+    let code_ok = |c: &String| {
+        (1..=64).contains(&c.len())
+            && c.chars()
+                .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || "_-".contains(ch))
+    };
+    if let Some(bad) = d.codes.iter().find(|c| !code_ok(c)) {
+        return Err(format!(
+            "code {bad:?} must be 1 to 64 lower case letters, digits, '_' or '-'"
+        ));
+    }
+    if d.required && d.codes.is_empty() {
+        return Err("a required disposition needs codes to choose from".into());
+    }
+    Ok(d)
+}
+
 /// Builds the ACD configuration of queue `id` from its stored `settings`, in which skills and
 /// overflow targets are named. Errors name the settings field at fault.
 pub fn queue_config(
@@ -41,6 +84,9 @@ pub fn queue_config(
     match map.remove(RECORD) {
         None | Some(Value::Bool(_)) => {}
         Some(_) => return Err((RECORD.into(), "must be true or false".into())),
+    }
+    if let Some(d) = map.remove(DISPOSITIONS) {
+        parse_dispositions(&d).map_err(|e| (DISPOSITIONS.into(), e))?;
     }
     resolve_skills(&mut map, "skills", names)?;
     resolve_overflow(&mut map, names)?;
@@ -140,6 +186,35 @@ mod tests {
                 queue: QueueId::from_u128(9)
             }
         );
+    }
+
+    #[test]
+    fn dispositions_are_checked_when_the_queue_is_configured() {
+        let id = QueueId::from_u128(1);
+        let config = |d: serde_json::Value| {
+            queue_config(
+                id,
+                "q",
+                Channel::Voice,
+                &json!({ "dispositions": d }),
+                &names(),
+            )
+        };
+        let good = json!({"codes": ["resolved", "follow_up"], "required": true});
+        assert!(config(good.clone()).is_ok());
+        let read = queue_dispositions(&json!({ "dispositions": good }));
+        assert_eq!(read.codes, ["resolved", "follow_up"]);
+        assert!(read.required);
+        for bad in [
+            json!({"codes": ["Resolved!"]}),
+            json!({"required": true}),
+            json!({"codes": ["ok"], "colour": "red"}),
+            json!(["ok"]),
+        ] {
+            let err = config(bad.clone()).unwrap_err();
+            assert_eq!(err.0, "dispositions", "{bad}: {err:?}");
+        }
+        assert_eq!(queue_dispositions(&json!({})), Dispositions::default());
     }
 
     #[test]

@@ -253,6 +253,10 @@ fn an_agent_takes_a_queued_call_in_the_browser_console_and_hears_the_caller() {
     assert_eq!(wrap_up["disposition"], "resolved", "{wrap_up}");
     assert_eq!(wrap_up["notes"], "refund sent by post", "{wrap_up}");
     assert_eq!(wrap_up["username"], "1001", "{wrap_up}");
+    assert_eq!(
+        wrap_up["queue"], "support",
+        "the queue's required codes applied: {wrap_up}"
+    );
     assert!(
         wrap_up["call"].as_str().is_some_and(|c| !c.is_empty()),
         "the disposition names the call: {wrap_up}"

@@ -15,6 +15,7 @@ use crate::{AnyUser, AppState, Caller};
 use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code};
 use axum::response::Response;
+use sb_engine::Dispositions;
 use sb_engine::acd::{AgentState, REASON_DISCONNECTED, agent_of};
 use sb_types::{AgentId, QueueId, TenantId};
 use serde::Serialize;
@@ -91,11 +92,14 @@ struct QueueGlanceView {
     staffed: u32,
     /// When the longest-waiting one arrived, milliseconds since the Unix epoch.
     oldest_at: Option<i64>,
+    /// What agents record after its calls.
+    dispositions: Dispositions,
 }
 
-/// Queue names by id, re-read from the store only when an unknown queue shows up.
+/// Queue names and dispositions by id, re-read from the store only when an unknown queue shows
+/// up.
 #[derive(Default)]
-struct QueueNames(HashMap<QueueId, String>);
+struct QueueNames(HashMap<QueueId, (String, Dispositions)>);
 
 impl QueueNames {
     async fn glance(&mut self, state: &AppState, c: &Caller) -> Vec<QueueGlanceView> {
@@ -109,14 +113,20 @@ impl QueueNames {
         if list.iter().any(|g| !self.0.contains_key(&g.queue))
             && let Ok(queues) = state.store.list_queues(c.tenant.id).await
         {
-            self.0 = queues.into_iter().map(|q| (q.id, q.name)).collect();
+            let info = |q: sb_store::Queue| {
+                let dispositions = sb_engine::queue_dispositions(&q.settings);
+                (q.id, (q.name, dispositions))
+            };
+            self.0 = queues.into_iter().map(info).collect();
         }
         let view = |g: &sb_engine::acd::QueueGlance| {
+            let (name, dispositions) = self.0.get(&g.queue)?.clone();
             Some(QueueGlanceView {
-                name: self.0.get(&g.queue)?.clone(),
+                name,
                 waiting: g.waiting,
                 staffed: g.staffed,
                 oldest_at: g.oldest.map(|t| t.as_millis()),
+                dispositions,
             })
         };
         list.iter().filter_map(view).collect()

@@ -27,6 +27,10 @@ struct WrapUp {
     /// The call it is about (its id in `GET /api/v1/me/calls`), when the console knew it.
     #[serde(default)]
     call: Option<String>,
+    /// The queue the call came from, whose dispositions setting then applies (a code from its
+    /// list; one is needed when it says `required`).
+    #[serde(default)]
+    queue: Option<String>,
     /// The outcome code, e.g. `resolved` or `follow_up` (lower case letters, digits, `_`, `-`).
     #[serde(default)]
     disposition: Option<String>,
@@ -47,6 +51,12 @@ async fn wrap_up(
     ApiJson(req): ApiJson<WrapUp>,
 ) -> Result<StatusCode, ApiError> {
     let req = checked(req)?;
+    if let Some(queue) = &req.queue {
+        let queues = state.store.list_queues(c.tenant.id).await?;
+        let found = queues.iter().find(|q| &q.name == queue);
+        let found = found.ok_or_else(|| ApiError::invalid("queue", "a queue of the tenant"))?;
+        allowed(&sb_engine::queue_dispositions(&found.settings), &req)?;
+    }
     let subject = match &req.call {
         Some(call) => format!("call:{call}"),
         None => format!("user:{}", c.user.id),
@@ -60,6 +70,7 @@ async fn wrap_up(
             "call": req.call,
             "user": c.user.id.to_string(),
             "username": c.user.username,
+            "queue": req.queue,
             "disposition": req.disposition,
             "notes": req.notes,
         }),
@@ -68,12 +79,28 @@ async fn wrap_up(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Whether the queue's dispositions setting allows the request.
+fn allowed(d: &sb_engine::Dispositions, req: &WrapUp) -> Result<(), ApiError> {
+    match &req.disposition {
+        None if d.required => Err(ApiError::invalid(
+            "disposition",
+            "required after a call from this queue",
+        )),
+        Some(code) if !d.codes.is_empty() && !d.codes.contains(code) => Err(ApiError::invalid(
+            "disposition",
+            format!("one of {}", d.codes.join(", ")),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// The request with blank fields dropped, or the first problem.
 fn checked(req: WrapUp) -> Result<WrapUp, ApiError> {
     let blank_to_none =
         |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
     let req = WrapUp {
         call: blank_to_none(req.call),
+        queue: blank_to_none(req.queue),
         disposition: blank_to_none(req.disposition),
         notes: blank_to_none(req.notes),
     };
@@ -112,6 +139,7 @@ mod tests {
     fn req(call: Option<&str>, disposition: Option<&str>, notes: Option<&str>) -> WrapUp {
         WrapUp {
             call: call.map(str::to_owned),
+            queue: None,
             disposition: disposition.map(str::to_owned),
             notes: notes.map(str::to_owned),
         }
@@ -125,6 +153,20 @@ mod tests {
         let notes_only = checked(req(None, Some(""), Some("called back"))).unwrap();
         assert_eq!(notes_only.notes.as_deref(), Some("called back"));
         assert!(checked(req(Some("c-1"), Some(" "), None)).is_err());
+    }
+
+    #[test]
+    fn a_queue_can_require_a_disposition_from_its_list() {
+        let d = sb_engine::Dispositions {
+            codes: vec!["resolved".into(), "callback".into()],
+            required: true,
+        };
+        assert!(allowed(&d, &req(None, Some("resolved"), None)).is_ok());
+        assert!(allowed(&d, &req(None, Some("other"), None)).is_err());
+        assert!(allowed(&d, &req(None, None, Some("notes only"))).is_err());
+        let open = sb_engine::Dispositions::default();
+        assert!(allowed(&open, &req(None, None, Some("notes only"))).is_ok());
+        assert!(allowed(&open, &req(None, Some("anything"), None)).is_ok());
     }
 
     #[test]

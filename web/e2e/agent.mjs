@@ -117,6 +117,8 @@ const commands = {
     const caller = (await page.locator(tid('offer-caller')).innerText()).trim();
     const queue = (await page.locator(tid('offer-queue')).innerText()).trim();
     say(`info offer caller=${caller} queue=${queue}`);
+    const crm = page.locator(`${tid('offer-toast')} ${tid('screen-pop')}`);
+    if ((await crm.count()) > 0) say(`info screen-pop ${await crm.getAttribute('href')}`);
     await shot(page, 'offer');
   },
   async accept(page) {

@@ -36,6 +36,8 @@ export interface QueueGlance {
   oldest_at: number | null;
   /** What agents record after its calls (no codes: the console's defaults). */
   dispositions: { codes: string[]; required: boolean };
+  /** The CRM page for its calls, with `{caller}`, `{number}`, `{queue}`, `{call}` to fill in. */
+  screen_pop_url: string | null;
 }
 
 /** What the console WebSocket sends on connect and on every change. */

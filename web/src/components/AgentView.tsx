@@ -58,6 +58,7 @@ export function AgentView({ me, onLogout, onLinkLost }: Props) {
     if (details?.id && !ringing) setLastCall({ id: details.id, queue: details.queue ?? null });
   }, [details?.id, details?.queue, ringing]);
   const lastQueue = snapshot?.queues.find((q) => q.name === lastCall?.queue) ?? null;
+  const screenPopUrl = snapshot?.queues.find((q) => q.name === details?.queue)?.screen_pop_url ?? null;
   const [wrapError, setWrapError] = useState<string | null>(null);
   const finishWrapUp = async (disposition: string, notes: string) => {
     setWrapError(null);
@@ -94,11 +95,11 @@ export function AgentView({ me, onLogout, onLinkLost }: Props) {
       </div>
       <main className="workspace">
         <div className="column">
-          <OfferToast offer={ringing ? call : null} details={details}
+          <OfferToast offer={ringing ? call : null} details={details} screenPopUrl={screenPopUrl}
             autoAccept={ps.autoAccept} onAccept={() => phone.answer()} onReject={() => phone.reject()}
             onAutoAccept={(on) => phone.setAutoAccept(on)} />
           {call && !ringing ? (
-            <CallPanel call={call} details={details} c={controls} />
+            <CallPanel call={call} details={details} c={controls} screenPopUrl={screenPopUrl} />
           ) : (
             <section className="panel idle" aria-label="Current call">
               <h2>No call</h2>

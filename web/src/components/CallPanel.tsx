@@ -2,6 +2,7 @@ import type { ConsoleCall } from '../api/types';
 import type { CallInfo } from '../softphone/call';
 import { formatDuration, useNow } from '../time';
 import { DtmfPad } from './DtmfPad';
+import { ScreenPopLink } from './ScreenPop';
 
 export interface CallControls {
   held: boolean;
@@ -21,7 +22,12 @@ function CallTimer({ from }: { from: number | null }) {
   return <span className="call-timer" data-testid="call-timer">{from === null ? '0:00' : formatDuration(now - from)}</span>;
 }
 
-export function CallPanel({ call, details, c }: { call: CallInfo; details: ConsoleCall | null; c: CallControls }) {
+export function CallPanel({ call, details, c, screenPopUrl }: {
+  call: CallInfo;
+  details: ConsoleCall | null;
+  c: CallControls;
+  screenPopUrl: string | null;
+}) {
   const connected = call.status === 'connected';
   const status = !connected ? 'connecting' : c.held ? 'held' : 'connected';
   const recording = details?.recording ?? false;
@@ -34,6 +40,7 @@ export function CallPanel({ call, details, c }: { call: CallInfo; details: Conso
             {call.outgoing ? call.fromUser : details?.caller || call.fromUser || 'unknown caller'}
           </p>
           {details?.queue && <p className="muted">Queue {details.queue}</p>}
+          <ScreenPopLink template={screenPopUrl} call={details} />
         </div>
         <CallTimer from={call.answeredAt} />
       </div>

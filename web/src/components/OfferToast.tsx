@@ -1,11 +1,14 @@
 import type { ConsoleCall } from '../api/types';
 import type { CallInfo } from '../softphone/call';
 import { formatDuration, useNow } from '../time';
+import { ScreenPopLink } from './ScreenPop';
 
 interface Props {
   /** The softphone's call while it rings, else null (the area stays reserved). */
   offer: CallInfo | null;
   details: ConsoleCall | null;
+  /** The call's queue's screen-pop URL template, if any. */
+  screenPopUrl: string | null;
   autoAccept: boolean;
   onAccept(): void;
   onReject(): void;
@@ -52,6 +55,7 @@ export function OfferToast(p: Props) {
             {details && <span className="muted">Number called: {details.number}</span>}
           </div>
           <Attributes attrs={details?.screen_pop ?? {}} />
+          <ScreenPopLink template={p.screenPopUrl} call={details} />
           <div className="toast-actions">
             <button data-testid="offer-accept" className="accept" type="button" onClick={p.onAccept}
               title="Accept (Alt+A)">Accept</button>

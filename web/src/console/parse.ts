@@ -67,6 +67,8 @@ function glance(v: unknown): QueueGlance | null {
       codes: isObj(v.dispositions) ? strings(v.dispositions.codes) : [],
       required: isObj(v.dispositions) && v.dispositions.required === true,
     },
+    screen_pop_url:
+      typeof v.screen_pop_url === 'string' && /^https?:\/\//.test(v.screen_pop_url) ? v.screen_pop_url : null,
   };
 }
 

@@ -43,4 +43,6 @@ pub mod trunks;
 
 pub use document::{Problem, validate_document};
 pub use names::{Names, flow_catalog, known_names};
-pub use queue::{Dispositions, queue_config, queue_dispositions, queue_records};
+pub use queue::{
+    Dispositions, queue_config, queue_dispositions, queue_records, queue_screen_pop_url,
+};

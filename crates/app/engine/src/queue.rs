@@ -60,6 +60,24 @@ fn parse_dispositions(value: &Value) -> Result<Dispositions, String> {
     Ok(d)
 }
 
+/// The queue setting naming a CRM page to open for its calls.
+const SCREEN_POP_URL: &str = "screen_pop_url";
+
+/// The queue's screen-pop URL template (`{caller}`, `{number}`, `{queue}` and `{call}` are
+/// filled in by the console), if it has a valid one.
+pub fn queue_screen_pop_url(settings: &Value) -> Option<String> {
+    let url = settings.get(SCREEN_POP_URL)?.as_str()?;
+    check_screen_pop_url(url).ok().map(|()| url.to_owned())
+}
+
+fn check_screen_pop_url(url: &str) -> Result<(), String> {
+    let web = url.starts_with("https://") || url.starts_with("http://");
+    if !web || url.len() > 2000 || url.chars().any(char::is_whitespace) {
+        return Err("must be an http(s) URL without spaces, at most 2000 characters".into());
+    }
+    Ok(())
+}
+
 /// Builds the ACD configuration of queue `id` from its stored `settings`, in which skills and
 /// overflow targets are named. Errors name the settings field at fault.
 pub fn queue_config(
@@ -87,6 +105,13 @@ pub fn queue_config(
     }
     if let Some(d) = map.remove(DISPOSITIONS) {
         parse_dispositions(&d).map_err(|e| (DISPOSITIONS.into(), e))?;
+    }
+    match map.remove(SCREEN_POP_URL) {
+        None => {}
+        Some(Value::String(url)) => {
+            check_screen_pop_url(&url).map_err(|e| (SCREEN_POP_URL.into(), e))?;
+        }
+        Some(_) => return Err((SCREEN_POP_URL.into(), "must be a string".into())),
     }
     resolve_skills(&mut map, "skills", names)?;
     resolve_overflow(&mut map, names)?;
@@ -215,6 +240,35 @@ mod tests {
             assert_eq!(err.0, "dispositions", "{bad}: {err:?}");
         }
         assert_eq!(queue_dispositions(&json!({})), Dispositions::default());
+    }
+
+    #[test]
+    fn a_screen_pop_url_must_be_a_web_address() {
+        let id = QueueId::from_u128(1);
+        let config = |u: serde_json::Value| {
+            queue_config(
+                id,
+                "q",
+                Channel::Voice,
+                &json!({ "screen_pop_url": u }),
+                &names(),
+            )
+        };
+        let good = "https://crm.example.com/search?phone={caller}";
+        assert!(config(json!(good)).is_ok());
+        assert_eq!(
+            queue_screen_pop_url(&json!({ "screen_pop_url": good })).as_deref(),
+            Some(good)
+        );
+        for bad in [json!("javascript:alert(1)"), json!("https://a b"), json!(7)] {
+            assert_eq!(
+                config(bad.clone()).unwrap_err().0,
+                "screen_pop_url",
+                "{bad}"
+            );
+        }
+        let stored_bad = json!({ "screen_pop_url": "ftp://x" });
+        assert_eq!(queue_screen_pop_url(&stored_bad), None);
     }
 
     #[test]

@@ -94,12 +94,22 @@ struct QueueGlanceView {
     oldest_at: Option<i64>,
     /// What agents record after its calls.
     dispositions: Dispositions,
+    /// The CRM page for its calls (`{caller}`, `{number}`, `{queue}`, `{call}` to fill in).
+    screen_pop_url: Option<String>,
 }
 
 /// Queue names and dispositions by id, re-read from the store only when an unknown queue shows
 /// up.
 #[derive(Default)]
-struct QueueNames(HashMap<QueueId, (String, Dispositions)>);
+struct QueueNames(HashMap<QueueId, QueueInfo>);
+
+/// What the console needs of a queue's stored settings.
+#[derive(Clone)]
+struct QueueInfo {
+    name: String,
+    dispositions: Dispositions,
+    screen_pop_url: Option<String>,
+}
 
 impl QueueNames {
     async fn glance(&mut self, state: &AppState, c: &Caller) -> Vec<QueueGlanceView> {
@@ -114,19 +124,24 @@ impl QueueNames {
             && let Ok(queues) = state.store.list_queues(c.tenant.id).await
         {
             let info = |q: sb_store::Queue| {
-                let dispositions = sb_engine::queue_dispositions(&q.settings);
-                (q.id, (q.name, dispositions))
+                let info = QueueInfo {
+                    dispositions: sb_engine::queue_dispositions(&q.settings),
+                    screen_pop_url: sb_engine::queue_screen_pop_url(&q.settings),
+                    name: q.name,
+                };
+                (q.id, info)
             };
             self.0 = queues.into_iter().map(info).collect();
         }
         let view = |g: &sb_engine::acd::QueueGlance| {
-            let (name, dispositions) = self.0.get(&g.queue)?.clone();
+            let info = self.0.get(&g.queue)?.clone();
             Some(QueueGlanceView {
-                name,
+                name: info.name,
                 waiting: g.waiting,
                 staffed: g.staffed,
                 oldest_at: g.oldest.map(|t| t.as_millis()),
-                dispositions,
+                dispositions: info.dispositions,
+                screen_pop_url: info.screen_pop_url,
             })
         };
         list.iter().filter_map(view).collect()

@@ -13,7 +13,7 @@
 
 mod common;
 
-use common::sipp::{pcmu_tone, sipp, sipp_errors, spawn_carrier, wait_exit};
+use common::sipp::{caller_audio, sipp, sipp_errors, spawn_carrier, wait_exit};
 use common::{Served, data_dir, free_port, run, sip_addr, sipp_available, text};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -172,12 +172,7 @@ fn an_agent_takes_a_queued_call_in_the_browser_console_and_hears_the_caller() {
         agent.seen
     );
     let dir = tempfile::tempdir_in(tmp.path()).unwrap();
-    pcmu_tone(&dir.path().join("tone.pcmu"));
-    std::fs::copy(
-        "/usr/share/sip-tester/dtmf_2833_1.pcap",
-        dir.path().join("dtmf_1.pcap"),
-    )
-    .unwrap();
+    caller_audio(dir.path());
     let media = free_port().to_string();
     let mut caller = sipp(
         dir.path(),

@@ -5,42 +5,29 @@
 
 mod common;
 
+use common::sipp::{sipp, sipp_errors};
 use common::{Served, data_dir, free_port, run, sip_addr, sipp_available, text};
 use sb_sip::{HeaderName, Message, Response};
 use sb_sip_dialog::digest::{Challenge, DigestClient};
 use std::net::{SocketAddr, UdpSocket};
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 use std::time::Duration;
 
 const PASSWORD: &str = "Demo-pass-2026!";
 
 /// SIPp registers `user` with `password` (MD5) to `target`, To host `domain`; true on 200.
 fn sipp_register(target: SocketAddr, user: &str, password: &str, domain: &str) -> bool {
-    let scenario = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios/register.xml");
     let dir = tempfile::tempdir().unwrap();
-    let out = Command::new("sipp")
-        .current_dir(dir.path())
-        .args(["-sf", scenario.to_str().unwrap(), "-s", user])
-        .args(["-key", "domain", domain, "-au", user, "-ap", password])
-        .args(["-m", "1", "-p", &free_port().to_string(), "-i", "127.0.0.1"])
-        .args([
-            "-timeout",
-            "20s",
-            "-timeout_error",
-            "-nostdin",
-            "-trace_err",
-        ])
-        .arg(target.to_string())
+    let args = [
+        "-s", user, "-key", "domain", domain, "-au", user, "-ap", password,
+    ];
+    let target = target.to_string();
+    let out = sipp(dir.path(), "register.xml", free_port(), &args)
+        .arg(&target)
         .output()
         .unwrap();
     if !out.status.success() {
-        for entry in std::fs::read_dir(dir.path()).unwrap().flatten() {
-            eprintln!(
-                "{}",
-                std::fs::read_to_string(entry.path()).unwrap_or_default()
-            );
-        }
+        eprintln!("{}", sipp_errors(dir.path()));
     }
     out.status.success()
 }

@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::sipp::{pcmu_tone, sipp, sipp_errors, spawn_carrier, wait_exit};
+use common::sipp::{caller_audio, pcmu_tone, sipp, sipp_errors, spawn_carrier, wait_exit};
 use common::{Served, data_dir, free_port, run, sip_addr, sipp_available, text};
 use std::path::Path;
 use std::process::Output;
@@ -169,12 +169,7 @@ fn a_call_to_the_demo_number_runs_its_flow_and_is_bridged_to_the_available_agent
     .spawn()
     .unwrap();
     let agent = make_available(&served, "1001");
-    pcmu_tone(&dir.path().join("tone.pcmu"));
-    std::fs::copy(
-        "/usr/share/sip-tester/dtmf_2833_1.pcap",
-        dir.path().join("dtmf_1.pcap"),
-    )
-    .unwrap();
+    caller_audio(dir.path());
     let caller_media = free_port().to_string();
     let mut caller = sipp(
         dir.path(),

@@ -52,9 +52,12 @@ async fn wrap_up(
 ) -> Result<StatusCode, ApiError> {
     let req = checked(req)?;
     if let Some(queue) = &req.queue {
-        let queues = state.store.list_queues(c.tenant.id).await?;
-        let found = queues.iter().find(|q| &q.name == queue);
-        let found = found.ok_or_else(|| ApiError::invalid("queue", "a queue of the tenant"))?;
+        let found = match state.store.get_queue_by_name(c.tenant.id, queue).await {
+            Err(sb_store::StoreError::NotFound { .. }) => {
+                return Err(ApiError::invalid("queue", "a queue of the tenant"));
+            }
+            found => found?,
+        };
         allowed(&sb_engine::queue_dispositions(&found.settings), &req)?;
     }
     let subject = match &req.call {

@@ -147,7 +147,8 @@ pub fn ring(
     deps: Arc<CallDeps>,
     phone: AgentPhone,
     offer: LegOffer,
-    (caller, call): (String, &str),
+    caller: String,
+    call: &str,
     timeout: Duration,
 ) -> Ringing {
     let call_id = format!("{}@switchboard", token());

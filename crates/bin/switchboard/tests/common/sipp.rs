@@ -69,6 +69,17 @@ pub fn pcmu_tone(path: &Path) {
     std::fs::write(path, codes).unwrap();
 }
 
+/// What a SIPp caller scenario plays, in its working directory `dir`: `tone.pcmu` (2 s of
+/// 1 kHz) and `dtmf_1.pcap` (the digit 1 in RFC 4733, from SIPp's package).
+pub fn caller_audio(dir: &Path) {
+    pcmu_tone(&dir.join("tone.pcmu"));
+    std::fs::copy(
+        "/usr/share/sip-tester/dtmf_2833_1.pcap",
+        dir.join("dtmf_1.pcap"),
+    )
+    .unwrap();
+}
+
 /// The carrier behind an outbound trunk (`carrier_uas.xml`, echoing the audio) on `port`:
 /// digest `trunkuser` / `trunk-secret`, expects +442079460000 from +15550100.
 pub fn spawn_carrier(dir: &Path, port: u16) -> Child {

@@ -272,7 +272,8 @@ async fn ring_agent(
         call.deps.clone(),
         phone,
         sdp_offer,
-        (caller, call.log.call()),
+        caller,
+        call.log.call(),
         Duration::from_millis(ring_for),
     );
     call.registry

@@ -71,8 +71,14 @@ async fn to_agent(
     let (dest, transport) = (phone.dest, phone.transport);
     let local = local_towards(call, dest.addr);
     let caller = call.caller.caller();
-    let named = (caller, call.log.call());
-    let ringing = ring::ring(call.deps.clone(), phone, offer, named, timeout);
+    let ringing = ring::ring(
+        call.deps.clone(),
+        phone,
+        offer,
+        caller,
+        call.log.call(),
+        timeout,
+    );
     let leg = Pending {
         endpoint,
         peer: Peer::DirectAgent(agent),

@@ -13,7 +13,9 @@
 // `err <command> <message>`; `info <text>` lines carry details (the offer's caller...).
 // Commands: login, available, unavailable <reason>, wait-registered, wait-offer, accept,
 // reject, wait-connected, wait-audio, hold, resume, mute, dtmf <digits>, hangup, reload,
-// wait-state <state>, dial <number>, recent, wait-queue <name>, wrap-up <disposition> [notes...], wait-notice, logout, shot <name>, quit.
+// wait-state <state>, dial <number>, recent, wait-queue <name>, wrap-up <disposition> [notes...], wait-notice, logout, shot <name>,
+// transfer <blind|consult> <username|queue:<name>|number:<digits>>, wait-consult <ringing|talking|conference|none>,
+// transfer-complete, transfer-cancel, conference, directory, quit.
 // The exit status is 0 when every command succeeded.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -116,7 +118,8 @@ const commands = {
       .catch(() => undefined);
     const caller = (await page.locator(tid('offer-caller')).innerText()).trim();
     const queue = (await page.locator(tid('offer-queue')).innerText()).trim();
-    say(`info offer caller=${caller} queue=${queue}`);
+    const kind = await page.getAttribute(tid('offer-kind'), 'data-kind');
+    say(`info offer caller=${caller} queue=${queue} kind=${kind}`);
     const crm = page.locator(`${tid('offer-toast')} ${tid('screen-pop')}`);
     if ((await crm.count()) > 0) say(`info screen-pop ${await crm.getAttribute('href')}`);
     await shot(page, 'offer');
@@ -214,6 +217,70 @@ const commands = {
     await page.click(tid('logout'), { timeout: TIMEOUT });
     await page.locator(tid('login-submit')).waitFor({ timeout: TIMEOUT });
   },
+  /** Success: blind, once the server has ended our leg; consult, once the panel closed. */
+  async transfer(page, mode, target) {
+    if ((mode !== 'blind' && mode !== 'consult') || !target) {
+      throw new Error('usage: transfer <blind|consult> <username|queue:<name>|number:<digits>>');
+    }
+    await openTransfer(page);
+    let key;
+    if (target.startsWith('number:')) {
+      await page.fill(tid('transfer-number'), target.slice('number:'.length), { timeout: TIMEOUT });
+      key = 'number';
+      if (await page.locator(tid(`transfer-${mode}-number`)).isDisabled()) throw new Error(`not a number: ${target}`);
+    } else {
+      const queue = target.startsWith('queue:') ? target.slice('queue:'.length) : null;
+      if (queue !== null && mode === 'consult') throw new Error('a queue cannot be consulted, only blind transferred to');
+      await page.fill(tid('transfer-filter'), queue ?? target, { timeout: TIMEOUT });
+      await directoryLoaded(page);
+      const row = queue !== null ? `transfer-queue-${queue}` : `transfer-agent-${target}`;
+      if ((await page.locator(tid(row)).count()) === 0) {
+        throw new Error(`no ${queue !== null ? `queue ${queue}` : `agent ${target}`} in the directory`);
+      }
+      key = queue !== null ? `queue-${queue}` : target;
+    }
+    await shot(page, `transfer-${mode}`);
+    await page.click(tid(`transfer-${mode}-${key}`), { timeout: TIMEOUT });
+    await outcome(page, page.locator(tid(mode === 'blind' ? 'call-panel' : 'transfer-panel')), 'detached');
+  },
+  async 'wait-consult'(page, state) {
+    if (!['ringing', 'talking', 'conference', 'none'].includes(state)) {
+      throw new Error('usage: wait-consult <ringing|talking|conference|none>');
+    }
+    const bar = page.locator(tid('consult-bar'));
+    if (state === 'none') {
+      await bar.waitFor({ state: 'detached', timeout: TIMEOUT });
+    } else {
+      await page.locator(`${tid('consult-bar')}[data-state="${state}"]`).waitFor({ timeout: TIMEOUT });
+    }
+    await shot(page, `consult-${state}`);
+  },
+  /** Ends once the server has ended our leg. */
+  async 'transfer-complete'(page) {
+    await page.click(tid('consult-complete'), { timeout: TIMEOUT });
+    await outcome(page, page.locator(tid('call-panel')), 'detached');
+    await shot(page, 'transferred');
+  },
+  async 'transfer-cancel'(page) {
+    await page.click(tid('consult-cancel'), { timeout: TIMEOUT });
+    await outcome(page, page.locator(tid('consult-bar')), 'detached');
+  },
+  async conference(page) {
+    await page.click(tid('consult-conference'), { timeout: TIMEOUT });
+    await outcome(page, page.locator(`${tid('consult-bar')}[data-state="conference"]`), 'visible');
+    await shot(page, 'conference');
+  },
+  async directory(page) {
+    await openTransfer(page);
+    await page.fill(tid('transfer-filter'), '', { timeout: TIMEOUT });
+    await directoryLoaded(page);
+    const agents = await page.locator('[data-testid^="transfer-agent-"]')
+      .evaluateAll((rows) => rows.map((r) => `${r.dataset.username}=${r.dataset.state}`));
+    say(`info directory ${agents.join(' ')}`.trim());
+    await shot(page, 'directory');
+    await page.click(tid('transfer-close'), { timeout: TIMEOUT });
+    await page.locator(tid('transfer-panel')).waitFor({ state: 'detached', timeout: TIMEOUT });
+  },
   async shot(page, name) {
     if (!name) throw new Error('usage: shot <name>');
     const file = await shot(page, name);
@@ -251,6 +318,24 @@ async function waitCall(page, status) {
   const error = page.locator(tid('call-error')).filter({ hasText: /\S/ });
   await Promise.race([panel.waitFor({ timeout: TIMEOUT }), error.waitFor({ timeout: TIMEOUT })]);
   if (!(await panel.isVisible())) throw new Error((await error.innerText()).trim());
+}
+
+/** Waits until `target` is in `state` ('visible' or 'detached'), else fails with the call error line. */
+async function outcome(page, target, state) {
+  const error = page.locator(tid('call-error')).filter({ hasText: /\S/ });
+  await Promise.race([target.waitFor({ state, timeout: TIMEOUT }), error.waitFor({ timeout: TIMEOUT })]);
+  const reached = state === 'detached' ? (await target.count()) === 0 : await target.isVisible();
+  if (!reached) throw new Error((await error.innerText()).trim());
+}
+
+async function openTransfer(page) {
+  const panel = page.locator(tid('transfer-panel'));
+  if (!(await panel.isVisible())) await page.click(tid('call-transfer'), { timeout: TIMEOUT });
+  await panel.waitFor({ timeout: TIMEOUT });
+}
+
+async function directoryLoaded(page) {
+  await page.locator(`${tid('transfer-directory')}[data-loaded="true"]`).waitFor({ timeout: TIMEOUT });
 }
 
 async function expectNoCallError(page) {

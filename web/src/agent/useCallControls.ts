@@ -1,9 +1,10 @@
-// Call control through the REST API (hold with music for the caller, DTMF, recording, hang
-// up) for the softphone's call, identified by its Switchboard call id.
+// Call control through the REST API (hold with music for the caller, DTMF, recording, transfer,
+// hang up) for the softphone's call, identified by its Switchboard call id. An agent consulted by
+// another controls only their own leg.
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { callAction, describe, myCalls, sendDtmf } from '../api/client';
-import type { CallAction, ConsoleCall } from '../api/types';
-import { sameNumber } from '../console/match';
+import { callAction, describe, myCalls, sendDtmf, transferCall } from '../api/client';
+import type { CallAction, ConsoleCall, TransferAction, TransferMode, TransferTarget } from '../api/types';
+import { isConsultee, sameNumber } from '../console/match';
 import type { CallControls } from '../components/CallPanel';
 import type { CallInfo } from '../softphone/call';
 import type { Softphone } from '../softphone/phone';
@@ -19,26 +20,54 @@ async function resolveId(call: CallInfo, details: ConsoleCall | null): Promise<s
   return pick.id;
 }
 
-export function useCallControls(phone: Softphone, call: CallInfo | null, details: ConsoleCall | null): CallControls {
+const TRANSFER_LABELS: Record<TransferAction, string> = {
+  transfer_complete: 'complete transfer',
+  transfer_cancel: 'cancel consultation',
+  conference: 'conference',
+};
+
+export function useCallControls(
+  phone: Softphone,
+  call: CallInfo | null,
+  details: ConsoleCall | null,
+  agentId: string,
+): CallControls {
   const [held, setHeld] = useState(false);
   const [recordingPaused, setRecordingPaused] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const [transferOpen, setTransferOpen] = useState(false);
+  // The call left us by our transfer: what its end is called (kept until the next call).
+  const [handedOff, setHandedOff] = useState(false);
   const ref = useRef({ call, details });
   ref.current = { call, details };
 
+  const consult = details?.consult ?? null;
+  const consultee = isConsultee(details, agentId);
+  const connected = call?.status === 'connected';
+  const own = connected && !consult && !consultee;
+
+  // The call's state is the caller's: it says nothing of a consulted agent's leg.
   const serverState = details?.state;
   useEffect(() => {
+    if (consultee) return;
     if (serverState === 'held') setHeld(true);
     if (serverState === 'connected') setHeld(false);
-  }, [serverState]);
+  }, [serverState, consultee]);
 
   const offeredAt = call?.offeredAt;
   useEffect(() => {
     setHeld(false);
     setRecordingPaused(false);
     setError(null);
+    setTransferOpen(false);
+    if (offeredAt !== undefined) setHandedOff(false);
   }, [offeredAt]);
+
+  const consulting = consult !== null;
+  useEffect(() => {
+    if (consulting) setTransferOpen(false);
+  }, [consulting]);
 
   const run = useCallback(async (what: string, fn: (id: string) => Promise<void>) => {
     const { call: c, details: d } = ref.current;
@@ -59,14 +88,26 @@ export function useCallControls(phone: Softphone, call: CallInfo | null, details
   const act = useCallback((action: CallAction) => run(action.replace('_', ' '), (id) => callAction(id, action)), [run]);
 
   return {
-    held,
+    held: consultee ? false : held,
     recordingPaused,
     busy,
     error,
+    consult,
+    consultee,
+    canHold: own,
+    canTransfer: own,
+    transferOpen: transferOpen && own,
+    handedOff,
     onHangup: () => {
+      // Hanging up the call would end the customer's call: a consulted agent leaves alone.
+      if (consultee) {
+        phone.hangup();
+        return;
+      }
       void act('hangup').finally(() => phone.hangup());
     },
     onHoldToggle: () => {
+      if (!own) return;
       const next = !held;
       void act(next ? 'hold' : 'resume').then((ok) => ok && setHeld(next));
     },
@@ -74,13 +115,30 @@ export function useCallControls(phone: Softphone, call: CallInfo | null, details
       if (call) phone.setMuted(!call.muted);
     },
     onDigit: (d) => {
-      void run('DTMF', (id) => sendDtmf(id, d));
+      if (!consultee) void run('DTMF', (id) => sendDtmf(id, d));
     },
     onRecordPause: () => {
-      void act('record_pause').then((ok) => ok && setRecordingPaused(true));
+      if (!consultee) void act('record_pause').then((ok) => ok && setRecordingPaused(true));
     },
     onRecordResume: () => {
-      void act('record_resume').then((ok) => ok && setRecordingPaused(false));
+      if (!consultee) void act('record_resume').then((ok) => ok && setRecordingPaused(false));
+    },
+    onTransferOpen: (open) => {
+      setTransferOpen(open && own);
+    },
+    onTransfer: (to: TransferTarget, mode: TransferMode) => {
+      if (!own) return;
+      void run(mode === 'blind' ? 'transfer' : 'consult', (id) => transferCall(id, to, mode)).then((ok) => {
+        if (!ok) return;
+        setTransferOpen(false);
+        if (mode === 'blind') setHandedOff(true);
+      });
+    },
+    onTransferAction: (action: TransferAction) => {
+      if (consultee || !consult) return;
+      void run(TRANSFER_LABELS[action], (id) => callAction(id, action)).then(
+        (ok) => ok && action === 'transfer_complete' && setHandedOff(true),
+      );
     },
   };
 }

@@ -1,6 +1,6 @@
 // Keyboard shortcuts of the agent view: Alt+A accept, Alt+H hang up (or reject an offer),
-// Alt+O hold / resume, Alt+M mute. Keys are matched by physical key so that Alt's dead keys
-// on some layouts do not matter.
+// Alt+O hold / resume, Alt+M mute, Alt+T open / close the transfer panel. Keys are matched by
+// physical key so that Alt's dead keys on some layouts do not matter.
 import { useEffect, useRef } from 'react';
 
 export interface Shortcuts {
@@ -8,6 +8,7 @@ export interface Shortcuts {
   hangup(): void;
   holdToggle(): void;
   muteToggle(): void;
+  transferToggle(): void;
 }
 
 export function useShortcuts(handlers: Shortcuts): void {
@@ -17,7 +18,13 @@ export function useShortcuts(handlers: Shortcuts): void {
     const onKey = (e: KeyboardEvent) => {
       if (!e.altKey || e.ctrlKey || e.metaKey || e.repeat) return;
       const h = ref.current;
-      const action = { KeyA: h.accept, KeyH: h.hangup, KeyO: h.holdToggle, KeyM: h.muteToggle }[e.code];
+      const action = {
+        KeyA: h.accept,
+        KeyH: h.hangup,
+        KeyO: h.holdToggle,
+        KeyM: h.muteToggle,
+        KeyT: h.transferToggle,
+      }[e.code];
       if (!action) return;
       e.preventDefault();
       action();

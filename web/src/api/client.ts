@@ -4,8 +4,11 @@ import type {
   AgentState,
   CallAction,
   CallView,
+  Directory,
   Me,
   SoftphoneCredentials,
+  TransferMode,
+  TransferTarget,
   WantedState,
 } from './types';
 
@@ -94,6 +97,16 @@ export function myCalls(): Promise<CallView[]> {
 
 export function callAction(id: string, action: CallAction): Promise<void> {
   return request<void>('POST', `/calls/${encodeURIComponent(id)}/${action}`);
+}
+
+/** Blind: the agent's leg ends at once. Consult: the caller holds while the target rings. */
+export function transferCall(id: string, to: TransferTarget, mode: TransferMode): Promise<void> {
+  return request<void>('POST', `/calls/${encodeURIComponent(id)}/transfer`, { to, mode });
+}
+
+/** The tenant's other agents with their states, and its voice queues. */
+export function directory(): Promise<Directory> {
+  return request<Directory>('GET', '/me/directory');
 }
 
 export function sendDtmf(id: string, digits: string): Promise<void> {

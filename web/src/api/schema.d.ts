@@ -106,6 +106,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/calls/{id}/transfer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Transfers a call: blind (the agent's leg is hung up at once and the customer goes to the
+         *     target) or after a consultation (the customer holds while the target rings and talks with
+         *     the agent; then `transfer_complete`, `transfer_cancel` or `conference`).
+         */
+        post: operations["transfer_call"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/calls/{id}/{action}": {
         parameters: {
             query?: never;
@@ -331,6 +352,23 @@ export interface paths {
          *     silence) starts the grace time after which the agent is made unavailable.
          */
         get: operations["console"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/directory": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The transfer directory: the tenant's other agents and their states, and its voice queues. */
+        get: operations["directory"];
         put?: never;
         post?: never;
         delete?: never;
@@ -730,7 +768,7 @@ export interface components {
          * @description What can be done to a call with an empty body.
          * @enum {string}
          */
-        Action: "hangup" | "hold" | "resume" | "record_start" | "record_pause" | "record_resume" | "record_stop";
+        Action: "hangup" | "hold" | "resume" | "record_start" | "record_pause" | "record_resume" | "record_stop" | "transfer_complete" | "transfer_cancel" | "conference";
         /** @description An agent's routing state. */
         AgentStateView: {
             /**
@@ -786,6 +824,7 @@ export interface components {
             agent?: string | null;
             /** @description Who called. */
             caller: string;
+            consult?: null | components["schemas"]["ConsultInfo"];
             /** @description `inbound` or `outbound`. */
             direction: string;
             /** @description The call's id. */
@@ -824,6 +863,20 @@ export interface components {
             current_password: string;
             /** @description The new password (at least 8 characters). */
             new_password: string;
+        };
+        /** @description A consultation in progress. */
+        ConsultInfo: {
+            /**
+             * Format: uuid
+             * @description The consulted agent's user id.
+             */
+            agent?: string | null;
+            /** @description `agent` or `number`. */
+            kind: string;
+            /** @description `ringing`, `talking` or `conference`. */
+            state: string;
+            /** @description Who is consulted: the agent's user name, or the number. */
+            to: string;
         };
         /** @description A point of contact to create or replace. */
         ContactBody: {
@@ -892,6 +945,13 @@ export interface components {
             role: string;
             /** @description Unique user name (letters, digits, `._-`); agents' SIP user names such as `1001`. */
             username: string;
+        };
+        /** @description Who and where an agent can transfer a call to. */
+        Directory: {
+            /** @description The tenant's other agents with their states, by user name. */
+            agents: components["schemas"]["AgentStateView"][];
+            /** @description The tenant's voice queues, by name. */
+            queues: components["schemas"]["QueueEntry"][];
         };
         /** @description A draft document. */
         Draft: {
@@ -983,6 +1043,11 @@ export interface components {
             name: string;
             /** @description Routing settings (see docs/acd.md); skills and overflow targets by name. */
             settings?: Record<string, never>;
+        };
+        /** @description A queue calls can be transferred to. */
+        QueueEntry: {
+            /** @description Its name. */
+            name: string;
         };
         /** @description A queue. */
         QueueView: {
@@ -1089,6 +1154,30 @@ export interface components {
             name: string;
             /** Format: uuid */
             user_id: string;
+        };
+        /**
+         * @description How a transfer is made.
+         * @enum {string}
+         */
+        TransferMode: "blind" | "consult";
+        /** @description A transfer to make. */
+        TransferRequest: {
+            /** @description `blind` or `consult`. */
+            mode: components["schemas"]["TransferMode"];
+            /** @description Where to. */
+            to: components["schemas"]["TransferTarget"];
+        };
+        /** @description Where a transfer goes: exactly one of the three. */
+        TransferTarget: {
+            /**
+             * Format: uuid
+             * @description An agent's user id.
+             */
+            agent?: string | null;
+            /** @description A phone number, dialled through the tenant's trunk. */
+            number?: string | null;
+            /** @description A queue's name (blind transfers only). */
+            queue?: string | null;
         };
         /** @description The editable settings of a tenant; omitted fields keep their value. */
         UpdateTenant: {
@@ -1367,6 +1456,58 @@ export interface operations {
             };
         };
     };
+    transfer_call: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The call's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TransferRequest"];
+            };
+        };
+        responses: {
+            /** @description Done (blind) or the target rings (consult) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such live call (or not the agent's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The call cannot be transferred there now, and why */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Voice calls do not run on this server */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     control_call: {
         parameters: {
             query?: never;
@@ -1374,7 +1515,7 @@ export interface operations {
             path: {
                 /** @description The call's id */
                 id: string;
-                /** @description hangup, hold, resume, record_start, record_pause, record_resume or record_stop */
+                /** @description hangup, hold, resume, record_start, record_pause, record_resume, record_stop, transfer_complete, transfer_cancel or conference */
                 action: components["schemas"]["Action"];
             };
             cookie?: never;
@@ -1802,6 +1943,32 @@ export interface operations {
                 content?: never;
             };
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    directory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Directory"];
+                };
+            };
+            /** @description Routing does not run on this server */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -8,7 +8,9 @@ export type Me = Schemas['MeView'];
 export type AgentState = Schemas['AgentStateView'];
 export type CallView = Schemas['CallView'];
 export type WantedState = Schemas['WantedState'];
-export type CallAction = Schemas['Action'];
+/** Transfer steps, not yet in the OpenAPI document (`POST /calls/{id}/<action>`). */
+export type TransferAction = 'transfer_complete' | 'transfer_cancel' | 'conference';
+export type CallAction = Schemas['Action'] | TransferAction;
 
 /** Every routing state the server reports. */
 export type AgentStateName =
@@ -22,8 +24,37 @@ export type AgentStateName =
 /** Short-lived SIP credentials for the browser softphone (`POST /me/softphone`). */
 export type SoftphoneCredentials = Schemas['SoftphoneCredentials'];
 
-/** A call in a console snapshot: the same view as `GET /me/calls`. */
-export type ConsoleCall = CallView;
+/** A consultation started by the call's agent (typed by hand until the OpenAPI document has it). */
+export interface ConsultView {
+  /** What to show: the agent's username, or the number. */
+  to: string;
+  kind: 'agent' | 'number';
+  state: 'ringing' | 'talking' | 'conference';
+  /** The consulted agent; null for a number. */
+  agent: string | null;
+}
+
+/** A call in a console snapshot: the same view as `GET /me/calls`, with its consultation. */
+export type ConsoleCall = CallView & { consult?: ConsultView | null };
+
+/** Another agent of the tenant (`GET /me/directory`). */
+export interface DirectoryAgent {
+  agent: string;
+  username: string;
+  display_name: string;
+  state: AgentStateName;
+  reason: string | null;
+}
+
+/** Where a call can be transferred: the tenant's other agents and its voice queues. */
+export interface Directory {
+  agents: DirectoryAgent[];
+  queues: { name: string }[];
+}
+
+/** The body's `to` of `POST /calls/{id}/transfer`. */
+export type TransferTarget = { agent: string } | { queue: string } | { number: string };
+export type TransferMode = 'blind' | 'consult';
 
 /** One of the agent's queues at a glance. */
 export interface QueueGlance {

@@ -4,7 +4,7 @@ import type { Me } from '../api/types';
 import { useAgentState } from '../agent/useAgentState';
 import { useCallControls } from '../agent/useCallControls';
 import { useShortcuts } from '../agent/useShortcuts';
-import { matchCall } from '../console/match';
+import { isConsultee, matchCall } from '../console/match';
 import { useConsole } from '../console/useConsole';
 import { type MicStatus, requestMicrophone } from '../softphone/microphone';
 import { useSoftphone } from '../softphone/useSoftphone';
@@ -50,7 +50,7 @@ export function AgentView({ me, onLogout, onLinkLost }: Props) {
     () => (call && snapshot ? matchCall(snapshot.calls, call, me.user.id) : null),
     [call, snapshot, me.user.id],
   );
-  const controls = useCallControls(phone, call, details);
+  const controls = useCallControls(phone, call, details, me.user.id);
   const ringing = call?.status === 'ringing';
   // The last call the agent handled: what after-call work is about.
   const [lastCall, setLastCall] = useState<{ id: string; queue: string | null } | null>(null);
@@ -76,7 +76,8 @@ export function AgentView({ me, onLogout, onLinkLost }: Props) {
   useShortcuts({
     accept: () => ringing && phone.answer(),
     hangup: () => (ringing ? phone.reject() : call && controls.onHangup()),
-    holdToggle: () => call?.status === 'connected' && !controls.busy && controls.onHoldToggle(),
+    holdToggle: () => controls.canHold && !controls.busy && controls.onHoldToggle(),
+    transferToggle: () => controls.canTransfer && controls.onTransferOpen(!controls.transferOpen),
     muteToggle: () => call?.status === 'connected' && controls.onMuteToggle(),
   });
 
@@ -96,6 +97,7 @@ export function AgentView({ me, onLogout, onLinkLost }: Props) {
       <main className="workspace">
         <div className="column">
           <OfferToast offer={ringing ? call : null} details={details} screenPopUrl={screenPopUrl}
+            consultation={isConsultee(details, me.user.id)}
             autoAccept={ps.autoAccept} onAccept={() => phone.answer()} onReject={() => phone.reject()}
             onAutoAccept={(on) => phone.setAutoAccept(on)} />
           {call && !ringing ? (
@@ -104,7 +106,7 @@ export function AgentView({ me, onLogout, onLinkLost }: Props) {
             <section className="panel idle" aria-label="Current call">
               <h2>No call</h2>
               <p className="muted" data-testid="last-ended">
-                {ps.lastEnded ? `Last call ended: ${ps.lastEnded}.` : 'Calls you accept appear here.'}
+                {ps.lastEnded ? `Last call ended: ${controls.handedOff ? 'transferred' : ps.lastEnded}.` : 'Calls you accept appear here.'}
               </p>
             </section>
           )}

@@ -9,6 +9,8 @@ interface Props {
   details: ConsoleCall | null;
   /** The call's queue's screen-pop URL template, if any. */
   screenPopUrl: string | null;
+  /** Another agent consults us about their call. */
+  consultation: boolean;
   autoAccept: boolean;
   onAccept(): void;
   onReject(): void;
@@ -41,7 +43,9 @@ export function OfferToast(p: Props) {
         <div className="toast" data-testid="offer-toast">
           <div className="toast-head">
             <span className="ringing-dot" aria-hidden="true" />
-            <strong>Incoming call</strong>
+            <strong data-testid="offer-kind" data-kind={p.consultation ? 'consultation' : 'call'}>
+              {p.consultation ? 'Consultation' : 'Incoming call'}
+            </strong>
             <span className="caller" data-testid="offer-caller">
               {details?.caller || offer.fromUser || 'unknown caller'}
             </span>

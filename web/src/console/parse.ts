@@ -1,5 +1,5 @@
 // Checks a console WebSocket message before the UI trusts it.
-import type { ConsoleCall, ConsoleMessage, ConsoleSnapshot, QueueGlance } from '../api/types';
+import type { ConsoleCall, ConsoleMessage, ConsoleSnapshot, ConsultView, QueueGlance } from '../api/types';
 
 type Obj = Record<string, unknown>;
 
@@ -21,6 +21,19 @@ function attributes(v: unknown): Record<string, string> {
   return out;
 }
 
+const CONSULT_STATES: ConsultView['state'][] = ['ringing', 'talking', 'conference'];
+
+/** An unknown state counts as ringing: nothing is offered that needs the target to answer. */
+function consult(v: unknown): ConsultView | null {
+  if (!isObj(v) || typeof v.to !== 'string') return null;
+  return {
+    to: v.to,
+    kind: v.kind === 'number' ? 'number' : 'agent',
+    state: CONSULT_STATES.find((s) => s === v.state) ?? 'ringing',
+    agent: typeof v.agent === 'string' ? v.agent : null,
+  };
+}
+
 function call(v: unknown): ConsoleCall | null {
   if (!isObj(v) || typeof v.id !== 'string') return null;
   return {
@@ -36,6 +49,7 @@ function call(v: unknown): ConsoleCall | null {
     queued_at: typeof v.queued_at === 'number' ? v.queued_at : null,
     offered_to: typeof v.offered_to === 'string' ? v.offered_to : null,
     screen_pop: attributes(v.screen_pop),
+    consult: consult(v.consult),
   };
 }
 

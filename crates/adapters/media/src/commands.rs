@@ -40,7 +40,7 @@ pub(crate) enum Command {
     Conference(Vec<EndpointId>, Reply<()>),
     Play(EndpointId, Prompt, bool, Reply<()>),
     StopPlay(EndpointId, Reply<()>),
-    RecordStart(PathBuf, EndpointId, EndpointId, Reply<()>),
+    RecordStart(PathBuf, EndpointId, Reply<()>),
     RecordPause(Reply<()>),
     RecordResume(Reply<()>),
     RecordStop(Reply<RecordingInfo>),
@@ -66,9 +66,7 @@ impl CallTask {
             Command::Conference(ids, r) => answer(r, self.conference(&ids)),
             Command::Play(id, prompt, looped, r) => answer(r, self.play(id, prompt, looped)),
             Command::StopPlay(id, r) => answer(r, self.stop_play(id)),
-            Command::RecordStart(path, caller, agent, r) => {
-                self.record_start(path, caller, agent, r)
-            }
+            Command::RecordStart(path, caller, r) => self.record_start(path, caller, r),
             Command::RecordPause(r) => answer(r, self.recording_mut().map(Recording::pause)),
             Command::RecordResume(r) => answer(r, self.recording_mut().map(Recording::resume)),
             Command::RecordStop(r) => self.record_stop(r),
@@ -93,6 +91,7 @@ impl CallTask {
         let ep = Endpoint::new(id, party, spec, &self.shared.config, ports, permit, now)?;
         let local = ep.local;
         self.endpoints.push(ep);
+        self.refresh_audio_collection();
         Ok(EndpointInfo { id, local })
     }
 
@@ -160,11 +159,11 @@ impl CallTask {
         Ok(())
     }
 
-    /// Decoded audio is collected only from endpoints being mixed or recorded.
+    /// Decoded audio is collected only from endpoints being mixed, or from all while recording.
     pub(crate) fn refresh_audio_collection(&mut self) {
-        let recorded = self.recording.as_ref().map(|r| [r.caller, r.agent]);
+        let recording = self.recording.is_some();
         for ep in &mut self.endpoints {
-            let on = ep.in_conference || recorded.is_some_and(|r| r.contains(&ep.id));
+            let on = ep.in_conference || recording;
             ep.collect_audio(on);
         }
     }
@@ -181,21 +180,15 @@ impl CallTask {
         Ok(())
     }
 
-    fn record_start(
-        &mut self,
-        path: PathBuf,
-        caller: EndpointId,
-        agent: EndpointId,
-        reply: Reply<()>,
-    ) {
-        if let Err(e) = self.index(caller).and(self.index(agent)) {
+    fn record_start(&mut self, path: PathBuf, caller: EndpointId, reply: Reply<()>) {
+        if let Err(e) = self.index(caller) {
             let _ = reply.send(Err(e));
             return;
         }
         if let Some(previous) = self.recording.take() {
             previous.abandon();
         }
-        let recording = self.shared.recorders.start(path, caller, agent, reply);
+        let recording = self.shared.recorders.start(path, caller, reply);
         self.recording = Some(recording);
         self.refresh_audio_collection();
     }

@@ -103,14 +103,11 @@ impl CallMedia {
         self.request(|r| Command::StopPlay(id, r)).await
     }
 
-    /// Records the call to a new stereo WAV file: `caller` left, `agent` right.
-    pub async fn record_start(
-        &self,
-        path: PathBuf,
-        caller: EndpointId,
-        agent: EndpointId,
-    ) -> Result<(), MediaError> {
-        self.request(|r| Command::RecordStart(path, caller, agent, r))
+    /// Records the call to a new stereo WAV file: `caller` on the left channel, every other
+    /// party mixed on the right (the agent; after a transfer the next agent; in a conference
+    /// all of them), so the recording follows transfers without being restarted.
+    pub async fn record_start(&self, path: PathBuf, caller: EndpointId) -> Result<(), MediaError> {
+        self.request(|r| Command::RecordStart(path, caller, r))
             .await
     }
 

@@ -34,14 +34,19 @@ impl CallTask {
         let Some(recording) = self.recording.as_mut() else {
             return;
         };
-        let said = |id| {
-            self.endpoints
-                .iter()
-                .find(|e| e.id == id)
-                .and_then(|e| e.said)
-                .unwrap_or(SILENCE)
-        };
-        let (left, right) = (said(recording.caller), said(recording.agent));
+        let (mut left, mut right) = (SILENCE, SILENCE);
+        for ep in &self.endpoints {
+            let Some(said) = ep.said.as_ref() else {
+                continue;
+            };
+            if ep.id == recording.caller {
+                left = *said;
+            } else {
+                for (r, s) in right.iter_mut().zip(said) {
+                    *r = r.saturating_add(*s);
+                }
+            }
+        }
         recording.write(left, right);
     }
 

@@ -34,11 +34,11 @@ pub(crate) struct Writers {
     next: AtomicU64,
 }
 
-/// A recording in progress: caller on the left channel, agent on the right.
+/// A recording in progress: the caller on the left channel, every other party (the agent; after
+/// a transfer the next one; in a conference all of them) mixed on the right.
 #[derive(Debug)]
 pub(crate) struct Recording {
     pub(crate) caller: EndpointId,
-    pub(crate) agent: EndpointId,
     id: u64,
     lane: std_mpsc::Sender<(u64, Job)>,
     /// Cleared by the writer when the file could not be created.
@@ -63,19 +63,12 @@ impl Writers {
 
     /// Starts a recording to `path`; `started` is answered once the file exists (or could
     /// not be made).
-    pub(crate) fn start(
-        &self,
-        path: PathBuf,
-        caller: EndpointId,
-        agent: EndpointId,
-        started: Reply<()>,
-    ) -> Recording {
+    pub(crate) fn start(&self, path: PathBuf, caller: EndpointId, started: Reply<()>) -> Recording {
         let id = self.next.fetch_add(1, Ordering::Relaxed);
         let lane = self.lanes[(id % LANES as u64) as usize].clone();
         let alive = Arc::new(AtomicBool::new(true));
         let recording = Recording {
             caller,
-            agent,
             id,
             lane,
             alive: Arc::clone(&alive),

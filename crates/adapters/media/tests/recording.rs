@@ -15,7 +15,7 @@ async fn both_directions_are_recorded_in_their_own_channel() {
     let a = leg(&call, "caller", Law::Mu, &pa).await;
     let b = leg(&call, "agent", Law::Mu, &pb).await;
     call.connect(a.id, b.id).await.unwrap();
-    call.record_start(path.clone(), a.id, b.id).await.unwrap();
+    call.record_start(path.clone(), a.id).await.unwrap();
 
     let (caller_tone, agent_tone) = (tone_frames(1000.0, 40), tone_frames(500.0, 40));
     tokio::join!(
@@ -33,6 +33,46 @@ async fn both_directions_are_recorded_in_their_own_channel() {
     let middle = |s: &[i16]| s[s.len() / 4..s.len() * 3 / 4].to_vec();
     assert_freq(&middle(&left), 1000.0);
     assert_freq(&middle(&right), 500.0);
+}
+
+#[tokio::test]
+async fn the_right_channel_follows_the_agent_side_through_a_transfer() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("transferred.wav");
+    let server = server(26_400);
+    let (call, _events) = call(&server);
+    let (mut pa, mut pb, mut pc) = (
+        Phone::new(Law::Mu).await,
+        Phone::new(Law::Mu).await,
+        Phone::new(Law::Mu).await,
+    );
+    let a = leg(&call, "caller", Law::Mu, &pa).await;
+    let b = leg(&call, "agent", Law::Mu, &pb).await;
+    call.connect(a.id, b.id).await.unwrap();
+    call.record_start(path.clone(), a.id).await.unwrap();
+    let caller_tone = tone_frames(1000.0, 30);
+    let (first, second) = (tone_frames(500.0, 30), tone_frames(1500.0, 30));
+    tokio::join!(
+        send_paced(&mut pa, a.local, &caller_tone),
+        send_paced(&mut pb, b.local, &first),
+    );
+    // Agent 1 leaves; agent 2's leg joins after the recording began.
+    call.remove_endpoint(b.id).await.unwrap();
+    let c = leg(&call, "agent2", Law::Mu, &pc).await;
+    call.connect(a.id, c.id).await.unwrap();
+    tokio::join!(
+        send_paced(&mut pa, a.local, &caller_tone),
+        send_paced(&mut pc, c.local, &second),
+    );
+    call.record_stop().await.unwrap();
+
+    let mut reader = hound::WavReader::open(&path).unwrap();
+    let samples: Vec<i16> = reader.samples::<i16>().map(Result::unwrap).collect();
+    let right: Vec<i16> = samples.iter().skip(1).step_by(2).copied().collect();
+    let n = right.len();
+    assert!(n > 8000, "{n} samples");
+    assert_freq(&right[n / 8..n * 3 / 8], 500.0);
+    assert_freq(&right[n * 5 / 8..n * 7 / 8], 1500.0);
 }
 
 #[tokio::test]
@@ -54,10 +94,7 @@ async fn an_existing_file_is_never_overwritten() {
     let pa = Phone::new(Law::Mu).await;
     let a = leg(&call, "caller", Law::Mu, &pa).await;
 
-    let err = call
-        .record_start(path.clone(), a.id, a.id)
-        .await
-        .unwrap_err();
+    let err = call.record_start(path.clone(), a.id).await.unwrap_err();
     assert!(matches!(err, sb_media::MediaError::File { .. }), "{err}");
     assert_eq!(std::fs::read(&path).unwrap(), b"keep me");
 }

@@ -8,6 +8,9 @@
 
 mod common;
 
+use common::agents::{
+    DEMO_PASSWORD, connected_call, control, events, make_available_in, passwords, register_phone,
+};
 use common::sipp::{caller_audio, pcmu_tone, sipp, sipp_errors, spawn_carrier, wait_exit};
 use common::{Served, data_dir, free_port, run, sip_addr, sipp_available, text};
 use std::path::Path;
@@ -33,87 +36,9 @@ fn import_trunk(dir: &Path, data: &Path, settings: &str) -> Output {
     run(data, &["import", file.to_str().unwrap()])
 }
 
-/// `(kind, payload)` of every event of `tenant` (read with the store, serve stopped).
-fn events(data: &Path, tenant: &str) -> Vec<(String, serde_json::Value)> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        use sb_store::{EventLog, TenantRepo};
-        let store = sb_store_sqlite::SqliteStore::open(data.join("switchboard.db"))
-            .await
-            .unwrap();
-        let tenant = store.get_tenant_by_name(tenant).await.unwrap();
-        let found = store.read_events(tenant.id, 0, 1000).await.unwrap();
-        store.close().await;
-        found.into_iter().map(|e| (e.kind, e.payload)).collect()
-    })
-}
-
-const DEMO_PASSWORD: &str = "Demo-pass-2026!";
-
 /// Logs in as a demo agent and asks for Available.
 fn make_available(served: &Served, user: &str) -> reqwest::blocking::Client {
     make_available_in(served, "demo", user)
-}
-
-/// Logs in as `user` of `tenant` (password [`DEMO_PASSWORD`]) and asks for Available.
-fn make_available_in(served: &Served, tenant: &str, user: &str) -> reqwest::blocking::Client {
-    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-    let http = reqwest::blocking::Client::builder()
-        .danger_accept_invalid_certs(true)
-        .cookie_store(true)
-        .build()
-        .unwrap();
-    let login = http
-        .post(served.url("/api/v1/auth/login"))
-        .json(&serde_json::json!({ "tenant": tenant, "username": user, "password": DEMO_PASSWORD }))
-        .send()
-        .unwrap();
-    assert!(
-        login.status().is_success(),
-        "login: {}",
-        login.text().unwrap_or_default()
-    );
-    let state = http
-        .put(served.url("/api/v1/me/state"))
-        .json(&serde_json::json!({ "state": "available" }))
-        .send()
-        .unwrap();
-    assert!(
-        state.status().is_success(),
-        "state: {}",
-        state.text().unwrap_or_default()
-    );
-    http
-}
-
-/// Waits until the agent's client sees a connected call; its id.
-fn connected_call(served: &Served, http: &reqwest::blocking::Client) -> String {
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while std::time::Instant::now() < deadline {
-        let calls: serde_json::Value = http
-            .get(served.url("/api/v1/me/calls"))
-            .send()
-            .unwrap()
-            .json()
-            .unwrap();
-        let connected = calls
-            .as_array()
-            .and_then(|c| c.iter().find(|c| c["state"] == "connected"));
-        if let Some(call) = connected {
-            return call["id"].as_str().unwrap().to_owned();
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    panic!("the agent never saw a connected call");
-}
-
-/// POSTs a call-control action; its status code.
-fn control(served: &Served, http: &reqwest::blocking::Client, call: &str, action: &str) -> u16 {
-    let url = served.url(&format!("/api/v1/calls/{call}/{action}"));
-    http.post(url).send().unwrap().status().as_u16()
 }
 
 #[test]
@@ -550,47 +475,6 @@ fn a_flow_transfers_a_caller_to_an_external_number_through_the_trunk() {
             "a second of audio or more on every leg: {ended}"
         );
     }
-}
-
-/// Sets a user's console and SIP passwords with the CLI.
-fn passwords(data: &Path, tenant: &str, user: &str, password: &str) {
-    for args in [
-        &["reset-password", "--tenant", tenant, user][..],
-        &["sip-password", "--tenant", tenant, user][..],
-    ] {
-        let out = common::cmd(data)
-            .arg("admin")
-            .args(args)
-            .env("SWITCHBOARD_PASSWORD", password)
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
-    }
-}
-
-/// Registers `user`'s phone (SIPp on `port`, which then exits and leaves the port to the
-/// phone scenario).
-fn register_phone(dir: &Path, target: &str, port: u16, user: &str, password: &str) {
-    let ok = sipp(
-        dir,
-        "register.xml",
-        port,
-        &[
-            "-s",
-            user,
-            "-key",
-            "domain",
-            "127.0.0.1",
-            "-au",
-            user,
-            "-ap",
-            password,
-            target,
-        ],
-    )
-    .status()
-    .unwrap();
-    assert!(ok.success(), "register {user}: {}", sipp_errors(dir));
 }
 
 #[test]

@@ -91,6 +91,7 @@ impl CallTask {
         let host = SocketAddr::new(advertised_ip(config.bind_ip)?, ep.local.port());
         ep.webrtc = Some(Box::new(WebRtcLeg::new(host, now)?));
         self.endpoints.push(ep);
+        self.refresh_audio_collection();
         Ok(self.endpoints.len() - 1)
     }
 

@@ -21,6 +21,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(get_my_state, set_my_state))
         .routes(routes!(list_agent_states))
+        .routes(routes!(directory))
 }
 
 /// Longest reason code accepted.
@@ -211,6 +212,57 @@ async fn set_my_state(
         .set_agent_state(c.tenant.id, agent_of(c.user.id), wanted)
         .await?;
     Ok(Json(AgentStateView::of(&status, Some(&c.user))))
+}
+
+/// A queue calls can be transferred to.
+#[derive(Serialize, ToSchema, PartialEq)]
+struct QueueEntry {
+    /// Its name.
+    name: String,
+}
+
+/// Who and where an agent can transfer a call to.
+#[derive(Serialize, ToSchema, PartialEq)]
+struct Directory {
+    /// The tenant's other agents with their states, by user name.
+    agents: Vec<AgentStateView>,
+    /// The tenant's voice queues, by name.
+    queues: Vec<QueueEntry>,
+}
+
+/// The transfer directory: the tenant's other agents and their states, and its voice queues.
+#[utoipa::path(get, path = "/me/directory", tag = "agents",
+    responses((status = 200, body = Directory),
+        (status = 503, description = "Routing does not run on this server")))]
+async fn directory(
+    State(state): State<AppState>,
+    AnyUser(c): AnyUser,
+) -> Result<Json<Directory>, Failure> {
+    let me = agent_of(c.user.id);
+    let statuses = acd(&state)?.agents(c.tenant.id).await?;
+    let users: HashMap<Uuid, User> = state
+        .store
+        .list_users(c.tenant.id)
+        .await?
+        .into_iter()
+        .map(|u| (u.id.as_uuid(), u))
+        .collect();
+    let mut agents: Vec<AgentStateView> = statuses
+        .iter()
+        .filter(|s| s.agent != me)
+        .filter_map(|s| Some(AgentStateView::of(s, Some(users.get(&s.agent.as_uuid())?))))
+        .collect();
+    agents.sort_by(|a, b| a.username.cmp(&b.username));
+    let mut queues: Vec<QueueEntry> = state
+        .store
+        .list_queues(c.tenant.id)
+        .await?
+        .into_iter()
+        .filter(|q| q.channel == sb_types::Channel::Voice)
+        .map(|q| QueueEntry { name: q.name })
+        .collect();
+    queues.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(Json(Directory { agents, queues }))
 }
 
 /// Every agent's routing state, by user name.

@@ -9,7 +9,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use sb_engine::acd::agent_of;
-use sb_engine::calls::{CallCommand, CallControl, ControlError, LiveCall};
+use sb_engine::calls::{CallCommand, CallControl, ConsultView, ControlError, LiveCall, TransferTo};
 use sb_types::Role;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -23,6 +23,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(my_calls))
         .routes(routes!(control_call))
         .routes(routes!(send_dtmf))
+        .routes(routes!(transfer_call))
 }
 
 /// A live call.
@@ -52,6 +53,32 @@ pub(super) struct CallView {
     offered_to: Option<Uuid>,
     /// The flow's attributes marked for the agent's screen pop.
     screen_pop: BTreeMap<String, String>,
+    /// The consultation of a warm transfer, while one runs.
+    consult: Option<ConsultInfo>,
+}
+
+/// A consultation in progress.
+#[derive(Serialize, ToSchema, PartialEq)]
+pub(super) struct ConsultInfo {
+    /// Who is consulted: the agent's user name, or the number.
+    to: String,
+    /// `agent` or `number`.
+    kind: &'static str,
+    /// `ringing`, `talking` or `conference`.
+    state: &'static str,
+    /// The consulted agent's user id.
+    agent: Option<Uuid>,
+}
+
+impl From<ConsultView> for ConsultInfo {
+    fn from(c: ConsultView) -> Self {
+        ConsultInfo {
+            to: c.to,
+            kind: c.kind,
+            state: c.state,
+            agent: c.agent.map(|a| a.as_uuid()),
+        }
+    }
 }
 
 impl From<LiveCall> for CallView {
@@ -69,6 +96,7 @@ impl From<LiveCall> for CallView {
             queued_at: c.queued_at.map(|t| t.as_millis()),
             offered_to: c.offered_to.map(|a| a.as_uuid()),
             screen_pop: c.screen_pop,
+            consult: c.consult.map(ConsultInfo::from),
         }
     }
 }
@@ -91,6 +119,12 @@ pub(super) enum Action {
     RecordResume,
     /// Stop recording.
     RecordStop,
+    /// Leave a consultation: the customer talks with the consulted party.
+    TransferComplete,
+    /// Drop the consulted party and go back to the customer.
+    TransferCancel,
+    /// Join the customer, the agent and the consulted party.
+    Conference,
 }
 
 impl Action {
@@ -103,6 +137,9 @@ impl Action {
             Action::RecordPause => CallCommand::RecordPause,
             Action::RecordResume => CallCommand::RecordResume,
             Action::RecordStop => CallCommand::RecordStop,
+            Action::TransferComplete => CallCommand::TransferComplete,
+            Action::TransferCancel => CallCommand::TransferCancel,
+            Action::Conference => CallCommand::Conference,
         }
     }
 }
@@ -113,6 +150,63 @@ impl Action {
 struct Dtmf {
     /// 1 to 32 of `0-9 * # A-D`.
     digits: String,
+}
+
+/// Where a transfer goes: exactly one of the three.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct TransferTarget {
+    /// An agent's user id.
+    #[serde(default)]
+    agent: Option<Uuid>,
+    /// A queue's name (blind transfers only).
+    #[serde(default)]
+    queue: Option<String>,
+    /// A phone number, dialled through the tenant's trunk.
+    #[serde(default)]
+    number: Option<String>,
+}
+
+/// How a transfer is made.
+#[derive(Deserialize, ToSchema, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+enum TransferMode {
+    /// The agent's leg is hung up at once.
+    Blind,
+    /// The customer holds while the agent talks with the target first (warm transfer).
+    Consult,
+}
+
+/// A transfer to make.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct TransferRequest {
+    /// Where to.
+    to: TransferTarget,
+    /// `blind` or `consult`.
+    mode: TransferMode,
+}
+
+/// Longest queue name or number accepted.
+const MAX_TARGET: usize = 64;
+
+impl TransferTarget {
+    fn target(self) -> Result<TransferTo, ApiError> {
+        let too_long = |s: &str| s.is_empty() || s.len() > MAX_TARGET;
+        match (self.agent, self.queue, self.number) {
+            (Some(a), None, None) => {
+                Ok(TransferTo::Agent(agent_of(sb_types::UserId::from_uuid(a))))
+            }
+            (None, Some(q), None) if !too_long(&q) => Ok(TransferTo::Queue(q)),
+            (None, None, Some(n)) if !too_long(&n) => Ok(TransferTo::Number(n)),
+            (None, Some(_), None) => Err(ApiError::invalid("to.queue", "1 to 64 characters")),
+            (None, None, Some(_)) => Err(ApiError::invalid("to.number", "1 to 64 characters")),
+            _ => Err(ApiError::invalid(
+                "to",
+                "exactly one of agent, queue or number",
+            )),
+        }
+    }
 }
 
 /// What these routes fail with: the API's errors, or no call control on this node (503).
@@ -179,15 +273,17 @@ async fn my_calls(
     Ok(Json(list.into_iter().map(CallView::from).collect()))
 }
 
-/// Checks that the caller may control call `id`: agents only their own calls.
+/// Checks that the caller may control call `id`: agents only calls they hold or that ring them
+/// (not those they are consulted on: their own phone hangs up their leg).
 fn may_control(control: &CallControl, c: &crate::Caller, id: &str) -> Result<(), Failure> {
     if c.user.role != Role::Agent {
         return Ok(());
     }
+    let me = agent_of(c.user.id);
     let mine = control
-        .of_agent(c.tenant.id, agent_of(c.user.id))
+        .of_agent(c.tenant.id, me)
         .iter()
-        .any(|call| call.id == id);
+        .any(|call| call.id == id && (call.agent == Some(me) || call.offered_to == Some(me)));
     if mine {
         Ok(())
     } else {
@@ -198,7 +294,7 @@ fn may_control(control: &CallControl, c: &crate::Caller, id: &str) -> Result<(),
 /// Hangs up, holds, resumes, or starts / pauses / resumes / stops the recording of a call.
 #[utoipa::path(post, path = "/calls/{id}/{action}", tag = "calls",
     params(("id" = String, Path, description = "The call's id"),
-        ("action" = Action, Path, description = "hangup, hold, resume, record_start, record_pause, record_resume or record_stop")),
+        ("action" = Action, Path, description = "hangup, hold, resume, record_start, record_pause, record_resume, record_stop, transfer_complete, transfer_cancel or conference")),
     responses((status = 204, description = "Done"),
         (status = 404, description = "No such live call (or not the agent's)"),
         (status = 409, description = "The call cannot do this now"),
@@ -211,6 +307,32 @@ async fn control_call(
     let control = calls(&state)?;
     may_control(control, &c, &id)?;
     control.command(c.tenant.id, &id, action.command()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Transfers a call: blind (the agent's leg is hung up at once and the customer goes to the
+/// target) or after a consultation (the customer holds while the target rings and talks with
+/// the agent; then `transfer_complete`, `transfer_cancel` or `conference`).
+#[utoipa::path(post, path = "/calls/{id}/transfer", tag = "calls", request_body = TransferRequest,
+    params(("id" = String, Path, description = "The call's id")),
+    responses((status = 204, description = "Done (blind) or the target rings (consult)"),
+        (status = 400),
+        (status = 404, description = "No such live call (or not the agent's)"),
+        (status = 409, description = "The call cannot be transferred there now, and why"),
+        (status = 503, description = "Voice calls do not run on this server")))]
+async fn transfer_call(
+    State(state): State<AppState>,
+    AnyUser(c): AnyUser,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<TransferRequest>,
+) -> Result<StatusCode, Failure> {
+    let to = req.to.target()?;
+    let control = calls(&state)?;
+    may_control(control, &c, &id)?;
+    let consult = matches!(req.mode, TransferMode::Consult);
+    control
+        .command(c.tenant.id, &id, CallCommand::Transfer { to, consult })
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -58,6 +58,10 @@ impl Bridge {
             CallCommand::RecordPause => self.recording_op(true).await,
             CallCommand::RecordResume => self.recording_op(false).await,
             CallCommand::RecordStop => self.record_stop().await,
+            CallCommand::Transfer { .. }
+            | CallCommand::TransferComplete
+            | CallCommand::TransferCancel
+            | CallCommand::Conference => Err("this call cannot be transferred".into()),
         }
     }
 
@@ -129,7 +133,7 @@ impl Bridge {
             path = dir.join(format!("{name}-{n}.wav"));
         }
         self.media
-            .record_start(path.clone(), self.customer, self.agent)
+            .record_start(path.clone(), self.customer)
             .await
             .map_err(|e| e.to_string())?;
         self.recording = Some(path);

@@ -30,6 +30,44 @@ pub enum CallCommand {
     RecordResume,
     /// Stop recording.
     RecordStop,
+    /// Send the customer elsewhere: at once (`consult: false`, the agent's leg is hung up) or
+    /// after the agent has spoken with the target while the customer holds.
+    Transfer {
+        /// Where to.
+        to: TransferTo,
+        /// Consult (warm transfer) rather than blind.
+        consult: bool,
+    },
+    /// End a consultation by leaving: the customer talks with the consulted party.
+    TransferComplete,
+    /// End a consultation (or a conference) by dropping the consulted party.
+    TransferCancel,
+    /// Join the customer, the agent and the consulted party.
+    Conference,
+}
+
+/// Where a transfer sends the customer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransferTo {
+    /// An agent of the tenant.
+    Agent(AgentId),
+    /// A queue of the tenant, by name (blind only).
+    Queue(String),
+    /// A phone number, dialled through the tenant's trunk.
+    Number(String),
+}
+
+/// A consultation in progress, as the API shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConsultView {
+    /// Who is consulted: the agent's user name, or the number.
+    pub to: String,
+    /// `agent` or `number`.
+    pub kind: &'static str,
+    /// `ringing`, `talking` or `conference`.
+    pub state: &'static str,
+    /// The consulted agent.
+    pub agent: Option<AgentId>,
 }
 
 /// Why a command was not carried out.
@@ -70,6 +108,8 @@ pub struct LiveCall {
     pub offered_to: Option<AgentId>,
     /// The flow's attributes marked for the agent's screen pop.
     pub screen_pop: BTreeMap<String, String>,
+    /// The consultation of a warm transfer, while one runs.
+    pub consult: Option<ConsultView>,
 }
 
 impl LiveCall {
@@ -88,6 +128,7 @@ impl LiveCall {
             queued_at: None,
             offered_to: None,
             screen_pop: BTreeMap::new(),
+            consult: None,
         }
     }
 }
@@ -124,10 +165,14 @@ impl CallControl {
         list
     }
 
-    /// The agent's live calls: connected to them, or ringing their phone.
+    /// The agent's live calls: connected to them, ringing their phone, or consulting them.
     pub fn of_agent(&self, tenant: TenantId, agent: AgentId) -> Vec<LiveCall> {
         let mut list = self.list(tenant);
-        list.retain(|c| c.agent == Some(agent) || c.offered_to == Some(agent));
+        list.retain(|c| {
+            c.agent == Some(agent)
+                || c.offered_to == Some(agent)
+                || c.consult.as_ref().and_then(|k| k.agent) == Some(agent)
+        });
         list
     }
 

@@ -7,12 +7,15 @@
 //!   phone; requests inside a dialog (BYE, re-INVITE, INFO), ACKs and CANCELs go to the task
 //!   of the call they belong to.
 //! - [`CallControl`]: the live calls, listed per tenant and agent, and commands to them
-//!   ([`CallCommand`]: hang up, hold, resume, DTMF, recording) from the API.
+//!   ([`CallCommand`]: hang up, hold, resume, DTMF, recording, blind and consultative
+//!   transfer to an agent, a queue or a number ([`TransferTo`]), conference) from the API.
 //! - [`CallDeps`]: what calls need: the store (events), the SIP client, the media server,
 //!   the trunks.
 //! - `inbound`: a carrier's call to a tenant's number: answered, its routing flow run
 //!   (prompts, menus, digits), queued in the ACD, the offered agent's registered phone rung
 //!   (`ring`, with WebRTC media for a browser softphone: `leg_media`) and bridged; the caller may hang up, break out or time out meanwhile.
+//!   Once connected, the agent may transfer the caller blind (through the ACD, which keeps the
+//!   interaction) or after consulting the target (a second B leg), and conference all three.
 //! - `outbound`: a phone's call out through the tenant's trunk: caller ID by the trunk's rules,
 //!   digest answered for the carrier, both legs anchored on our media server and bridged, BYE
 //!   and CANCEL relayed, quality figures per leg recorded when the call ends.
@@ -37,6 +40,6 @@ mod ring;
 mod router;
 mod sdp;
 
-pub use control::{CallCommand, CallControl, ControlError, LiveCall};
+pub use control::{CallCommand, CallControl, ConsultView, ControlError, LiveCall, TransferTo};
 pub use deps::CallDeps;
 pub use router::CallRouter;

@@ -1,6 +1,7 @@
 //! Running the real `switchboard` binary in a temporary data directory.
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod agents;
 pub mod sipp;
 
 use std::io::{BufRead, BufReader};

@@ -1,8 +1,13 @@
 //! A call from a carrier to one of the tenant's numbers: the caller's A leg is answered, the
 //! number's routing flow runs (prompts, menus, digits), the flow queues the call in the ACD,
 //! and the offered agent's phone is rung (the B leg) and bridged to the caller on our media
-//! server. Every step is an event in the log; `call.ended` carries both legs' quality.
+//! server (`connected`); the agent may then transfer the caller blind (`blind`) or after a
+//! consultation (`consult`). Every step is an event in the log; `call.ended` carries every
+//! leg's quality.
 
+mod blind;
+mod connected;
+mod consult;
 mod ivr;
 mod queue;
 mod route;
@@ -23,7 +28,7 @@ use tokio::sync::mpsc::{self, UnboundedReceiver};
 
 use super::bridge::{Bridge, Effect};
 use super::cause::EndCause;
-use super::control::{self, CallCommand, LiveCall};
+use super::control::{self, LiveCall};
 use super::deps::CallDeps;
 use super::events::{CallLog, ended, leg_figures};
 use super::legs::{self, UasLeg};
@@ -65,6 +70,7 @@ pub(super) fn spawn(
             inputs_tx,
             log,
             ids: vec![call_id.clone()],
+            legs_done: Vec::new(),
         };
         task.run(call.trunk_name).await;
         task.deps.control.remove(&call_id);
@@ -132,6 +138,8 @@ pub(super) struct Inbound {
     pub log: CallLog,
     /// Every Call-ID of the call (caller, agents rung), for the registry.
     pub ids: Vec<String>,
+    /// The quality figures of the legs that have left the call (agents transferred from).
+    pub legs_done: Vec<serde_json::Value>,
 }
 
 impl Inbound {
@@ -152,14 +160,14 @@ impl Inbound {
                 self.caller
                     .refuse(StatusCode::TEMPORARILY_UNAVAILABLE, &why);
                 let cause = EndCause::new("not_routed", 480);
-                return self.finish(None, None, cause, None).await;
+                return self.finish(None, cause, None).await;
             }
         };
         let mut media = match self.answer().await {
             Ok(m) => m,
             Err(status) => {
                 let cause = EndCause::new("not_answered", status.as_u16());
-                return self.finish(None, None, cause, None).await;
+                return self.finish(None, cause, None).await;
             }
         };
         let answered_at = self.log.now();
@@ -171,9 +179,8 @@ impl Inbound {
             .attr("dialled", self.number.as_str())
             .seed(rand_seed());
         let mut session = Session::new(program, start);
-        let (cause, agent) = self.drive(&mut session, &mut media).await;
-        self.finish(Some(&media), agent.as_ref(), cause, Some(answered_at))
-            .await;
+        let cause = self.drive(&mut session, &mut media).await;
+        self.finish(Some(&media), cause, Some(answered_at)).await;
     }
 
     /// Answers the caller with our SDP and waits for nothing: the ACK is tracked by the
@@ -220,11 +227,7 @@ impl Inbound {
 
     /// Runs the flow until it ends, the caller leaves, or the call is connected to an agent
     /// and then ends.
-    async fn drive(
-        &mut self,
-        session: &mut Session,
-        media: &mut CallerMedia,
-    ) -> (EndCause, Option<AgentLeg>) {
+    async fn drive(&mut self, session: &mut Session, media: &mut CallerMedia) -> EndCause {
         let mut acks = AckWait::new();
         loop {
             let step = session.poll();
@@ -238,7 +241,7 @@ impl Inbound {
                 Step::Finished(_) => {
                     let cause = EndCause::new("flow_ended", 200);
                     self.hang_up_caller(&cause).await;
-                    return (cause, None);
+                    return cause;
                 }
             };
             match input {
@@ -257,22 +260,22 @@ impl Inbound {
                         Peer::External => Input::Done,
                     };
                     let _ = session.handle(now, answered);
-                    return self.connected(media, *agent, &mut acks).await;
+                    return self.talk(session, media, *agent, &mut acks).await;
                 }
                 Ok(Outcome::Hangup) => {
                     let cause = EndCause::new("flow_hangup", 200);
                     self.hang_up_caller(&cause).await;
-                    return (cause, None);
+                    return cause;
                 }
                 Err(Interrupt::Hangup(cause)) => {
                     let now = self.log.now();
                     let _ = session.handle(now, Input::Hangup);
-                    return (cause, None);
+                    return cause;
                 }
                 Err(Interrupt::MediaTimeout) => {
                     let cause = EndCause::new("media_timeout", 408);
                     self.hang_up_caller(&cause).await;
-                    return (cause, None);
+                    return cause;
                 }
             }
         }
@@ -373,86 +376,42 @@ impl Inbound {
         }
     }
 
-    /// Caller and agent talk until one hangs up.
-    async fn connected(
+    /// The caller talks with `first`, and then with whoever the agents transfer them to,
+    /// until the call ends; the recording runs through the transfers.
+    async fn talk(
         &mut self,
+        session: &mut Session,
         media: &mut CallerMedia,
-        mut agent: AgentLeg,
+        first: AgentLeg,
         acks: &mut AckWait,
-    ) -> (EndCause, Option<AgentLeg>) {
-        self.log
-            .record(
-                "connected",
-                json!({ "to": agent.label, "peer": format!("{:?}", agent.peer) }),
-            )
-            .await;
+    ) -> EndCause {
         let mut bridge = Bridge {
             media: media.call.clone(),
             customer: media.endpoint,
-            agent: agent.endpoint,
+            agent: first.endpoint,
             held: false,
             recording: None,
             tenant: self.tenant,
             call_id: self.log.call().to_owned(),
         };
-        let agent_id = match agent.peer {
-            Peer::Agent { agent, .. } | Peer::DirectAgent(agent) => Some(agent),
-            Peer::External => None,
-        };
-        self.deps.control.update(self.log.call(), |c| {
-            c.state = "connected".into();
-            c.agent = agent_id;
-            c.offered_to = None;
-        });
-        if agent.record {
-            match bridge.apply(&self.deps, CallCommand::RecordStart).await {
-                Ok(_) => self
-                    .deps
-                    .control
-                    .update(self.log.call(), |c| c.recording = true),
-                Err(e) => tracing::warn!(error = %e, "the queue's recording did not start"),
-            }
-        }
+        let mut leg = first;
         let cause = loop {
-            tokio::select! {
-                input = self.inputs.recv() => {
-                    let hung = match input {
-                        Some(CallInput::Control(command, reply)) => {
-                            self.command(&mut bridge, command, reply).await
-                        }
-                        other => self.connected_input(other, &agent, acks),
-                    };
-                    match hung {
-                        Some(Hung::Caller(c)) => {
-                            let (local, dest, t) = (agent.local, agent.dest, agent.transport);
-                            legs::bye(&self.deps, &mut agent.dialog, local, dest, t, &c).await;
-                            break c;
-                        }
-                        Some(Hung::Agent(c)) => {
-                            self.hang_up_caller(&c).await;
-                            break c;
-                        }
-                        Some(Hung::Both(c)) => {
-                            let (local, dest, t) = (agent.local, agent.dest, agent.transport);
-                            legs::bye(&self.deps, &mut agent.dialog, local, dest, t, &c).await;
-                            self.hang_up_caller(&c).await;
-                            break c;
-                        }
-                        None => {}
-                    }
+            let target = match self.connected(media, &mut bridge, leg, acks).await {
+                connected::Next::Ended(cause) => break cause,
+                connected::Next::Blind(target) => target,
+            };
+            match self.blind(session, media, acks, target).await {
+                Ok(Outcome::Connected(next)) => leg = *next,
+                Ok(_) => {
+                    let cause = EndCause::new("transfer_failed", 480);
+                    self.hang_up_caller(&cause).await;
+                    break cause;
                 }
-                event = media.events.recv() => {
-                    if let Some(MediaEvent::Timeout { .. }) | None = event {
-                        let c = EndCause::new("media_timeout", 408);
-                        let (local, dest, t) = (agent.local, agent.dest, agent.transport);
-                        legs::bye(&self.deps, &mut agent.dialog, local, dest, t, &c).await;
-                        self.hang_up_caller(&c).await;
-                        break c;
-                    }
-                }
-                _ = acks.due(), if acks.waiting() => {
-                    self.caller.respond(StatusCode::OK, Some(&media.answer));
-                    acks.backoff();
+                Err(Interrupt::Hangup(cause)) => break cause,
+                Err(Interrupt::MediaTimeout) => {
+                    let cause = EndCause::new("media_timeout", 408);
+                    self.hang_up_caller(&cause).await;
+                    break cause;
                 }
             }
         };
@@ -461,82 +420,7 @@ impl Inbound {
         {
             self.log.record("recorded", info).await;
         }
-        if let Peer::Agent { interaction, .. } = agent.peer
-            && let Err(e) = self.deps.acd.complete(self.tenant, interaction).await
-        {
-            tracing::warn!(error = %e, "the ACD did not take the end of the call");
-        }
-        (cause, Some(agent))
-    }
-
-    /// A command from the API while connected; `Some` when it ends the call.
-    async fn command(
-        &mut self,
-        bridge: &mut Bridge,
-        command: CallCommand,
-        reply: control::Reply,
-    ) -> Option<Hung> {
-        let label = format!("{command:?}");
-        let result = bridge.apply(&self.deps, command).await;
-        let held = bridge.held;
-        let recording = bridge.recording.is_some();
-        self.deps.control.update(self.log.call(), |c| {
-            c.state = if held { "held" } else { "connected" }.into();
-            c.recording = recording;
-        });
-        match result {
-            Ok(effect) => {
-                let _ = reply.send(Ok(()));
-                self.log
-                    .record("command", json!({ "command": label }))
-                    .await;
-                match effect {
-                    Effect::Hangup => Some(Hung::Both(EndCause::new("agent_hangup", 200))),
-                    Effect::Recorded(info) => {
-                        self.log.record("recorded", info).await;
-                        None
-                    }
-                    Effect::Continue => None,
-                }
-            }
-            Err(why) => {
-                let _ = reply.send(Err(why));
-                None
-            }
-        }
-    }
-
-    fn connected_input(
-        &mut self,
-        input: Option<CallInput>,
-        agent: &AgentLeg,
-        acks: &mut AckWait,
-    ) -> Option<Hung> {
-        match input? {
-            CallInput::Ack => {
-                acks.acked();
-                None
-            }
-            CallInput::Cancel => None,
-            CallInput::Control(_, reply) => {
-                control::refuse(reply, "busy");
-                None
-            }
-            CallInput::Request(r, responder) => {
-                let from_agent = r
-                    .request
-                    .headers()
-                    .call_id()
-                    .is_ok_and(|c| c == agent.call_id);
-                let bye = *r.request.method() == Method::Bye;
-                responder.respond(r.request.make_response(StatusCode::OK, None));
-                match (bye, from_agent) {
-                    (false, _) => None,
-                    (true, true) => Some(Hung::Agent(EndCause::new("agent_hangup", 200))),
-                    (true, false) => Some(Hung::Caller(EndCause::new("caller_hangup", 200))),
-                }
-            }
-        }
+        cause
     }
 
     /// BYE to the caller.
@@ -549,9 +433,8 @@ impl Inbound {
     }
 
     async fn finish(
-        &self,
+        &mut self,
         media: Option<&CallerMedia>,
-        agent: Option<&AgentLeg>,
         cause: EndCause,
         answered_at: Option<Timestamp>,
     ) {
@@ -559,30 +442,12 @@ impl Inbound {
         if let Some(m) = media {
             let caller = m.call.remove_endpoint(m.endpoint).await.ok();
             figures.push(leg_figures("caller", caller.as_ref()));
-            if let Some(a) = agent {
-                let stats = m.call.remove_endpoint(a.endpoint).await.ok();
-                let name = if a.peer == Peer::External {
-                    "external"
-                } else {
-                    "agent"
-                };
-                let mut f = leg_figures(name, stats.as_ref());
-                f["to"] = json!(a.label);
-                figures.push(f);
-            }
+            figures.append(&mut self.legs_done);
             let _ = m.call.close().await;
         }
         let payload = ended(&cause, answered_at, self.log.now(), figures);
         self.log.record("ended", payload).await;
     }
-}
-
-/// Who hung up a connected call.
-enum Hung {
-    Caller(EndCause),
-    Agent(EndCause),
-    /// Ended from the API: both legs get a BYE.
-    Both(EndCause),
 }
 
 /// What an awaited flow action came to.

@@ -51,7 +51,7 @@ pub async fn wait_for_agent(
     ask: Ask,
 ) -> Result<Outcome, Interrupt> {
     let interaction = new_interaction();
-    let (events_tx, mut events) = mpsc::unbounded_channel();
+    let (events_tx, events) = mpsc::unbounded_channel();
     let mut enqueue = Enqueue::new(interaction, ask.queue.id);
     enqueue.priority = Some(ask.priority.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32);
     enqueue.skills = ask
@@ -85,7 +85,30 @@ pub async fn wait_for_agent(
             .map(|(k, v)| (k, v.to_string()))
             .collect();
     });
-    let music = hold_music(&ask.treatment);
+    wait_offers(
+        call,
+        session,
+        media,
+        acks,
+        interaction,
+        events,
+        &ask.treatment,
+    )
+    .await
+}
+
+/// The caller waits while the ACD offers `interaction` (its events come on `events`): after
+/// an enqueue, or after an agent's blind transfer moved it.
+pub async fn wait_offers(
+    call: &mut Inbound,
+    session: &mut Session,
+    media: &mut CallerMedia,
+    acks: &mut AckWait,
+    interaction: InteractionId,
+    mut events: mpsc::UnboundedReceiver<InteractionEvent>,
+    treatment: &Treatment,
+) -> Result<Outcome, Interrupt> {
+    let music = hold_music(treatment);
     let _ = ivr::start_prompt(call, media, &music, true).await;
     let mut ring: Option<Ring> = None;
     loop {
@@ -112,7 +135,7 @@ pub async fn wait_for_agent(
                 Ok(MediaEvent::PlayFinished { endpoint }) if endpoint == media.endpoint => {
                     let _ = ivr::start_prompt(call, media, &music, true).await;
                 }
-                Ok(MediaEvent::Dtmf { digit, .. }) if Some(digit) == ask.treatment.break_out_key => {
+                Ok(MediaEvent::Dtmf { digit, .. }) if Some(digit) == treatment.break_out_key => {
                     leave(call, &mut ring, interaction).await;
                     let _ = media.call.stop_play(media.endpoint).await;
                     return Ok(Outcome::Input(Input::BreakOut));

@@ -54,19 +54,48 @@ fn failed(why: impl Into<String>) -> Result<Outcome, Interrupt> {
 }
 
 /// Rings an agent's registered phone, outside the ACD.
-async fn to_agent(
+pub async fn to_agent(
     call: &mut Inbound,
     media: &mut CallerMedia,
     acks: &mut AckWait,
     agent: sb_types::AgentId,
     timeout: Duration,
 ) -> Result<Outcome, Interrupt> {
+    match dial_agent(call, media, agent, timeout).await {
+        Ok((ringing, leg)) => ring_and_bridge(call, media, acks, ringing, leg).await,
+        Err(why) => failed(why),
+    }
+}
+
+/// Dials `number` through the tenant's outbound trunk.
+pub async fn to_number(
+    call: &mut Inbound,
+    media: &mut CallerMedia,
+    acks: &mut AckWait,
+    number: &str,
+    timeout: Duration,
+) -> Result<Outcome, Interrupt> {
+    match dial_number(call, media, number, timeout).await {
+        Ok((ringing, leg)) => ring_and_bridge(call, media, acks, ringing, leg).await,
+        Err(why) => failed(why),
+    }
+}
+
+/// Starts ringing an agent's registered phone with a new leg of the call; the error says why
+/// it cannot be rung.
+pub async fn dial_agent(
+    call: &mut Inbound,
+    media: &CallerMedia,
+    agent: sb_types::AgentId,
+    timeout: Duration,
+) -> Result<(Ringing, Pending), String> {
     let Some(phone) = ring::find_phone(&call.deps, call.tenant, agent).await else {
-        return failed("the agent has no registered phone");
+        return Err("the agent has no registered phone".into());
     };
+    let label = phone.username.clone();
     let opened = leg_media(call, media, phone.dest.addr, phone.webrtc).await;
     let Some((endpoint, offer)) = opened else {
-        return failed("no media port available");
+        return Err("no media port available".into());
     };
     let (dest, transport) = (phone.dest, phone.transport);
     let local = local_towards(call, dest.addr);
@@ -82,35 +111,36 @@ async fn to_agent(
     let leg = Pending {
         endpoint,
         peer: Peer::DirectAgent(agent),
-        label: agent.to_string(),
+        label,
         dest,
         transport,
         local,
     };
-    ring_and_bridge(call, media, acks, ringing, leg).await
+    track(call, &ringing);
+    Ok((ringing, leg))
 }
 
-/// Dials `number` through the tenant's outbound trunk.
-pub async fn to_number(
+/// Starts dialling `number` through the tenant's outbound trunk with a new leg of the call;
+/// the error says why it cannot be dialled.
+pub async fn dial_number(
     call: &mut Inbound,
-    media: &mut CallerMedia,
-    acks: &mut AckWait,
+    media: &CallerMedia,
     number: &str,
     timeout: Duration,
-) -> Result<Outcome, Interrupt> {
+) -> Result<(Ringing, Pending), String> {
     let Some(trunk) = call.deps.trunks.outbound_trunk(call.tenant) else {
-        return failed("no trunk places outbound calls");
+        return Err("no trunk places outbound calls".into());
     };
     let Ok(e164) = normalize(number, trunk.plan.national.as_ref()) else {
-        return failed(format!("{number:?} is not a phone number"));
+        return Err(format!("{number:?} is not a phone number"));
     };
     let located = call.deps.resolver.resolve(&trunk.proxy).await.ok();
     let Some(dest) = located.and_then(|d| d.into_iter().next()) else {
-        return failed("the trunk's server cannot be located");
+        return Err("the trunk's server cannot be located".into());
     };
     let Some((endpoint, LegOffer::Rtp(offer))) = leg_media(call, media, dest.addr, false).await
     else {
-        return failed("no media port available");
+        return Err("no media port available".into());
     };
     let local = local_towards(call, dest.addr);
     let call_id = format!("{}@switchboard", token());
@@ -150,7 +180,15 @@ pub async fn to_number(
         transport: "UDP",
         local,
     };
-    ring_and_bridge(call, media, acks, ringing, leg).await
+    track(call, &ringing);
+    Ok((ringing, leg))
+}
+
+/// Requests in the new leg's dialog reach this call.
+fn track(call: &mut Inbound, ringing: &Ringing) {
+    call.registry
+        .insert(&ringing.call_id, call.inputs_tx.clone());
+    call.ids.push(ringing.call_id.clone());
 }
 
 fn local_towards(call: &Inbound, peer: SocketAddr) -> SocketAddr {
@@ -172,26 +210,44 @@ async fn leg_media(
 }
 
 /// A leg being placed, and how to reach it once answered.
-struct Pending {
-    endpoint: EndpointId,
-    peer: Peer,
-    label: String,
+pub struct Pending {
+    /// Its media endpoint.
+    pub endpoint: EndpointId,
+    /// Who it rings.
+    pub peer: Peer,
+    /// The agent's user name, or the number.
+    pub label: String,
     dest: Destination,
     transport: &'static str,
     local: SocketAddr,
 }
 
+impl Pending {
+    /// The answered leg.
+    pub fn answered(&self, dialog: sb_sip_dialog::dialog::Dialog, call_id: &str) -> AgentLeg {
+        AgentLeg {
+            peer: self.peer,
+            label: self.label.clone(),
+            endpoint: self.endpoint,
+            dialog,
+            local: self.local,
+            dest: self.dest,
+            transport: self.transport,
+            call_id: call_id.to_owned(),
+            record: false,
+            interaction_events: None,
+        }
+    }
+}
+
 /// Waits for the placed leg while the caller hears music; bridges it when answered.
-async fn ring_and_bridge(
+pub async fn ring_and_bridge(
     call: &mut Inbound,
     media: &mut CallerMedia,
     acks: &mut AckWait,
     mut ringing: Ringing,
     leg: Pending,
 ) -> Result<Outcome, Interrupt> {
-    call.registry
-        .insert(&ringing.call_id, call.inputs_tx.clone());
-    call.ids.push(ringing.call_id.clone());
     let music = sb_flow::Prompt::File(RINGING_MUSIC.into());
     let _ = ivr::start_prompt(call, media, &music, true).await;
     loop {
@@ -238,18 +294,9 @@ async fn settle(
             if !bridged {
                 return failed(Input::Failed("the media could not be bridged".into()));
             }
-            Some(Outcome::Connected(Box::new(AgentLeg {
-                peer: leg.peer,
-                label: leg.label.clone(),
-                endpoint: leg.endpoint,
-                dialog: a.dialog,
-                local: leg.local,
-                dest: leg.dest,
-                transport: leg.transport,
-                call_id: ringing.call_id.clone(),
-                record: false,
-                interaction_events: None,
-            })))
+            Some(Outcome::Connected(Box::new(
+                leg.answered(a.dialog, &ringing.call_id),
+            )))
         }
         RingOutcome::Failed(status) => {
             let _ = media.call.remove_endpoint(leg.endpoint).await;

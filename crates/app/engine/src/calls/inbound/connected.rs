@@ -1,0 +1,383 @@
+//! The caller is connected: they talk with an agent (or a number) until one side hangs up.
+//! Meanwhile the agent holds, records, sends DTMF, and transfers: blind (their leg is hung up
+//! and the caller goes to the target, see `blind`) or after a consultation (`consult`).
+
+use sb_media::MediaEvent;
+use sb_sip::{Method, StatusCode};
+use serde_json::json;
+
+use super::blind::Blind;
+use super::consult::{self, Consult};
+use super::{AckWait, AgentLeg, CallerMedia, Inbound, Peer};
+use crate::acd::InteractionEvent;
+use crate::calls::bridge::{Bridge, Effect};
+use crate::calls::cause::EndCause;
+use crate::calls::control::{self, CallCommand};
+use crate::calls::legs;
+use crate::calls::registry::CallInput;
+
+/// How a connected stretch of the call ended.
+pub(super) enum Next {
+    /// The call is over; every leg has been hung up.
+    Ended(EndCause),
+    /// The agent's leg is gone and the caller goes to the target.
+    Blind(Blind),
+}
+
+/// What one input did to the call.
+pub(super) enum Step {
+    /// Nothing that changes who is on the call.
+    Stay,
+    /// The call ends: every leg but `gone` gets a BYE.
+    End(EndCause, Gone),
+    /// The agent's leg hung up.
+    AgentLeft,
+    /// The consulted leg hung up.
+    ConsultLeft,
+    /// A consultation ended with the agent leaving: the consulted leg is the agent's now.
+    Completed(Box<AgentLeg>),
+    /// A blind transfer: the agent's leg is to be hung up.
+    Blind(Blind),
+}
+
+/// Which leg hung up by itself.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Gone {
+    Caller,
+    Agent,
+    Nobody,
+}
+
+impl Inbound {
+    /// Caller and `agent` talk until the call ends or the agent transfers it away.
+    pub(super) async fn connected(
+        &mut self,
+        media: &mut CallerMedia,
+        bridge: &mut Bridge,
+        mut agent: AgentLeg,
+        acks: &mut AckWait,
+    ) -> Next {
+        self.log
+            .record(
+                "connected",
+                json!({ "to": agent.label, "peer": format!("{:?}", agent.peer) }),
+            )
+            .await;
+        bridge.agent = agent.endpoint;
+        bridge.held = false;
+        self.show_agent(&agent);
+        if agent.record && bridge.recording.is_none() {
+            match bridge.apply(&self.deps, CallCommand::RecordStart).await {
+                Ok(_) => self.show(|c| c.recording = true),
+                Err(e) => tracing::warn!(error = %e, "the queue's recording did not start"),
+            }
+        }
+        let mut consult: Option<Consult> = None;
+        loop {
+            let step = tokio::select! {
+                input = self.inputs.recv() => match input {
+                    Some(CallInput::Control(command, reply)) => {
+                        let mut at = consult::At { media, bridge, agent: &mut agent, consult: &mut consult };
+                        self.command(&mut at, command, reply).await
+                    }
+                    other => self.connected_input(other, &agent, consult.as_ref(), acks),
+                },
+                outcome = consult::next_ring(&mut consult) => {
+                    let mut at = consult::At { media, bridge, agent: &mut agent, consult: &mut consult };
+                    self.consult_rang(&mut at, outcome).await
+                }
+                event = media.events.recv() => match event {
+                    Some(MediaEvent::Timeout { .. }) | None => {
+                        Step::End(EndCause::new("media_timeout", 408), Gone::Nobody)
+                    }
+                    Some(_) => Step::Stay,
+                },
+                event = next_interaction_event(&mut agent) => {
+                    self.interaction_event(&agent, event).await;
+                    Step::Stay
+                }
+                _ = acks.due(), if acks.waiting() => {
+                    self.caller.respond(StatusCode::OK, Some(&media.answer));
+                    acks.backoff();
+                    Step::Stay
+                }
+            };
+            let mut at = consult::At {
+                media,
+                bridge,
+                agent: &mut agent,
+                consult: &mut consult,
+            };
+            match step {
+                Step::Stay => {}
+                Step::End(cause, gone) => {
+                    self.end_all(&mut at, &cause, gone).await;
+                    return Next::Ended(cause);
+                }
+                Step::AgentLeft if at.consult.is_some() => {
+                    if let Some(next) = self.agent_left_consult(&mut at).await {
+                        return next;
+                    }
+                }
+                Step::AgentLeft => {
+                    let cause = EndCause::new("agent_hangup", 200);
+                    self.end_all(&mut at, &cause, Gone::Agent).await;
+                    return Next::Ended(cause);
+                }
+                Step::ConsultLeft => self.consult_left(&mut at).await,
+                Step::Completed(next) => self.take_over(&mut at, *next, true).await,
+                Step::Blind(target) => {
+                    self.leave(at.media, at.agent, "transferred", true).await;
+                    return Next::Blind(target);
+                }
+            }
+        }
+    }
+
+    /// `next` (the consulted leg) is the call's agent leg now; the old one leaves, with a
+    /// BYE when `bye` (it has not hung up itself).
+    pub(super) async fn take_over(&mut self, at: &mut consult::At<'_>, next: AgentLeg, bye: bool) {
+        let mut old = std::mem::replace(at.agent, next);
+        self.leave(at.media, &mut old, "transferred", bye).await;
+        let label = at.agent.label.clone();
+        self.log
+            .record("connected", json!({ "to": label, "after": "consult" }))
+            .await;
+        at.bridge.agent = at.agent.endpoint;
+        at.bridge.held = false;
+        self.show_agent(at.agent);
+    }
+
+    /// Shows `agent` as the call's agent in the live calls.
+    fn show_agent(&self, agent: &AgentLeg) {
+        let id = match agent.peer {
+            Peer::Agent { agent, .. } | Peer::DirectAgent(agent) => Some(agent),
+            Peer::External => None,
+        };
+        self.show(|c| {
+            c.state = "connected".into();
+            c.agent = id;
+            c.offered_to = None;
+            c.consult = None;
+        });
+    }
+
+    /// Changes the call's entry in the live calls.
+    pub(super) fn show(&self, change: impl FnOnce(&mut crate::calls::LiveCall)) {
+        self.deps.control.update(self.log.call(), change);
+    }
+
+    /// Hangs up `leg` (with a BYE when `bye`), keeps its quality figures for `call.ended`,
+    /// and settles its ACD interaction (`completed`: the agent goes to wrap-up).
+    pub(super) async fn leave(
+        &mut self,
+        media: &CallerMedia,
+        leg: &mut AgentLeg,
+        why: &'static str,
+        bye: bool,
+    ) {
+        if bye {
+            let cause = EndCause::new(why, 200);
+            let (local, dest, t) = (leg.local, leg.dest, leg.transport);
+            legs::bye(&self.deps, &mut leg.dialog, local, dest, t, &cause).await;
+        }
+        self.drop_leg(media, leg).await;
+        if let Peer::Agent { interaction, .. } = leg.peer
+            && leg.interaction_events.is_some()
+            && let Err(e) = self.deps.acd.complete(self.tenant, interaction).await
+        {
+            tracing::warn!(error = %e, "the ACD did not take the end of the call");
+        }
+    }
+
+    /// Removes `leg`'s media endpoint and keeps its quality figures.
+    pub(super) async fn drop_leg(&mut self, media: &CallerMedia, leg: &AgentLeg) {
+        let stats = media.call.remove_endpoint(leg.endpoint).await.ok();
+        let name = if leg.peer == Peer::External {
+            "external"
+        } else {
+            "agent"
+        };
+        let mut f = crate::calls::events::leg_figures(name, stats.as_ref());
+        f["to"] = json!(leg.label);
+        self.legs_done.push(f);
+    }
+
+    /// Ends the call: BYE to every leg still up but `gone`.
+    async fn end_all(&mut self, at: &mut consult::At<'_>, cause: &EndCause, gone: Gone) {
+        if let Some(c) = at.consult.take() {
+            c.abandon(self, at.media, cause).await;
+        }
+        if gone != Gone::Agent {
+            let (local, dest, t) = (at.agent.local, at.agent.dest, at.agent.transport);
+            legs::bye(&self.deps, &mut at.agent.dialog, local, dest, t, cause).await;
+        }
+        if gone != Gone::Caller {
+            self.hang_up_caller(cause).await;
+        }
+        self.leave(at.media, at.agent, "ended", false).await;
+    }
+
+    /// A command from the API while connected.
+    async fn command(
+        &mut self,
+        at: &mut consult::At<'_>,
+        command: CallCommand,
+        reply: control::Reply,
+    ) -> Step {
+        match command {
+            CallCommand::Transfer { to, consult: true } => {
+                let done = self.consult_start(at, to).await;
+                answer(reply, done, Step::Stay)
+            }
+            CallCommand::Transfer { to, consult: false } => {
+                if at.consult.is_some() {
+                    return answer(
+                        reply,
+                        Err("finish the consultation first".into()),
+                        Step::Stay,
+                    );
+                }
+                match self.blind_target(at.agent, to).await {
+                    Ok(target) => answer(reply, Ok(()), Step::Blind(target)),
+                    Err(why) => answer(reply, Err(why), Step::Stay),
+                }
+            }
+            CallCommand::TransferComplete => match self.consult_complete(at).await {
+                Ok(leg) => answer(reply, Ok(()), Step::Completed(Box::new(leg))),
+                Err(why) => answer(reply, Err(why), Step::Stay),
+            },
+            CallCommand::TransferCancel => {
+                let done = self.consult_cancel(at).await;
+                answer(reply, done, Step::Stay)
+            }
+            CallCommand::Conference => {
+                let done = self.consult_conference(at).await;
+                answer(reply, done, Step::Stay)
+            }
+            CallCommand::Hold | CallCommand::Resume if at.consult.is_some() => {
+                answer(reply, Err("a consultation is going on".into()), Step::Stay)
+            }
+            other => self.bridge_command(at.bridge, other, reply).await,
+        }
+    }
+
+    /// Hold, resume, DTMF, recording, hang-up: the bridge carries them out.
+    async fn bridge_command(
+        &mut self,
+        bridge: &mut Bridge,
+        command: CallCommand,
+        reply: control::Reply,
+    ) -> Step {
+        let label = format!("{command:?}");
+        let result = bridge.apply(&self.deps, command).await;
+        let held = bridge.held;
+        let recording = bridge.recording.is_some();
+        self.show(|c| {
+            c.state = if held { "held" } else { "connected" }.into();
+            c.recording = recording;
+        });
+        match result {
+            Ok(effect) => {
+                let _ = reply.send(Ok(()));
+                self.log
+                    .record("command", json!({ "command": label }))
+                    .await;
+                match effect {
+                    Effect::Hangup => Step::End(EndCause::new("agent_hangup", 200), Gone::Nobody),
+                    Effect::Recorded(info) => {
+                        self.log.record("recorded", info).await;
+                        Step::Stay
+                    }
+                    Effect::Continue => Step::Stay,
+                }
+            }
+            Err(why) => {
+                let _ = reply.send(Err(why));
+                Step::Stay
+            }
+        }
+    }
+
+    /// A request or ACK from the router while connected.
+    fn connected_input(
+        &mut self,
+        input: Option<CallInput>,
+        agent: &AgentLeg,
+        consult: Option<&Consult>,
+        acks: &mut AckWait,
+    ) -> Step {
+        let Some(input) = input else {
+            return Step::End(EndCause::new("shutdown", 503), Gone::Nobody);
+        };
+        match input {
+            CallInput::Ack => {
+                acks.acked();
+                Step::Stay
+            }
+            CallInput::Cancel => Step::Stay,
+            CallInput::Control(_, reply) => {
+                control::refuse(reply, "busy");
+                Step::Stay
+            }
+            CallInput::Request(r, responder) => {
+                let call_id = r.request.headers().call_id().ok().map(str::to_owned);
+                let bye = *r.request.method() == Method::Bye;
+                responder.respond(r.request.make_response(StatusCode::OK, None));
+                if !bye {
+                    return Step::Stay;
+                }
+                let call_id = call_id.unwrap_or_default();
+                if call_id == agent.call_id {
+                    Step::AgentLeft
+                } else if consult.is_some_and(|c| c.call_id() == call_id) {
+                    Step::ConsultLeft
+                } else if call_id == self.caller.call_id() {
+                    Step::End(EndCause::new("caller_hangup", 200), Gone::Caller)
+                } else {
+                    // A leg that is over already (a consultation cancelled while it answered).
+                    Step::Stay
+                }
+            }
+        }
+    }
+
+    /// The ACD's news about the agent's interaction: after a transfer to an agent, the ACD
+    /// offers it to them; they have it already, so the offer is taken at once.
+    async fn interaction_event(&mut self, agent: &AgentLeg, event: Option<InteractionEvent>) {
+        let Peer::Agent {
+            agent: id,
+            interaction,
+        } = agent.peer
+        else {
+            return;
+        };
+        if let Some(InteractionEvent::Offered { agent: offered, .. }) = event
+            && offered == id
+            && let Err(e) = self.deps.acd.accept(self.tenant, interaction, id).await
+        {
+            tracing::warn!(error = %e, "the ACD did not take the transferred call's answer");
+        }
+    }
+}
+
+/// Answers a command and goes on with `step` when it was carried out.
+fn answer(reply: control::Reply, done: Result<(), String>, step: Step) -> Step {
+    let ok = done.is_ok();
+    let _ = reply.send(done);
+    if ok { step } else { Step::Stay }
+}
+
+/// The next ACD event of the agent's interaction (never, when it has none).
+async fn next_interaction_event(agent: &mut AgentLeg) -> Option<InteractionEvent> {
+    match agent.interaction_events.as_mut() {
+        Some(events) => {
+            let event = events.recv().await;
+            if event.is_none() {
+                agent.interaction_events = None;
+            }
+            event
+        }
+        None => std::future::pending().await,
+    }
+}

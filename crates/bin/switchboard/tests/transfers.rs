@@ -1,0 +1,302 @@
+//! Agent-started transfers through the API, with `switchboard serve`, SIPp as the carrier's
+//! caller and SIPp as the agents' registered phones (echoing what they hear): a blind transfer
+//! sends the caller to the second agent through the ACD; a warm one consults the second agent
+//! while the caller holds, joins all three, and leaves them talking. The second agent's leg
+//! carries the caller's audio both ways (its phone echoes it) and the ACD follows the call.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::agents::{
+    DEMO_PASSWORD, connected_call, control, events, make_available_in, passwords, register_phone,
+};
+use common::sipp::{pcmu_tone, sipp, sipp_errors, wait_exit};
+use common::{Served, data_dir, free_port, run, sip_addr, sipp_available, text};
+use reqwest::blocking::Client;
+use serde_json::{Value, json};
+use std::path::Path;
+use std::process::Child;
+use std::time::{Duration, Instant};
+
+const TENANT: &str = "xfer-a";
+
+/// A tenant with agents 2001 and 2002 in queue `sales`, and a number that queues there.
+fn import_tenant(dir: &Path, data: &Path) {
+    let doc = "version: 1\ntenant:\n  name: xfer-a\n  display_name: Xfer A\n  cluster: C1\n  \
+         ip_allowlist: []\nusers:\n  - username: \"2001\"\n    display_name: First\n    \
+         role: agent\n  - username: \"2002\"\n    display_name: Second\n    role: agent\n\
+         queues:\n  - name: sales\n    channel: voice\n    settings:\n      \
+         offer_timeout_secs: 10\n      wrap_up_secs: 0\n\
+         trunks:\n  - name: carrier\n    settings:\n      inbound_sources: [\"127.0.0.1/32\"]\n\
+         points_of_contact:\n  - kind: phone\n    address: \"+15550177\"\n    flow: sales\n\
+         flows:\n  - name: sales\n    publish: true\n    document:\n      version: 1\n      \
+         name: Sales\n      start: queue\n      blocks:\n        - id: queue\n          \
+         type: enqueue\n          params: { queue: sales, max_wait_secs: 60 }\n          \
+         transitions: { timeout: done, break_out: done }\n        - id: done\n          \
+         type: end\n";
+    let file = dir.join("xfer.yaml");
+    std::fs::write(&file, doc).unwrap();
+    let out = run(data, &["import", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    for user in ["2001", "2002"] {
+        passwords(data, TENANT, user, DEMO_PASSWORD);
+    }
+}
+
+/// A running server with both agents' phones registered and answering, agent 2001 Available
+/// and a caller talking for `talk_ms` to the tenant's number.
+struct Setup {
+    _tmp: tempfile::TempDir,
+    data: std::path::PathBuf,
+    dir: tempfile::TempDir,
+    served: Served,
+    phones: [Child; 2],
+    caller: Child,
+    first: Client,
+}
+
+fn setup(talk_ms: u32) -> Setup {
+    let (tmp, data) = data_dir();
+    import_tenant(tmp.path(), &data);
+    let served = Served::start(
+        &data,
+        &[],
+        &[
+            ("SWITCHBOARD_SIP_DIGEST_ALGORITHMS", "MD5,SHA-256"),
+            ("SWITCHBOARD_MEDIA_BIND_IP", "127.0.0.1"),
+        ],
+    );
+    let target = sip_addr(&served).to_string();
+    let dir = tempfile::tempdir_in(tmp.path()).unwrap();
+    let ports = [free_port(), free_port()];
+    let phones = [("2001", ports[0]), ("2002", ports[1])].map(|(user, port)| {
+        register_phone(dir.path(), &target, port, user, DEMO_PASSWORD);
+        let media = free_port().to_string();
+        let args = ["-rtp_echo", "-mi", "127.0.0.1", "-mp", &media];
+        sipp(dir.path(), "agent_phone.xml", port, &args)
+            .spawn()
+            .unwrap()
+    });
+    let first = make_available_in(&served, TENANT, "2001");
+    pcmu_tone(&dir.path().join("tone.pcmu"));
+    let (caller_port, caller_media) = (free_port(), free_port().to_string());
+    let talk = talk_ms.to_string();
+    let args = [
+        "-s",
+        "+15550177",
+        "-d",
+        &talk,
+        "-mi",
+        "127.0.0.1",
+        "-mp",
+        &caller_media,
+        &target,
+    ];
+    let caller = sipp(dir.path(), "caller_talks.xml", caller_port, &args)
+        .spawn()
+        .unwrap();
+    Setup {
+        _tmp: tmp,
+        data,
+        dir,
+        served,
+        phones,
+        caller,
+        first,
+    }
+}
+
+impl Setup {
+    /// Waits for the caller and both phones to finish, stops the server; the event log.
+    fn finish(mut self) -> Vec<(String, Value)> {
+        let caller = wait_exit(&mut self.caller, Duration::from_secs(40));
+        let [first, second] = self
+            .phones
+            .each_mut()
+            .map(|p| wait_exit(p, Duration::from_secs(15)));
+        let errors = sipp_errors(self.dir.path());
+        self.served.signal("-TERM");
+        assert!(self.served.wait(Duration::from_secs(20)).is_some());
+        assert!(caller.is_some_and(|s| s.success()), "the caller: {errors}");
+        assert!(
+            first.is_some_and(|s| s.success()),
+            "agent 1's phone answered and was hung up by the transfer: {errors}"
+        );
+        assert!(
+            second.is_some_and(|s| s.success()),
+            "agent 2's phone answered and was hung up at the end: {errors}"
+        );
+        events(&self.data, TENANT)
+    }
+
+    fn post(&self, http: &Client, path: &str, body: Value) -> (u16, String) {
+        let r = http
+            .post(self.served.url(&format!("/api/v1{path}")))
+            .json(&body)
+            .send()
+            .unwrap();
+        (r.status().as_u16(), r.text().unwrap_or_default())
+    }
+
+    fn get(&self, http: &Client, path: &str) -> Value {
+        let r = http
+            .get(self.served.url(&format!("/api/v1{path}")))
+            .send()
+            .unwrap();
+        r.json().unwrap()
+    }
+
+    /// Agent 2002's id, from agent 2001's transfer directory.
+    fn second_agent_id(&self) -> String {
+        let directory = self.get(&self.first, "/me/directory");
+        let agents = directory["agents"].as_array().unwrap();
+        assert_eq!(agents.len(), 1, "the other agent only: {directory}");
+        assert_eq!(agents[0]["username"], "2002", "{directory}");
+        assert!(
+            directory["queues"].to_string().contains("sales"),
+            "{directory}"
+        );
+        agents[0]["agent"].as_str().unwrap().to_owned()
+    }
+
+    /// Waits until `check` holds for `http`'s live calls.
+    fn wait_calls(&self, http: &Client, what: &str, check: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let calls = self.get(http, "/me/calls");
+            if check(&calls) {
+                return calls;
+            }
+            assert!(Instant::now() < deadline, "{what}: {calls}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn state(&self, http: &Client) -> String {
+        self.get(http, "/me/state")["state"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+}
+
+fn kinds(events: &[(String, Value)]) -> Vec<&str> {
+    events.iter().map(|(k, _)| k.as_str()).collect()
+}
+
+/// Checks the call's end: the caller hung up; caller, agent 1 and agent 2 (`second`) legs, and
+/// agent 2's phone received a second of the caller's audio or more (and echoed it back).
+fn assert_three_legs(events: &[(String, Value)], second: &str) {
+    let ended = &events.iter().find(|(k, _)| k == "call.ended").unwrap().1;
+    assert_eq!(ended["reason"], "caller_hangup", "{ended}");
+    let legs = ended["legs"].as_array().unwrap();
+    assert_eq!(legs.len(), 3, "caller, agent 1, agent 2: {ended}");
+    assert_eq!(legs[2]["to"], second, "{ended}");
+    for leg in [&legs[0], &legs[2]] {
+        let received = leg["packets_received"].as_u64().unwrap_or(0);
+        assert!(received >= 50, "a second of audio or more: {ended}");
+    }
+}
+
+#[test]
+fn a_blind_transfer_sends_the_caller_through_the_acd_to_the_second_agent() {
+    if !sipp_available() {
+        return;
+    }
+    let s = setup(12_000);
+    let call = connected_call(&s.served, &s.first);
+    let second = make_available_in(&s.served, TENANT, "2002");
+    let id = s.second_agent_id();
+    let path = format!("/calls/{call}/transfer");
+    let refused = [
+        (json!({ "to": { "queue": "nope" }, "mode": "blind" }), 409),
+        (
+            json!({ "to": { "queue": "sales" }, "mode": "consult" }),
+            409,
+        ),
+        (json!({ "to": {}, "mode": "blind" }), 400),
+        (
+            json!({ "to": { "queue": "sales", "number": "1" }, "mode": "blind" }),
+            400,
+        ),
+    ];
+    for (body, status) in refused {
+        assert_eq!(s.post(&s.first, &path, body.clone()).0, status, "{body}");
+    }
+    let body = json!({ "to": { "agent": id }, "mode": "blind" });
+    let (status, text) = s.post(&s.first, &path, body);
+    assert_eq!(status, 204, "{text}");
+    let calls = s.wait_calls(&second, "agent 2 connected", |c| {
+        c[0]["state"] == "connected" && c[0]["agent"] == id.as_str()
+    });
+    assert_eq!(calls[0]["id"], call.as_str());
+    assert!(s.get(&s.first, "/me/calls").as_array().unwrap().is_empty());
+    assert_eq!(s.state(&second), "working");
+    let events = s.finish();
+    let kinds = kinds(&events);
+    let transferred = &events.iter().find(|(k, _)| k == "call.transferred");
+    assert_eq!(transferred.unwrap().1["mode"], "blind", "{kinds:?}");
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "call.connected").count(),
+        2,
+        "{kinds:?}"
+    );
+    assert_three_legs(&events, &id);
+}
+
+#[test]
+fn a_warm_transfer_consults_the_second_agent_conferences_and_leaves_them_talking() {
+    if !sipp_available() {
+        return;
+    }
+    let s = setup(14_000);
+    let call = connected_call(&s.served, &s.first);
+    let second = make_available_in(&s.served, TENANT, "2002");
+    let id = s.second_agent_id();
+    let body = json!({ "to": { "agent": id }, "mode": "consult" });
+    let (status, text) = s.post(&s.first, &format!("/calls/{call}/transfer"), body);
+    assert_eq!(status, 204, "{text}");
+    s.wait_calls(&s.first, "consulting agent 2", |c| {
+        c[0]["consult"]["state"] == "talking" && c[0]["state"] == "held"
+    });
+    let seen = s.wait_calls(&second, "agent 2 sees the consultation", |c| {
+        c[0]["consult"]["agent"] == id.as_str()
+    });
+    assert_eq!(seen[0]["consult"]["to"], "2002", "{seen}");
+    assert_eq!(
+        control(&s.served, &second, &call, "hangup"),
+        404,
+        "a consulted agent cannot end the caller's call"
+    );
+    assert_eq!(control(&s.served, &s.first, &call, "hold"), 409);
+    assert_eq!(control(&s.served, &s.first, &call, "conference"), 204);
+    s.wait_calls(&s.first, "in conference", |c| {
+        c[0]["consult"]["state"] == "conference"
+    });
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(
+        control(&s.served, &s.first, &call, "transfer_complete"),
+        204
+    );
+    s.wait_calls(&second, "agent 2 holds the call", |c| {
+        c[0]["agent"] == id.as_str() && c[0]["consult"].is_null()
+    });
+    assert!(s.get(&s.first, "/me/calls").as_array().unwrap().is_empty());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while s.state(&second) != "working" {
+        assert!(Instant::now() < deadline, "the ACD gives agent 2 the call");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_ne!(s.state(&s.first), "working", "agent 1 is free");
+    let events = s.finish();
+    let kinds = kinds(&events);
+    for kind in [
+        "call.consult",
+        "call.consult_answered",
+        "call.conference",
+        "call.transferred",
+    ] {
+        assert!(kinds.contains(&kind), "{kind} in {kinds:?}");
+    }
+    assert_three_legs(&events, "2002");
+}

@@ -165,6 +165,7 @@ fn routes() -> Vec<(Method, &'static str, Role, Option<Value>)> {
             Some(json!({"state": "unavailable", "reason": "lunch"})),
         ),
         (M::GET, "/api/v1/agents/states", Supervisor, None),
+        (M::GET, "/api/v1/me/directory", Agent, None),
         (M::GET, "/api/v1/calls", Supervisor, None),
         (M::GET, "/api/v1/me/calls", Agent, None),
         (M::GET, "/api/v1/me/console", Agent, None),
@@ -181,6 +182,12 @@ fn routes() -> Vec<(Method, &'static str, Role, Option<Value>)> {
             "/api/v1/calls/{call}/dtmf",
             Agent,
             Some(json!({"digits": "1"})),
+        ),
+        (
+            M::POST,
+            "/api/v1/calls/{call}/transfer",
+            Agent,
+            Some(json!({"to": {"queue": "support"}, "mode": "blind"})),
         ),
         // Deletions last: they remove what the routes above use.
         (M::DELETE, "/api/v1/tokens/{token}", Admin, None),

@@ -7,7 +7,8 @@
 //! frequency in the call's recording), holds and resumes; the caller hangs up and the agent is in after-call
 //! work, records a disposition and notes (in the event log) and is Available again; closing the
 //! browser makes the agent Unavailable (`disconnected`) after the grace time. An agent also
-//! dials a number from the console through the tenant's trunk (SIPp carrier, echoing).
+//! dials a number from the console through the tenant's trunk (SIPp carrier, echoing), and
+//! consults a second browser agent, conferences, and hands the caller over (warm transfer).
 //! Screenshots of each step go to `target/console-shots/<test>` (or `SB_SHOTS/<test>`).
 #![allow(clippy::unwrap_used)]
 
@@ -255,6 +256,118 @@ fn an_agent_takes_a_queued_call_in_the_browser_console_and_hears_the_caller() {
     assert!(
         wrap_up["call"].as_str().is_some_and(|c| !c.is_empty()),
         "the disposition names the call: {wrap_up}"
+    );
+}
+
+/// The second agent's fake microphone tone.
+const SECOND_HZ: f64 = 500.0;
+
+#[test]
+fn an_agent_consults_a_second_browser_agent_and_hands_the_caller_over() {
+    if !sipp_available() || !browser_available() {
+        return;
+    }
+    let (tmp, data) = data_dir();
+    let served = Served::start(
+        &data,
+        &["--demo"],
+        &[
+            ("SWITCHBOARD_DEMO_PASSWORD", PASSWORD),
+            ("SWITCHBOARD_MEDIA_BIND_IP", "127.0.0.1"),
+        ],
+    );
+    let target = sip_addr(&served).to_string();
+    let (first_tone, second_tone) = (tmp.path().join("a.wav"), tmp.path().join("b.wav"));
+    wav_tone(&first_tone, AGENT_HZ);
+    wav_tone(&second_tone, SECOND_HZ);
+    let shots = shots_dir("transfer");
+    let mut first = Agent::start(&served, ("demo", "1001"), &shots.join("1001"), &first_tone);
+    let mut second = Agent::start(&served, ("demo", "1002"), &shots.join("1002"), &second_tone);
+    for step in ["login", "available", "wait-registered"] {
+        first.run(step);
+    }
+    // The second agent's softphone registers, but they are not ready for the queue's call.
+    for step in ["login", "wait-registered"] {
+        second.run(step);
+    }
+    let dir = tempfile::tempdir_in(tmp.path()).unwrap();
+    caller_audio(dir.path());
+    let media = free_port().to_string();
+    let args = [
+        "-s",
+        "+15550100",
+        "-d",
+        "40000",
+        "-mi",
+        "127.0.0.1",
+        "-mp",
+        &media,
+        "-timeout",
+        "80s",
+        &target,
+    ];
+    let mut caller = sipp(dir.path(), "caller_queues.xml", free_port(), &args)
+        .spawn()
+        .unwrap();
+    for step in ["wait-offer", "accept", "wait-connected", "wait-audio"] {
+        first.run(step);
+    }
+    let recording = record(&served);
+    second.run("available");
+    first.run("directory");
+    assert!(
+        first.seen.iter().any(|l| l.contains("1002=available")),
+        "the directory shows the second agent ready: {:?}",
+        first.seen
+    );
+    first.run("transfer consult 1002");
+    second.run("wait-offer");
+    assert!(
+        second.seen.iter().any(|l| l.contains("kind=consultation")),
+        "the second agent is told it is a consultation: {:?}",
+        second.seen
+    );
+    for step in ["accept", "wait-connected", "wait-consult talking"] {
+        second.run(step);
+    }
+    for step in ["wait-consult talking", "shot consulting", "conference"] {
+        first.run(step);
+    }
+    second.run("wait-consult conference");
+    first.run("transfer-complete");
+    for step in ["wait-consult none", "wait-audio", "shot after-transfer"] {
+        second.run(step);
+    }
+    first.run("wait-state available");
+    let caller = wait_exit(&mut caller, Duration::from_secs(70)).expect("the caller hangs up");
+    for step in [
+        "wait-state wrap_up",
+        "wrap-up resolved warm transfer from 1001",
+        "wait-state available",
+    ] {
+        second.run(step);
+    }
+    let admin = admin(&served);
+    let wrap_up = event(&admin, &served, "call.wrap_up");
+    let transferred = event(&admin, &served, "call.transferred");
+    let path = recorded_path(&admin, &served);
+    drop((first, second));
+    drop(served);
+    assert_eq!(recording, 204, "recording started");
+    assert!(caller.success(), "the caller: {}", sipp_errors(dir.path()));
+    assert_eq!(transferred["mode"], "consult", "{transferred}");
+    assert_eq!(wrap_up["username"], "1002", "{wrap_up}");
+    // The recording's agent side carries the first agent, then the second one after the hand-over.
+    let (_, agents) = channels(&std::fs::read(&path).unwrap());
+    let last = &agents[agents.len() - 24_800..agents.len() - 800];
+    let ratio = |x: &[f64], a: f64, b: f64| power(x, a) / power(x, b).max(1e-9);
+    assert!(
+        ratio(last, SECOND_HZ, AGENT_HZ) > 10.0,
+        "after the transfer the caller talks with the second agent: {path}"
+    );
+    assert!(
+        ratio(&agents[..8000], AGENT_HZ, SECOND_HZ) > 10.0,
+        "before it, with the first: {path}"
     );
 }
 

@@ -13,9 +13,9 @@
 // `err <command> <message>`; `info <text>` lines carry details (the offer's caller...).
 // Commands: login, available, unavailable <reason>, wait-registered, wait-offer, accept,
 // reject, wait-connected, wait-audio, hold, resume, mute, dtmf <digits>, hangup, reload,
-// wait-state <state>, dial <number>, recent, wait-queue <name>, wrap-up <disposition> [notes...], wait-notice, logout, shot <name>,
+// wait-reattached, wait-state <state>, dial <number>, recent, wait-queue <name>, wrap-up <disposition> [notes...], wait-notice, logout, shot <name>,
 // transfer <blind|consult> <username|queue:<name>|number:<digits>>, wait-consult <ringing|talking|conference|none>,
-// transfer-complete, transfer-cancel, conference, directory, quit.
+// transfer-complete, transfer-cancel, conference, directory, quality, quit.
 // The exit status is 0 when every command succeeded.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -143,6 +143,11 @@ const commands = {
     say(`info audio peak-rms=${peak.toFixed(4)}`);
     if (peak <= AUDIBLE_RMS) throw new Error(`remote audio is silent (peak RMS ${peak.toFixed(4)})`);
   },
+  async quality(page) {
+    const el = page.locator(tid('call-quality'));
+    await el.waitFor({ timeout: TIMEOUT });
+    say(`info quality level=${await el.getAttribute('data-level')} mos=${await el.getAttribute('data-mos')}`);
+  },
   async hold(page) {
     await page.click(`${tid('call-hold')}[aria-pressed="false"]`, { timeout: TIMEOUT });
     await waitCall(page, 'held');
@@ -173,10 +178,23 @@ const commands = {
     await page.locator(tid('call-panel')).waitFor({ state: 'detached', timeout: TIMEOUT });
     await shot(page, 'after-call');
   },
+  /** During a call too: the page sends no BYE, the call stays up on the server (see wait-reattached). */
   async reload(page) {
     await page.reload({ waitUntil: 'domcontentloaded' });
     await page.locator(`${tid('login-submit')}, ${tid('agent-state')}`).first().waitFor({ timeout: TIMEOUT });
     await shot(page, 'reloaded');
+  },
+  /** After a reload during a call: the call came back on the new softphone, connected (held if it was). */
+  async 'wait-reattached'(page) {
+    const back = (status) => `${tid('call-panel')}[data-reattached="true"][data-status="${status}"]`;
+    const panel = page.locator(`${back('connected')}, ${back('held')}`);
+    const error = page.locator(tid('reattach-error')).filter({ hasText: /\S/ });
+    await Promise.race([panel.waitFor({ timeout: TIMEOUT }), error.waitFor({ timeout: TIMEOUT })]);
+    if (!(await panel.isVisible())) throw new Error((await error.innerText()).trim());
+    const status = await panel.getAttribute('data-status');
+    const timer = (await page.locator(tid('call-timer')).innerText()).trim();
+    say(`info reattached status=${status} timer=${timer}`);
+    await shot(page, 'reattached');
   },
   async 'wait-state'(page, state) {
     if (!state) throw new Error('usage: wait-state <state>');

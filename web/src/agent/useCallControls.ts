@@ -47,14 +47,6 @@ export function useCallControls(
   const connected = call?.status === 'connected';
   const own = connected && !consult && !consultee;
 
-  // The call's state is the caller's: it says nothing of a consulted agent's leg.
-  const serverState = details?.state;
-  useEffect(() => {
-    if (consultee) return;
-    if (serverState === 'held') setHeld(true);
-    if (serverState === 'connected') setHeld(false);
-  }, [serverState, consultee]);
-
   const offeredAt = call?.offeredAt;
   useEffect(() => {
     setHeld(false);
@@ -63,6 +55,15 @@ export function useCallControls(
     setTransferOpen(false);
     if (offeredAt !== undefined) setHandedOff(false);
   }, [offeredAt]);
+
+  // The call's state is the caller's: it says nothing of a consulted agent's leg. Runs after the
+  // reset above, also for a new call: a call re-attached after a reload may be on hold already.
+  const serverState = details?.state;
+  useEffect(() => {
+    if (consultee) return;
+    if (serverState === 'held') setHeld(true);
+    if (serverState === 'connected') setHeld(false);
+  }, [serverState, consultee, offeredAt]);
 
   const consulting = consult !== null;
   useEffect(() => {

@@ -768,7 +768,7 @@ export interface components {
          * @description What can be done to a call with an empty body.
          * @enum {string}
          */
-        Action: "hangup" | "hold" | "resume" | "record_start" | "record_pause" | "record_resume" | "record_stop" | "transfer_complete" | "transfer_cancel" | "conference";
+        Action: "hangup" | "hold" | "resume" | "record_start" | "record_pause" | "record_resume" | "record_stop" | "transfer_complete" | "transfer_cancel" | "conference" | "reattach";
         /** @description An agent's routing state. */
         AgentStateView: {
             /**
@@ -836,6 +836,8 @@ export interface components {
              * @description The agent whose phone rings with it now.
              */
             offered_to?: string | null;
+            /** @description Each connected leg's media quality, refreshed every few seconds. */
+            quality: components["schemas"]["QualityView"][];
             /** @description The queue it waited in, once queued. */
             queue?: string | null;
             /**
@@ -1034,6 +1036,33 @@ export interface components {
              * @description The version number.
              */
             version: number;
+        };
+        /** @description One leg's media quality now. */
+        QualityView: {
+            /**
+             * Format: double
+             * @description Interarrival jitter, in ms.
+             */
+            jitter_ms: number;
+            /** @description `caller`, `agent` or `external`. */
+            leg: string;
+            /** @description `good`, `fair` or `poor`. */
+            level: string;
+            /**
+             * Format: double
+             * @description Loss in the last reporting interval, in percent.
+             */
+            loss_percent: number;
+            /**
+             * Format: double
+             * @description Mean opinion score (1 to 4.5) of what we received from the leg.
+             */
+            mos: number;
+            /**
+             * Format: double
+             * @description Round-trip time, in ms, once measured.
+             */
+            rtt_ms?: number | null;
         };
         /** @description A queue to create or replace. */
         QueueBody: {
@@ -1515,7 +1544,7 @@ export interface operations {
             path: {
                 /** @description The call's id */
                 id: string;
-                /** @description hangup, hold, resume, record_start, record_pause, record_resume, record_stop, transfer_complete, transfer_cancel or conference */
+                /** @description hangup, hold, resume, record_start, record_pause, record_resume, record_stop, transfer_complete, transfer_cancel, conference or reattach */
                 action: components["schemas"]["Action"];
             };
             cookie?: never;

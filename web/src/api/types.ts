@@ -10,7 +10,9 @@ export type CallView = Schemas['CallView'];
 export type WantedState = Schemas['WantedState'];
 /** Transfer steps, not yet in the OpenAPI document (`POST /calls/{id}/<action>`). */
 export type TransferAction = 'transfer_complete' | 'transfer_cancel' | 'conference';
-export type CallAction = Schemas['Action'] | TransferAction;
+/** Rings the agent's softphone again with their live call after a page reload (not yet in the OpenAPI document). */
+export type ReattachAction = 'reattach';
+export type CallAction = Schemas['Action'] | TransferAction | ReattachAction;
 
 /** Every routing state the server reports. */
 export type AgentStateName =

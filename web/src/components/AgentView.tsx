@@ -3,13 +3,14 @@ import { describe, wrapUp } from '../api/client';
 import type { Me } from '../api/types';
 import { useAgentState } from '../agent/useAgentState';
 import { useCallControls } from '../agent/useCallControls';
+import { useReattach } from '../agent/useReattach';
 import { useShortcuts } from '../agent/useShortcuts';
 import { isConsultee, matchCall } from '../console/match';
 import { useConsole } from '../console/useConsole';
 import { type MicStatus, requestMicrophone } from '../softphone/microphone';
 import { useSoftphone } from '../softphone/useSoftphone';
 import { parseChoice, reasonsOf, stateLabel } from '../states';
-import { Notice, ReconnectBanner } from './Banners';
+import { Notice, ReattachBanner, ReconnectBanner } from './Banners';
 import { CallPanel } from './CallPanel';
 import { DialPad } from './DialPad';
 import { Header } from './Header';
@@ -51,12 +52,20 @@ export function AgentView({ me, onLogout, onLinkLost }: Props) {
     [call, snapshot, me.user.id],
   );
   const controls = useCallControls(phone, call, details, me.user.id);
-  const ringing = call?.status === 'ringing';
+  const reattach = useReattach(phone, ps, snapshot, details, me.user.id);
+  // A re-attached call is answered on arrival: it never rings.
+  const ringing = call?.status === 'ringing' && !call.reattach;
   // The last call the agent handled: what after-call work is about.
   const [lastCall, setLastCall] = useState<{ id: string; queue: string | null } | null>(null);
   useEffect(() => {
     if (details?.id && !ringing) setLastCall({ id: details.id, queue: details.queue ?? null });
   }, [details?.id, details?.queue, ringing]);
+  // A call left over from before a reload is the last call even if it never comes back.
+  const reattachId = reattach.target?.id;
+  const reattachQueue = reattach.target?.queue ?? null;
+  useEffect(() => {
+    if (reattachId) setLastCall({ id: reattachId, queue: reattachQueue });
+  }, [reattachId, reattachQueue]);
   const lastQueue = snapshot?.queues.find((q) => q.name === lastCall?.queue) ?? null;
   const screenPopUrl = snapshot?.queues.find((q) => q.name === details?.queue)?.screen_pop_url ?? null;
   const [wrapError, setWrapError] = useState<string | null>(null);
@@ -92,6 +101,7 @@ export function AgentView({ me, onLogout, onLinkLost }: Props) {
         stateError={state.error} onState={(s, r) => void state.change(s, r)} onLogout={onLogout} />
       <div className="banners">
         <ReconnectBanner link={link} />
+        <ReattachBanner waiting={reattach.waiting} error={reattach.error} onRetry={reattach.retry} />
         <Notice text={notice === dismissed ? null : notice} onDismiss={() => setDismissed(notice)} />
       </div>
       <main className="workspace">
@@ -119,7 +129,7 @@ export function AgentView({ me, onLogout, onLinkLost }: Props) {
         <aside className="column side">
           <SoftphoneStatus reg={ps.reg} mic={mic} />
           {!call && (
-            <DialPad ready={ps.reg.kind === 'registered'} onDial={(n) => {
+            <DialPad ready={ps.reg.kind === 'registered' && !reattach.waiting} onDial={(n) => {
               try {
                 phone.dial(n);
                 return null;

@@ -18,3 +18,21 @@ export function Notice({ text, onDismiss }: { text: string | null; onDismiss(): 
     </div>
   );
 }
+
+/** The call left over from before a page reload, while it is asked back onto the softphone. */
+export function ReattachBanner({ waiting, error, onRetry }: { waiting: boolean; error: string | null; onRetry(): void }) {
+  if (waiting) {
+    return (
+      <div className="banner info" role="status" data-testid="reattaching">
+        Reconnecting to your call…
+      </div>
+    );
+  }
+  if (error === null) return null;
+  return (
+    <div className="banner warn" role="alert">
+      <span data-testid="reattach-error">Your call is not connected to this console: {error}</span>
+      <button type="button" data-testid="reattach-retry" onClick={onRetry}>Reconnect</button>
+    </div>
+  );
+}

@@ -2,6 +2,7 @@ import { useRef } from 'react';
 import type { ConsoleCall, ConsultView, TransferAction, TransferMode, TransferTarget } from '../api/types';
 import type { CallInfo } from '../softphone/call';
 import { formatDuration, useNow } from '../time';
+import { CallQuality } from './CallQuality';
 import { ConsultBar, ConsulteeBar } from './ConsultBar';
 import { DtmfPad } from './DtmfPad';
 import { ScreenPopLink } from './ScreenPop';
@@ -38,8 +39,8 @@ function CallTimer({ from }: { from: number | null }) {
   return <span className="call-timer" data-testid="call-timer">{from === null ? '0:00' : formatDuration(now - from)}</span>;
 }
 
-function heading(status: string, outgoing: boolean, c: CallControls): string {
-  if (status === 'connecting') return outgoing ? 'Calling…' : 'Connecting…';
+function heading(status: string, call: CallInfo, c: CallControls): string {
+  if (status === 'connecting') return call.reattach ? 'Reconnecting…' : call.outgoing ? 'Calling…' : 'Connecting…';
   if (c.consultee) return 'Consultation';
   if (c.consult) return 'Consulting';
   return status === 'held' ? 'On hold' : 'On call';
@@ -62,17 +63,20 @@ export function CallPanel({ call, details, c, screenPopUrl }: {
   };
   return (
     <section className="panel call-panel" data-testid="call-panel" data-status={status}
-      data-role={mine ? 'agent' : 'consultee'} aria-label="Current call">
+      data-role={mine ? 'agent' : 'consultee'} data-reattached={call.reattach} aria-label="Current call">
       <div className="call-head">
         <div>
-          <h2>{heading(status, call.outgoing, c)}</h2>
+          <h2>{heading(status, call, c)}</h2>
           <p className="caller" data-testid="call-caller">
             {call.outgoing ? call.fromUser : details?.caller || call.fromUser || 'unknown caller'}
           </p>
           {details?.queue && <p className="muted">Queue {details.queue}</p>}
           <ScreenPopLink template={screenPopUrl} call={details} />
         </div>
-        <CallTimer from={call.answeredAt} />
+        <div className="call-side">
+          <CallTimer from={call.answeredAt} />
+          <CallQuality details={details} />
+        </div>
       </div>
       <div className="call-actions">
         <button type="button" data-testid="call-mute" aria-pressed={call.muted} disabled={!connected}

@@ -34,6 +34,25 @@ function consult(v: unknown): ConsultView | null {
   };
 }
 
+type Quality = ConsoleCall['quality'][number];
+
+const LEVELS = ['good', 'fair', 'poor'];
+
+function quality(v: unknown): Quality[] {
+  if (!Array.isArray(v)) return [];
+  return v.flatMap((q): Quality[] => {
+    if (!isObj(q) || typeof q.leg !== 'string' || typeof q.mos !== 'number') return [];
+    return [{
+      leg: q.leg,
+      level: LEVELS.find((l) => l === q.level) ?? 'poor',
+      mos: q.mos,
+      loss_percent: typeof q.loss_percent === 'number' ? q.loss_percent : 0,
+      jitter_ms: typeof q.jitter_ms === 'number' ? q.jitter_ms : 0,
+      rtt_ms: typeof q.rtt_ms === 'number' ? q.rtt_ms : null,
+    }];
+  });
+}
+
 function call(v: unknown): ConsoleCall | null {
   if (!isObj(v) || typeof v.id !== 'string') return null;
   return {
@@ -50,6 +69,7 @@ function call(v: unknown): ConsoleCall | null {
     offered_to: typeof v.offered_to === 'string' ? v.offered_to : null,
     screen_pop: attributes(v.screen_pop),
     consult: consult(v.consult),
+    quality: quality(v.quality),
   };
 }
 

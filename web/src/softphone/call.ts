@@ -12,9 +12,12 @@ export interface CallInfo {
   fromUser: string;
   /** We dialled it. */
   outgoing: boolean;
+  /** The server rang us again with our live call after a page reload (`X-Switchboard-Reattach: 1`). */
+  reattach: boolean;
   displayName: string;
   status: CallStatus;
-  /** `Date.now()` when the INVITE arrived / when the call was connected. */
+  /** `Date.now()` when the INVITE arrived / when the call was connected (a re-attached call:
+   * when the agent first answered it, on the page before the reload). */
   offeredAt: number;
   answeredAt: number | null;
   muted: boolean;
@@ -22,6 +25,14 @@ export interface CallInfo {
 }
 
 export const CALL_ID_HEADER = 'X-Switchboard-Call';
+export const REATTACH_HEADER = 'X-Switchboard-Reattach';
+
+export interface CallOptions {
+  /** The number we dial (our own call). */
+  dialled?: string;
+  /** A re-attached call's `answeredAt` (ignored for other calls). */
+  since?: number | null;
+}
 
 export interface CallEvents {
   changed(info: CallInfo): void;
@@ -32,18 +43,19 @@ export class SoftphoneCall {
   readonly session: RTCSession;
   private info: CallInfo;
   private readonly on: CallEvents;
+  private readonly since: number | null;
   private done = false;
 
-  /** An offer (`request` is its INVITE), or our call to `dialled` when `request` is null. */
-  constructor(session: RTCSession, request: IncomingRequest | null, on: CallEvents, dialled = '') {
+  /** An offer (`request` is its INVITE), or our call to `opts.dialled` when `request` is null. */
+  constructor(session: RTCSession, request: IncomingRequest | null, on: CallEvents, opts: CallOptions = {}) {
     this.session = session;
     this.on = on;
-    const header = request?.getHeader(CALL_ID_HEADER)?.trim();
     const remote = session.remote_identity;
     this.info = {
-      callId: header ? header : null,
-      fromUser: request ? (remote?.uri?.user ?? '') : dialled,
+      callId: callIdOf(request),
+      fromUser: request ? (remote?.uri?.user ?? '') : (opts.dialled ?? ''),
       outgoing: request === null,
+      reattach: request?.getHeader(REATTACH_HEADER)?.trim() === '1',
       displayName: request ? (remote?.display_name ?? '') : '',
       status: request ? 'ringing' : 'dialing',
       offeredAt: Date.now(),
@@ -51,6 +63,7 @@ export class SoftphoneCall {
       muted: false,
       remoteStream: null,
     };
+    this.since = this.info.reattach ? (opts.since ?? null) : null;
     this.listen();
   }
 
@@ -112,7 +125,7 @@ export class SoftphoneCall {
 
   private connected(): void {
     if (this.info.status === 'connected') return;
-    const answeredAt = Date.now();
+    const answeredAt = this.since ?? Date.now();
     const remoteStream = this.info.remoteStream ?? this.receiverStream();
     this.update({ status: 'connected', answeredAt, remoteStream });
   }
@@ -136,4 +149,10 @@ export class SoftphoneCall {
     this.info = { ...this.info, ...patch };
     this.on.changed(this.info);
   }
+}
+
+/** Switchboard's call id from an INVITE's header; null for our own call or without one. */
+export function callIdOf(request: IncomingRequest | null): string | null {
+  const header = request?.getHeader(CALL_ID_HEADER)?.trim();
+  return header ? header : null;
 }

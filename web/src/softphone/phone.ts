@@ -1,11 +1,12 @@
 // The browser softphone: a JsSIP user agent registered with short-lived credentials, and the
 // incoming call it rings with. The UI reads `state` and calls the methods; nothing here knows
-// React.
+// React. Nothing ends the call when the page unloads (no BYE on a reload): the server keeps the
+// caller, and the reloaded page asks for the call again (`reattach`).
 import * as JsSIP from 'jssip';
 import type { IncomingRTCSessionEvent, RTCSessionEvent, RegistrationFailedListener } from 'jssip/lib/UA';
-import { describe } from '../api/client';
+import { callAction, describe } from '../api/client';
 import type { SoftphoneCredentials } from '../api/types';
-import { type CallInfo, SoftphoneCall } from './call';
+import { type CallInfo, SoftphoneCall, callIdOf } from './call';
 import { fetchCredentials, refreshDelayMs } from './credentials';
 import { Ringer } from './ringer';
 
@@ -14,18 +15,28 @@ export type RegStatus =
   | { kind: 'registered'; message: string }
   | { kind: 'failed'; message: string };
 
+/** Getting the agent's live call back after a page reload; `error` null while waiting for it. */
+export interface ReattachStatus {
+  callId: string;
+  error: string | null;
+}
+
 export interface PhoneState {
   reg: RegStatus;
   call: CallInfo | null;
   /** Why the last call ended, until the next one rings. */
   lastEnded: string | null;
   autoAccept: boolean;
+  /** The last re-attach asked for, until its call connects. */
+  reattach: ReattachStatus | null;
 }
 
 const AUTO_ACCEPT_KEY = 'switchboard.autoAccept';
 /** Registrations refused for bad credentials retried with fresh ones, in a row. */
 const MAX_AUTH_RETRIES = 3;
 const RETRY_MS = 10000;
+/** How long a re-attach waits for the server's INVITE after the server said yes. */
+const REATTACH_WAIT_MS = 20000;
 
 function storedAutoAccept(): boolean {
   try {
@@ -44,6 +55,9 @@ export class Softphone {
   private authRetries = 0;
   private refreshTimer: number | undefined;
   private retryTimer: number | undefined;
+  private reattachTimer: number | undefined;
+  /** The call asked for by `reattach` and when the agent first answered it. */
+  private reattaching: { id: string; since: number | null } | null = null;
   private stopped = false;
   /** Bumped by start and stop so that a late answer of an older start is dropped. */
   private generation = 0;
@@ -52,6 +66,7 @@ export class Softphone {
     call: null,
     lastEnded: null,
     autoAccept: storedAutoAccept(),
+    reattach: null,
   };
 
   subscribe = (listener: () => void): (() => void) => {
@@ -82,6 +97,7 @@ export class Softphone {
     this.generation += 1;
     window.clearTimeout(this.refreshTimer);
     window.clearTimeout(this.retryTimer);
+    window.clearTimeout(this.reattachTimer);
     this.ringer.stop();
     this.call?.hangup();
     const ua = this.ua;
@@ -119,9 +135,30 @@ export class Softphone {
         if (this.call === call) this.patch({ call: info });
       },
       ended: (cause) => this.callEnded(call, cause),
-    }, target);
+    }, { dialled: target });
     this.call = call;
     this.patch({ call: call.current, lastEnded: null });
+  }
+
+  /**
+   * Asks the server to ring this softphone again with the agent's live call `id` (its leg died
+   * with the previous page); the INVITE is answered on arrival. `since`: when the agent first
+   * answered it, for the call timer.
+   */
+  async reattach(id: string, since: number | null): Promise<void> {
+    window.clearTimeout(this.reattachTimer);
+    this.reattaching = { id, since };
+    this.patch({ reattach: { callId: id, error: null } });
+    try {
+      await callAction(id, 'reattach');
+    } catch (e) {
+      if (!this.stopped) this.reattachFailed(id, describe(e));
+      return;
+    }
+    if (this.stopped || this.state.reattach?.callId !== id || this.state.reattach.error !== null) return;
+    this.reattachTimer = window.setTimeout(() => {
+      if (!this.call) this.reattachFailed(id, 'the call did not reach the softphone');
+    }, REATTACH_WAIT_MS);
   }
 
   /** Ends the SIP side of the call. */
@@ -231,15 +268,23 @@ export class Softphone {
       e.session.terminate({ status_code: 486 });
       return;
     }
+    const id = callIdOf(e.request);
+    const since = id !== null && this.reattaching?.id === id ? this.reattaching.since : null;
     const call = new SoftphoneCall(e.session, e.request, {
       changed: (info) => {
-        if (this.call === call) this.patch({ call: info });
+        if (this.call !== call) return;
+        const done = info.reattach && info.status === 'connected' && this.state.reattach?.callId === info.callId;
+        this.patch(done ? { call: info, reattach: null } : { call: info });
       },
       ended: (cause) => this.callEnded(call, cause),
-    });
+    }, { since });
     this.call = call;
     this.patch({ call: call.current, lastEnded: null });
-    if (this.state.autoAccept) {
+    if (call.current.reattach) {
+      // Our own call coming back: no ring, no offer, whatever the auto-accept setting.
+      window.clearTimeout(this.reattachTimer);
+      this.answer();
+    } else if (this.state.autoAccept) {
       this.answer();
     } else {
       this.ringer.start();
@@ -250,7 +295,15 @@ export class Softphone {
     if (this.call !== call) return;
     this.call = null;
     this.ringer.stop();
+    const info = call.current;
+    const lost = info.reattach && info.status !== 'connected' && this.state.reattach?.callId === info.callId;
     this.patch({ call: null, lastEnded: cause });
+    if (lost && info.callId) this.reattachFailed(info.callId, `the call did not connect (${cause})`);
+  }
+
+  private reattachFailed(id: string, error: string): void {
+    if (this.state.reattach?.callId !== id) return;
+    this.patch({ reattach: { callId: id, error } });
   }
 
   private setReg(kind: RegStatus['kind'], message: string): void {

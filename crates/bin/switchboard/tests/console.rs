@@ -183,7 +183,7 @@ fn an_agent_takes_a_queued_call_in_the_browser_console_and_hears_the_caller() {
             "-s",
             "+15550100",
             "-d",
-            "15000",
+            "25000",
             "-mi",
             "127.0.0.1",
             "-mp",
@@ -214,7 +214,19 @@ fn an_agent_takes_a_queued_call_in_the_browser_console_and_hears_the_caller() {
     }
     // Recorded (caller left, agent right) to check what each side sent by its content.
     let recording = record(&served);
-    for step in ["wait-audio", "shot connected", "hold", "resume"] {
+    for step in ["wait-audio", "quality", "shot connected", "hold", "resume"] {
+        agent.run(step);
+    }
+    assert!(
+        agent
+            .seen
+            .iter()
+            .any(|l| l.starts_with("info quality level=good")),
+        "the call panel shows the line's quality: {:?}",
+        agent.seen
+    );
+    // A reload during the call: the console gets its call back on a new WebRTC leg.
+    for step in ["reload", "wait-reattached", "wait-audio", "shot reattached"] {
         agent.run(step);
     }
     let caller = wait_exit(&mut caller, Duration::from_secs(40)).expect("the caller hangs up");
@@ -231,9 +243,14 @@ fn an_agent_takes_a_queued_call_in_the_browser_console_and_hears_the_caller() {
     let admin = admin(&served);
     let state = wait_for_disconnected(&admin, &served);
     let wrap_up = event(&admin, &served, "call.wrap_up");
+    let reattached = event(&admin, &served, "call.reattached");
     let path = recorded_path(&admin, &served);
     drop(served);
     assert_eq!(state["reason"], "disconnected", "{state}");
+    assert!(
+        reattached["agent"].as_str().is_some_and(|a| !a.is_empty()),
+        "the reload re-attached the agent: {reattached}"
+    );
     assert_eq!(recording, 204, "recording started");
     let (heard_from_caller, heard_from_agent) = channels(&std::fs::read(&path).unwrap());
     let ratio = |x: &[f64], a: f64, b: f64| power(x, a) / power(x, b).max(1e-9);

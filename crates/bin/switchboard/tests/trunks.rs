@@ -137,6 +137,22 @@ fn a_call_to_the_demo_number_runs_its_flow_and_is_bridged_to_the_available_agent
         .send()
         .unwrap();
     assert_eq!(dtmf.status().as_u16(), 204);
+    // The live call shows both legs' quality, sampled every few seconds.
+    let calls: serde_json::Value = agent
+        .get(served.url("/api/v1/me/calls"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let quality = calls[0]["quality"].as_array().unwrap();
+    let legs: Vec<&str> = quality.iter().filter_map(|q| q["leg"].as_str()).collect();
+    assert_eq!(legs, ["caller", "agent"], "{calls}");
+    assert!(
+        quality
+            .iter()
+            .all(|q| q["level"] == "good" && q["mos"].as_f64() > Some(4.0)),
+        "a clean loopback call is good: {calls}"
+    );
     assert_eq!(control(&served, &agent, "no-such-call", "hold"), 404);
     let state: serde_json::Value = agent
         .get(served.url("/api/v1/me/state"))

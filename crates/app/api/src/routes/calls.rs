@@ -9,7 +9,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use sb_engine::acd::agent_of;
-use sb_engine::calls::{CallCommand, CallControl, ConsultView, ControlError, LiveCall, TransferTo};
+use sb_engine::calls::{
+    CallCommand, CallControl, ConsultView, ControlError, LiveCall, LiveQuality, TransferTo,
+};
 use sb_types::Role;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -55,6 +57,38 @@ pub(super) struct CallView {
     screen_pop: BTreeMap<String, String>,
     /// The consultation of a warm transfer, while one runs.
     consult: Option<ConsultInfo>,
+    /// Each connected leg's media quality, refreshed every few seconds.
+    quality: Vec<QualityView>,
+}
+
+/// One leg's media quality now.
+#[derive(Serialize, ToSchema, PartialEq)]
+pub(super) struct QualityView {
+    /// `caller`, `agent` or `external`.
+    leg: &'static str,
+    /// `good`, `fair` or `poor`.
+    level: &'static str,
+    /// Mean opinion score (1 to 4.5) of what we received from the leg.
+    mos: f64,
+    /// Loss in the last reporting interval, in percent.
+    loss_percent: f64,
+    /// Interarrival jitter, in ms.
+    jitter_ms: f64,
+    /// Round-trip time, in ms, once measured.
+    rtt_ms: Option<f64>,
+}
+
+impl From<LiveQuality> for QualityView {
+    fn from(q: LiveQuality) -> Self {
+        QualityView {
+            leg: q.leg,
+            level: q.level,
+            mos: q.mos,
+            loss_percent: q.loss_percent,
+            jitter_ms: q.jitter_ms,
+            rtt_ms: q.rtt_ms,
+        }
+    }
 }
 
 /// A consultation in progress.
@@ -97,6 +131,7 @@ impl From<LiveCall> for CallView {
             offered_to: c.offered_to.map(|a| a.as_uuid()),
             screen_pop: c.screen_pop,
             consult: c.consult.map(ConsultInfo::from),
+            quality: c.quality.into_iter().map(QualityView::from).collect(),
         }
     }
 }
@@ -125,6 +160,8 @@ pub(super) enum Action {
     TransferCancel,
     /// Join the customer, the agent and the consulted party.
     Conference,
+    /// Ring the agent's softphone with their live call again (after a console reload).
+    Reattach,
 }
 
 impl Action {
@@ -140,6 +177,7 @@ impl Action {
             Action::TransferComplete => CallCommand::TransferComplete,
             Action::TransferCancel => CallCommand::TransferCancel,
             Action::Conference => CallCommand::Conference,
+            Action::Reattach => CallCommand::Reattach,
         }
     }
 }
@@ -294,7 +332,7 @@ fn may_control(control: &CallControl, c: &crate::Caller, id: &str) -> Result<(),
 /// Hangs up, holds, resumes, or starts / pauses / resumes / stops the recording of a call.
 #[utoipa::path(post, path = "/calls/{id}/{action}", tag = "calls",
     params(("id" = String, Path, description = "The call's id"),
-        ("action" = Action, Path, description = "hangup, hold, resume, record_start, record_pause, record_resume, record_stop, transfer_complete, transfer_cancel or conference")),
+        ("action" = Action, Path, description = "hangup, hold, resume, record_start, record_pause, record_resume, record_stop, transfer_complete, transfer_cancel, conference or reattach")),
     responses((status = 204, description = "Done"),
         (status = 404, description = "No such live call (or not the agent's)"),
         (status = 409, description = "The call cannot do this now"),

@@ -8,7 +8,7 @@ use sb_media::{CallMedia, EndpointId};
 use sb_types::TenantId;
 use serde_json::{Value, json};
 
-use super::control::CallCommand;
+use super::control::{CallCommand, LiveQuality};
 use super::deps::CallDeps;
 
 /// The music the customer hears on hold.
@@ -62,6 +62,7 @@ impl Bridge {
             | CallCommand::TransferComplete
             | CallCommand::TransferCancel
             | CallCommand::Conference => Err("this call cannot be transferred".into()),
+            CallCommand::Reattach => Err("this call cannot be re-attached".into()),
         }
     }
 
@@ -150,6 +151,17 @@ impl Bridge {
             self.media.record_resume().await
         };
         done.map(|_| Effect::Continue).map_err(|e| e.to_string())
+    }
+
+    /// The customer's and the agent's media quality now, named `names`.
+    pub async fn quality(&self, names: [&'static str; 2]) -> Vec<LiveQuality> {
+        let mut figures = Vec::with_capacity(2);
+        for (leg, id) in names.into_iter().zip([self.customer, self.agent]) {
+            if let Ok(stats) = self.media.stats(id).await {
+                figures.push(LiveQuality::of(leg, &stats));
+            }
+        }
+        figures
     }
 
     /// Stops the recording; its metadata for the `call.recorded` event.

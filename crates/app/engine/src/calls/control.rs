@@ -44,6 +44,9 @@ pub enum CallCommand {
     TransferCancel,
     /// Join the customer, the agent and the consulted party.
     Conference,
+    /// Ring the agent's phone again with the call (their console was reloaded and lost its
+    /// leg); when it answers, the new leg replaces the lost one.
+    Reattach,
 }
 
 /// Where a transfer sends the customer.
@@ -81,8 +84,52 @@ pub enum ControlError {
     Refused(String),
 }
 
+/// How often a connected call samples its legs' quality for the live views.
+pub(crate) const QUALITY_EVERY: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// One leg's media quality now, sampled every few seconds while the call is connected.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LiveQuality {
+    /// `caller` or `agent`.
+    pub leg: &'static str,
+    /// `good`, `fair` or `poor`, from the recent loss and the jitter.
+    pub level: &'static str,
+    /// Mean opinion score (E-model) of what we received from this leg so far.
+    pub mos: f64,
+    /// Loss in the last reporting interval, in percent.
+    pub loss_percent: f64,
+    /// Interarrival jitter, in ms.
+    pub jitter_ms: f64,
+    /// Round-trip time, in ms, once RTCP has measured it.
+    pub rtt_ms: Option<f64>,
+}
+
+impl LiveQuality {
+    /// The figures of `leg` from its endpoint's statistics.
+    pub fn of(leg: &'static str, s: &sb_media::EndpointStats) -> Self {
+        let q = &s.quality;
+        let round = |x: f64| (x * 100.0).round() / 100.0;
+        let loss = q.interval_loss_percent.max(0.0);
+        let level = if loss < 1.0 && q.jitter_ms < 30.0 && q.mos >= 4.0 {
+            "good"
+        } else if loss < 5.0 && q.jitter_ms < 60.0 && q.mos >= 3.5 {
+            "fair"
+        } else {
+            "poor"
+        };
+        LiveQuality {
+            leg,
+            level,
+            mos: round(q.mos),
+            loss_percent: round(loss),
+            jitter_ms: round(q.jitter_ms),
+            rtt_ms: q.rtt_ms.map(round),
+        }
+    }
+}
+
 /// A live call as the API shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LiveCall {
     /// The call's id (the Call-ID of its first leg).
     pub id: String,
@@ -110,6 +157,8 @@ pub struct LiveCall {
     pub screen_pop: BTreeMap<String, String>,
     /// The consultation of a warm transfer, while one runs.
     pub consult: Option<ConsultView>,
+    /// Each connected leg's media quality, refreshed every few seconds.
+    pub quality: Vec<LiveQuality>,
 }
 
 impl LiveCall {
@@ -129,6 +178,7 @@ impl LiveCall {
             offered_to: None,
             screen_pop: BTreeMap::new(),
             consult: None,
+            quality: Vec::new(),
         }
     }
 }

@@ -242,11 +242,17 @@ pub struct AgentInvite<'a> {
     pub transport: &'a str,
     /// The call it belongs to (our id, as the API and the console name it).
     pub call: Option<&'a str>,
+    /// The agent's live call comes back to a phone that lost it (a reloaded console): the
+    /// console answers it by itself.
+    pub reattach: bool,
 }
 
 /// The header naming the call an agent's INVITE belongs to (the console matches its offer
 /// with the call it sees in its snapshot).
 pub const CALL_HEADER: &str = "X-Switchboard-Call";
+
+/// The header marking an INVITE that re-attaches the agent to their live call.
+pub const REATTACH_HEADER: &str = "X-Switchboard-Reattach";
 
 /// The INVITE to an agent's phone; `None` when the contact or AOR is not a URI.
 pub fn agent_invite(a: &AgentInvite<'_>) -> Option<Request> {
@@ -278,6 +284,9 @@ pub fn agent_invite(a: &AgentInvite<'_>) -> Option<Request> {
     h.push(HeaderName::Allow, ALLOW);
     if let Some(call) = a.call {
         h.push(HeaderName::new(CALL_HEADER), call);
+    }
+    if a.reattach {
+        h.push(HeaderName::new(REATTACH_HEADER), "1");
     }
     r.set_body(Some(&sdp_type()), Bytes::from(a.sdp.to_owned()));
     Some(r)

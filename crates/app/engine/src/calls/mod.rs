@@ -40,6 +40,8 @@ mod ring;
 mod router;
 mod sdp;
 
-pub use control::{CallCommand, CallControl, ConsultView, ControlError, LiveCall, TransferTo};
+pub use control::{
+    CallCommand, CallControl, ConsultView, ControlError, LiveCall, LiveQuality, TransferTo,
+};
 pub use deps::CallDeps;
 pub use router::CallRouter;

@@ -548,8 +548,14 @@ impl Call {
         let mut acked = false;
         let mut resend = Duration::from_millis(500);
         let mut next_resend = started + resend;
+        let mut quality = tokio::time::interval(super::control::QUALITY_EVERY);
+        quality.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         loop {
             tokio::select! {
+                _ = quality.tick() => {
+                    let figures = bridge.quality(["called", "agent"]).await;
+                    self.deps.control.update(&self.carrier_call_id, |c| c.quality = figures);
+                }
                 input = self.inputs.recv() => {
                     let Some(input) = input else {
                         return EndCause::new("shutdown", 200);

@@ -142,13 +142,13 @@ impl Ringing {
 }
 
 /// Rings `phone` with our `offer` for at most `timeout`, showing `caller`; the INVITE names
-/// `call`, the call it belongs to.
+/// `call`, the call it belongs to, and whether it `reattach`es the agent to it.
 pub fn ring(
     deps: Arc<CallDeps>,
     phone: AgentPhone,
     offer: LegOffer,
     caller: String,
-    call: &str,
+    (call, reattach): (&str, bool),
     timeout: Duration,
 ) -> Ringing {
     let call_id = format!("{}@switchboard", token());
@@ -166,6 +166,7 @@ pub fn ring(
         from_tag: &token(),
         transport: phone.transport,
         call: Some(call),
+        reattach,
     });
     let target = Target {
         dest: phone.dest,

@@ -8,6 +8,7 @@ use serde_json::json;
 
 use super::blind::Blind;
 use super::consult::{self, Consult};
+use super::reattach;
 use super::{AckWait, AgentLeg, CallerMedia, Inbound, Peer};
 use crate::acd::InteractionEvent;
 use crate::calls::bridge::{Bridge, Effect};
@@ -73,18 +74,26 @@ impl Inbound {
             }
         }
         let mut consult: Option<Consult> = None;
+        let mut reattaching = None;
+        let mut quality = tokio::time::interval(control::QUALITY_EVERY);
+        quality.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         loop {
             let step = tokio::select! {
                 input = self.inputs.recv() => match input {
                     Some(CallInput::Control(command, reply)) => {
-                        let mut at = consult::At { media, bridge, agent: &mut agent, consult: &mut consult };
+                        let mut at = consult::At { media, bridge, agent: &mut agent, consult: &mut consult, reattach: &mut reattaching };
                         self.command(&mut at, command, reply).await
                     }
                     other => self.connected_input(other, &agent, consult.as_ref(), acks),
                 },
                 outcome = consult::next_ring(&mut consult) => {
-                    let mut at = consult::At { media, bridge, agent: &mut agent, consult: &mut consult };
+                    let mut at = consult::At { media, bridge, agent: &mut agent, consult: &mut consult, reattach: &mut reattaching };
                     self.consult_rang(&mut at, outcome).await
+                }
+                outcome = reattach::next_ring(&mut reattaching) => {
+                    let mut at = consult::At { media, bridge, agent: &mut agent, consult: &mut consult, reattach: &mut reattaching };
+                    self.reattach_rang(&mut at, outcome).await;
+                    Step::Stay
                 }
                 event = media.events.recv() => match event {
                     Some(MediaEvent::Timeout { .. }) | None => {
@@ -92,6 +101,10 @@ impl Inbound {
                     }
                     Some(_) => Step::Stay,
                 },
+                _ = quality.tick() => {
+                    self.sample_quality(bridge, &agent).await;
+                    Step::Stay
+                }
                 event = next_interaction_event(&mut agent) => {
                     self.interaction_event(&agent, event).await;
                     Step::Stay
@@ -107,6 +120,7 @@ impl Inbound {
                 bridge,
                 agent: &mut agent,
                 consult: &mut consult,
+                reattach: &mut reattaching,
             };
             match step {
                 Step::Stay => {}
@@ -146,6 +160,17 @@ impl Inbound {
         at.bridge.agent = at.agent.endpoint;
         at.bridge.held = false;
         self.show_agent(at.agent);
+    }
+
+    /// Shows the caller's and the agent's media quality now in the live calls.
+    async fn sample_quality(&self, bridge: &Bridge, agent: &AgentLeg) {
+        let other = if agent.peer == Peer::External {
+            "external"
+        } else {
+            "agent"
+        };
+        let figures = bridge.quality(["caller", other]).await;
+        self.show(|c| c.quality = figures);
     }
 
     /// Shows `agent` as the call's agent in the live calls.
@@ -208,6 +233,9 @@ impl Inbound {
         if let Some(c) = at.consult.take() {
             c.abandon(self, at.media, cause).await;
         }
+        if let Some(r) = at.reattach.take() {
+            r.abandon(at.media).await;
+        }
         if gone != Gone::Agent {
             let (local, dest, t) = (at.agent.local, at.agent.dest, at.agent.transport);
             legs::bye(&self.deps, &mut at.agent.dialog, local, dest, t, cause).await;
@@ -253,6 +281,10 @@ impl Inbound {
             }
             CallCommand::Conference => {
                 let done = self.consult_conference(at).await;
+                answer(reply, done, Step::Stay)
+            }
+            CallCommand::Reattach => {
+                let done = self.reattach_start(at).await;
                 answer(reply, done, Step::Stay)
             }
             CallCommand::Hold | CallCommand::Resume if at.consult.is_some() => {

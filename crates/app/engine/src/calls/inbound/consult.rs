@@ -31,6 +31,7 @@ pub(super) struct At<'a> {
     pub bridge: &'a mut Bridge,
     pub agent: &'a mut AgentLeg,
     pub consult: &'a mut Option<Consult>,
+    pub reattach: &'a mut Option<super::reattach::Reattach>,
 }
 
 /// A consultation in progress.
@@ -123,6 +124,9 @@ impl Inbound {
         if at.consult.is_some() {
             return Err("a consultation is going on already".into());
         }
+        if at.reattach.is_some() {
+            return Err("the agent's phone is being re-attached".into());
+        }
         if let TransferTo::Agent(a) = to {
             self.check_consultable(at.agent, a).await?;
         }
@@ -134,7 +138,9 @@ impl Inbound {
             at.bridge.apply(&self.deps, CallCommand::Hold).await?;
         }
         let dialled = match &to {
-            TransferTo::Agent(a) => transfer::dial_agent(self, at.media, *a, CONSULT_RING).await,
+            TransferTo::Agent(a) => {
+                transfer::dial_agent(self, at.media, (*a, false), CONSULT_RING).await
+            }
             TransferTo::Number(n) => transfer::dial_number(self, at.media, n, CONSULT_RING).await,
             TransferTo::Queue(_) => Err("a queue cannot be consulted".into()),
         };

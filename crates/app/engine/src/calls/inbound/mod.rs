@@ -10,6 +10,7 @@ mod connected;
 mod consult;
 mod ivr;
 mod queue;
+mod reattach;
 mod route;
 mod transfer;
 

@@ -296,7 +296,7 @@ async fn ring_agent(
         phone,
         sdp_offer,
         caller,
-        call.log.call(),
+        (call.log.call(), false),
         Duration::from_millis(ring_for),
     );
     call.registry

@@ -61,7 +61,7 @@ pub async fn to_agent(
     agent: sb_types::AgentId,
     timeout: Duration,
 ) -> Result<Outcome, Interrupt> {
-    match dial_agent(call, media, agent, timeout).await {
+    match dial_agent(call, media, (agent, false), timeout).await {
         Ok((ringing, leg)) => ring_and_bridge(call, media, acks, ringing, leg).await,
         Err(why) => failed(why),
     }
@@ -81,12 +81,12 @@ pub async fn to_number(
     }
 }
 
-/// Starts ringing an agent's registered phone with a new leg of the call; the error says why
-/// it cannot be rung.
+/// Starts ringing an agent's registered phone with a new leg of the call (marked as their
+/// own call coming back when `reattach`); the error says why it cannot be rung.
 pub async fn dial_agent(
     call: &mut Inbound,
     media: &CallerMedia,
-    agent: sb_types::AgentId,
+    (agent, reattach): (sb_types::AgentId, bool),
     timeout: Duration,
 ) -> Result<(Ringing, Pending), String> {
     let Some(phone) = ring::find_phone(&call.deps, call.tenant, agent).await else {
@@ -105,7 +105,7 @@ pub async fn dial_agent(
         phone,
         offer,
         caller,
-        call.log.call(),
+        (call.log.call(), reattach),
         timeout,
     );
     let leg = Pending {

@@ -1,0 +1,86 @@
+// A page reload during a call: the old page's softphone leg died with it, the caller did not.
+// Once the new softphone is registered and a snapshot has come, the agent's live call (connected
+// or held) is asked back onto it, once per call per page load; the agent can retry a failure.
+// When the agent answered the call is kept in session storage so that the timer goes on.
+import { useEffect, useRef } from 'react';
+import type { ConsoleCall, ConsoleSnapshot } from '../api/types';
+import type { PhoneState, Softphone } from '../softphone/phone';
+
+export interface Reattach {
+  /** The live call being asked back, until it is connected on the softphone. */
+  target: ConsoleCall | null;
+  /** Asked, not on the softphone yet. */
+  waiting: boolean;
+  /** Why it failed, while the call is live and not on the softphone. */
+  error: string | null;
+  retry(): void;
+}
+
+const ANSWERED_KEY = 'switchboard.answeredAt';
+
+function isMineLive(c: ConsoleCall, agentId: string): boolean {
+  return c.agent === agentId && (c.state === 'connected' || c.state === 'held');
+}
+
+function rememberAnswered(id: string, at: number): void {
+  try {
+    window.sessionStorage.setItem(ANSWERED_KEY, JSON.stringify({ id, at }));
+  } catch {
+    // Storage refused: a re-attached call's timer starts from the call's start instead.
+  }
+}
+
+/** When the agent answered `c` on an earlier page of this tab, else when the call began. */
+function answeredSince(c: ConsoleCall): number | null {
+  try {
+    const v = JSON.parse(window.sessionStorage.getItem(ANSWERED_KEY) ?? 'null') as { id?: unknown; at?: unknown } | null;
+    if (v?.id === c.id && typeof v.at === 'number') return v.at;
+  } catch {
+    // Unreadable: fall through.
+  }
+  return c.started_at > 0 ? c.started_at : null;
+}
+
+export function useReattach(
+  phone: Softphone,
+  ps: PhoneState,
+  snapshot: ConsoleSnapshot | null,
+  details: ConsoleCall | null,
+  agentId: string,
+): Reattach {
+  const tried = useRef(new Set<string>());
+  // Only a call left over from before the load is asked back, not one of this page that just ended.
+  const hadCall = useRef(false);
+  const call = ps.call;
+  const registered = ps.reg.kind === 'registered';
+
+  const id = details?.id;
+  const answeredAt = call?.answeredAt ?? null;
+  useEffect(() => {
+    if (id && answeredAt !== null) rememberAnswered(id, answeredAt);
+  }, [id, answeredAt]);
+
+  useEffect(() => {
+    if (call) {
+      hadCall.current = true;
+      return;
+    }
+    if (hadCall.current || !registered || !snapshot) return;
+    const live = snapshot.calls.find((c) => isMineLive(c, agentId) && !tried.current.has(c.id));
+    if (!live) return;
+    tried.current.add(live.id);
+    void phone.reattach(live.id, answeredSince(live));
+  }, [call, registered, snapshot, agentId, phone]);
+
+  const r = ps.reattach;
+  const target = (r && snapshot?.calls.find((c) => c.id === r.callId && isMineLive(c, agentId))) || null;
+  const shown = target !== null && !call;
+  return {
+    target,
+    waiting: shown && r?.error === null,
+    error: shown ? (r?.error ?? null) : null,
+    retry: () => {
+      if (target) void phone.reattach(target.id, answeredSince(target));
+    },
+  };
+}

@@ -34,6 +34,11 @@ pub(crate) fn get_uuid(row: &Row, col: &str) -> StoreResult<uuid::Uuid> {
     get(row, col)
 }
 
+/// Reads a nullable uuid column.
+pub(crate) fn get_opt_uuid(row: &Row, col: &str) -> StoreResult<Option<uuid::Uuid>> {
+    get(row, col)
+}
+
 /// Reads a JSON column.
 pub(crate) fn get_json(row: &Row, col: &str) -> StoreResult<Value> {
     get::<Json>(row, col).map(|j| j.0)

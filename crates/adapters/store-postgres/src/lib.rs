@@ -15,6 +15,7 @@ mod codec;
 mod contacts;
 mod events;
 mod flows;
+mod history;
 mod import;
 mod queues;
 mod sessions;

@@ -31,6 +31,13 @@ pub(crate) fn get_uuid(row: &Row, col: &str) -> StoreResult<uuid::Uuid> {
     uuid::Uuid::parse_str(&text).map_err(|e| corrupt(col, e))
 }
 
+/// Reads a nullable uuid column.
+pub(crate) fn get_opt_uuid(row: &Row, col: &str) -> StoreResult<Option<uuid::Uuid>> {
+    let text: Option<String> = get(row, col)?;
+    text.map(|t| uuid::Uuid::parse_str(&t).map_err(|e| corrupt(col, e)))
+        .transpose()
+}
+
 /// Reads a JSON column.
 pub(crate) fn get_json(row: &Row, col: &str) -> StoreResult<Value> {
     let text: String = get(row, col)?;

@@ -4,7 +4,7 @@
 //!   ([`TenantRepo`], [`UserRepo`], [`SkillRepo`], [`TeamRepo`], [`QueueRepo`],
 //!   [`PointOfContactRepo`], [`FlowRepo`], [`TrunkRepo`], [`ChannelConfigRepo`],
 //!   [`SessionRepo`], [`ApiTokenRepo`], [`EventLog`], [`AuditLog`], [`BindingRepo`],
-//!   [`SipSecretRepo`],
+//!   [`SipSecretRepo`], [`InteractionHistory`],
 //!   [`TenantDocuments`]).
 //! - [`StoreError`] is the one error; [`validate`] holds the checks every backend runs.
 //! - [`TenantDocument`] is the user-facing configuration file of a tenant (YAML/JSON, with a JSON
@@ -26,6 +26,7 @@ mod document;
 mod error;
 mod export;
 mod flow;
+mod history;
 mod import;
 mod log;
 mod queue;
@@ -48,6 +49,7 @@ pub use document::{
 };
 pub use error::{StoreError, StoreResult};
 pub use flow::{Flow, FlowRepo, FlowVersion, FlowVersionState};
+pub use history::{InteractionHistory, InteractionRecord, MAX_HISTORY_LIMIT, history_limit};
 pub use import::{IdGenerator, ImportOp, ImportPlan, plan_import};
 pub use log::{AuditEntry, AuditLog, Event, EventLog, NewAuditEntry, NewEvent};
 pub use queue::{Queue, QueueRepo, QueueSpec};

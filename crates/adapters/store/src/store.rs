@@ -1,7 +1,7 @@
 use crate::{
     ApiTokenRepo, AuditLog, BindingRepo, ChannelConfigRepo, EventLog, ExportOptions, FlowRepo,
-    ImportSummary, PointOfContactRepo, QueueRepo, SessionRepo, SipSecretRepo, SkillRepo,
-    StoreResult, TeamRepo, TenantDocument, TenantRepo, Timestamp, TrunkRepo, UserRepo,
+    ImportSummary, InteractionHistory, PointOfContactRepo, QueueRepo, SessionRepo, SipSecretRepo,
+    SkillRepo, StoreResult, TeamRepo, TenantDocument, TenantRepo, Timestamp, TrunkRepo, UserRepo,
 };
 use sb_types::TenantId;
 
@@ -46,6 +46,7 @@ pub trait Store:
     + AuditLog
     + BindingRepo
     + SipSecretRepo
+    + InteractionHistory
     + TenantDocuments
     + Send
     + Sync

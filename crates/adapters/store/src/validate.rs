@@ -66,6 +66,76 @@ pub fn proficiency(field: &str, value: u8) -> Result<(), StoreError> {
     }
 }
 
+/// Longest interaction id (a call's id).
+pub const MAX_INTERACTION_ID_LEN: usize = 200;
+/// Longest contact address: an E.164 number, or an email address (RFC 5321 allows 320).
+pub const MAX_CONTACT_LEN: usize = 320;
+/// Longest disposition or outcome code.
+pub const MAX_CODE_LEN: usize = 64;
+/// Longest agent's notes on an interaction.
+pub const MAX_NOTES_LEN: usize = 4000;
+
+/// `value` has `min..=max` characters, is not only spaces (when not empty) and has no control
+/// characters.
+fn bounded_text(field: &str, value: &str, min: usize, max: usize) -> Result<(), StoreError> {
+    let len = value.chars().count();
+    let blank = len > 0 && value.trim().is_empty();
+    if (min..=max).contains(&len) && !blank && !value.chars().any(char::is_control) {
+        Ok(())
+    } else {
+        Err(StoreError::invalid(
+            field,
+            format!("{min} to {max} characters, not only spaces, no control characters"),
+        ))
+    }
+}
+
+/// An interaction id: 1 to [`MAX_INTERACTION_ID_LEN`] characters, no control characters.
+pub fn interaction_id(id: &str) -> Result<(), StoreError> {
+    bounded_text("id", id, 1, MAX_INTERACTION_ID_LEN)
+}
+
+/// A contact address: 1 to [`MAX_CONTACT_LEN`] characters, no control characters.
+pub fn contact_address(contact: &str) -> Result<(), StoreError> {
+    bounded_text("contact", contact, 1, MAX_CONTACT_LEN)
+}
+
+/// A short code (disposition, outcome): 1 to [`MAX_CODE_LEN`] characters, no control characters.
+pub fn code(field: &str, value: &str) -> Result<(), StoreError> {
+    bounded_text(field, value, 1, MAX_CODE_LEN)
+}
+
+/// An interaction's direction: `inbound` or `outbound`.
+pub fn direction(value: &str) -> Result<(), StoreError> {
+    if matches!(value, "inbound" | "outbound") {
+        Ok(())
+    } else {
+        Err(StoreError::invalid("direction", "inbound or outbound"))
+    }
+}
+
+/// An agent's wrap-up: the disposition a [`code`], the notes at most [`MAX_NOTES_LEN`]
+/// characters with no control characters but line breaks and tabs.
+pub fn wrap_up(disposition: Option<&str>, notes: Option<&str>) -> Result<(), StoreError> {
+    if let Some(d) = disposition {
+        code("disposition", d)?;
+    }
+    let Some(notes) = notes else { return Ok(()) };
+    let ok_chars = !notes
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'));
+    if notes.chars().count() <= MAX_NOTES_LEN && ok_chars {
+        Ok(())
+    } else {
+        Err(StoreError::invalid(
+            "notes",
+            format!(
+                "at most {MAX_NOTES_LEN} characters, no control characters but line breaks and tabs"
+            ),
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,5 +166,31 @@ mod tests {
         assert!(display_name("").is_ok());
         assert!(proficiency("p", 1).is_ok() && proficiency("p", 10).is_ok());
         assert!(proficiency("p", 0).is_err() && proficiency("p", 11).is_err());
+    }
+
+    #[test]
+    fn interaction_fields_are_bounded() {
+        assert!(interaction_id(&"c".repeat(200)).is_ok());
+        assert!(interaction_id(&"c".repeat(201)).is_err() && interaction_id("").is_err());
+        assert!(contact_address("+442079460123").is_ok());
+        assert!(contact_address(&"é".repeat(320)).is_ok());
+        assert!(contact_address(&"1".repeat(321)).is_err() && contact_address("").is_err());
+        assert!(direction("inbound").is_ok() && direction("outbound").is_ok());
+        assert!(direction("Inbound").is_err() && direction("").is_err());
+        assert!(code("disposition", &"x".repeat(64)).is_ok());
+        assert!(code("disposition", &"x".repeat(65)).is_err());
+        assert!(code("disposition", " ").is_err() && code("outcome", "a\tb").is_err());
+    }
+
+    #[test]
+    fn notes_allow_line_breaks_up_to_4000_characters() {
+        assert!(wrap_up(None, None).is_ok());
+        assert!(wrap_up(Some("sale"), Some("")).is_ok());
+        assert!(wrap_up(None, Some("line 1\r\n\tline 2")).is_ok());
+        assert!(wrap_up(None, Some(&"n".repeat(4000))).is_ok());
+        let long = wrap_up(None, Some(&"n".repeat(4001)));
+        assert!(matches!(long, Err(StoreError::Invalid { field, .. }) if field == "notes"));
+        assert!(wrap_up(None, Some("a\u{0}b")).is_err());
+        assert!(wrap_up(Some(""), None).is_err());
     }
 }

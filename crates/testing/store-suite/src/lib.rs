@@ -2,9 +2,9 @@
 //!
 //! Each public `async fn` here takes a fresh, empty `&dyn Store` and panics when the backend
 //! breaks the port's contract (CRUD, uniqueness, tenant isolation, lock-out accounting, session
-//! expiry, event order, import idempotence and atomicity, export/import round trip). A backend
-//! runs them all with [`store_suite!`], giving it an async factory that returns a
-//! [`Fixture`] (or `None` to skip, e.g. when no PostgreSQL is configured).
+//! expiry, event order, contact history, import idempotence and atomicity, export/import round
+//! trip). A backend runs them all with [`store_suite!`], giving it an async factory that returns
+//! a [`Fixture`] (or `None` to skip, e.g. when no PostgreSQL is configured).
 //!
 //! Design note: the suite never reads the clock; every timestamp is a constant of the test, so
 //! expiry and lock-out are checked at exact instants on both sides of each boundary.
@@ -16,6 +16,7 @@ mod config;
 mod documents;
 mod fixtures;
 mod flows;
+mod history;
 mod lockout;
 mod logs;
 mod sip_secrets;
@@ -38,6 +39,12 @@ pub use documents::{
 };
 pub use fixtures::Fixture;
 pub use flows::{flow_drafts_publish_and_rollback, flows_are_isolated_between_tenants};
+pub use history::{
+    a_wrap_up_before_the_call_is_recorded_is_kept_when_the_call_side_arrives,
+    history_follows_reference_model, history_is_per_tenant,
+    history_lists_a_contacts_interactions_newest_first, limits_are_clamped_and_long_notes_refused,
+    recording_the_call_again_keeps_the_wrap_up,
+};
 pub use lockout::{lockout_follows_reference_model, lockout_locks_at_threshold_and_expires};
 pub use logs::{
     audit_pages_newest_first_per_tenant, concurrent_appends_read_back_in_seq_order,
@@ -83,6 +90,12 @@ macro_rules! store_suite {
             bindings_refresh_expire_and_are_tenant_scoped,
             all_live_bindings_span_tenants,
             sip_secrets_are_per_user_tenant_scoped_and_deleted_with_the_user,
+            history_lists_a_contacts_interactions_newest_first,
+            a_wrap_up_before_the_call_is_recorded_is_kept_when_the_call_side_arrives,
+            recording_the_call_again_keeps_the_wrap_up,
+            history_is_per_tenant,
+            limits_are_clamped_and_long_notes_refused,
+            history_follows_reference_model,
             import_is_idempotent_and_counts_changes,
             import_keeps_absent_password_and_other_users,
             import_rejects_bad_references_with_field_path,

@@ -3,6 +3,7 @@
 //! sends the caller to the second agent through the ACD; a warm one consults the second agent
 //! while the caller holds, joins all three, and leaves them talking. The second agent's leg
 //! carries the caller's audio both ways (its phone echoes it) and the ACD follows the call.
+//! A REFER from the first agent's SIP phone makes the same blind transfer (RFC 3515).
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -56,6 +57,11 @@ struct Setup {
 }
 
 fn setup(talk_ms: u32) -> Setup {
+    setup_with(talk_ms, "agent_phone.xml")
+}
+
+/// [`setup`], with agent 2001's phone playing `first_phone` (told to reach user 2002).
+fn setup_with(talk_ms: u32, first_phone: &str) -> Setup {
     let (tmp, data) = data_dir();
     import_tenant(tmp.path(), &data);
     let served = Served::start(
@@ -69,13 +75,24 @@ fn setup(talk_ms: u32) -> Setup {
     let target = sip_addr(&served).to_string();
     let dir = tempfile::tempdir_in(tmp.path()).unwrap();
     let ports = [free_port(), free_port()];
-    let phones = [("2001", ports[0]), ("2002", ports[1])].map(|(user, port)| {
+    let phones = [
+        ("2001", ports[0], first_phone),
+        ("2002", ports[1], "agent_phone.xml"),
+    ]
+    .map(|(user, port, scenario)| {
         register_phone(dir.path(), &target, port, user, DEMO_PASSWORD);
         let media = free_port().to_string();
-        let args = ["-rtp_echo", "-mi", "127.0.0.1", "-mp", &media];
-        sipp(dir.path(), "agent_phone.xml", port, &args)
-            .spawn()
-            .unwrap()
+        let args = [
+            "-rtp_echo",
+            "-mi",
+            "127.0.0.1",
+            "-mp",
+            &media,
+            "-key",
+            "refer_to",
+            "2002",
+        ];
+        sipp(dir.path(), scenario, port, &args).spawn().unwrap()
     });
     let first = make_available_in(&served, TENANT, "2001");
     pcmu_tone(&dir.path().join("tone.pcmu"));
@@ -167,7 +184,11 @@ impl Setup {
             if check(&calls) {
                 return calls;
             }
-            assert!(Instant::now() < deadline, "{what}: {calls}");
+            assert!(
+                Instant::now() < deadline,
+                "{what}: {calls}; SIPp: {}",
+                sipp_errors(self.dir.path())
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }
@@ -299,4 +320,26 @@ fn a_warm_transfer_consults_the_second_agent_conferences_and_leaves_them_talking
         assert!(kinds.contains(&kind), "{kind} in {kinds:?}");
     }
     assert_three_legs(&events, "2002");
+}
+
+#[test]
+fn a_refer_from_the_agents_sip_phone_transfers_the_caller_blind_to_the_second_agent() {
+    if !sipp_available() {
+        return;
+    }
+    // Agent 2001's phone talks for 3 s, then REFERs the call to 2002.
+    let s = setup_with(12_000, "agent_refers.xml");
+    let call = connected_call(&s.served, &s.first);
+    let second = make_available_in(&s.served, TENANT, "2002");
+    let id = s.second_agent_id();
+    let calls = s.wait_calls(&second, "agent 2 connected by the REFER", |c| {
+        c[0]["state"] == "connected" && c[0]["agent"] == id.as_str()
+    });
+    assert_eq!(calls[0]["id"], call.as_str());
+    let events = s.finish();
+    let refer = &events.iter().find(|(k, _)| k == "call.refer").unwrap().1;
+    assert_eq!(refer["to"], "2002", "{refer}");
+    let transferred = &events.iter().find(|(k, _)| k == "call.transferred");
+    assert_eq!(transferred.unwrap().1["mode"], "blind", "{events:?}");
+    assert_three_legs(&events, &id);
 }

@@ -20,7 +20,7 @@ use sb_sip_transport::{Destination, Peer, Transport};
 use crate::trunks::OutboundTrunk;
 
 /// What we allow inside our calls' dialogs.
-const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO";
+const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REFER";
 
 /// A fresh random token (tags, Call-IDs, branches, cnonces).
 pub fn token() -> String {

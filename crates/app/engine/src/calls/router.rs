@@ -78,7 +78,13 @@ fn call_id(request: &Request) -> String {
 
 impl RequestHandler for CallRouter {
     fn methods(&self) -> Vec<Method> {
-        vec![Method::Invite, Method::Bye, Method::Info, Method::Update]
+        vec![
+            Method::Invite,
+            Method::Bye,
+            Method::Info,
+            Method::Update,
+            Method::Refer,
+        ]
     }
 
     fn requires_auth(&self, request: &ServerRequest) -> bool {

@@ -9,6 +9,7 @@ use serde_json::json;
 use super::blind::Blind;
 use super::consult::{self, Consult};
 use super::reattach;
+use super::refer;
 use super::{AckWait, AgentLeg, CallerMedia, Inbound, Peer};
 use crate::acd::InteractionEvent;
 use crate::calls::bridge::{Bridge, Effect};
@@ -39,6 +40,8 @@ pub(super) enum Step {
     Completed(Box<AgentLeg>),
     /// A blind transfer: the agent's leg is to be hung up.
     Blind(Blind),
+    /// The agent's phone asked for a blind transfer to this user (REFER, answered 202).
+    Refer(String),
 }
 
 /// Which leg hung up by itself.
@@ -143,6 +146,12 @@ impl Inbound {
                 Step::Blind(target) => {
                     self.leave(at.media, at.agent, "transferred", true).await;
                     return Next::Blind(target);
+                }
+                Step::Refer(user) => {
+                    if let Some(target) = self.referred(at.agent, &user).await {
+                        self.leave(at.media, at.agent, "transferred", true).await;
+                        return Next::Blind(target);
+                    }
                 }
             }
         }
@@ -354,6 +363,10 @@ impl Inbound {
             }
             CallInput::Request(r, responder) => {
                 let call_id = r.request.headers().call_id().ok().map(str::to_owned);
+                if *r.request.method() == Method::Refer {
+                    let from_agent = call_id.as_deref() == Some(agent.call_id.as_str());
+                    return self.refer_request(&r.request, responder, from_agent, consult);
+                }
                 let bye = *r.request.method() == Method::Bye;
                 responder.respond(r.request.make_response(StatusCode::OK, None));
                 if !bye {
@@ -371,6 +384,42 @@ impl Inbound {
                     Step::Stay
                 }
             }
+        }
+    }
+
+    /// A REFER: from the agent's phone, outside a consultation, it is accepted and carried out
+    /// as a blind transfer; anything else is refused.
+    fn refer_request(
+        &self,
+        request: &sb_sip::Request,
+        responder: sb_sip_transport::Responder,
+        from_agent: bool,
+        consult: Option<&Consult>,
+    ) -> Step {
+        let refused = |status: StatusCode, why: &str| {
+            let mut response = request.make_response(status, None);
+            response.headers_mut().push(
+                sb_sip::HeaderName::new("Warning"),
+                format!("399 switchboard \"{why}\""),
+            );
+            responder.respond(response);
+            Step::Stay
+        };
+        if !from_agent {
+            return refused(
+                StatusCode::FORBIDDEN,
+                "only the agent's phone may transfer the call",
+            );
+        }
+        if consult.is_some() {
+            return refused(StatusCode::REQUEST_PENDING, "a consultation is going on");
+        }
+        match refer::read(request) {
+            refer::Referral::To(user) => {
+                responder.respond(request.make_response(StatusCode::ACCEPTED, None));
+                Step::Refer(user)
+            }
+            refer::Referral::Refused(status, why) => refused(status, why),
         }
     }
 

@@ -11,6 +11,7 @@ mod consult;
 mod ivr;
 mod queue;
 mod reattach;
+mod refer;
 mod route;
 mod transfer;
 

@@ -15,7 +15,8 @@
 // reject, wait-connected, wait-audio, hold, resume, mute, dtmf <digits>, hangup, reload,
 // wait-reattached, wait-state <state>, dial <number>, recent, wait-queue <name>, wrap-up <disposition> [notes...], wait-notice, logout, shot <name>,
 // transfer <blind|consult> <username|queue:<name>|number:<digits>>, wait-consult <ringing|talking|conference|none>,
-// transfer-complete, transfer-cancel, conference, directory, quality, quit.
+// transfer-complete, transfer-cancel, conference, directory, quality, countdown,
+// history <number>, history-call, quit.
 // The exit status is 0 when every command succeeded.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -143,6 +144,11 @@ const commands = {
     say(`info audio peak-rms=${peak.toFixed(4)}`);
     if (peak <= AUDIBLE_RMS) throw new Error(`remote audio is silent (peak RMS ${peak.toFixed(4)})`);
   },
+  async countdown(page) {
+    const el = page.locator(tid('wrap-countdown'));
+    await el.waitFor({ timeout: TIMEOUT });
+    say(`info countdown left=${await el.getAttribute('data-left-secs')}`);
+  },
   async quality(page) {
     const el = page.locator(tid('call-quality'));
     await el.waitFor({ timeout: TIMEOUT });
@@ -205,6 +211,24 @@ const commands = {
     if (!number) throw new Error('usage: dial <number>');
     await page.fill(tid('dial-number'), number, { timeout: TIMEOUT });
     await page.click(tid('dial-call'), { timeout: TIMEOUT });
+    await page.locator(tid('call-panel')).waitFor({ timeout: TIMEOUT });
+  },
+  async history(page, number) {
+    if (!number) throw new Error('usage: history <number>');
+    await page.fill(tid('history-search'), number, { timeout: TIMEOUT });
+    await page.click(tid('history-look-up'));
+    const panel = page.locator(`${tid('contact-history')}[data-contact="${number}"][data-loading="false"]`);
+    await panel.waitFor({ timeout: TIMEOUT });
+    const entries = panel.locator(tid('history-entry'));
+    const n = await entries.count();
+    const first = n > 0
+      ? `${await entries.first().getAttribute('data-disposition')}|${(await entries.first().locator(tid('history-notes')).allInnerTexts()).join('')}`
+      : '';
+    say(`info history n=${n} first=${first}`);
+    await shot(page, 'history');
+  },
+  async 'history-call'(page) {
+    await page.click(tid('history-call'), { timeout: TIMEOUT });
     await page.locator(tid('call-panel')).waitFor({ timeout: TIMEOUT });
   },
   async recent(page) {

@@ -4,6 +4,7 @@ import type {
   AgentState,
   CallAction,
   CallView,
+  HistoryEntry,
   Directory,
   Me,
   SoftphoneCredentials,
@@ -102,6 +103,12 @@ export function callAction(id: string, action: CallAction): Promise<void> {
 /** Blind: the agent's leg ends at once. Consult: the caller holds while the target rings. */
 export function transferCall(id: string, to: TransferTarget, mode: TransferMode): Promise<void> {
   return request<void>('POST', `/calls/${encodeURIComponent(id)}/transfer`, { to, mode });
+}
+
+/** A contact's earlier interactions, newest first. */
+export function contactHistory(contact: string, limit = 10): Promise<HistoryEntry[]> {
+  const q = new URLSearchParams({ contact, limit: String(limit) });
+  return request<HistoryEntry[]>('GET', `/contacts/history?${q.toString()}`);
 }
 
 /** The tenant's other agents with their states, and its voice queues. */

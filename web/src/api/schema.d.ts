@@ -181,6 +181,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/contacts/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A contact's earlier interactions, newest first. */
+        get: operations["contact_history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/events": {
         parameters: {
             query?: never;
@@ -1006,6 +1023,41 @@ export interface components {
              */
             published_version?: number | null;
         };
+        /** @description One earlier interaction. */
+        HistoryEntry: {
+            /**
+             * Format: uuid
+             * @description The (last) agent who handled it: user id and user name.
+             */
+            agent?: string | null;
+            agent_username?: string | null;
+            /** @description `voice` (other channels later). */
+            channel: string;
+            /** @description The contact's address. */
+            contact: string;
+            /** @description `inbound` or `outbound`. */
+            direction: string;
+            /** @description The agent's disposition code. */
+            disposition?: string | null;
+            /**
+             * Format: int64
+             * @description When it ended.
+             */
+            ended_at?: number | null;
+            /** @description The interaction's id (a call's id). */
+            id: string;
+            /** @description The agent's notes. */
+            notes?: string | null;
+            /** @description How it ended (`caller_hangup`, `agent_hangup`…). */
+            outcome?: string | null;
+            /** @description The queue it waited in. */
+            queue?: string | null;
+            /**
+             * Format: int64
+             * @description When it began, milliseconds since the Unix epoch.
+             */
+            started_at: number;
+        };
         /** @description A newly issued token: the secret is shown this once. */
         IssuedToken: components["schemas"]["TokenView"] & {
             /** @description Send as `Authorization: Bearer <token>`. */
@@ -1634,6 +1686,42 @@ export interface operations {
                 content?: never;
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    contact_history: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The contact's address: an E.164 number such as `+442079460123`. */
+                contact: string;
+                /** @description At most this many (1–200, default 20). */
+                limit: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HistoryEntry"][];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -7,6 +7,8 @@ type Schemas = components['schemas'];
 export type Me = Schemas['MeView'];
 export type AgentState = Schemas['AgentStateView'];
 export type CallView = Schemas['CallView'];
+/** One earlier interaction of a contact (`GET /contacts/history`). */
+export type HistoryEntry = Schemas['HistoryEntry'];
 export type WantedState = Schemas['WantedState'];
 /** Transfer steps, not yet in the OpenAPI document (`POST /calls/{id}/<action>`). */
 export type TransferAction = 'transfer_complete' | 'transfer_cancel' | 'conference';
@@ -71,6 +73,8 @@ export interface QueueGlance {
   dispositions: { codes: string[]; required: boolean };
   /** The CRM page for its calls, with `{caller}`, `{number}`, `{queue}`, `{call}` to fill in. */
   screen_pop_url: string | null;
+  /** After-call work limit in seconds (0: none); the agent is made ready when it passes. */
+  wrap_up_secs: number;
 }
 
 /** What the console WebSocket sends on connect and on every change. */

@@ -12,6 +12,7 @@ import { useSoftphone } from '../softphone/useSoftphone';
 import { parseChoice, reasonsOf, stateLabel } from '../states';
 import { Notice, ReattachBanner, ReconnectBanner } from './Banners';
 import { CallPanel } from './CallPanel';
+import { ContactHistory } from './ContactHistory';
 import { DialPad } from './DialPad';
 import { Header } from './Header';
 import { OfferToast } from './OfferToast';
@@ -19,6 +20,12 @@ import { QueueStats } from './QueueStats';
 import { RemoteAudio } from './RemoteAudio';
 import { SoftphoneStatus } from './SoftphoneStatus';
 import { WrapUpForm } from './WrapUpForm';
+
+/** The customer of a call: who called in, or the number dialled. */
+function contactOf(c: { direction: string; caller: string; number: string }): string | null {
+  const contact = c.direction === 'outbound' ? c.number : c.caller;
+  return contact || null;
+}
 
 interface Props {
   me: Me;
@@ -56,16 +63,18 @@ export function AgentView({ me, onLogout, onLinkLost }: Props) {
   // A re-attached call is answered on arrival: it never rings.
   const ringing = call?.status === 'ringing' && !call.reattach;
   // The last call the agent handled: what after-call work is about.
-  const [lastCall, setLastCall] = useState<{ id: string; queue: string | null } | null>(null);
+  const [lastCall, setLastCall] = useState<{ id: string; queue: string | null; contact: string | null } | null>(null);
+  const detailsContact = details ? contactOf(details) : null;
   useEffect(() => {
-    if (details?.id && !ringing) setLastCall({ id: details.id, queue: details.queue ?? null });
-  }, [details?.id, details?.queue, ringing]);
+    if (details?.id && !ringing) setLastCall({ id: details.id, queue: details.queue ?? null, contact: detailsContact });
+  }, [details?.id, details?.queue, detailsContact, ringing]);
   // A call left over from before a reload is the last call even if it never comes back.
   const reattachId = reattach.target?.id;
   const reattachQueue = reattach.target?.queue ?? null;
+  const reattachContact = reattach.target ? contactOf(reattach.target) : null;
   useEffect(() => {
-    if (reattachId) setLastCall({ id: reattachId, queue: reattachQueue });
-  }, [reattachId, reattachQueue]);
+    if (reattachId) setLastCall({ id: reattachId, queue: reattachQueue, contact: reattachContact });
+  }, [reattachId, reattachQueue, reattachContact]);
   const lastQueue = snapshot?.queues.find((q) => q.name === lastCall?.queue) ?? null;
   const screenPopUrl = snapshot?.queues.find((q) => q.name === details?.queue)?.screen_pop_url ?? null;
   const [wrapError, setWrapError] = useState<string | null>(null);
@@ -95,6 +104,15 @@ export function AgentView({ me, onLogout, onLinkLost }: Props) {
   const next = agent?.next ? parseChoice(agent.next === 'unavailable' ? `unavailable:${agent.next_reason ?? ''}` : agent.next) : null;
   const done = next ?? { state: 'available' as const };
 
+  const dialOut = (n: string): string | null => {
+    try {
+      phone.dial(n);
+      return null;
+    } catch (e) {
+      return describe(e);
+    }
+  };
+
   return (
     <div className="agent-view">
       <Header me={me} agent={agent} reasons={reasonsOf(snapshot?.reason_codes)} stateBusy={state.busy}
@@ -123,22 +141,20 @@ export function AgentView({ me, onLogout, onLinkLost }: Props) {
           {agent?.state === 'wrap_up' && (
             <WrapUpForm busy={state.busy} error={wrapError ?? state.error} doneLabel={stateLabel(done.state, done.reason)}
               codes={lastQueue?.dispositions.codes ?? []} required={lastQueue?.dispositions.required ?? false}
+              endsAt={lastQueue && lastQueue.wrap_up_secs > 0 ? agent.since + lastQueue.wrap_up_secs * 1000 : null}
               onDone={(disposition, notes) => void finishWrapUp(disposition, notes)} />
           )}
         </div>
         <aside className="column side">
           <SoftphoneStatus reg={ps.reg} mic={mic} />
           {!call && (
-            <DialPad ready={ps.reg.kind === 'registered' && !reattach.waiting} onDial={(n) => {
-              try {
-                phone.dial(n);
-                return null;
-              } catch (e) {
-                return describe(e);
-              }
-            }} />
+            <DialPad ready={ps.reg.kind === 'registered' && !reattach.waiting} onDial={dialOut} />
           )}
           <QueueStats queues={snapshot?.queues ?? []} />
+          <ContactHistory
+            contact={call && !ringing ? detailsContact ?? call.fromUser : agent?.state === 'wrap_up' ? lastCall?.contact ?? null : null}
+            currentId={call ? details?.id ?? null : null} refresh={agent?.state}
+            onDial={call || ps.reg.kind !== 'registered' || reattach.waiting ? null : dialOut} />
         </aside>
       </main>
       <RemoteAudio stream={call?.remoteStream ?? null} />

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { formatDuration, useNow } from '../time';
 
 /** Offered when the call's queue lists no codes of its own. */
 const DEFAULT_CODES = ['resolved', 'follow_up', 'callback', 'transferred', 'wrong_number', 'other'];
@@ -26,16 +27,31 @@ interface Props {
   /** The call's queue's codes (empty: the defaults) and whether one must be chosen. */
   codes: string[];
   required: boolean;
+  /** When the queue's after-call work time is up (ms, server clock), if it has a limit. */
+  endsAt: number | null;
   onDone(disposition: string, notes: string): void;
 }
 
-export function WrapUpForm({ busy, error, doneLabel, codes, required, onDone }: Props) {
+/** Time left for after-call work; the server makes the agent ready when it is up. */
+function Countdown({ endsAt }: { endsAt: number }) {
+  const now = useNow();
+  const left = endsAt - now;
+  return (
+    <p className={left < 10000 ? 'countdown urgent' : 'countdown'} data-testid="wrap-countdown" role="timer"
+      aria-live="off" data-left-secs={Math.max(0, Math.ceil(left / 1000))}>
+      Time left: <strong>{formatDuration(left)}</strong>
+    </p>
+  );
+}
+
+export function WrapUpForm({ busy, error, doneLabel, codes, required, endsAt, onDone }: Props) {
   const offered = codes.length > 0 ? codes : DEFAULT_CODES;
   const [disposition, setDisposition] = useState('');
   const [notes, setNotes] = useState('');
   return (
     <section className="panel wrap-up" data-testid="wrap-up" aria-label="After-call work">
       <h2>After-call work</h2>
+      {endsAt !== null && <Countdown endsAt={endsAt} />}
       <form onSubmit={(e) => { e.preventDefault(); onDone(disposition, notes); }}>
         <label>
           Disposition

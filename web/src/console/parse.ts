@@ -103,6 +103,7 @@ function glance(v: unknown): QueueGlance | null {
     },
     screen_pop_url:
       typeof v.screen_pop_url === 'string' && /^https?:\/\//.test(v.screen_pop_url) ? v.screen_pop_url : null,
+    wrap_up_secs: count(v.wrap_up_secs),
   };
 }
 

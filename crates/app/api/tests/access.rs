@@ -166,6 +166,7 @@ fn routes() -> Vec<(Method, &'static str, Role, Option<Value>)> {
         ),
         (M::GET, "/api/v1/agents/states", Supervisor, None),
         (M::GET, "/api/v1/me/directory", Agent, None),
+        (M::GET, "/api/v1/contacts/history", Agent, None),
         (M::GET, "/api/v1/calls", Supervisor, None),
         (M::GET, "/api/v1/me/calls", Agent, None),
         (M::GET, "/api/v1/me/console", Agent, None),

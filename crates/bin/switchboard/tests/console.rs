@@ -232,12 +232,32 @@ fn an_agent_takes_a_queued_call_in_the_browser_console_and_hears_the_caller() {
     let caller = wait_exit(&mut caller, Duration::from_secs(40)).expect("the caller hangs up");
     for step in [
         "wait-state wrap_up",
+        "countdown",
         "shot wrap-up",
         "wrap-up resolved refund sent by post",
         "wait-state available",
     ] {
         agent.run(step);
     }
+    agent.run("history +442079460123");
+    assert!(
+        agent
+            .seen
+            .iter()
+            .any(|l| l == "info history n=1 first=resolved|refund sent by post"),
+        "the caller's history shows the call with the disposition and notes: {:?}",
+        agent.seen
+    );
+    let left = agent
+        .seen
+        .iter()
+        .find_map(|l| l.strip_prefix("info countdown left="))
+        .and_then(|n| n.parse::<u32>().ok());
+    assert!(
+        left.is_some_and(|s| (1..=30).contains(&s)),
+        "the queue's 30 s wrap-up counts down: {:?}",
+        agent.seen
+    );
     // Closing the browser closes the console: after the grace time the agent is unavailable.
     drop(agent);
     let admin = admin(&served);
@@ -383,7 +403,7 @@ fn an_agent_consults_a_second_browser_agent_and_hands_the_caller_over() {
         "after the transfer the caller talks with the second agent: {path}"
     );
     assert!(
-        ratio(&agents[..8000], AGENT_HZ, SECOND_HZ) > 10.0,
+        ratio(&agents[800..4800], AGENT_HZ, SECOND_HZ) > 10.0,
         "before it, with the first: {path}"
     );
 }
@@ -442,11 +462,27 @@ fn an_agent_dials_out_from_the_browser_through_the_trunk_and_hears_the_carrier()
         agent.seen
     );
     let carrier = wait_exit(&mut carrier, Duration::from_secs(20));
+    // The number's history has the call; the agent calls it back from there.
+    let mut again = spawn_carrier(dir.path(), carrier_port);
+    for step in [
+        "history +442079460000",
+        "history-call",
+        "wait-connected",
+        "hangup",
+    ] {
+        agent.run(step);
+    }
+    let again = wait_exit(&mut again, Duration::from_secs(20));
     drop(agent);
     drop(served);
     assert!(
         carrier.is_some_and(|s| s.success()),
         "the carrier got the agent's call with the trunk's caller ID and digest: {}",
+        sipp_errors(dir.path())
+    );
+    assert!(
+        again.is_some_and(|s| s.success()),
+        "the call back from the history reached the carrier: {}",
         sipp_errors(dir.path())
     );
 }

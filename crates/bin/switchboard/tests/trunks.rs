@@ -166,6 +166,17 @@ fn a_call_to_the_demo_number_runs_its_flow_and_is_bridged_to_the_available_agent
     );
     let caller = wait_exit(&mut caller, Duration::from_secs(30)).expect("the caller ends");
     let phone_status = wait_exit(&mut phone, Duration::from_secs(15));
+    // The call is in the caller's history, with the queue and the agent.
+    let history: serde_json::Value = agent
+        .get(served.url("/api/v1/contacts/history?contact=%2B442079460123"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(history[0]["id"], call.as_str(), "{history}");
+    assert_eq!(history[0]["queue"], "support", "{history}");
+    assert_eq!(history[0]["agent_username"], "1001", "{history}");
+    assert_eq!(history[0]["outcome"], "caller_hangup", "{history}");
     // An unknown number is refused.
     let unknown = sipp(
         dir.path(),

@@ -96,6 +96,8 @@ struct QueueGlanceView {
     dispositions: Dispositions,
     /// The CRM page for its calls (`{caller}`, `{number}`, `{queue}`, `{call}` to fill in).
     screen_pop_url: Option<String>,
+    /// How long after-call work lasts before the agent is made ready again (0: none).
+    wrap_up_secs: u32,
 }
 
 /// Queue names and dispositions by id, re-read from the store only when an unknown queue shows
@@ -109,6 +111,15 @@ struct QueueInfo {
     name: String,
     dispositions: Dispositions,
     screen_pop_url: Option<String>,
+    wrap_up_secs: u32,
+}
+
+/// A queue's after-call work limit, as its settings give it to the ACD (absent: none).
+fn wrap_up_secs(settings: &serde_json::Value) -> u32 {
+    settings
+        .get("wrap_up_secs")
+        .and_then(serde_json::Value::as_u64)
+        .map_or(0, |s| u32::try_from(s).unwrap_or(u32::MAX))
 }
 
 impl QueueNames {
@@ -127,6 +138,7 @@ impl QueueNames {
                 let info = QueueInfo {
                     dispositions: sb_engine::queue_dispositions(&q.settings),
                     screen_pop_url: sb_engine::queue_screen_pop_url(&q.settings),
+                    wrap_up_secs: wrap_up_secs(&q.settings),
                     name: q.name,
                 };
                 (q.id, info)
@@ -142,6 +154,7 @@ impl QueueNames {
                 oldest_at: g.oldest.map(|t| t.as_millis()),
                 dispositions: info.dispositions,
                 screen_pop_url: info.screen_pop_url,
+                wrap_up_secs: info.wrap_up_secs,
             })
         };
         list.iter().filter_map(view).collect()

@@ -10,6 +10,7 @@ mod contacts;
 mod events;
 mod flows;
 mod health;
+mod history;
 mod queues;
 mod skills;
 mod softphone;
@@ -57,6 +58,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(flows::routes())
         .merge(queues::routes())
         .merge(contacts::routes())
+        .merge(history::routes())
         .merge(agents::routes())
         .merge(calls::routes())
         .merge(softphone::routes())

@@ -1,5 +1,5 @@
 //! After-call work: the agent's disposition and notes for the call they just handled, kept in
-//! the tenant's event log (`call.wrap_up`) for reports and the contact's history.
+//! the tenant's event log (`call.wrap_up`) for reports, and in the contact's history.
 
 use crate::extract::ApiJson;
 use crate::{AnyUser, ApiError, AppState, now};
@@ -79,6 +79,13 @@ async fn wrap_up(
         }),
     };
     state.store.append_event(event).await?;
+    if let Some(call) = &req.call {
+        let (disposition, notes) = (req.disposition.as_deref(), req.notes.as_deref());
+        state
+            .store
+            .set_interaction_wrap_up(c.tenant.id, call, disposition, notes, now())
+            .await?;
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 

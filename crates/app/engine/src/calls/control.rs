@@ -226,6 +226,12 @@ impl CallControl {
         list
     }
 
+    /// The live call `id` (any tenant: for the call's own task).
+    pub(crate) fn get(&self, id: &str) -> Option<LiveCall> {
+        let calls = self.calls.lock().ok()?;
+        calls.get(id).map(|e| e.call.clone())
+    }
+
     /// Sends `command` to the tenant's call `id` and waits for the call's answer.
     pub async fn command(
         &self,

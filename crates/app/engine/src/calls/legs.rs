@@ -95,7 +95,10 @@ impl UasLeg {
     }
 }
 
-/// Sends a BYE inside `dialog` from `local` to `to`, with the Q.850 reason; waits for its answer.
+/// Sends a BYE inside `dialog` from `local` to `to`, with the Q.850 reason. Its answer is not
+/// waited for: the call is over for us once it is sent (a browser that hung up at the same
+/// moment may never answer it, and the call must not stay listed while its transaction times
+/// out).
 pub async fn bye(
     deps: &CallDeps,
     dialog: &mut sb_sip_dialog::dialog::Dialog,
@@ -110,7 +113,10 @@ pub async fn bye(
     bye.headers_mut()
         .push(sb_sip::HeaderName::new("Reason"), cause.reason_header());
     dialog.terminate();
-    if let Err(e) = deps.client.send(bye, to).await {
-        tracing::debug!(error = %e, "BYE not answered");
-    }
+    let client = deps.client.clone();
+    tokio::spawn(async move {
+        if let Err(e) = client.send(bye, to).await {
+            tracing::debug!(error = %e, "BYE not answered");
+        }
+    });
 }

@@ -31,6 +31,7 @@ mod control;
 mod deps;
 mod dialogs;
 mod events;
+mod history;
 mod inbound;
 mod leg_media;
 mod legs;

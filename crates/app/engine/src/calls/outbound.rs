@@ -533,6 +533,10 @@ impl Call {
         {
             plan.log.record("recorded", info).await;
         }
+        if let Some(call) = self.deps.control.get(&self.carrier_call_id) {
+            let now = plan.log.now();
+            super::history::record(&self.deps, plan.tenant, &call, now, cause.reason).await;
+        }
         self.deps.control.remove(&self.carrier_call_id);
         cause
     }

@@ -447,7 +447,13 @@ impl Inbound {
             figures.append(&mut self.legs_done);
             let _ = m.call.close().await;
         }
-        let payload = ended(&cause, answered_at, self.log.now(), figures);
+        let now = self.log.now();
+        if answered_at.is_some()
+            && let Some(call) = self.deps.control.get(self.log.call())
+        {
+            super::history::record(&self.deps, self.tenant, &call, now, cause.reason).await;
+        }
+        let payload = ended(&cause, answered_at, now, figures);
         self.log.record("ended", payload).await;
     }
 }

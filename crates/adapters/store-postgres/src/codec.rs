@@ -44,6 +44,11 @@ pub(crate) fn get_json(row: &Row, col: &str) -> StoreResult<Value> {
     get::<Json>(row, col).map(|j| j.0)
 }
 
+/// Reads a nullable JSON column.
+pub(crate) fn get_opt_json(row: &Row, col: &str) -> StoreResult<Option<Value>> {
+    get::<Option<Json>>(row, col).map(|j| j.map(|j| j.0))
+}
+
 /// Reads a plain column.
 pub(crate) fn get<'r, T>(row: &'r Row, col: &str) -> StoreResult<T>
 where

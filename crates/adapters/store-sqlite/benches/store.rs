@@ -34,6 +34,7 @@ fn document() -> TenantDocument {
             display_name: String::new(),
             cluster: "C1".to_owned(),
             ip_allowlist: Vec::new(),
+            settings: None,
         },
         skills: vec!["english".to_owned()],
         teams: Vec::new(),

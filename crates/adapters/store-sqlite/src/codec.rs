@@ -44,6 +44,13 @@ pub(crate) fn get_json(row: &Row, col: &str) -> StoreResult<Value> {
     serde_json::from_str(&text).map_err(|e| corrupt(col, e))
 }
 
+/// Reads a nullable JSON column.
+pub(crate) fn get_opt_json(row: &Row, col: &str) -> StoreResult<Option<Value>> {
+    let text: Option<String> = get(row, col)?;
+    text.map(|t| serde_json::from_str(&t).map_err(|e| corrupt(col, e)))
+        .transpose()
+}
+
 /// Reads a plain column.
 pub(crate) fn get<'r, T>(row: &'r Row, col: &str) -> StoreResult<T>
 where

@@ -3,7 +3,8 @@
 
 use crate::codec::{Conn, db};
 use crate::{
-    Backend, audit, channels, contacts, flows, queues, skills, teams, tenants, trunks, users,
+    Backend, audit, channels, contacts, flows, queues, skills, teams, tenant_settings, tenants,
+    trunks, users,
 };
 use sb_store::{
     ExportOptions, ImportOp, ImportSummary, StoreResult, TenantDocument, TenantDocuments,
@@ -14,6 +15,9 @@ use sb_types::TenantId;
 /// Everything the tenant has, read on one connection (a transaction for consistency).
 pub(crate) async fn load_snapshot(c: &mut Conn, tenant: TenantId) -> StoreResult<TenantSnapshot> {
     let mut snap = TenantSnapshot::empty(tenants::by_id(c, tenant).await?);
+    if let Some(settings) = tenant_settings::load(c, tenant).await? {
+        snap.settings = settings;
+    }
     snap.skills = skills::list(c, tenant).await?;
     snap.users = users::list(c, tenant).await?;
     snap.user_skills = skills::user_skill_rows(c, tenant, None).await?;
@@ -33,6 +37,9 @@ async fn apply(c: &mut Conn, tenant: TenantId, op: &ImportOp) -> StoreResult<()>
     match op {
         ImportOp::InsertTenant(t) => tenants::insert(c, t).await,
         ImportOp::UpdateTenant(t) => tenants::update(c, t).await,
+        ImportOp::SetTenantSettings { tenant, settings } => {
+            tenant_settings::put(c, *tenant, settings).await
+        }
         ImportOp::InsertSkill(s) => skills::insert(c, s).await,
         ImportOp::InsertUser(u) => users::insert(c, u).await,
         ImportOp::UpdateUser(u) => users::update(c, u).await,

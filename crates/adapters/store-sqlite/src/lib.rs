@@ -24,6 +24,7 @@ mod sip_secrets;
 mod skills;
 mod store;
 mod teams;
+mod tenant_settings;
 mod tenants;
 mod tokens;
 mod trunks;

@@ -78,6 +78,12 @@ pub struct TenantSection {
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     pub ip_allowlist: Vec<IpNet>,
+    /// The tenant's settings (reason codes…), a JSON object of at most 64 KiB: replaces the
+    /// stored settings on import. Absent, the stored settings are kept; `{}` clears them. Export
+    /// omits it when the tenant has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<serde_json::Map<String, Value>>")]
+    pub settings: Option<Value>,
 }
 
 /// A team.
@@ -343,6 +349,30 @@ points_of_contact:
         assert_eq!(schema["required"], serde_json::json!(["tenant"]));
         let allowlist = &schema["$defs"]["TenantSection"]["properties"]["ip_allowlist"];
         assert_eq!(allowlist["items"]["type"], "string");
+    }
+
+    #[test]
+    fn tenant_settings_are_an_optional_object_omitted_when_absent() {
+        let with = YAML.replace(
+            "  cluster: C14\n",
+            "  cluster: C14\n  settings: { reason_codes: [lunch] }\n",
+        );
+        let doc: TenantDocument = serde_yaml_ng::from_str(&with).expect("parse");
+        let settings = serde_json::json!({"reason_codes": ["lunch"]});
+        assert_eq!(doc.tenant.settings, Some(settings.clone()));
+        let json = serde_json::to_value(&doc).expect("json");
+        assert_eq!(json["tenant"]["settings"], settings);
+        let without: TenantDocument = serde_yaml_ng::from_str(YAML).expect("parse");
+        assert_eq!(without.tenant.settings, None);
+        let json = serde_json::to_value(&without).expect("json");
+        assert!(json["tenant"].get("settings").is_none());
+        let schema = tenant_document_schema();
+        let property = &schema["$defs"]["TenantSection"]["properties"]["settings"];
+        assert_eq!(
+            property["type"],
+            serde_json::json!(["object", "null"]),
+            "{property}"
+        );
     }
 
     #[test]

@@ -33,7 +33,17 @@ impl TenantSnapshot {
             display_name: self.tenant.display_name.clone(),
             cluster: self.tenant.cluster.clone(),
             ip_allowlist: self.tenant.ip_allowlist.clone(),
+            settings: self.settings_doc(),
         }
+    }
+
+    /// The settings to export: none when the tenant has none (`{}`).
+    fn settings_doc(&self) -> Option<serde_json::Value> {
+        let empty = self
+            .settings
+            .as_object()
+            .is_some_and(serde_json::Map::is_empty);
+        (!empty).then(|| self.settings.clone())
     }
 
     fn usernames(&self) -> HashMap<UserId, &str> {

@@ -25,6 +25,13 @@ pub enum ImportOp {
     InsertTenant(Tenant),
     /// Update the tenant's display name, cluster and allowlist.
     UpdateTenant(Tenant),
+    /// Replace the tenant's settings document (insert it if the tenant had none).
+    SetTenantSettings {
+        /// The tenant.
+        tenant: TenantId,
+        /// The new settings, a checked object.
+        settings: serde_json::Value,
+    },
     /// Insert a skill.
     InsertSkill(Skill),
     /// Insert a user.
@@ -101,16 +108,10 @@ pub fn plan_import(
         ));
     }
     let (tenant, change) = plan_tenant(doc, current, now, new_id)?;
+    let settings = plan_settings(doc, current, tenant.id)?;
     let empty = TenantSnapshot::empty(tenant.clone());
     let mut p = Planner::new(current.unwrap_or(&empty), now, new_id);
-    p.summary.tenant.count(change);
-    p.ops.push(match change {
-        Change::Created => ImportOp::InsertTenant(tenant.clone()),
-        _ => ImportOp::UpdateTenant(tenant.clone()),
-    });
-    if change == Change::Unchanged {
-        p.ops.clear();
-    }
+    p.push_tenant(&tenant, change, settings);
     p.plan_sections(doc)?;
     let audit = audit_entry(&tenant, actor, now, &p.summary);
     Ok(ImportPlan {
@@ -147,6 +148,26 @@ fn plan_tenant(
     tenant.ip_allowlist.clone_from(&t.ip_allowlist);
     let change = changed(tenant != snap.tenant);
     Ok((tenant, change))
+}
+
+/// The write of the document's `tenant.settings`, checked: none when the document has none
+/// (the stored settings are kept) or they equal the stored ones.
+fn plan_settings(
+    doc: &TenantDocument,
+    current: Option<&TenantSnapshot>,
+    tenant: TenantId,
+) -> Result<Option<ImportOp>, StoreError> {
+    let Some(settings) = &doc.tenant.settings else {
+        return Ok(None);
+    };
+    validate::tenant_settings(settings).map_err(|e| e.within("tenant"))?;
+    let stored = current.map(|s| &s.settings);
+    let empty = settings.as_object().is_some_and(serde_json::Map::is_empty);
+    let same = stored.map_or(empty, |stored| stored == settings);
+    Ok((!same).then(|| ImportOp::SetTenantSettings {
+        tenant,
+        settings: settings.clone(),
+    }))
 }
 
 fn changed(differs: bool) -> Change {
@@ -216,6 +237,22 @@ impl<'a, 'g> Planner<'a, 'g> {
             ops: Vec::new(),
             summary: empty_summary(snap.tenant.id),
         }
+    }
+
+    /// The tenant's own writes: its row when it changed, then its settings when they did (new
+    /// settings count as a change of the tenant: they are part of its section).
+    fn push_tenant(&mut self, tenant: &Tenant, change: Change, settings: Option<ImportOp>) {
+        match change {
+            Change::Created => self.ops.push(ImportOp::InsertTenant(tenant.clone())),
+            Change::Updated => self.ops.push(ImportOp::UpdateTenant(tenant.clone())),
+            Change::Unchanged => {}
+        }
+        let change = match change {
+            Change::Unchanged if settings.is_some() => Change::Updated,
+            other => other,
+        };
+        self.ops.extend(settings);
+        self.summary.tenant.count(change);
     }
 
     fn plan_sections(&mut self, doc: &TenantDocument) -> Result<(), StoreError> {

@@ -4,7 +4,7 @@
 //!   ([`TenantRepo`], [`UserRepo`], [`SkillRepo`], [`TeamRepo`], [`QueueRepo`],
 //!   [`PointOfContactRepo`], [`FlowRepo`], [`TrunkRepo`], [`ChannelConfigRepo`],
 //!   [`SessionRepo`], [`ApiTokenRepo`], [`EventLog`], [`AuditLog`], [`BindingRepo`],
-//!   [`SipSecretRepo`], [`InteractionHistory`],
+//!   [`SipSecretRepo`], [`InteractionHistory`], [`TenantSettingsRepo`],
 //!   [`TenantDocuments`]).
 //! - [`StoreError`] is the one error; [`validate`] holds the checks every backend runs.
 //! - [`TenantDocument`] is the user-facing configuration file of a tenant (YAML/JSON, with a JSON
@@ -35,6 +35,7 @@ mod skill;
 mod snapshot;
 mod store;
 mod tenant;
+mod tenant_settings;
 mod user;
 pub mod validate;
 
@@ -59,4 +60,5 @@ pub use skill::{Skill, SkillRepo, Team, TeamRepo, UserSkill};
 pub use snapshot::TenantSnapshot;
 pub use store::{Store, TenantDocuments};
 pub use tenant::{NewTenant, Tenant, TenantRepo, TenantUpdate};
+pub use tenant_settings::TenantSettingsRepo;
 pub use user::{LockoutPolicy, NewUser, User, UserProfile, UserRepo};

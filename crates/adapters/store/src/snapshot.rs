@@ -12,6 +12,8 @@ use sb_types::UserId;
 pub struct TenantSnapshot {
     /// The tenant.
     pub tenant: Tenant,
+    /// Its settings document (`{}` when none were set).
+    pub settings: serde_json::Value,
     /// Its skills.
     pub skills: Vec<Skill>,
     /// Its users.
@@ -37,6 +39,7 @@ impl TenantSnapshot {
     pub fn empty(tenant: Tenant) -> Self {
         TenantSnapshot {
             tenant,
+            settings: serde_json::Value::Object(serde_json::Map::new()),
             skills: Vec::new(),
             users: Vec::new(),
             user_skills: Vec::new(),

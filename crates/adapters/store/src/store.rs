@@ -1,7 +1,8 @@
 use crate::{
     ApiTokenRepo, AuditLog, BindingRepo, ChannelConfigRepo, EventLog, ExportOptions, FlowRepo,
     ImportSummary, InteractionHistory, PointOfContactRepo, QueueRepo, SessionRepo, SipSecretRepo,
-    SkillRepo, StoreResult, TeamRepo, TenantDocument, TenantRepo, Timestamp, TrunkRepo, UserRepo,
+    SkillRepo, StoreResult, TeamRepo, TenantDocument, TenantRepo, TenantSettingsRepo, Timestamp,
+    TrunkRepo, UserRepo,
 };
 use sb_types::TenantId;
 
@@ -47,6 +48,7 @@ pub trait Store:
     + BindingRepo
     + SipSecretRepo
     + InteractionHistory
+    + TenantSettingsRepo
     + TenantDocuments
     + Send
     + Sync

@@ -1,6 +1,7 @@
 //! Checks shared by every backend, run before anything is written.
 
 use crate::StoreError;
+use serde_json::Value;
 
 /// Longest name accepted for skills, teams, queues, flows, trunks and channels.
 pub const MAX_NAME_LEN: usize = 200;
@@ -136,6 +137,44 @@ pub fn wrap_up(disposition: Option<&str>, notes: Option<&str>) -> Result<(), Sto
     }
 }
 
+/// Most bytes of a tenant's settings document, serialized as compact JSON (64 KiB).
+pub const MAX_SETTINGS_BYTES: usize = 64 * 1024;
+
+/// A tenant's settings document: a JSON object of at most [`MAX_SETTINGS_BYTES`] serialized
+/// (compact), with no NUL character in a key or a string (PostgreSQL's `jsonb` cannot hold one,
+/// so both backends refuse it rather than only one failing).
+pub fn tenant_settings(settings: &Value) -> Result<(), StoreError> {
+    let invalid = |reason: String| Err(StoreError::invalid("settings", reason));
+    if !settings.is_object() {
+        return invalid("must be a JSON object".to_owned());
+    }
+    let size = serde_json::to_vec(settings).map_or(usize::MAX, |bytes| bytes.len());
+    if size > MAX_SETTINGS_BYTES {
+        return invalid(format!(
+            "at most {MAX_SETTINGS_BYTES} bytes serialized, not {size}"
+        ));
+    }
+    if has_nul(settings) {
+        return invalid("no NUL character (\\u0000) in a key or a string".to_owned());
+    }
+    Ok(())
+}
+
+/// Whether a key or a string anywhere in `v` holds a NUL (iterative: no recursion limit).
+fn has_nul(v: &Value) -> bool {
+    let mut todo = vec![v];
+    while let Some(v) = todo.pop() {
+        match v {
+            Value::String(s) if s.contains('\0') => return true,
+            Value::Array(items) => todo.extend(items),
+            Value::Object(map) if map.keys().any(|k| k.contains('\0')) => return true,
+            Value::Object(map) => todo.extend(map.values()),
+            _ => {}
+        }
+    }
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -192,5 +231,32 @@ mod tests {
         assert!(matches!(long, Err(StoreError::Invalid { field, .. }) if field == "notes"));
         assert!(wrap_up(None, Some("a\u{0}b")).is_err());
         assert!(wrap_up(Some(""), None).is_err());
+    }
+
+    #[test]
+    fn tenant_settings_are_an_object_of_at_most_64_kib_without_nul() {
+        let field = |v: &Value| match tenant_settings(v) {
+            Err(StoreError::Invalid { field, .. }) => field,
+            other => panic!("expected Invalid, got {other:?}"),
+        };
+        assert!(tenant_settings(&serde_json::json!({})).is_ok());
+        assert!(tenant_settings(&serde_json::json!({"reason_codes": ["lunch"]})).is_ok());
+        for bad in [serde_json::json!([]), Value::Null, serde_json::json!("x")] {
+            assert_eq!(field(&bad), "settings");
+        }
+        // {"k":"…"} is 8 bytes around the string.
+        let sized = |n: usize| serde_json::json!({ "k": "x".repeat(n - 8) });
+        assert_eq!(
+            serde_json::to_vec(&sized(65536)).expect("json").len(),
+            65536
+        );
+        assert!(tenant_settings(&sized(65536)).is_ok());
+        assert_eq!(field(&sized(65537)), "settings");
+        assert_eq!(
+            field(&serde_json::json!({"a": [{"b": "x\u{0}y"}]})),
+            "settings"
+        );
+        assert_eq!(field(&serde_json::json!({"a": {"k\u{0}": 1}})), "settings");
+        assert!(tenant_settings(&serde_json::json!({"a": "\\u0000 written out"})).is_ok());
     }
 }

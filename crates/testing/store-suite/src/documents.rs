@@ -44,6 +44,7 @@ pub(crate) fn sample(name: &str) -> TenantDocument {
             display_name: "Acme Corp".to_owned(),
             cluster: "C14".to_owned(),
             ip_allowlist: vec!["203.0.113.0/24".parse().expect("net")],
+            settings: Some(json!({"reason_codes": ["lunch", "training"]})),
         },
         skills: vec!["english".to_owned(), "french".to_owned()],
         teams: vec![TeamDoc {

@@ -2,8 +2,8 @@
 //!
 //! Each public `async fn` here takes a fresh, empty `&dyn Store` and panics when the backend
 //! breaks the port's contract (CRUD, uniqueness, tenant isolation, lock-out accounting, session
-//! expiry, event order, contact history, import idempotence and atomicity, export/import round
-//! trip). A backend runs them all with [`store_suite!`], giving it an async factory that returns
+//! expiry, event order, contact history, tenant settings, import idempotence and atomicity,
+//! export/import round trip). A backend runs them all with [`store_suite!`], giving it an async factory that returns
 //! a [`Fixture`] (or `None` to skip, e.g. when no PostgreSQL is configured).
 //!
 //! Design note: the suite never reads the clock; every timestamp is a constant of the test, so
@@ -21,6 +21,7 @@ mod lockout;
 mod logs;
 mod sip_secrets;
 mod skills;
+mod tenant_settings;
 mod tenants;
 mod users;
 
@@ -55,6 +56,13 @@ pub use sip_secrets::{
     sip_secrets_are_per_user_tenant_scoped_and_deleted_with_the_user,
 };
 pub use skills::{skills_and_user_skills_replace_and_validate, teams_hold_only_same_tenant_users};
+pub use tenant_settings::{
+    a_tenant_without_settings_reads_an_empty_object,
+    bad_tenant_settings_are_refused_and_keep_the_stored_ones,
+    setting_tenant_settings_replaces_the_whole_document, tenant_settings_are_per_tenant,
+    tenant_settings_of_an_unknown_tenant_are_not_found, tenant_settings_read_back_as_set,
+    tenant_settings_travel_in_the_tenant_document,
+};
 pub use tenants::{tenant_name_must_be_slug, tenants_crud_and_unique_name};
 pub use users::{
     deleting_user_removes_sessions_tokens_skills_and_memberships,
@@ -96,6 +104,13 @@ macro_rules! store_suite {
             history_is_per_tenant,
             limits_are_clamped_and_long_notes_refused,
             history_follows_reference_model,
+            a_tenant_without_settings_reads_an_empty_object,
+            tenant_settings_read_back_as_set,
+            setting_tenant_settings_replaces_the_whole_document,
+            tenant_settings_are_per_tenant,
+            bad_tenant_settings_are_refused_and_keep_the_stored_ones,
+            tenant_settings_of_an_unknown_tenant_are_not_found,
+            tenant_settings_travel_in_the_tenant_document,
             import_is_idempotent_and_counts_changes,
             import_keeps_absent_password_and_other_users,
             import_rejects_bad_references_with_field_path,

@@ -20,6 +20,7 @@ fn apply(snap: &mut Option<TenantSnapshot>, op: ImportOp) {
     match op {
         ImportOp::InsertTenant(_) => unreachable!(),
         ImportOp::UpdateTenant(t) => s.tenant = t,
+        ImportOp::SetTenantSettings { settings, .. } => s.settings = settings,
         ImportOp::InsertSkill(k) => s.skills.push(k),
         ImportOp::InsertUser(u) => s.users.push(u),
         ImportOp::UpdateUser(u) => replace(&mut s.users, |x| x.id, u),
@@ -138,6 +139,11 @@ fn build(skills: Vec<String>, users: Vec<String>, flows: Vec<String>, bits: u64)
             display_name: String::new(),
             cluster: if bit(50) { "C1" } else { "C2" }.to_owned(),
             ip_allowlist: Vec::new(),
+            settings: match bits >> 61 {
+                0 => None,
+                1 => Some(json!({})),
+                n => Some(json!({"reason_codes": [format!("r{n}")]})),
+            },
         },
         skills: skills.clone(),
         teams: vec![TeamDoc {
@@ -271,4 +277,54 @@ fn unknown_document_version_is_refused() {
     doc.version = 2;
     let err = plan_import(&doc, None, "t", Timestamp::EPOCH, &mut counter()).expect_err("v2");
     assert!(matches!(err, StoreError::Invalid { ref field, .. } if field == "version"));
+}
+
+#[test]
+fn settings_are_replaced_kept_when_absent_and_cleared_by_an_empty_object() {
+    let mut doc = build(Vec::new(), Vec::new(), Vec::new(), 0);
+    doc.tenant.settings = Some(json!({"reason_codes": ["lunch"]}));
+    let (mut snap, mut ids) = (None, counter());
+    let first = import(&mut snap, &doc, 1, &mut ids).expect("first");
+    assert_eq!(first.tenant.created, 1);
+    let stored = |snap: &Option<TenantSnapshot>| snap.as_ref().expect("tenant").settings.clone();
+    assert_eq!(stored(&snap), json!({"reason_codes": ["lunch"]}));
+    doc.tenant.settings = None;
+    assert!(
+        !import(&mut snap, &doc, 2, &mut ids)
+            .expect("absent")
+            .changed()
+    );
+    assert_eq!(stored(&snap), json!({"reason_codes": ["lunch"]}), "kept");
+    doc.tenant.settings = Some(json!({"other": 1}));
+    let replaced = import(&mut snap, &doc, 3, &mut ids).expect("replace");
+    assert_eq!(
+        replaced.tenant.updated, 1,
+        "a settings change updates the tenant"
+    );
+    assert_eq!(stored(&snap), json!({"other": 1}));
+    doc.tenant.settings = Some(json!({}));
+    assert!(
+        import(&mut snap, &doc, 4, &mut ids)
+            .expect("clear")
+            .changed()
+    );
+    assert_eq!(stored(&snap), json!({}));
+    let exported = snap
+        .as_ref()
+        .expect("tenant")
+        .to_document(ExportOptions::default());
+    assert_eq!(
+        exported.tenant.settings, None,
+        "no settings, nothing exported"
+    );
+}
+
+#[test]
+fn bad_settings_are_refused_on_the_tenant_section_and_plan_nothing() {
+    let mut doc = build(Vec::new(), Vec::new(), Vec::new(), 0);
+    for bad in [json!(["lunch"]), json!({"big": "x".repeat(64 * 1024)})] {
+        doc.tenant.settings = Some(bad);
+        let err = plan_import(&doc, None, "t", Timestamp::EPOCH, &mut counter()).expect_err("bad");
+        assert!(matches!(err, StoreError::Invalid { ref field, .. } if field == "tenant.settings"));
+    }
 }

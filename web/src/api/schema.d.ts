@@ -649,6 +649,24 @@ export interface paths {
         patch: operations["update_tenant"];
         trace?: never;
     };
+    "/tenant/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's settings (the defaults until an admin sets them). */
+        get: operations["get_settings"];
+        /** Replaces the tenant's settings. */
+        put: operations["put_settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/tokens": {
         parameters: {
             query?: never;
@@ -1154,6 +1172,15 @@ export interface components {
              *     applies when the current work is done (see `next`).
              */
             state: components["schemas"]["WantedState"];
+        };
+        /** @description The tenant's settings for the agent console. */
+        SettingsView: {
+            /**
+             * @description The codes agents choose from when they go unavailable, in the order shown (1 to 32 of
+             *     `a-z 0-9 _ -`, at most 32 characters each; `disconnected` and `missed` are the
+             *     system's own).
+             */
+            reason_codes: string[];
         };
         /** @description One skill of an agent. */
         SkillLevel: {
@@ -2802,6 +2829,54 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TenantView"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    get_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettingsView"];
+                };
+            };
+        };
+    };
+    put_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SettingsView"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettingsView"];
                 };
             };
             400: {

@@ -166,6 +166,13 @@ fn routes() -> Vec<(Method, &'static str, Role, Option<Value>)> {
         ),
         (M::GET, "/api/v1/agents/states", Supervisor, None),
         (M::GET, "/api/v1/me/directory", Agent, None),
+        (M::GET, "/api/v1/tenant/settings", Agent, None),
+        (
+            M::PUT,
+            "/api/v1/tenant/settings",
+            Admin,
+            Some(json!({"reason_codes": ["lunch", "break"]})),
+        ),
         (M::GET, "/api/v1/contacts/history", Agent, None),
         (M::GET, "/api/v1/calls", Supervisor, None),
         (M::GET, "/api/v1/me/calls", Agent, None),

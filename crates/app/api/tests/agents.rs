@@ -193,3 +193,62 @@ async fn without_the_acd_the_agent_state_routes_answer_503() {
     .await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
 }
+
+#[tokio::test]
+async fn an_admin_sets_the_tenants_reason_codes_and_agents_choose_among_them() {
+    let server = TestServer::start_with_acd().await;
+    let acme = server.tenant("acme").await;
+    server.user(&acme, "1001", Role::Agent).await;
+    server.user(&acme, "boss", Role::Admin).await;
+    let agent = server.login("acme", "1001").await;
+    let admin = server.login("acme", "boss").await;
+    let settings = "/api/v1/tenant/settings";
+
+    let (status, body) = call(&agent, &server, Method::GET, settings, None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        body["reason_codes"],
+        json!(["break", "lunch", "meeting", "training"])
+    );
+    let codes = json!({"reason_codes": ["coaching", "lunch"]});
+    let (status, _) = call(&agent, &server, Method::PUT, settings, Some(codes.clone())).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "agents cannot change them");
+    let (status, body) = call(&admin, &server, Method::PUT, settings, Some(codes)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    for bad in [
+        json!({"reason_codes": []}),
+        json!({"reason_codes": ["Bad code"]}),
+        json!({"reason_codes": ["missed"]}),
+        json!({"reason_codes": ["a"], "x": 1}),
+    ] {
+        let (status, body) = call(&admin, &server, Method::PUT, settings, Some(bad.clone())).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {body}");
+    }
+    let (_, body) = call(&agent, &server, Method::GET, settings, None).await;
+    assert_eq!(
+        body["reason_codes"],
+        json!(["coaching", "lunch"]),
+        "bad documents changed nothing"
+    );
+
+    let (status, body) = put_state(
+        &agent,
+        &server,
+        json!({"state": "unavailable", "reason": "break"}),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "not one of the tenant's codes: {body}"
+    );
+    assert!(body.to_string().contains("coaching, lunch"), "{body}");
+    let (status, body) = put_state(
+        &agent,
+        &server,
+        json!({"state": "unavailable", "reason": "coaching"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["reason"], "coaching");
+}

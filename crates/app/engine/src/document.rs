@@ -26,6 +26,16 @@ impl fmt::Display for Problem {
 pub fn validate_document(doc: &TenantDocument, known: Names) -> Vec<Problem> {
     let names = known.with_document_names(doc);
     let mut out = Vec::new();
+    if let Some(settings) = doc.tenant.settings.as_ref().filter(|s| !s.is_null())
+        && let Err((field, message)) = crate::TenantSettings::parse(settings)
+    {
+        let field = if field.is_empty() {
+            "tenant.settings".to_owned()
+        } else {
+            format!("tenant.settings.{field}")
+        };
+        out.push(Problem { field, message });
+    }
     for (i, q) in doc.queues.iter().enumerate() {
         let id = names
             .queues
@@ -114,6 +124,17 @@ mod tests {
     #[test]
     fn the_demo_document_is_valid() {
         assert_eq!(validate_document(&demo(), Names::default()), vec![]);
+    }
+
+    #[test]
+    fn tenant_settings_with_a_bad_reason_code_are_refused_with_its_path() {
+        let mut doc = demo();
+        doc.tenant.settings = Some(serde_json::json!({"reason_codes": ["lunch", "Lunch!"]}));
+        let problems = validate_document(&doc, Names::default());
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].field, "tenant.settings.reason_codes[1]");
+        doc.tenant.settings = Some(serde_json::json!({"reason_codes": ["lunch", "coaching"]}));
+        assert_eq!(validate_document(&doc, Names::default()), vec![]);
     }
 
     #[test]

@@ -27,6 +27,8 @@
 //! - [`acd`]: the live ACD — one task per tenant owning its [`sb_acd::Acd`], driven through
 //!   [`acd::AcdHandle`] (agent states, enqueue/accept/complete; events to the log).
 //!
+//! - [`TenantSettings`]: the tenant's settings document as the app reads it (reason codes).
+//!
 //! Design note: the cores (`acd`, `flow`) know nothing of storage; the store keeps queue settings
 //! and flow documents as opaque JSON. The engine is the one place that knows both.
 #![forbid(unsafe_code)]
@@ -39,6 +41,7 @@ pub mod prompts;
 mod queue;
 pub mod sip;
 pub mod softphone;
+mod tenant_settings;
 pub mod trunks;
 
 pub use document::{Problem, validate_document};
@@ -46,3 +49,4 @@ pub use names::{Names, flow_catalog, known_names};
 pub use queue::{
     Dispositions, queue_config, queue_dispositions, queue_records, queue_screen_pop_url,
 };
+pub use tenant_settings::{DEFAULT_REASON_CODES, SYSTEM_REASONS, TenantSettings};

@@ -208,6 +208,16 @@ async fn set_my_state(
 ) -> Result<Json<AgentStateView>, Failure> {
     let acd = acd(&state)?;
     let wanted = presence(req)?;
+    if let Presence::Unavailable { reason } = &wanted {
+        let doc = state.store.get_tenant_settings(c.tenant.id).await?;
+        let settings = sb_engine::TenantSettings::from_stored(&doc);
+        if !settings.allows_reason(reason) {
+            let codes = settings.reason_codes.join(", ");
+            return Err(
+                ApiError::invalid("reason", format!("one of the tenant's codes: {codes}")).into(),
+            );
+        }
+    }
     let status = acd
         .set_agent_state(c.tenant.id, agent_of(c.user.id), wanted)
         .await?;

@@ -37,8 +37,8 @@ const PING: Duration = Duration::from_secs(5);
 const SILENCE: Duration = Duration::from_secs(15);
 /// Largest message accepted from the console.
 const MAX_MESSAGE: usize = 4096;
-/// Reason codes offered when unavailable.
-const REASON_CODES: [&str; 4] = ["break", "lunch", "meeting", "training"];
+/// How long the tenant's reason codes are kept before they are read again.
+const REASONS_TTL: Duration = Duration::from_secs(30);
 
 /// Open console connections per agent, so that only the last one closing counts as gone.
 #[derive(Clone, Default)]
@@ -76,7 +76,7 @@ struct Snapshot {
     kind: &'static str,
     agent: Option<AgentStateView>,
     calls: Vec<CallView>,
-    reason_codes: Vec<&'static str>,
+    reason_codes: Vec<String>,
     notice: Option<String>,
     /// The queues the agent serves.
     queues: Vec<QueueGlanceView>,
@@ -161,6 +161,32 @@ impl QueueNames {
     }
 }
 
+/// The tenant's reason codes, re-read every [`REASONS_TTL`] so that an admin's change reaches
+/// the open consoles.
+#[derive(Default)]
+struct ReasonCodes {
+    codes: Vec<String>,
+    read_at: Option<Instant>,
+}
+
+impl ReasonCodes {
+    async fn get(&mut self, state: &AppState, c: &Caller) -> Vec<String> {
+        if self.read_at.is_none_or(|at| at.elapsed() > REASONS_TTL) {
+            let stored = state.store.get_tenant_settings(c.tenant.id).await;
+            let settings = match stored {
+                Ok(doc) => sb_engine::TenantSettings::from_stored(&doc),
+                Err(e) => {
+                    tracing::warn!(error = %e, "tenant settings unreadable: default reason codes");
+                    sb_engine::TenantSettings::default()
+                }
+            };
+            self.codes = settings.reason_codes;
+            self.read_at = Some(Instant::now());
+        }
+        self.codes.clone()
+    }
+}
+
 const PING_MESSAGE: &str = r#"{"type":"ping"}"#;
 
 /// The agent console's live connection (WebSocket): snapshots of the agent's state and calls,
@@ -197,6 +223,7 @@ async fn run(state: AppState, c: Caller, presented: Presented, mut socket: WebSo
     ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut last_sent: Option<Snapshot> = None;
     let mut names = QueueNames::default();
+    let mut reasons = ReasonCodes::default();
     let mut heard = Instant::now();
     loop {
         tokio::select! {
@@ -204,7 +231,8 @@ async fn run(state: AppState, c: Caller, presented: Presented, mut socket: WebSo
                 if heard.elapsed() > SILENCE {
                     break;
                 }
-                let now = snapshot(&state, &c, notice.clone(), &mut names).await;
+                let caches = (&mut names, &mut reasons);
+                let now = snapshot(&state, &c, notice.clone(), caches).await;
                 if last_sent.as_ref() != Some(&now) {
                     let Ok(text) = serde_json::to_string(&now) else {
                         break;
@@ -256,7 +284,7 @@ async fn snapshot(
     state: &AppState,
     c: &Caller,
     notice: Option<String>,
-    names: &mut QueueNames,
+    (names, reasons): (&mut QueueNames, &mut ReasonCodes),
 ) -> Snapshot {
     let agent = match &state.acd {
         Some(acd) => acd
@@ -278,7 +306,7 @@ async fn snapshot(
         kind: "snapshot",
         agent,
         calls,
-        reason_codes: REASON_CODES.to_vec(),
+        reason_codes: reasons.get(state, c).await,
         notice,
         queues: names.glance(state, c).await,
     }

@@ -1,4 +1,4 @@
-//! The caller's tenant: its settings and IP allowlist.
+//! The caller's tenant: its name, IP allowlist and settings (the agents' reason codes).
 
 use crate::extract::ApiJson;
 use crate::views::TenantView;
@@ -6,12 +6,63 @@ use crate::{Admin, AnyUser, ApiError, AppState};
 use axum::Json;
 use axum::extract::State;
 use sb_store::TenantUpdate;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(get_tenant, update_tenant))
+    OpenApiRouter::new()
+        .routes(routes!(get_tenant, update_tenant))
+        .routes(routes!(get_settings, put_settings))
+}
+
+/// The tenant's settings for the agent console.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct SettingsView {
+    /// The codes agents choose from when they go unavailable, in the order shown (1 to 32 of
+    /// `a-z 0-9 _ -`, at most 32 characters each; `disconnected` and `missed` are the
+    /// system's own).
+    reason_codes: Vec<String>,
+}
+
+/// The tenant's settings (the defaults until an admin sets them).
+#[utoipa::path(get, path = "/tenant/settings", tag = "tenant",
+    responses((status = 200, body = SettingsView)))]
+async fn get_settings(
+    State(state): State<AppState>,
+    AnyUser(c): AnyUser,
+) -> Result<Json<SettingsView>, ApiError> {
+    let doc = state.store.get_tenant_settings(c.tenant.id).await?;
+    let settings = sb_engine::TenantSettings::from_stored(&doc);
+    Ok(Json(SettingsView {
+        reason_codes: settings.reason_codes,
+    }))
+}
+
+/// Replaces the tenant's settings.
+#[utoipa::path(put, path = "/tenant/settings", tag = "tenant", request_body = SettingsView,
+    responses((status = 200, body = SettingsView), (status = 400)))]
+async fn put_settings(
+    State(state): State<AppState>,
+    Admin(c): Admin,
+    ApiJson(req): ApiJson<SettingsView>,
+) -> Result<Json<SettingsView>, ApiError> {
+    let doc = serde_json::json!({ "reason_codes": req.reason_codes });
+    let settings = sb_engine::TenantSettings::parse(&doc)
+        .map_err(|(field, why)| ApiError::invalid(field, why))?;
+    state
+        .store
+        .set_tenant_settings(c.tenant.id, settings.to_value())
+        .await?;
+    let target = format!("tenant:{}", c.tenant.name);
+    state
+        .store
+        .append_audit(c.audit("tenant.settings", target, settings.to_value()))
+        .await?;
+    Ok(Json(SettingsView {
+        reason_codes: settings.reason_codes,
+    }))
 }
 
 /// The editable settings of a tenant; omitted fields keep their value.

@@ -1,0 +1,144 @@
+//! The tenant's settings document (`sb_store::TenantSettingsRepo`) as the app reads it: today
+//! the reason codes agents choose from when they go unavailable. Written strictly (unknown keys
+//! and bad codes are refused, so that a typo shows), read leniently (a document the app cannot
+//! use gives the defaults rather than an agent console without reason codes).
+
+use serde_json::{Value, json};
+
+/// The reason codes of a tenant that has not chosen its own.
+pub const DEFAULT_REASON_CODES: [&str; 4] = ["break", "lunch", "meeting", "training"];
+
+/// Reasons the system sets by itself; an agent cannot choose them.
+pub const SYSTEM_REASONS: [&str; 2] = ["disconnected", "missed"];
+
+/// The most reason codes a tenant may have.
+const MAX_CODES: usize = 32;
+/// The longest reason code.
+const MAX_CODE: usize = 32;
+
+/// What the app uses of a tenant's settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantSettings {
+    /// The codes agents choose from when unavailable, in the order shown.
+    pub reason_codes: Vec<String>,
+}
+
+impl Default for TenantSettings {
+    fn default() -> Self {
+        TenantSettings {
+            reason_codes: DEFAULT_REASON_CODES.map(str::to_owned).to_vec(),
+        }
+    }
+}
+
+impl TenantSettings {
+    /// The settings in a stored document; the defaults for what is missing or unusable.
+    pub fn from_stored(doc: &Value) -> Self {
+        Self::parse(doc).unwrap_or_default()
+    }
+
+    /// Checks a document to store; the error names the field and the problem.
+    pub fn parse(doc: &Value) -> Result<Self, (String, String)> {
+        let Value::Object(map) = doc else {
+            return Err((String::new(), "must be an object".into()));
+        };
+        if let Some(key) = map.keys().find(|k| k.as_str() != "reason_codes") {
+            return Err((key.clone(), "is not a tenant setting".into()));
+        }
+        let reason_codes = match map.get("reason_codes") {
+            None => return Ok(Self::default()),
+            Some(v) => reason_codes(v)?,
+        };
+        Ok(TenantSettings { reason_codes })
+    }
+
+    /// The document to store.
+    pub fn to_value(&self) -> Value {
+        json!({ "reason_codes": self.reason_codes })
+    }
+
+    /// Whether an agent may give `reason` when going unavailable.
+    pub fn allows_reason(&self, reason: &str) -> bool {
+        self.reason_codes.iter().any(|c| c == reason)
+    }
+}
+
+fn reason_codes(v: &Value) -> Result<Vec<String>, (String, String)> {
+    let field = || "reason_codes".to_owned();
+    let Value::Array(items) = v else {
+        return Err((field(), "must be a list of codes".into()));
+    };
+    if items.is_empty() || items.len() > MAX_CODES {
+        return Err((field(), format!("1 to {MAX_CODES} codes")));
+    }
+    let mut codes: Vec<String> = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let at = || format!("reason_codes[{i}]");
+        let Some(code) = item.as_str() else {
+            return Err((at(), "must be a string".into()));
+        };
+        let ok = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || "_-".contains(c);
+        if code.is_empty() || code.len() > MAX_CODE || !code.chars().all(ok) {
+            let why = format!("1 to {MAX_CODE} of a-z, 0-9, _ and -");
+            return Err((at(), why));
+        }
+        if SYSTEM_REASONS.contains(&code) {
+            return Err((at(), format!("{code:?} is set by the system")));
+        }
+        if codes.iter().any(|c| c == code) {
+            return Err((at(), format!("{code:?} is listed twice")));
+        }
+        codes.push(code.to_owned());
+    }
+    Ok(codes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tenant_without_settings_gets_the_default_codes() {
+        assert_eq!(
+            TenantSettings::from_stored(&json!({})),
+            TenantSettings::default()
+        );
+        assert_eq!(
+            TenantSettings::from_stored(&json!({"reason_codes": 7})),
+            TenantSettings::default(),
+            "an unusable stored document reads as the defaults"
+        );
+        assert!(TenantSettings::default().allows_reason("lunch"));
+    }
+
+    #[test]
+    fn the_tenants_own_codes_replace_the_defaults_in_their_order() {
+        let s = TenantSettings::parse(&json!({"reason_codes": ["coaching", "lunch"]})).unwrap();
+        assert_eq!(s.reason_codes, ["coaching", "lunch"]);
+        assert!(s.allows_reason("coaching") && !s.allows_reason("break"));
+        assert_eq!(TenantSettings::from_stored(&s.to_value()), s);
+    }
+
+    #[test]
+    fn bad_documents_are_refused_with_the_field() {
+        let field = |doc: Value| TenantSettings::parse(&doc).unwrap_err().0;
+        assert_eq!(field(json!([])), "");
+        assert_eq!(field(json!({"reasons": []})), "reasons");
+        assert_eq!(field(json!({"reason_codes": []})), "reason_codes");
+        assert_eq!(
+            field(json!({"reason_codes": ["ok", "Bad Code"]})),
+            "reason_codes[1]"
+        );
+        assert_eq!(
+            field(json!({"reason_codes": ["missed"]})),
+            "reason_codes[0]"
+        );
+        assert_eq!(
+            field(json!({"reason_codes": ["a", "a"]})),
+            "reason_codes[1]"
+        );
+        assert_eq!(field(json!({"reason_codes": [1]})), "reason_codes[0]");
+        let many: Vec<String> = (0..33).map(|i| format!("c{i}")).collect();
+        assert_eq!(field(json!({ "reason_codes": many })), "reason_codes");
+    }
+}

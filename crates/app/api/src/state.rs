@@ -60,6 +60,8 @@ pub struct AppState {
     pub(crate) softphone: Option<Softphone>,
     /// Open agent-console connections (presence).
     pub(crate) consoles: crate::routes::Consoles,
+    /// Where each agent takes calls (their phone, or a number), shared with call control.
+    pub(crate) devices: sb_engine::devices::AgentDevices,
 }
 
 /// What the console softphone needs from the SIP side.
@@ -84,6 +86,7 @@ impl AppState {
             metrics: crate::metrics::handle(),
             acd: None,
             calls: None,
+            devices: Default::default(),
             softphone: None,
             consoles: Default::default(),
         })
@@ -93,6 +96,11 @@ impl AppState {
     pub fn with_acd(mut self, acd: sb_engine::acd::AcdHandle) -> Self {
         self.acd = Some(acd);
         self
+    }
+
+    /// Where agents take calls: give the same registry to call control.
+    pub fn devices(&self) -> sb_engine::devices::AgentDevices {
+        self.devices.clone()
     }
 
     /// The same state with the live calls, for the call-control routes.

@@ -167,6 +167,13 @@ fn routes() -> Vec<(Method, &'static str, Role, Option<Value>)> {
         (M::GET, "/api/v1/agents/states", Supervisor, None),
         (M::GET, "/api/v1/me/directory", Agent, None),
         (M::GET, "/api/v1/tenant/settings", Agent, None),
+        (M::GET, "/api/v1/me/device", Agent, None),
+        (
+            M::PUT,
+            "/api/v1/me/device",
+            Agent,
+            Some(json!({"kind": "softphone"})),
+        ),
         (
             M::PUT,
             "/api/v1/tenant/settings",

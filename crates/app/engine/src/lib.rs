@@ -28,6 +28,8 @@
 //!   [`acd::AcdHandle`] (agent states, enqueue/accept/complete; events to the log).
 //!
 //! - [`TenantSettings`]: the tenant's settings document as the app reads it (reason codes).
+//! - [`devices`]: where each agent takes calls (their registered phone, or a number dialled
+//!   through the trunk and accepted with a key).
 //!
 //! Design note: the cores (`acd`, `flow`) know nothing of storage; the store keeps queue settings
 //! and flow documents as opaque JSON. The engine is the one place that knows both.
@@ -35,6 +37,7 @@
 
 pub mod acd;
 pub mod calls;
+pub mod devices;
 mod document;
 mod names;
 pub mod prompts;

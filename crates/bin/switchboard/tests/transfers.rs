@@ -343,3 +343,93 @@ fn a_refer_from_the_agents_sip_phone_transfers_the_caller_blind_to_the_second_ag
     assert_eq!(transferred.unwrap().1["mode"], "blind", "{events:?}");
     assert_three_legs(&events, &id);
 }
+
+#[test]
+fn an_agent_on_a_phone_number_is_dialled_through_the_trunk_and_accepts_with_a_key() {
+    if !sipp_available() {
+        return;
+    }
+    let (tmp, data) = data_dir();
+    // One trunk: the caller comes in from 127.0.0.1, the agent's number goes out to SIPp.
+    let agent_port = free_port();
+    let doc = format!(
+        "version: 1\ntenant:\n  name: pstn-a\n  display_name: Pstn A\n  cluster: C1\n  \
+         ip_allowlist: []\nusers:\n  - username: \"3001\"\n    display_name: Home\n    \
+         role: agent\nqueues:\n  - name: sales\n    channel: voice\n    settings:\n      \
+         offer_timeout_secs: 20\n      wrap_up_secs: 0\n\
+         trunks:\n  - name: carrier\n    settings:\n      inbound_sources: [\"127.0.0.1/32\"]\n      \
+         options_ping: false\n      outbound_proxy: \"sip:127.0.0.1:{agent_port}\"\n      \
+         country_code: \"44\"\n      national_prefix: \"0\"\n\
+         points_of_contact:\n  - kind: phone\n    address: \"+15550166\"\n    flow: sales\n\
+         flows:\n  - name: sales\n    publish: true\n    document:\n      version: 1\n      \
+         name: Sales\n      start: queue\n      blocks:\n        - id: queue\n          \
+         type: enqueue\n          params: {{ queue: sales, max_wait_secs: 60 }}\n          \
+         transitions: {{ timeout: done, break_out: done }}\n        - id: done\n          \
+         type: end\n"
+    );
+    let file = tmp.path().join("pstn.yaml");
+    std::fs::write(&file, doc).unwrap();
+    let out = run(&data, &["import", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    passwords(&data, "pstn-a", "3001", DEMO_PASSWORD);
+    let served = Served::start(&data, &[], &[("SWITCHBOARD_MEDIA_BIND_IP", "127.0.0.1")]);
+    let target = sip_addr(&served).to_string();
+    let dir = tempfile::tempdir_in(tmp.path()).unwrap();
+    common::sipp::caller_audio(dir.path());
+    let agent_media = free_port().to_string();
+    let args = ["-rtp_echo", "-mi", "127.0.0.1", "-mp", &agent_media];
+    let mut phone = sipp(dir.path(), "pstn_agent.xml", agent_port, &args)
+        .spawn()
+        .unwrap();
+    // The agent takes calls on their number (national, as the trunk's plan reads it).
+    let http = make_available_in(&served, "pstn-a", "3001");
+    let device = http
+        .put(served.url("/api/v1/me/device"))
+        .json(&json!({ "kind": "pstn", "number": "020 7946 0000" }))
+        .send()
+        .unwrap();
+    assert_eq!(device.status().as_u16(), 200);
+    let caller_media = free_port().to_string();
+    let args = [
+        "-s",
+        "+15550166",
+        "-d",
+        "8000",
+        "-mi",
+        "127.0.0.1",
+        "-mp",
+        &caller_media,
+        &target,
+    ];
+    let caller = sipp(dir.path(), "caller_talks.xml", free_port(), &args)
+        .status()
+        .unwrap();
+    let phone = wait_exit(&mut phone, Duration::from_secs(15));
+    let errors = sipp_errors(dir.path());
+    drop(served);
+    assert!(caller.success(), "the caller: {errors}");
+    assert!(
+        phone.is_some_and(|s| s.success()),
+        "the agent's phone was dialled, pressed 1 and was hung up at the end: {errors}"
+    );
+    let events = events(&data, "pstn-a");
+    let kinds = kinds(&events);
+    for kind in [
+        "call.offered",
+        "call.dialled",
+        "call.connected",
+        "call.ended",
+    ] {
+        assert!(kinds.contains(&kind), "{kind} in {kinds:?}");
+    }
+    let dialled = &events.iter().find(|(k, _)| k == "call.dialled").unwrap().1;
+    assert_eq!(dialled["to"], "+442079460000", "{dialled}");
+    let ended = &events.iter().find(|(k, _)| k == "call.ended").unwrap().1;
+    assert_eq!(ended["reason"], "caller_hangup", "{ended}");
+    let legs = ended["legs"].as_array().unwrap();
+    let agent = legs.iter().find(|l| l["leg"] == "agent").unwrap();
+    assert!(
+        agent["packets_received"].as_u64().unwrap_or(0) >= 50,
+        "the agent's phone carried the caller's audio back: {ended}"
+    );
+}

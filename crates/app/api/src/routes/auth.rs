@@ -241,6 +241,12 @@ async fn logout(
             .passwords
             .revoke(&caller.tenant.name, &caller.user.username);
     }
+    let agent = sb_engine::acd::agent_of(caller.user.id);
+    state.devices.set(
+        caller.tenant.id,
+        agent,
+        sb_engine::devices::Device::Registered,
+    );
     let payload = serde_json::json!({ "username": caller.user.username });
     append_event(&state, &caller.user, "user.logout", payload).await;
     let mut headers = HeaderMap::new();

@@ -7,6 +7,7 @@ mod calls;
 mod config;
 mod console;
 mod contacts;
+mod device;
 mod events;
 mod flows;
 mod health;
@@ -59,6 +60,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(queues::routes())
         .merge(contacts::routes())
         .merge(history::routes())
+        .merge(device::routes())
         .merge(agents::routes())
         .merge(calls::routes())
         .merge(softphone::routes())

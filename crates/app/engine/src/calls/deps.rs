@@ -37,6 +37,8 @@ pub struct CallDeps {
     pub control: super::control::CallControl,
     /// Where call recordings are written (`<dir>/<tenant>/<call>.wav`).
     pub recordings: std::path::PathBuf,
+    /// Where each agent takes calls.
+    pub devices: crate::devices::AgentDevices,
 }
 
 impl std::fmt::Debug for CallDeps {

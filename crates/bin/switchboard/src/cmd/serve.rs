@@ -42,6 +42,7 @@ pub async fn run(args: &ConfigArgs, demo: bool) -> anyhow::Result<()> {
             acd: acd.clone(),
             calls,
             softphones: softphones.clone(),
+            devices: state.devices(),
         },
         shutdown.clone(),
     )

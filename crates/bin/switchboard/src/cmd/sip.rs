@@ -98,6 +98,8 @@ pub struct Live {
     pub calls: CallControl,
     /// Passwords the agent console's softphone registers with.
     pub softphones: SoftphonePasswords,
+    /// Where each agent takes calls.
+    pub devices: sb_engine::devices::AgentDevices,
 }
 
 /// Starts the SIP listeners of `config.sip` with the registrar's bindings reloaded from the store.
@@ -168,6 +170,7 @@ pub async fn start(
         prompts: PromptLibrary::new(config.data_dir.join("prompts"), PROMPT_CACHE_BYTES),
         control: live.calls.clone(),
         recordings: config.data_dir.join("recordings"),
+        devices: live.devices,
     });
     let manager = TrunkManager::start(
         trunks.clone(),

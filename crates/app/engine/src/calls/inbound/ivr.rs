@@ -12,7 +12,7 @@ use super::{AckWait, CallerMedia, Inbound, Interrupt};
 use crate::prompts::Voice;
 
 /// The voice text prompts are spoken with (the flow's language settings come later).
-fn voice() -> Option<Voice> {
+pub(super) fn voice() -> Option<Voice> {
     Voice::new("en-us", 160).ok()
 }
 

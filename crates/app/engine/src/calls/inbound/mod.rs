@@ -9,6 +9,7 @@ mod blind;
 mod connected;
 mod consult;
 mod ivr;
+mod pstn;
 mod queue;
 mod reattach;
 mod refer;

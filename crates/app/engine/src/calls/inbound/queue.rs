@@ -11,10 +11,13 @@ use sb_types::{AgentId, InteractionId, QueueId, SkillId};
 use serde_json::json;
 use tokio::sync::mpsc;
 
-use super::{AckWait, AgentLeg, CallerMedia, Inbound, Interrupt, Outcome, ivr, new_interaction};
+use super::{
+    AckWait, AgentLeg, CallerMedia, Inbound, Interrupt, Outcome, ivr, new_interaction, pstn,
+};
 use crate::acd::InteractionEvent;
 use crate::calls::leg_media;
 use crate::calls::ring::{self, RingOutcome, Ringing};
+use crate::devices::Device;
 
 /// What the flow's enqueue block asked for.
 pub struct Ask {
@@ -40,6 +43,8 @@ struct Ring {
     transport: &'static str,
     /// The queue records its calls.
     record: bool,
+    /// A phone number rung for the agent: they accept with a key once they answer.
+    confirm: bool,
 }
 
 /// The queue phase: see the module documentation.
@@ -263,6 +268,9 @@ async fn ring_agent(
     agent: AgentId,
     offer: &Offer,
 ) -> Option<Ring> {
+    if let Device::Pstn(number) = call.deps.devices.get(call.tenant, agent) {
+        return ring_number(call, media, agent, offer, &number).await;
+    }
     let Some(phone) = ring::find_phone(&call.deps, call.tenant, agent).await else {
         tracing::info!(%agent, "the offered agent has no registered phone");
         call.log
@@ -283,12 +291,7 @@ async fn ring_agent(
         phone.webrtc,
     )
     .await?;
-    let now = call.log.now().as_millis();
-    let ring_for = offer
-        .expires_at
-        .as_millis()
-        .saturating_sub(now)
-        .clamp(1_000, 120_000) as u64;
+    let ring_for = ring_time(call, offer);
     let caller = call.caller.caller();
     let (dest, transport) = (phone.dest, phone.transport);
     let ringing = ring::ring(
@@ -297,11 +300,67 @@ async fn ring_agent(
         sdp_offer,
         caller,
         (call.log.call(), false),
-        Duration::from_millis(ring_for),
+        ring_for,
     );
     call.registry
         .insert(&ringing.call_id, call.inputs_tx.clone());
     call.ids.push(ringing.call_id.clone());
+    offered(call, agent, offer).await;
+    let record = queue_records(call, offer.queue).await;
+    Some(Ring {
+        ringing,
+        agent,
+        endpoint,
+        dest,
+        transport,
+        record,
+        confirm: false,
+    })
+}
+
+/// Rings the number the agent takes calls on (through the trunk).
+async fn ring_number(
+    call: &mut Inbound,
+    media: &CallerMedia,
+    agent: AgentId,
+    offer: &Offer,
+    number: &str,
+) -> Option<Ring> {
+    let ring_for = ring_time(call, offer);
+    let (ringing, pending) = match pstn::ring(call, media, number, ring_for).await {
+        Ok(r) => r,
+        Err(why) => {
+            let payload = json!({ "agent": agent.to_string(), "reason": why });
+            call.log.record("offer_failed", payload).await;
+            return None;
+        }
+    };
+    offered(call, agent, offer).await;
+    let record = queue_records(call, offer.queue).await;
+    Some(Ring {
+        ringing,
+        agent,
+        endpoint: pending.endpoint,
+        dest: pending.dest,
+        transport: pending.transport,
+        record,
+        confirm: true,
+    })
+}
+
+/// How long the offer may ring: until the ACD's offer expires (1 s to 2 min).
+fn ring_time(call: &Inbound, offer: &Offer) -> Duration {
+    let now = call.log.now().as_millis();
+    let ms = offer
+        .expires_at
+        .as_millis()
+        .saturating_sub(now)
+        .clamp(1_000, 120_000) as u64;
+    Duration::from_millis(ms)
+}
+
+/// The call rings `agent` now.
+async fn offered(call: &Inbound, agent: AgentId, offer: &Offer) {
     call.deps.control.update(call.log.call(), |c| {
         c.state = "ringing".into();
         c.offered_to = Some(agent);
@@ -312,15 +371,6 @@ async fn ring_agent(
             json!({ "agent": agent.to_string(), "interaction": offer.interaction.to_string() }),
         )
         .await;
-    let record = queue_records(call, offer.queue).await;
-    Some(Ring {
-        ringing,
-        agent,
-        endpoint,
-        dest,
-        transport,
-        record,
-    })
 }
 
 /// What ringing came to; `Some` once the agent is connected.
@@ -336,6 +386,9 @@ async fn on_ring(
         RingOutcome::Ringing => None,
         RingOutcome::Answered(answered) => {
             let r = ring.take()?;
+            if r.confirm && !pstn::confirm(call, media, r.endpoint, &answered.media).await {
+                return refused_on_the_phone(call, media, r, *answered, interaction).await;
+            }
             let connected = bridge(call, media, &r, *answered, interaction).await;
             if connected.is_none() {
                 back_in_queue(call);
@@ -415,6 +468,38 @@ async fn bridge(
         record: r.record,
         interaction_events: None,
     })))
+}
+
+/// The agent answered on their number but did not accept with the key: their leg is hung up
+/// and the ACD offers the call again.
+async fn refused_on_the_phone(
+    call: &mut Inbound,
+    media: &mut CallerMedia,
+    r: Ring,
+    mut answered: ring::Answered,
+    interaction: InteractionId,
+) -> Option<Outcome> {
+    let cause = crate::calls::cause::EndCause::new("agent_not_accepted", 603);
+    let (local, dest) = (answered.local, r.dest);
+    crate::calls::legs::bye(
+        &call.deps,
+        &mut answered.dialog,
+        local,
+        dest,
+        r.transport,
+        &cause,
+    )
+    .await;
+    let _ = media.call.remove_endpoint(r.endpoint).await;
+    back_in_queue(call);
+    let payload = json!({ "agent": r.agent.to_string(), "reason": "not accepted on the phone" });
+    call.log.record("offer_failed", payload).await;
+    let _ = call
+        .deps
+        .acd
+        .reject(call.tenant, interaction, r.agent)
+        .await;
+    None
 }
 
 /// The offer is over without an answer: the call waits again.

@@ -76,7 +76,12 @@ pub async fn to_number(
     timeout: Duration,
 ) -> Result<Outcome, Interrupt> {
     match dial_number(call, media, number, timeout).await {
-        Ok((ringing, leg)) => ring_and_bridge(call, media, acks, ringing, leg).await,
+        Ok((ringing, leg)) => {
+            call.log
+                .record("transfer", json!({ "to": leg.label }))
+                .await;
+            ring_and_bridge(call, media, acks, ringing, leg).await
+        }
         Err(why) => failed(why),
     }
 }
@@ -167,7 +172,7 @@ pub async fn dial_number(
     };
     call.log
         .record(
-            "transfer",
+            "dialled",
             json!({ "to": e164.as_str(), "trunk": trunk.name }),
         )
         .await;
@@ -217,9 +222,12 @@ pub struct Pending {
     pub peer: Peer,
     /// The agent's user name, or the number.
     pub label: String,
-    dest: Destination,
-    transport: &'static str,
-    local: SocketAddr,
+    /// Where its requests go.
+    pub dest: Destination,
+    /// Their transport's name.
+    pub transport: &'static str,
+    /// Our SIP address towards it.
+    pub local: SocketAddr,
 }
 
 impl Pending {

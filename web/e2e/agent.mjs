@@ -16,7 +16,9 @@
 // wait-reattached, wait-state <state>, dial <number>, recent, wait-queue <name>, wrap-up <disposition> [notes...], wait-notice, logout, shot <name>,
 // transfer <blind|consult> <username|queue:<name>|number:<digits>>, wait-consult <ringing|talking|conference|none>,
 // transfer-complete, transfer-cancel, conference, directory, quality, countdown,
-// history <number>, history-call, quit.
+// history <number>, history-call, device <softphone|pstn> [number], wait-pstn-offer, wait-pstn-connected, quit.
+// With a PSTN device (calls ring the agent's own phone) hangup, hold, resume, dtmf, transfer,
+// wait-state and wrap-up work as with the softphone; mute, accept and reject do not apply.
 // The exit status is 0 when every command succeeded.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -133,6 +135,43 @@ const commands = {
     await page.click(tid('offer-reject'), { timeout: TIMEOUT });
     await page.locator(tid('offer-toast')).waitFor({ state: 'detached', timeout: TIMEOUT });
   },
+  /** Where calls ring; fails with the server's reason (not a number, no outbound trunk...). */
+  async device(page, kind, ...digits) {
+    const number = digits.join(' ');
+    if (!(kind === 'softphone' || (kind === 'pstn' && number))) throw new Error('usage: device <softphone|pstn> [number]');
+    const status = page.locator(tid('device-status'));
+    await page.locator(`${tid('device-status')}[data-kind]`).waitFor({ timeout: TIMEOUT });
+    if (kind === 'pstn' || (await status.getAttribute('data-kind')) !== 'softphone') {
+      await page.locator(`${tid('device-choice')}:not([disabled])`).waitFor({ timeout: TIMEOUT })
+        .catch(() => { throw new Error('where calls ring cannot change now (a call is going on)'); });
+      const before = Number(await page.getAttribute(tid('device-error'), 'data-attempts'));
+      if (kind === 'pstn') {
+        await page.fill(tid('device-pstn-number'), number, { timeout: TIMEOUT });
+        await page.click(tid('device-pstn-use'), { timeout: TIMEOUT });
+      } else {
+        await page.click(tid('device-softphone'), { timeout: TIMEOUT });
+      }
+      const error = page.locator(`${tid('device-error')}[data-attempts="${before + 1}"]`);
+      await error.waitFor({ timeout: TIMEOUT });
+      const text = (await error.innerText()).trim();
+      if (text) throw new Error(text);
+    }
+    await page.locator(`${tid('device-status')}[data-kind="${kind}"]`).waitFor({ timeout: TIMEOUT });
+    say(`info device kind=${kind} number=${(await status.getAttribute('data-number')) || '-'}`);
+    await shot(page, `device-${kind}`);
+  },
+  /** An offer ringing the agent's phone (PSTN device): the phone accepts it, not the page. */
+  async 'wait-pstn-offer'(page) {
+    await page.locator(tid('pstn-offer')).waitFor({ timeout: TIMEOUT });
+    const caller = (await page.locator(tid('pstn-offer-caller')).innerText()).trim();
+    const queue = (await page.locator(tid('pstn-offer-queue')).innerText()).trim();
+    say(`info pstn-offer caller=${caller} queue=${queue}`);
+    await shot(page, 'pstn-offer');
+  },
+  async 'wait-pstn-connected'(page) {
+    await page.locator(`${tid('call-panel')}[data-device="pstn"][data-status="connected"]`).waitFor({ timeout: TIMEOUT });
+    await shot(page, 'pstn-call');
+  },
   async 'wait-connected'(page) {
     await page.locator(`${tid('call-panel')}[data-status="connected"]`).waitFor({ timeout: TIMEOUT });
     await shot(page, 'call');
@@ -179,9 +218,12 @@ const commands = {
     }
     await expectNoCallError(page);
   },
+  /** The softphone's leg ends at once; a call on the agent's phone once the server dropped it. */
   async hangup(page) {
+    const pstn = (await page.locator(`${tid('call-panel')}[data-device="pstn"]`).count()) > 0;
     await page.click(tid('call-hangup'), { timeout: TIMEOUT });
-    await page.locator(tid('call-panel')).waitFor({ state: 'detached', timeout: TIMEOUT });
+    if (pstn) await outcome(page, page.locator(tid('call-panel')), 'detached');
+    else await page.locator(tid('call-panel')).waitFor({ state: 'detached', timeout: TIMEOUT });
     await shot(page, 'after-call');
   },
   /** During a call too: the page sends no BYE, the call stays up on the server (see wait-reattached). */

@@ -1,16 +1,19 @@
 // Call control through the REST API (hold with music for the caller, DTMF, recording, transfer,
-// hang up) for the softphone's call, identified by its Switchboard call id. An agent consulted by
-// another controls only their own leg.
+// hang up) for the softphone's call, identified by its Switchboard call id, or for the call on the
+// agent's own phone (PSTN device), which has its own mute. An agent consulted by another controls
+// only their own leg.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { callAction, describe, myCalls, sendDtmf, transferCall } from '../api/client';
 import type { CallAction, ConsoleCall, TransferAction, TransferMode, TransferTarget } from '../api/types';
 import { isConsultee, sameNumber } from '../console/match';
-import type { CallControls } from '../components/CallPanel';
+import type { CallControls, CallLeg } from '../components/CallPanel';
 import type { CallInfo } from '../softphone/call';
 import type { Softphone } from '../softphone/phone';
 
 /** The call id: the header's, the snapshot's match, else the agent's only live call. */
-async function resolveId(call: CallInfo, details: ConsoleCall | null): Promise<string> {
+async function resolveId(leg: CallLeg, details: ConsoleCall | null): Promise<string> {
+  if (leg.kind === 'pstn') return leg.call.id;
+  const call = leg.call;
   if (call.callId) return call.callId;
   if (details) return details.id;
   const mine = await myCalls();
@@ -28,7 +31,7 @@ const TRANSFER_LABELS: Record<TransferAction, string> = {
 
 export function useCallControls(
   phone: Softphone,
-  call: CallInfo | null,
+  leg: CallLeg | null,
   details: ConsoleCall | null,
   agentId: string,
 ): CallControls {
@@ -39,22 +42,25 @@ export function useCallControls(
   const [transferOpen, setTransferOpen] = useState(false);
   // The call left us by our transfer: what its end is called (kept until the next call).
   const [handedOff, setHandedOff] = useState(false);
-  const ref = useRef({ call, details });
-  ref.current = { call, details };
+  const ref = useRef({ leg, details });
+  ref.current = { leg, details };
 
+  const call: CallInfo | null = leg?.kind === 'softphone' ? leg.call : null;
   const consult = details?.consult ?? null;
   const consultee = isConsultee(details, agentId);
-  const connected = call?.status === 'connected';
+  // A call on the agent's phone is shown only while it is live.
+  const connected = leg?.kind === 'pstn' || call?.status === 'connected';
   const own = connected && !consult && !consultee;
 
-  const offeredAt = call?.offeredAt;
+  // Which call this is: a new one starts with its controls reset.
+  const callKey = leg?.kind === 'pstn' ? leg.call.id : call?.offeredAt;
   useEffect(() => {
     setHeld(false);
     setRecordingPaused(false);
     setError(null);
     setTransferOpen(false);
-    if (offeredAt !== undefined) setHandedOff(false);
-  }, [offeredAt]);
+    if (callKey !== undefined) setHandedOff(false);
+  }, [callKey]);
 
   // The call's state is the caller's: it says nothing of a consulted agent's leg. Runs after the
   // reset above, also for a new call: a call re-attached after a reload may be on hold already.
@@ -63,7 +69,7 @@ export function useCallControls(
     if (consultee) return;
     if (serverState === 'held') setHeld(true);
     if (serverState === 'connected') setHeld(false);
-  }, [serverState, consultee, offeredAt]);
+  }, [serverState, consultee, callKey]);
 
   const consulting = consult !== null;
   useEffect(() => {
@@ -71,12 +77,12 @@ export function useCallControls(
   }, [consulting]);
 
   const run = useCallback(async (what: string, fn: (id: string) => Promise<void>) => {
-    const { call: c, details: d } = ref.current;
-    if (!c) return false;
+    const { leg: l, details: d } = ref.current;
+    if (!l) return false;
     setBusy(true);
     setError(null);
     try {
-      await fn(await resolveId(c, d));
+      await fn(await resolveId(l, d));
       return true;
     } catch (e) {
       setError(`${what} failed: ${describe(e)}`);
@@ -105,7 +111,9 @@ export function useCallControls(
         phone.hangup();
         return;
       }
-      void act('hangup').finally(() => phone.hangup());
+      // The agent's phone: the server ends its leg too, and the snapshot drops the call.
+      if (leg?.kind === 'pstn') void act('hangup');
+      else void act('hangup').finally(() => phone.hangup());
     },
     onHoldToggle: () => {
       if (!own) return;

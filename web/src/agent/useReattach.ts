@@ -2,9 +2,12 @@
 // Once the new softphone is registered and a snapshot has come, the agent's live call (connected
 // or held) is asked back onto it, once per call per page load; the agent can retry a failure.
 // When the agent answered the call is kept in session storage so that the timer goes on.
+// Nothing is asked back until the device is known to be the softphone: a call on the agent's own
+// phone (PSTN device) stays there.
 import { useEffect, useRef } from 'react';
 import type { ConsoleCall, ConsoleSnapshot } from '../api/types';
 import type { PhoneState, Softphone } from '../softphone/phone';
+import { rememberAnswered, storedAnswered } from './answered';
 
 export interface Reattach {
   /** The live call being asked back, until it is connected on the softphone. */
@@ -16,29 +19,13 @@ export interface Reattach {
   retry(): void;
 }
 
-const ANSWERED_KEY = 'switchboard.answeredAt';
-
 function isMineLive(c: ConsoleCall, agentId: string): boolean {
   return c.agent === agentId && (c.state === 'connected' || c.state === 'held');
 }
 
-function rememberAnswered(id: string, at: number): void {
-  try {
-    window.sessionStorage.setItem(ANSWERED_KEY, JSON.stringify({ id, at }));
-  } catch {
-    // Storage refused: a re-attached call's timer starts from the call's start instead.
-  }
-}
-
 /** When the agent answered `c` on an earlier page of this tab, else when the call began. */
 function answeredSince(c: ConsoleCall): number | null {
-  try {
-    const v = JSON.parse(window.sessionStorage.getItem(ANSWERED_KEY) ?? 'null') as { id?: unknown; at?: unknown } | null;
-    if (v?.id === c.id && typeof v.at === 'number') return v.at;
-  } catch {
-    // Unreadable: fall through.
-  }
-  return c.started_at > 0 ? c.started_at : null;
+  return storedAnswered(c.id) ?? (c.started_at > 0 ? c.started_at : null);
 }
 
 export function useReattach(
@@ -47,6 +34,8 @@ export function useReattach(
   snapshot: ConsoleSnapshot | null,
   details: ConsoleCall | null,
   agentId: string,
+  /** Calls ring this browser (the device is known and is the softphone). */
+  softphoneDevice: boolean,
 ): Reattach {
   const tried = useRef(new Set<string>());
   // Only a call left over from before the load is asked back, not one of this page that just ended.
@@ -65,12 +54,12 @@ export function useReattach(
       hadCall.current = true;
       return;
     }
-    if (hadCall.current || !registered || !snapshot) return;
+    if (hadCall.current || !registered || !snapshot || !softphoneDevice) return;
     const live = snapshot.calls.find((c) => isMineLive(c, agentId) && !tried.current.has(c.id));
     if (!live) return;
     tried.current.add(live.id);
     void phone.reattach(live.id, answeredSince(live));
-  }, [call, registered, snapshot, agentId, phone]);
+  }, [call, registered, snapshot, agentId, phone, softphoneDevice]);
 
   const r = ps.reattach;
   const target = (r && snapshot?.calls.find((c) => c.id === r.callId && isMineLive(c, agentId))) || null;

@@ -4,6 +4,7 @@ import type {
   AgentState,
   CallAction,
   CallView,
+  Device,
   HistoryEntry,
   Directory,
   Me,
@@ -127,6 +128,16 @@ export function wrapUp(call: string | null, queue: string | null, disposition: s
 
 export function softphoneCredentials(): Promise<SoftphoneCredentials> {
   return request<SoftphoneCredentials>('POST', '/me/softphone');
+}
+
+/** Where the agent's calls ring (the softphone unless they chose a number). */
+export function myDevice(): Promise<Device> {
+  return request<Device>('GET', '/me/device');
+}
+
+/** A number as the agent typed it: the server answers with it in E.164, or 400 with the reason. */
+export function setMyDevice(device: Device): Promise<Device> {
+  return request<Device>('PUT', '/me/device', device);
 }
 
 /** The text to show for an error of any kind. */

@@ -377,6 +377,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/me/device": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where the caller's calls ring now. */
+        get: operations["get_device"];
+        /**
+         * Chooses where the caller's calls ring: `{"kind": "softphone"}` or
+         *     `{"kind": "pstn", "number": "+44 20 7946 0000"}`.
+         */
+        put: operations["put_device"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/me/directory": {
         parameters: {
             query?: never;
@@ -456,8 +477,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Records the caller's disposition and notes for a call (the state change that ends
-         *     after-call work is `PUT /api/v1/me/state`).
+         * Ends the caller's after-contact work, with the call's disposition and notes when given
+         *     (the state the agent goes to next is `PUT /api/v1/me/state`, before or after).
          */
         post: operations["wrap_up"];
         delete?: never;
@@ -982,6 +1003,18 @@ export interface components {
             role: string;
             /** @description Unique user name (letters, digits, `._-`); agents' SIP user names such as `1001`. */
             username: string;
+        };
+        /**
+         * @description Where calls ring.
+         * @enum {string}
+         */
+        DeviceKind: "softphone" | "pstn";
+        /** @description The caller's device. */
+        DeviceView: {
+            /** @description `softphone` or `pstn`. */
+            kind: components["schemas"]["DeviceKind"];
+            /** @description With `pstn`: the number (`+` and digits; national numbers follow the trunk's rules). */
+            number?: string | null;
         };
         /** @description Who and where an agent can transfer a call to. */
         Directory: {
@@ -2094,6 +2127,66 @@ export interface operations {
             };
         };
     };
+    get_device: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeviceView"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    put_device: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeviceView"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeviceView"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     directory: {
         parameters: {
             query?: never;
@@ -2281,14 +2374,14 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Recorded in the event log as `call.wrap_up` */
+            /** @description Done: any disposition and notes are in the event log (`call.wrap_up`) and the contact's history */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description A field is malformed, or neither a disposition nor notes were given */
+            /** @description A field is malformed, or the queue requires a disposition */
             400: {
                 headers: {
                     [name: string]: unknown;

@@ -28,6 +28,13 @@ export type AgentStateName =
 /** Short-lived SIP credentials for the browser softphone (`POST /me/softphone`). */
 export type SoftphoneCredentials = Schemas['SoftphoneCredentials'];
 
+/**
+ * Where the agent's calls ring (`GET`/`PUT /me/device`, typed by hand until the OpenAPI document
+ * has it): the browser's softphone, or their own phone number dialled through the tenant's trunk
+ * (E.164 as the server stored it; the agent presses 1 to accept).
+ */
+export type Device = { kind: 'softphone' } | { kind: 'pstn'; number: string };
+
 /** A consultation started by the call's agent (typed by hand until the OpenAPI document has it). */
 export interface ConsultView {
   /** What to show: the agent's username, or the number. */

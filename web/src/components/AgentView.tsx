@@ -1,8 +1,10 @@
 import { useEffect, useMemo, useState } from 'react';
 import { describe, wrapUp } from '../api/client';
-import type { Me } from '../api/types';
+import type { ConsoleCall, Me } from '../api/types';
 import { useAgentState } from '../agent/useAgentState';
 import { useCallControls } from '../agent/useCallControls';
+import { useDevice } from '../agent/useDevice';
+import { usePstnCall } from '../agent/usePstnCall';
 import { useReattach } from '../agent/useReattach';
 import { useShortcuts } from '../agent/useShortcuts';
 import { isConsultee, matchCall } from '../console/match';
@@ -11,8 +13,9 @@ import { type MicStatus, requestMicrophone } from '../softphone/microphone';
 import { useSoftphone } from '../softphone/useSoftphone';
 import { parseChoice, reasonsOf, stateLabel } from '../states';
 import { Notice, ReattachBanner, ReconnectBanner } from './Banners';
-import { CallPanel } from './CallPanel';
+import { type CallLeg, CallPanel } from './CallPanel';
 import { ContactHistory } from './ContactHistory';
+import { DeviceChoice } from './DeviceChoice';
 import { DialPad } from './DialPad';
 import { Header } from './Header';
 import { OfferToast } from './OfferToast';
@@ -51,15 +54,26 @@ export function AgentView({ me, onLogout, onLinkLost }: Props) {
   const state = useAgentState(snapshot);
   const [phone, ps] = useSoftphone();
   const mic = useMicrophone();
+  const device = useDevice(link);
   const [dismissed, setDismissed] = useState<string | null>(null);
 
   const call = ps.call;
-  const details = useMemo(
+  // The snapshot's view of the softphone's call.
+  const matched = useMemo(
     () => (call && snapshot ? matchCall(snapshot.calls, call, me.user.id) : null),
     [call, snapshot, me.user.id],
   );
-  const controls = useCallControls(phone, call, details, me.user.id);
-  const reattach = useReattach(phone, ps, snapshot, details, me.user.id);
+  const reattach = useReattach(phone, ps, snapshot, matched, me.user.id, device.device?.kind === 'softphone');
+  // With a PSTN device calls ring the agent's phone: the console sees them in the snapshot only.
+  const pstnNumber = device.device?.kind === 'pstn' ? device.device.number : null;
+  const pstn = usePstnCall(snapshot, me.user.id, pstnNumber !== null && !call && !reattach.target, matched?.id ?? null);
+  const leg: CallLeg | null = call
+    ? { kind: 'softphone', call }
+    : pstnNumber !== null && pstn.call
+      ? { kind: 'pstn', call: pstn.call, number: pstnNumber, since: pstn.since }
+      : null;
+  const details = call ? matched : pstn.call;
+  const controls = useCallControls(phone, leg, details, me.user.id);
   // A re-attached call is answered on arrival: it never rings.
   const ringing = call?.status === 'ringing' && !call.reattach;
   // The last call the agent handled: what after-call work is about.
@@ -76,24 +90,30 @@ export function AgentView({ me, onLogout, onLinkLost }: Props) {
     if (reattachId) setLastCall({ id: reattachId, queue: reattachQueue, contact: reattachContact });
   }, [reattachId, reattachQueue, reattachContact]);
   const lastQueue = snapshot?.queues.find((q) => q.name === lastCall?.queue) ?? null;
-  const screenPopUrl = snapshot?.queues.find((q) => q.name === details?.queue)?.screen_pop_url ?? null;
+  const popUrl = (queue: string | null | undefined) =>
+    snapshot?.queues.find((q) => q.name === queue)?.screen_pop_url ?? null;
+  const screenPopUrl = popUrl(details?.queue);
+  // An offer or a call on the softphone or the agent's phone: no dialling out, no device change.
+  const lineBusy = call !== null || pstn.offer !== null || pstn.call !== null;
+  const involves = (c: ConsoleCall) =>
+    c.agent === me.user.id || c.offered_to === me.user.id || c.consult?.agent === me.user.id;
+  const callGoingOn = lineBusy || reattach.target !== null || (snapshot?.calls.some(involves) ?? false);
   const [wrapError, setWrapError] = useState<string | null>(null);
+  // The next state is asked for first (it applies when the work ends), then the wrap-up,
+  // which saves the disposition and notes and ends the after-call work at once.
   const finishWrapUp = async (disposition: string, notes: string) => {
     setWrapError(null);
-    if (disposition || notes.trim()) {
-      try {
-        await wrapUp(lastCall?.id ?? null, lastCall?.queue ?? null, disposition, notes);
-      } catch (e) {
-        setWrapError(`disposition not saved: ${describe(e)}`);
-        return;
-      }
-    }
     await state.change(done.state, done.reason);
+    try {
+      await wrapUp(lastCall?.id ?? null, lastCall?.queue ?? null, disposition, notes);
+    } catch (e) {
+      setWrapError(`after-call work not ended: ${describe(e)}`);
+    }
   };
 
   useShortcuts({
     accept: () => ringing && phone.answer(),
-    hangup: () => (ringing ? phone.reject() : call && controls.onHangup()),
+    hangup: () => (ringing ? phone.reject() : leg && controls.onHangup()),
     holdToggle: () => controls.canHold && !controls.busy && controls.onHoldToggle(),
     transferToggle: () => controls.canTransfer && controls.onTransferOpen(!controls.transferOpen),
     muteToggle: () => call?.status === 'connected' && controls.onMuteToggle(),
@@ -127,9 +147,10 @@ export function AgentView({ me, onLogout, onLinkLost }: Props) {
           <OfferToast offer={ringing ? call : null} details={details} screenPopUrl={screenPopUrl}
             consultation={isConsultee(details, me.user.id)}
             autoAccept={ps.autoAccept} onAccept={() => phone.answer()} onReject={() => phone.reject()}
-            onAutoAccept={(on) => phone.setAutoAccept(on)} />
-          {call && !ringing ? (
-            <CallPanel call={call} details={details} c={controls} screenPopUrl={screenPopUrl} />
+            onAutoAccept={(on) => phone.setAutoAccept(on)}
+            pstn={pstnNumber === null ? null : { number: pstnNumber, offer: pstn.offer, screenPopUrl: popUrl(pstn.offer?.queue) }} />
+          {leg && !ringing ? (
+            <CallPanel leg={leg} details={details} c={controls} screenPopUrl={screenPopUrl} />
           ) : (
             <section className="panel idle" aria-label="Current call">
               <h2>No call</h2>
@@ -146,15 +167,17 @@ export function AgentView({ me, onLogout, onLinkLost }: Props) {
           )}
         </div>
         <aside className="column side">
-          <SoftphoneStatus reg={ps.reg} mic={mic} />
-          {!call && (
+          <SoftphoneStatus reg={ps.reg} mic={mic}>
+            <DeviceChoice d={device} locked={callGoingOn} />
+          </SoftphoneStatus>
+          {!lineBusy && (
             <DialPad ready={ps.reg.kind === 'registered' && !reattach.waiting} onDial={dialOut} />
           )}
           <QueueStats queues={snapshot?.queues ?? []} />
           <ContactHistory
-            contact={call && !ringing ? detailsContact ?? call.fromUser : agent?.state === 'wrap_up' ? lastCall?.contact ?? null : null}
-            currentId={call ? details?.id ?? null : null} refresh={agent?.state}
-            onDial={call || ps.reg.kind !== 'registered' || reattach.waiting ? null : dialOut} />
+            contact={leg && !ringing ? detailsContact ?? call?.fromUser ?? null : agent?.state === 'wrap_up' ? lastCall?.contact ?? null : null}
+            currentId={leg ? details?.id ?? null : null} refresh={agent?.state}
+            onDial={lineBusy || ps.reg.kind !== 'registered' || reattach.waiting ? null : dialOut} />
         </aside>
       </main>
       <RemoteAudio stream={call?.remoteStream ?? null} />

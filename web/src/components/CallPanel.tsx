@@ -8,6 +8,14 @@ import { DtmfPad } from './DtmfPad';
 import { ScreenPopLink } from './ScreenPop';
 import { TransferPanel } from './TransferPanel';
 
+/**
+ * The agent's side of the call: the softphone's call, or their own phone (PSTN device), which the
+ * console knows from the snapshot only; `since` is when the console first saw that call live.
+ */
+export type CallLeg =
+  | { kind: 'softphone'; call: CallInfo }
+  | { kind: 'pstn'; call: ConsoleCall; number: string; since: number | null };
+
 export interface CallControls {
   held: boolean;
   recordingPaused: boolean;
@@ -39,21 +47,24 @@ function CallTimer({ from }: { from: number | null }) {
   return <span className="call-timer" data-testid="call-timer">{from === null ? '0:00' : formatDuration(now - from)}</span>;
 }
 
-function heading(status: string, call: CallInfo, c: CallControls): string {
-  if (status === 'connecting') return call.reattach ? 'Reconnecting…' : call.outgoing ? 'Calling…' : 'Connecting…';
+function heading(status: string, call: CallInfo | null, c: CallControls): string {
+  if (status === 'connecting') return call?.reattach ? 'Reconnecting…' : call?.outgoing ? 'Calling…' : 'Connecting…';
   if (c.consultee) return 'Consultation';
   if (c.consult) return 'Consulting';
   return status === 'held' ? 'On hold' : 'On call';
 }
 
-export function CallPanel({ call, details, c, screenPopUrl }: {
-  call: CallInfo;
+export function CallPanel({ leg, details, c, screenPopUrl }: {
+  leg: CallLeg;
   details: ConsoleCall | null;
   c: CallControls;
   screenPopUrl: string | null;
 }) {
   const transferButton = useRef<HTMLButtonElement>(null);
-  const connected = call.status === 'connected';
+  // The softphone's call; null on the agent's phone, which is live while the snapshot lists it.
+  const call = leg.kind === 'softphone' ? leg.call : null;
+  const connected = call ? call.status === 'connected' : true;
+  const since = leg.kind === 'softphone' ? leg.call.answeredAt : leg.since;
   const status = !connected ? 'connecting' : c.held ? 'held' : 'connected';
   const recording = details?.recording ?? false;
   const mine = !c.consultee;
@@ -63,26 +74,30 @@ export function CallPanel({ call, details, c, screenPopUrl }: {
   };
   return (
     <section className="panel call-panel" data-testid="call-panel" data-status={status}
-      data-role={mine ? 'agent' : 'consultee'} data-reattached={call.reattach} aria-label="Current call">
+      data-role={mine ? 'agent' : 'consultee'} data-reattached={call?.reattach ?? false} data-device={leg.kind}
+      aria-label="Current call">
       <div className="call-head">
         <div>
           <h2>{heading(status, call, c)}</h2>
           <p className="caller" data-testid="call-caller">
-            {call.outgoing ? call.fromUser : details?.caller || call.fromUser || 'unknown caller'}
+            {call?.outgoing ? call.fromUser : details?.caller || call?.fromUser || 'unknown caller'}
           </p>
+          {leg.kind === 'pstn' && <p className="muted" data-testid="call-device">On your phone {leg.number}</p>}
           {details?.queue && <p className="muted">Queue {details.queue}</p>}
           <ScreenPopLink template={screenPopUrl} call={details} />
         </div>
         <div className="call-side">
-          <CallTimer from={call.answeredAt} />
+          <CallTimer from={since} />
           <CallQuality details={details} />
         </div>
       </div>
       <div className="call-actions">
-        <button type="button" data-testid="call-mute" aria-pressed={call.muted} disabled={!connected}
-          onClick={c.onMuteToggle} title="Mute / unmute your microphone (Alt+M)">
-          {call.muted ? 'Unmute' : 'Mute'}
-        </button>
+        {call && (
+          <button type="button" data-testid="call-mute" aria-pressed={call.muted} disabled={!connected}
+            onClick={c.onMuteToggle} title="Mute / unmute your microphone (Alt+M)">
+            {call.muted ? 'Unmute' : 'Mute'}
+          </button>
+        )}
         <button type="button" data-testid="call-hold" aria-pressed={c.held} disabled={!c.canHold || c.busy}
           onClick={c.onHoldToggle} title="Hold / resume; the caller hears music on hold (Alt+O)">
           {c.held ? 'Resume' : 'Hold'}

@@ -12,6 +12,8 @@ interface Props {
   /** Another agent consults us about their call. */
   consultation: boolean;
   autoAccept: boolean;
+  /** Calls ring the agent's phone (PSTN device): its number and the call ringing it, if any. */
+  pstn: { number: string; offer: ConsoleCall | null; screenPopUrl: string | null } | null;
   onAccept(): void;
   onReject(): void;
   onAutoAccept(on: boolean): void;
@@ -32,6 +34,31 @@ function Attributes({ attrs }: { attrs: Record<string, string> }) {
         <div key={k}><dt>{k}</dt><dd>{v}</dd></div>
       ))}
     </dl>
+  );
+}
+
+/** A call ringing the agent's phone: the phone decides (1 accepts), so no buttons here. */
+function PstnOffer({ number, call, screenPopUrl }: { number: string; call: ConsoleCall; screenPopUrl: string | null }) {
+  return (
+    <div className="toast" data-testid="pstn-offer" data-number={number}>
+      <div className="toast-head">
+        <span className="ringing-dot" aria-hidden="true" />
+        <strong>Incoming call</strong>
+        <span className="caller" data-testid="pstn-offer-caller">{call.caller || 'unknown caller'}</span>
+      </div>
+      <p className="pstn-hint">
+        Your phone <strong data-testid="pstn-offer-number">{number}</strong> is ringing: answer it and press 1 to accept.
+      </p>
+      <div className="toast-meta">
+        <span>Queue: <strong data-testid="pstn-offer-queue">{call.queue ?? '—'}</strong></span>
+        <span>Waited: <strong data-testid="pstn-offer-waited">
+          {call.queued_at != null ? <Waited since={call.queued_at} /> : '—'}
+        </strong></span>
+        <span className="muted">Number called: {call.number}</span>
+      </div>
+      <Attributes attrs={call.screen_pop} />
+      <ScreenPopLink template={screenPopUrl} call={call} />
+    </div>
   );
 }
 
@@ -67,14 +94,20 @@ export function OfferToast(p: Props) {
               title="Reject (Alt+H)">Reject</button>
           </div>
         </div>
+      ) : p.pstn?.offer ? (
+        <PstnOffer number={p.pstn.number} call={p.pstn.offer} screenPopUrl={p.pstn.screenPopUrl} />
       ) : (
         <p className="toast-idle muted">No incoming call.</p>
       )}
-      <label className="auto-accept">
-        <input type="checkbox" data-testid="auto-accept" checked={p.autoAccept}
-          onChange={(e) => p.onAutoAccept(e.target.checked)} />
-        Accept offers automatically
-      </label>
+      {p.pstn ? (
+        <p className="auto-accept muted">Calls ring {p.pstn.number}: press 1 on the phone to accept.</p>
+      ) : (
+        <label className="auto-accept">
+          <input type="checkbox" data-testid="auto-accept" checked={p.autoAccept}
+            onChange={(e) => p.onAutoAccept(e.target.checked)} />
+          Accept offers automatically
+        </label>
+      )}
     </section>
   );
 }

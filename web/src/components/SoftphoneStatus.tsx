@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import type { MicStatus } from '../softphone/microphone';
 import type { RegStatus } from '../softphone/phone';
 
@@ -7,7 +8,8 @@ const LABEL: Record<RegStatus['kind'], string> = {
   failed: 'Not registered',
 };
 
-export function SoftphoneStatus({ reg, mic }: { reg: RegStatus; mic: MicStatus }) {
+/** `children`: more of the softphone panel (where calls ring). */
+export function SoftphoneStatus({ reg, mic, children }: { reg: RegStatus; mic: MicStatus; children?: ReactNode }) {
   return (
     <section className="panel softphone" aria-label="Softphone">
       <h2>Softphone</h2>
@@ -21,6 +23,7 @@ export function SoftphoneStatus({ reg, mic }: { reg: RegStatus; mic: MicStatus }
         {mic.kind === 'granted' && 'Microphone ready.'}
         {mic.kind === 'denied' && mic.message}
       </p>
+      {children}
     </section>
   );
 }

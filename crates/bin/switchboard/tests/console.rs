@@ -409,6 +409,107 @@ fn an_agent_consults_a_second_browser_agent_and_hands_the_caller_over() {
 }
 
 #[test]
+fn an_agent_takes_a_call_on_their_phone_number_chosen_in_the_console() {
+    if !sipp_available() || !browser_available() {
+        return;
+    }
+    let (tmp, data) = data_dir();
+    let phone_port = free_port();
+    let doc = format!(
+        "version: 1\ntenant:\n  name: home\n  display_name: Home\n  cluster: C1\n  \
+         ip_allowlist: []\nusers:\n  - username: \"3001\"\n    display_name: Hana\n    \
+         role: agent\nqueues:\n  - name: sales\n    channel: voice\n    settings:\n      \
+         offer_timeout_secs: 20\n      wrap_up_secs: 60\n\
+         trunks:\n  - name: carrier\n    settings:\n      inbound_sources: [\"127.0.0.1/32\"]\n      \
+         options_ping: false\n      outbound_proxy: \"sip:127.0.0.1:{phone_port}\"\n      \
+         country_code: \"44\"\n      national_prefix: \"0\"\n\
+         points_of_contact:\n  - kind: phone\n    address: \"+15550177\"\n    flow: sales\n\
+         flows:\n  - name: sales\n    publish: true\n    document:\n      version: 1\n      \
+         name: Sales\n      start: queue\n      blocks:\n        - id: queue\n          \
+         type: enqueue\n          params: {{ queue: sales, max_wait_secs: 60 }}\n          \
+         transitions: {{ timeout: done, break_out: done }}\n        - id: done\n          \
+         type: end\n"
+    );
+    let file = tmp.path().join("home.yaml");
+    std::fs::write(&file, doc).unwrap();
+    let out = run(&data, &["import", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = common::cmd(&data)
+        .args(["admin", "reset-password", "--tenant", "home", "3001"])
+        .env("SWITCHBOARD_PASSWORD", PASSWORD)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let served = Served::start(&data, &[], &[("SWITCHBOARD_MEDIA_BIND_IP", "127.0.0.1")]);
+    let target = sip_addr(&served).to_string();
+    let tone = tmp.path().join("agent-tone.wav");
+    wav_tone(&tone, AGENT_HZ);
+    let mut agent = Agent::start(&served, ("home", "3001"), &shots_dir("pstn"), &tone);
+    for step in ["login", "device pstn 020 7946 0000", "available"] {
+        agent.run(step);
+    }
+    assert!(
+        agent
+            .seen
+            .iter()
+            .any(|l| l == "info device kind=pstn number=02079460000"),
+        "{:?}",
+        agent.seen
+    );
+    // The agent's phone (SIPp behind the trunk) answers and presses 1; it echoes the caller.
+    let dir = tempfile::tempdir_in(tmp.path()).unwrap();
+    caller_audio(dir.path());
+    let phone_media = free_port().to_string();
+    let args = ["-rtp_echo", "-mi", "127.0.0.1", "-mp", &phone_media];
+    let mut phone = sipp(dir.path(), "pstn_agent.xml", phone_port, &args)
+        .spawn()
+        .unwrap();
+    let caller_media = free_port().to_string();
+    let args = [
+        "-s",
+        "+15550177",
+        "-d",
+        "9000",
+        "-mi",
+        "127.0.0.1",
+        "-mp",
+        &caller_media,
+        &target,
+    ];
+    let mut caller = sipp(dir.path(), "caller_talks.xml", free_port(), &args)
+        .spawn()
+        .unwrap();
+    for step in [
+        "wait-pstn-offer",
+        "shot pstn-offer",
+        "wait-pstn-connected",
+        "hold",
+        "resume",
+        "shot pstn-call",
+    ] {
+        agent.run(step);
+    }
+    let caller = wait_exit(&mut caller, Duration::from_secs(30)).expect("the caller hangs up");
+    let phone = wait_exit(&mut phone, Duration::from_secs(15));
+    // The queue's wrap-up lasts a minute: "Done" ends it at once.
+    for step in [
+        "wait-state wrap_up",
+        "wrap-up resolved called on mobile",
+        "wait-state available",
+    ] {
+        agent.run(step);
+    }
+    drop(agent);
+    drop(served);
+    let errors = sipp_errors(dir.path());
+    assert!(caller.success(), "the caller: {errors}");
+    assert!(
+        phone.is_some_and(|s| s.success()),
+        "the agent's phone was dialled, accepted with 1 and hung up at the end: {errors}"
+    );
+}
+
+#[test]
 fn an_agent_dials_out_from_the_browser_through_the_trunk_and_hears_the_carrier() {
     if !sipp_available() || !browser_available() {
         return;

@@ -39,11 +39,11 @@ struct WrapUp {
     notes: Option<String>,
 }
 
-/// Records the caller's disposition and notes for a call (the state change that ends
-/// after-call work is `PUT /api/v1/me/state`).
+/// Ends the caller's after-contact work, with the call's disposition and notes when given
+/// (the state the agent goes to next is `PUT /api/v1/me/state`, before or after).
 #[utoipa::path(post, path = "/me/wrap-up", tag = "agents", request_body = WrapUp,
-    responses((status = 204, description = "Recorded in the event log as `call.wrap_up`"),
-        (status = 400, description = "A field is malformed, or neither a disposition nor notes were given"),
+    responses((status = 204, description = "Done: any disposition and notes are in the event log (`call.wrap_up`) and the contact's history"),
+        (status = 400, description = "A field is malformed, or the queue requires a disposition"),
         (status = 401)))]
 async fn wrap_up(
     State(state): State<AppState>,
@@ -60,6 +60,20 @@ async fn wrap_up(
         };
         allowed(&sb_engine::queue_dispositions(&found.settings), &req)?;
     }
+    if req.disposition.is_some() || req.notes.is_some() {
+        record(&state, &c, &req).await?;
+    }
+    if let Some(acd) = &state.acd {
+        let agent = sb_engine::acd::agent_of(c.user.id);
+        if let Err(e) = acd.end_wrap_up(c.tenant.id, agent).await {
+            tracing::debug!(error = %e, "no after-contact work to end");
+        }
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Keeps the disposition and notes in the event log and the contact's history.
+async fn record(state: &AppState, c: &crate::Caller, req: &WrapUp) -> Result<(), ApiError> {
     let subject = match &req.call {
         Some(call) => format!("call:{call}"),
         None => format!("user:{}", c.user.id),
@@ -86,7 +100,7 @@ async fn wrap_up(
             .set_interaction_wrap_up(c.tenant.id, call, disposition, notes, now())
             .await?;
     }
-    Ok(StatusCode::NO_CONTENT)
+    Ok(())
 }
 
 /// Whether the queue's dispositions setting allows the request.
@@ -136,9 +150,6 @@ fn checked(req: WrapUp) -> Result<WrapUp, ApiError> {
     {
         return Err(ApiError::invalid("notes", "at most 2000 characters"));
     }
-    if req.disposition.is_none() && req.notes.is_none() {
-        return Err(ApiError::invalid("disposition", "a disposition or notes"));
-    }
     Ok(req)
 }
 
@@ -156,13 +167,14 @@ mod tests {
     }
 
     #[test]
-    fn a_disposition_or_notes_is_enough_and_blank_fields_are_dropped() {
+    fn blank_fields_are_dropped() {
         let ok = checked(req(Some("c-1@switchboard"), Some("resolved"), Some("  "))).unwrap();
         assert_eq!(ok.disposition.as_deref(), Some("resolved"));
         assert!(ok.notes.is_none());
         let notes_only = checked(req(None, Some(""), Some("called back"))).unwrap();
         assert_eq!(notes_only.notes.as_deref(), Some("called back"));
-        assert!(checked(req(Some("c-1"), Some(" "), None)).is_err());
+        let nothing = checked(req(Some("c-1"), Some(" "), None)).unwrap();
+        assert!(nothing.disposition.is_none() && nothing.notes.is_none());
     }
 
     #[test]

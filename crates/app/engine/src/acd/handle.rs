@@ -175,6 +175,17 @@ impl AcdHandle {
             .await
     }
 
+    /// The agent is done with after-contact work: every interaction they wrap up ends now
+    /// (rather than when the queue's wrap-up time runs out); how many there were.
+    pub async fn end_wrap_up(
+        &self,
+        tenant: TenantId,
+        agent: AgentId,
+    ) -> Result<usize, EngineAcdError> {
+        let msg = |reply| Msg::EndWrapUp { agent, reply };
+        Ok(self.ask(tenant, msg).await??)
+    }
+
     /// The agent's phone or console connection is gone (presence follows after a grace time).
     pub async fn connection_lost(
         &self,

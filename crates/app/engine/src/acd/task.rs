@@ -52,6 +52,12 @@ pub(super) enum Msg {
     },
     /// An owner dropped its receiver.
     OwnerGone { interaction: InteractionId },
+    /// The agent ends their after-contact work (every interaction they wrap up), answered
+    /// with how many ended.
+    EndWrapUp {
+        agent: AgentId,
+        reply: oneshot::Sender<Result<usize, AcdError>>,
+    },
 }
 
 /// An interaction's owner and the watcher that reports when it goes away.
@@ -161,6 +167,16 @@ impl TenantTask {
             Msg::OwnerGone { interaction } => {
                 self.gone.push(interaction);
                 self.drain(now);
+            }
+            Msg::EndWrapUp { agent, reply } => {
+                let ids = self.acd.wrap_ups(agent);
+                let ended = ids
+                    .iter()
+                    .try_for_each(|&interaction| {
+                        self.step(now, AcdInput::WrapUpDone { interaction })
+                    })
+                    .map(|()| ids.len());
+                let _ = reply.send(ended);
             }
         }
     }

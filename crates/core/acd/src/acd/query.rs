@@ -125,6 +125,19 @@ impl Acd {
         })
     }
 
+    /// The interactions the agent is doing after-contact work for (oldest first).
+    pub fn wrap_ups(&self, id: AgentId) -> Vec<InteractionId> {
+        let Some(agent) = self.agent_ix.get(&id).and_then(|a| self.agent(*a)) else {
+            return Vec::new();
+        };
+        agent
+            .slots
+            .iter()
+            .filter(|s| matches!(s.phase, crate::agent::Phase::WrapUp { .. }))
+            .map(|s| s.interaction)
+            .collect()
+    }
+
     /// An agent's visible state.
     pub fn agent_state(&self, id: AgentId) -> Option<AgentState> {
         let a = self.agent_ix.get(&id)?;

@@ -80,22 +80,31 @@ impl Inbound {
         let mut reattaching = None;
         let mut quality = tokio::time::interval(control::QUALITY_EVERY);
         quality.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        // The parts a consultation, a transfer or a reattachment work on, borrowed anew.
+        macro_rules! at {
+            () => {
+                consult::At {
+                    media,
+                    bridge,
+                    agent: &mut agent,
+                    consult: &mut consult,
+                    reattach: &mut reattaching,
+                }
+            };
+        }
         loop {
             let step = tokio::select! {
                 input = self.inputs.recv() => match input {
                     Some(CallInput::Control(command, reply)) => {
-                        let mut at = consult::At { media, bridge, agent: &mut agent, consult: &mut consult, reattach: &mut reattaching };
-                        self.command(&mut at, command, reply).await
+                        self.command(&mut at!(), command, reply).await
                     }
                     other => self.connected_input(other, &agent, consult.as_ref(), acks),
                 },
                 outcome = consult::next_ring(&mut consult) => {
-                    let mut at = consult::At { media, bridge, agent: &mut agent, consult: &mut consult, reattach: &mut reattaching };
-                    self.consult_rang(&mut at, outcome).await
+                    self.consult_rang(&mut at!(), outcome).await
                 }
                 outcome = reattach::next_ring(&mut reattaching) => {
-                    let mut at = consult::At { media, bridge, agent: &mut agent, consult: &mut consult, reattach: &mut reattaching };
-                    self.reattach_rang(&mut at, outcome).await;
+                    self.reattach_rang(&mut at!(), outcome).await;
                     Step::Stay
                 }
                 event = media.events.recv() => match event {
@@ -118,41 +127,42 @@ impl Inbound {
                     Step::Stay
                 }
             };
-            let mut at = consult::At {
-                media,
-                bridge,
-                agent: &mut agent,
-                consult: &mut consult,
-                reattach: &mut reattaching,
-            };
-            match step {
-                Step::Stay => {}
-                Step::End(cause, gone) => {
-                    self.end_all(&mut at, &cause, gone).await;
-                    return Next::Ended(cause);
-                }
-                Step::AgentLeft if at.consult.is_some() => {
-                    if let Some(next) = self.agent_left_consult(&mut at).await {
-                        return next;
-                    }
-                }
-                Step::AgentLeft => {
-                    let cause = EndCause::new("agent_hangup", 200);
-                    self.end_all(&mut at, &cause, Gone::Agent).await;
-                    return Next::Ended(cause);
-                }
-                Step::ConsultLeft => self.consult_left(&mut at).await,
-                Step::Completed(next) => self.take_over(&mut at, *next, true).await,
-                Step::Blind(target) => {
-                    self.leave(at.media, at.agent, "transferred", true).await;
-                    return Next::Blind(target);
-                }
-                Step::Refer(user) => {
-                    if let Some(target) = self.referred(at.agent, &user).await {
-                        self.leave(at.media, at.agent, "transferred", true).await;
-                        return Next::Blind(target);
-                    }
-                }
+            if let Some(next) = self.settle(&mut at!(), step).await {
+                return next;
+            }
+        }
+    }
+
+    /// Carries out what an input did; `Some` when the connected stretch is over.
+    async fn settle(&mut self, at: &mut consult::At<'_>, step: Step) -> Option<Next> {
+        match step {
+            Step::Stay => None,
+            Step::End(cause, gone) => {
+                self.end_all(at, &cause, gone).await;
+                Some(Next::Ended(cause))
+            }
+            Step::AgentLeft if at.consult.is_some() => self.agent_left_consult(at).await,
+            Step::AgentLeft => {
+                let cause = EndCause::new("agent_hangup", 200);
+                self.end_all(at, &cause, Gone::Agent).await;
+                Some(Next::Ended(cause))
+            }
+            Step::ConsultLeft => {
+                self.consult_left(at).await;
+                None
+            }
+            Step::Completed(next) => {
+                self.take_over(at, *next, true).await;
+                None
+            }
+            Step::Blind(target) => {
+                self.leave(at.media, at.agent, "transferred", true).await;
+                Some(Next::Blind(target))
+            }
+            Step::Refer(user) => {
+                let target = self.referred(at.agent, &user).await?;
+                self.leave(at.media, at.agent, "transferred", true).await;
+                Some(Next::Blind(target))
             }
         }
     }

@@ -63,6 +63,9 @@ impl Inbound {
             Peer::Agent { agent, .. } | Peer::DirectAgent(agent) => agent,
             Peer::External => return Err("the call is not with an agent".into()),
         };
+        if self.deps.devices.get(self.tenant, agent) != crate::devices::Device::Registered {
+            return Err("the call is on the agent's phone number, not the console".into());
+        }
         if self.leg_alive(at).await {
             return Err("the call is connected to another console of yours".into());
         }

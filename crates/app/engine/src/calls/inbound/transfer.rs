@@ -16,6 +16,8 @@ use super::{AckWait, AgentLeg, CallerMedia, Inbound, Interrupt, Outcome, Peer, i
 use crate::calls::dialogs::{self, CarrierInvite, token};
 use crate::calls::leg_media;
 use crate::calls::ring::{self, LegOffer, RingOutcome, Ringing};
+use crate::devices::Device;
+use sb_types::UserId;
 
 /// What the caller hears while a transfer rings.
 const RINGING_MUSIC: &str = "default:hold_music";
@@ -94,6 +96,15 @@ pub async fn dial_agent(
     (agent, reattach): (sb_types::AgentId, bool),
     timeout: Duration,
 ) -> Result<(Ringing, Pending), String> {
+    if let Device::Pstn(number) = call.deps.devices.get(call.tenant, agent) {
+        // The agent takes calls on their number: it rings there, as the agent.
+        let user = UserId::from_uuid(agent.as_uuid());
+        let name = call.deps.store.get_user(call.tenant, user).await;
+        let (ringing, mut pending) = dial_number(call, media, &number, timeout).await?;
+        pending.peer = Peer::DirectAgent(agent);
+        pending.label = name.map_or_else(|_| agent.to_string(), |u| u.username);
+        return Ok((ringing, pending));
+    }
     let Some(phone) = ring::find_phone(&call.deps, call.tenant, agent).await else {
         return Err("the agent has no registered phone".into());
     };

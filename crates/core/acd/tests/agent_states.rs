@@ -125,12 +125,19 @@ fn next_state_asked_during_work_applies_after_wrap_up() {
     );
     assert!(h.log.iter().any(|c| matches!(c,
         AcdCommand::AgentStateChanged { next: Some(n), .. } if *n == lunch)));
+    assert!(h.acd.wrap_ups(ag(1)).is_empty(), "talking, not wrapping up");
     h.complete(100);
     assert_eq!(h.acd.agent_state(ag(1)), Some(AgentState::WrapUp));
+    assert_eq!(h.acd.wrap_ups(ag(1)), vec![ix(100)]);
     h.input(AcdInput::WrapUpDone {
         interaction: ix(100),
     });
     assert_eq!(h.acd.agent_state(ag(1)), Some(unavailable("lunch")));
+    assert!(h.acd.wrap_ups(ag(1)).is_empty());
+    assert!(
+        h.acd.wrap_ups(ag(9)).is_empty(),
+        "an unknown agent has none"
+    );
 }
 
 #[test]

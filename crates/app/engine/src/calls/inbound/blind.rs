@@ -21,13 +21,18 @@ use crate::calls::ring::Ringing;
 
 /// How long an agent or number rung by a blind transfer rings.
 const BLIND_RING: Duration = Duration::from_secs(30);
+/// How long a caller sent to an agent waits for them to have room (they may be on a break).
+const AGENT_WAIT: Duration = Duration::from_secs(120);
+/// How long a caller sent to a queue waits at most (its own limits may end it sooner).
+const QUEUE_WAIT: Duration = Duration::from_secs(600);
 
 /// Where the caller goes after a blind transfer.
 pub(super) enum Blind {
-    /// The ACD moved the interaction: wait for its offers.
+    /// The ACD moved the interaction: wait for its offers, at most `limit`.
     Wait {
         interaction: InteractionId,
         events: UnboundedReceiver<InteractionEvent>,
+        limit: Duration,
     },
     /// Queue the call anew (it had no interaction).
     Queue(Named<QueueId>),
@@ -57,7 +62,7 @@ impl Inbound {
             }
             _ => None,
         };
-        let (target, label) = match to {
+        let (target, label, limit) = match to {
             TransferTo::Number(number) => {
                 self.check_number(&number)?;
                 self.log_blind(&agent.label, &number).await;
@@ -74,7 +79,7 @@ impl Inbound {
                     self.log_blind(&agent.label, &name).await;
                     return Ok(Blind::Queue(Named { name, id: queue.id }));
                 };
-                (TransferTarget::Queue { queue: queue.id }, name)
+                (TransferTarget::Queue { queue: queue.id }, name, QUEUE_WAIT)
             }
             TransferTo::Agent(id) => {
                 self.check_reachable(agent, id).await?;
@@ -82,7 +87,11 @@ impl Inbound {
                     self.log_blind(&agent.label, &id.to_string()).await;
                     return Ok(Blind::Agent(id));
                 }
-                (TransferTarget::Agent { agent: id }, id.to_string())
+                (
+                    TransferTarget::Agent { agent: id },
+                    id.to_string(),
+                    AGENT_WAIT,
+                )
             }
         };
         let (Some(interaction), Some(events)) = (interaction, agent.interaction_events.take())
@@ -101,6 +110,7 @@ impl Inbound {
         Ok(Blind::Wait {
             interaction,
             events,
+            limit,
         })
     }
 
@@ -158,10 +168,12 @@ impl Inbound {
             Blind::Wait {
                 interaction,
                 events,
+                limit,
             } => {
                 let treatment = Treatment::default();
-                queue::wait_offers(self, session, media, acks, interaction, events, &treatment)
-                    .await
+                let until = Some(tokio::time::Instant::now() + limit);
+                let waiting = (interaction, events);
+                queue::wait_offers(self, session, media, acks, waiting, &treatment, until).await
             }
             Blind::Queue(queue) => {
                 let ask = queue::Ask {

@@ -90,34 +90,31 @@ pub async fn wait_for_agent(
             .map(|(k, v)| (k, v.to_string()))
             .collect();
     });
-    wait_offers(
-        call,
-        session,
-        media,
-        acks,
-        interaction,
-        events,
-        &ask.treatment,
-    )
-    .await
+    let waiting = (interaction, events);
+    wait_offers(call, session, media, acks, waiting, &ask.treatment, None).await
 }
 
 /// The caller waits while the ACD offers `interaction` (its events come on `events`): after
-/// an enqueue, or after an agent's blind transfer moved it.
+/// an enqueue, or after an agent's blind transfer moved it; at most until the flow's deadline
+/// and `limit`, when there are any.
 pub async fn wait_offers(
     call: &mut Inbound,
     session: &mut Session,
     media: &mut CallerMedia,
     acks: &mut AckWait,
-    interaction: InteractionId,
-    mut events: mpsc::UnboundedReceiver<InteractionEvent>,
+    (interaction, mut events): (InteractionId, mpsc::UnboundedReceiver<InteractionEvent>),
     treatment: &Treatment,
+    limit: Option<tokio::time::Instant>,
 ) -> Result<Outcome, Interrupt> {
     let music = hold_music(treatment);
     let _ = ivr::start_prompt(call, media, &music, true).await;
     let mut ring: Option<Ring> = None;
     loop {
-        let deadline = deadline_of(session, call.log.now());
+        let flow = deadline_of(session, call.log.now());
+        let deadline = match (flow, limit) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         tokio::select! {
             event = events.recv() => {
                 let Some(event) = event else {

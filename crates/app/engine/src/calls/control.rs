@@ -226,6 +226,15 @@ impl CallControl {
         list
     }
 
+    /// Whether the agent is on a call now: connected to one, or consulted on one (an offer
+    /// would ring a phone that is busy; the ACD does not know about calls the agent placed or
+    /// consultations).
+    pub fn busy(&self, tenant: TenantId, agent: AgentId) -> bool {
+        self.list(tenant).iter().any(|c| {
+            c.agent == Some(agent) || c.consult.as_ref().and_then(|k| k.agent) == Some(agent)
+        })
+    }
+
     /// The live call `id` (any tenant: for the call's own task).
     pub(crate) fn get(&self, id: &str) -> Option<LiveCall> {
         let calls = self.calls.lock().ok()?;
@@ -328,6 +337,9 @@ mod tests {
             "a call ringing the agent is theirs"
         );
         assert!(control.of_agent(a, AgentId::from_u128(8)).is_empty());
+        assert!(control.busy(a, agent), "connected to c1");
+        assert!(!control.busy(a, AgentId::from_u128(8)));
+        assert!(!control.busy(b, agent), "per tenant");
         control.remove("c2");
         assert!(control.list(b).is_empty());
         let answered = tokio::spawn(async move {

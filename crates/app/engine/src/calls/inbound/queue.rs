@@ -265,6 +265,11 @@ async fn ring_agent(
     agent: AgentId,
     offer: &Offer,
 ) -> Option<Ring> {
+    if call.deps.control.busy(call.tenant, agent) {
+        let payload = json!({ "agent": agent.to_string(), "reason": "on another call" });
+        call.log.record("offer_failed", payload).await;
+        return None;
+    }
     if let Device::Pstn(number) = call.deps.devices.get(call.tenant, agent) {
         return ring_number(call, media, agent, offer, &number).await;
     }

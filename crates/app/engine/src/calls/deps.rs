@@ -39,6 +39,8 @@ pub struct CallDeps {
     pub recordings: std::path::PathBuf,
     /// Where each agent takes calls.
     pub devices: crate::devices::AgentDevices,
+    /// Flows' HTTP requests (see [`crate::calls::flow_http_client`]).
+    pub http: reqwest::Client,
 }
 
 impl std::fmt::Debug for CallDeps {

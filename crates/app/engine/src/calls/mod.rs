@@ -45,4 +45,9 @@ pub use control::{
     CallCommand, CallControl, ConsultView, ControlError, LiveCall, LiveQuality, TransferTo,
 };
 pub use deps::CallDeps;
+
+/// The HTTP client flows' requests go through: no redirects, our user agent.
+pub fn flow_http_client() -> Result<reqwest::Client, String> {
+    inbound::http_client()
+}
 pub use router::CallRouter;

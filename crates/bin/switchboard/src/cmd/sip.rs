@@ -171,6 +171,7 @@ pub async fn start(
         control: live.calls.clone(),
         recordings: config.data_dir.join("recordings"),
         devices: live.devices,
+        http: sb_engine::calls::flow_http_client().map_err(anyhow::Error::msg)?,
     });
     let manager = TrunkManager::start(
         trunks.clone(),

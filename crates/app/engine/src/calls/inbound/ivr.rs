@@ -28,7 +28,7 @@ pub async fn note(call: &mut Inbound, action: &Action) {
             .record(
                 "attribute",
                 json!({
-                    "name": name, "value": format!("{value:?}"), "screen_pop": screen_pop,
+                    "name": name, "value": value.to_string(), "screen_pop": screen_pop,
                 }),
             )
             .await;
@@ -75,7 +75,22 @@ pub async fn perform(
         Action::Record { .. } => Ok(not_here("voicemail recording")),
         Action::Transfer { .. } => Ok(not_here("transfer from a flow")),
         Action::Dial { .. } => Ok(not_here("dialling from a flow")),
-        Action::HttpRequest { .. } => Ok(not_here("HTTP requests")),
+        Action::HttpRequest {
+            method,
+            url,
+            headers,
+            body,
+            timeout,
+        } => {
+            let request = super::http::HttpCall {
+                method,
+                url,
+                headers,
+                body,
+                timeout,
+            };
+            super::http::perform(call, media, acks, request).await
+        }
         Action::SendMessage { .. } => Ok(not_here("sending SMS or email")),
         Action::Enqueue { .. } | Action::Hangup | Action::End | Action::SetAttr { .. } => {
             Ok(Input::Done)

@@ -8,6 +8,7 @@
 mod blind;
 mod connected;
 mod consult;
+mod http;
 mod ivr;
 mod pstn;
 mod queue;
@@ -38,6 +39,8 @@ use super::legs::{self, UasLeg};
 use super::registry::{CallInput, Registry};
 use super::sdp;
 use crate::trunks::InboundCall;
+
+pub(super) use http::client as http_client;
 
 /// How long the caller's ACK to our 2xx is awaited before the call is dropped (64 × T1).
 const ACK_WAIT: Duration = Duration::from_secs(32);

@@ -1,0 +1,99 @@
+//! A flow's HTTP request during a call (the `http` block: a CRM look-up, a ticket…). The caller
+//! waits in silence while it runs and may hang up meanwhile. Redirects are not followed, the
+//! time is capped and at most a little more than the flow accepts of the body is read; the
+//! flow maps the answer into attributes (and the agent's screen pop).
+
+use std::time::Duration;
+
+use sb_flow::Input;
+
+use super::{AckWait, CallerMedia, Inbound, Interrupt};
+
+/// The longest a request may take, whatever the flow says.
+const MAX_TIMEOUT: Duration = Duration::from_secs(30);
+/// The most of a body read: one byte over the flow's own limit (it refuses what is longer).
+const MAX_BODY: usize = 256 * 1024 + 1;
+
+/// What the flow asks for.
+pub struct HttpCall {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<String>,
+    pub timeout: Duration,
+}
+
+/// The node's HTTP client for flows: no redirects, our user agent.
+pub fn client() -> Result<reqwest::Client, String> {
+    // reqwest is built without a TLS provider of its own: the process's (aws-lc-rs) is used.
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("Switchboard/", env!("CARGO_PKG_VERSION")))
+        .connect_timeout(Duration::from_secs(5))
+        .build()
+        .map_err(|e| format!("HTTP client: {e}"))
+}
+
+/// Runs the request while watching the caller; the flow's answer, or why the caller left.
+pub async fn perform(
+    call: &mut Inbound,
+    media: &mut CallerMedia,
+    acks: &mut AckWait,
+    request: HttpCall,
+) -> Result<Input, Interrupt> {
+    let client = call.deps.http.clone();
+    let answer = send(client, request);
+    tokio::pin!(answer);
+    loop {
+        tokio::select! {
+            input = &mut answer => return Ok(input),
+            event = call.caller_event(media, acks) => {
+                event?;
+            }
+        }
+    }
+}
+
+async fn send(client: reqwest::Client, r: HttpCall) -> Input {
+    let Ok(method) = reqwest::Method::from_bytes(r.method.to_ascii_uppercase().as_bytes()) else {
+        return Input::Failed(format!("{:?} is not an HTTP method", r.method));
+    };
+    let url = match reqwest::Url::parse(&r.url) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") => u,
+        _ => return Input::Failed(format!("{:?} is not an http(s) URL", r.url)),
+    };
+    let mut builder = client
+        .request(method, url)
+        .timeout(r.timeout.min(MAX_TIMEOUT));
+    for (name, value) in &r.headers {
+        builder = builder.header(name.as_str(), value.as_str());
+    }
+    if let Some(body) = r.body {
+        builder = builder.body(body);
+    }
+    let response = match builder.send().await {
+        Ok(response) => response,
+        Err(e) if e.is_timeout() => return Input::Timeout,
+        Err(e) => return Input::Failed(format!("HTTP request failed: {e}")),
+    };
+    let status = response.status().as_u16();
+    match read_body(response).await {
+        Ok(body) => Input::Http { status, body },
+        Err(e) if e.is_timeout() => Input::Timeout,
+        Err(e) => Input::Failed(format!("HTTP answer unreadable: {e}")),
+    }
+}
+
+/// The body as text, cut after [`MAX_BODY`] bytes.
+async fn read_body(mut response: reqwest::Response) -> Result<String, reqwest::Error> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        let room = MAX_BODY.saturating_sub(bytes.len());
+        bytes.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if bytes.len() >= MAX_BODY {
+            break;
+        }
+    }
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}

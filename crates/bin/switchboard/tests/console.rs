@@ -415,25 +415,13 @@ fn an_agent_takes_a_call_on_their_phone_number_chosen_in_the_console() {
     }
     let (tmp, data) = data_dir();
     let phone_port = free_port();
-    let doc = format!(
-        "version: 1\ntenant:\n  name: home\n  display_name: Home\n  cluster: C1\n  \
-         ip_allowlist: []\nusers:\n  - username: \"3001\"\n    display_name: Hana\n    \
-         role: agent\nqueues:\n  - name: sales\n    channel: voice\n    settings:\n      \
-         offer_timeout_secs: 20\n      wrap_up_secs: 60\n\
-         trunks:\n  - name: carrier\n    settings:\n      inbound_sources: [\"127.0.0.1/32\"]\n      \
-         options_ping: false\n      outbound_proxy: \"sip:127.0.0.1:{phone_port}\"\n      \
-         country_code: \"44\"\n      national_prefix: \"0\"\n\
-         points_of_contact:\n  - kind: phone\n    address: \"+15550177\"\n    flow: sales\n\
-         flows:\n  - name: sales\n    publish: true\n    document:\n      version: 1\n      \
-         name: Sales\n      start: queue\n      blocks:\n        - id: queue\n          \
-         type: enqueue\n          params: {{ queue: sales, max_wait_secs: 60 }}\n          \
-         transitions: {{ timeout: done, break_out: done }}\n        - id: done\n          \
-         type: end\n"
+    let trunk = format!(
+        "options_ping: false, outbound_proxy: \"sip:127.0.0.1:{phone_port}\", \
+         country_code: \"44\", national_prefix: \"0\""
     );
-    let file = tmp.path().join("home.yaml");
-    std::fs::write(&file, doc).unwrap();
-    let out = run(&data, &["import", file.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    let queue = "offer_timeout_secs: 20, wrap_up_secs: 60";
+    let doc = common::agents::sales_tenant("home", &["3001"], queue, &trunk, "+15550177");
+    common::agents::import(tmp.path(), &data, &doc);
     let out = common::cmd(&data)
         .args(["admin", "reset-password", "--tenant", "home", "3001"])
         .env("SWITCHBOARD_PASSWORD", PASSWORD)

@@ -9,10 +9,11 @@
 mod common;
 
 use common::agents::{
-    DEMO_PASSWORD, connected_call, control, events, make_available_in, passwords, register_phone,
+    DEMO_PASSWORD, connected_call, control, events, import, make_available_in, passwords,
+    register_phone, sales_tenant,
 };
 use common::sipp::{pcmu_tone, sipp, sipp_errors, wait_exit};
-use common::{Served, data_dir, free_port, run, sip_addr, sipp_available, text};
+use common::{Served, data_dir, free_port, sip_addr, sipp_available};
 use reqwest::blocking::Client;
 use serde_json::{Value, json};
 use std::path::Path;
@@ -23,22 +24,9 @@ const TENANT: &str = "xfer-a";
 
 /// A tenant with agents 2001 and 2002 in queue `sales`, and a number that queues there.
 fn import_tenant(dir: &Path, data: &Path) {
-    let doc = "version: 1\ntenant:\n  name: xfer-a\n  display_name: Xfer A\n  cluster: C1\n  \
-         ip_allowlist: []\nusers:\n  - username: \"2001\"\n    display_name: First\n    \
-         role: agent\n  - username: \"2002\"\n    display_name: Second\n    role: agent\n\
-         queues:\n  - name: sales\n    channel: voice\n    settings:\n      \
-         offer_timeout_secs: 10\n      wrap_up_secs: 0\n\
-         trunks:\n  - name: carrier\n    settings:\n      inbound_sources: [\"127.0.0.1/32\"]\n\
-         points_of_contact:\n  - kind: phone\n    address: \"+15550177\"\n    flow: sales\n\
-         flows:\n  - name: sales\n    publish: true\n    document:\n      version: 1\n      \
-         name: Sales\n      start: queue\n      blocks:\n        - id: queue\n          \
-         type: enqueue\n          params: { queue: sales, max_wait_secs: 60 }\n          \
-         transitions: { timeout: done, break_out: done }\n        - id: done\n          \
-         type: end\n";
-    let file = dir.join("xfer.yaml");
-    std::fs::write(&file, doc).unwrap();
-    let out = run(data, &["import", file.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    let queue = "offer_timeout_secs: 10, wrap_up_secs: 0";
+    let doc = sales_tenant(TENANT, &["2001", "2002"], queue, "", "+15550177");
+    import(dir, data, &doc);
     for user in ["2001", "2002"] {
         passwords(data, TENANT, user, DEMO_PASSWORD);
     }
@@ -352,25 +340,13 @@ fn an_agent_on_a_phone_number_is_dialled_through_the_trunk_and_accepts_with_a_ke
     let (tmp, data) = data_dir();
     // One trunk: the caller comes in from 127.0.0.1, the agent's number goes out to SIPp.
     let agent_port = free_port();
-    let doc = format!(
-        "version: 1\ntenant:\n  name: pstn-a\n  display_name: Pstn A\n  cluster: C1\n  \
-         ip_allowlist: []\nusers:\n  - username: \"3001\"\n    display_name: Home\n    \
-         role: agent\nqueues:\n  - name: sales\n    channel: voice\n    settings:\n      \
-         offer_timeout_secs: 20\n      wrap_up_secs: 0\n\
-         trunks:\n  - name: carrier\n    settings:\n      inbound_sources: [\"127.0.0.1/32\"]\n      \
-         options_ping: false\n      outbound_proxy: \"sip:127.0.0.1:{agent_port}\"\n      \
-         country_code: \"44\"\n      national_prefix: \"0\"\n\
-         points_of_contact:\n  - kind: phone\n    address: \"+15550166\"\n    flow: sales\n\
-         flows:\n  - name: sales\n    publish: true\n    document:\n      version: 1\n      \
-         name: Sales\n      start: queue\n      blocks:\n        - id: queue\n          \
-         type: enqueue\n          params: {{ queue: sales, max_wait_secs: 60 }}\n          \
-         transitions: {{ timeout: done, break_out: done }}\n        - id: done\n          \
-         type: end\n"
+    let trunk = format!(
+        "options_ping: false, outbound_proxy: \"sip:127.0.0.1:{agent_port}\", \
+         country_code: \"44\", national_prefix: \"0\""
     );
-    let file = tmp.path().join("pstn.yaml");
-    std::fs::write(&file, doc).unwrap();
-    let out = run(&data, &["import", file.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    let queue = "offer_timeout_secs: 20, wrap_up_secs: 0";
+    let doc = sales_tenant("pstn-a", &["3001"], queue, &trunk, "+15550166");
+    import(tmp.path(), &data, &doc);
     passwords(&data, "pstn-a", "3001", DEMO_PASSWORD);
     let served = Served::start(&data, &[], &[("SWITCHBOARD_MEDIA_BIND_IP", "127.0.0.1")]);
     let target = sip_addr(&served).to_string();

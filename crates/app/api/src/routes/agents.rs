@@ -249,20 +249,8 @@ async fn directory(
     AnyUser(c): AnyUser,
 ) -> Result<Json<Directory>, Failure> {
     let me = agent_of(c.user.id);
-    let statuses = acd(&state)?.agents(c.tenant.id).await?;
-    let users: HashMap<Uuid, User> = state
-        .store
-        .list_users(c.tenant.id)
-        .await?
-        .into_iter()
-        .map(|u| (u.id.as_uuid(), u))
-        .collect();
-    let mut agents: Vec<AgentStateView> = statuses
-        .iter()
-        .filter(|s| s.agent != me)
-        .filter_map(|s| Some(AgentStateView::of(s, Some(users.get(&s.agent.as_uuid())?))))
-        .collect();
-    agents.sort_by(|a, b| a.username.cmp(&b.username));
+    let mut agents = agent_views(&state, &c).await?;
+    agents.retain(|a| a.agent != me.as_uuid() && !a.username.is_empty());
     let mut queues: Vec<QueueEntry> = state
         .store
         .list_queues(c.tenant.id)
@@ -283,7 +271,13 @@ async fn list_agent_states(
     State(state): State<AppState>,
     Supervisor(c): Supervisor,
 ) -> Result<Json<Vec<AgentStateView>>, Failure> {
-    let statuses = acd(&state)?.agents(c.tenant.id).await?;
+    Ok(Json(agent_views(&state, &c).await?))
+}
+
+/// Every agent's routing state with their user's names, by user name (a user deleted since
+/// has an empty one).
+async fn agent_views(state: &AppState, c: &crate::Caller) -> Result<Vec<AgentStateView>, Failure> {
+    let statuses = acd(state)?.agents(c.tenant.id).await?;
     let users: HashMap<Uuid, User> = state
         .store
         .list_users(c.tenant.id)
@@ -296,5 +290,5 @@ async fn list_agent_states(
         .map(|s| AgentStateView::of(s, users.get(&s.agent.as_uuid())))
         .collect();
     views.sort_by(|a, b| a.username.cmp(&b.username));
-    Ok(Json(views))
+    Ok(views)
 }

@@ -125,3 +125,44 @@ pub fn register_phone(dir: &Path, target: &str, port: u16, user: &str, password:
     .unwrap();
     assert!(ok.success(), "register {user}: {}", sipp_errors(dir));
 }
+
+/// A tenant document: agents `users` (user names), a voice queue `sales` with
+/// `queue_settings` (YAML flow mapping content, e.g. `offer_timeout_secs: 10, wrap_up_secs: 0`),
+/// a trunk `carrier` taking calls from 127.0.0.1 with `trunk_settings` added (same form, may be
+/// empty), and the number `number` whose flow queues callers in `sales` for at most a minute.
+pub fn sales_tenant(
+    name: &str,
+    users: &[&str],
+    queue_settings: &str,
+    trunk_settings: &str,
+    number: &str,
+) -> String {
+    let agents: String = users
+        .iter()
+        .map(|u| format!("  - {{ username: \"{u}\", display_name: Agent {u}, role: agent }}\n"))
+        .collect();
+    let trunk = match trunk_settings {
+        "" => String::new(),
+        more => format!(", {more}"),
+    };
+    format!(
+        "version: 1\ntenant: {{ name: {name}, display_name: {name}, cluster: C1, ip_allowlist: [] }}\n\
+         users:\n{agents}\
+         queues:\n  - {{ name: sales, channel: voice, settings: {{ {queue_settings} }} }}\n\
+         trunks:\n  - name: carrier\n    settings: {{ inbound_sources: [\"127.0.0.1/32\"]{trunk} }}\n\
+         points_of_contact:\n  - {{ kind: phone, address: \"{number}\", flow: sales }}\n\
+         flows:\n  - name: sales\n    publish: true\n    document:\n      version: 1\n      \
+         name: Sales\n      start: queue\n      blocks:\n        - id: queue\n          \
+         type: enqueue\n          params: {{ queue: sales, max_wait_secs: 60 }}\n          \
+         transitions: {{ timeout: done, break_out: done }}\n        - id: done\n          \
+         type: end\n"
+    )
+}
+
+/// Imports the tenant document `doc` (written in `dir`) into the data directory `data`.
+pub fn import(dir: &Path, data: &Path, doc: &str) {
+    let file = dir.join("tenant.yaml");
+    std::fs::write(&file, doc).unwrap();
+    let out = super::run(data, &["import", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}

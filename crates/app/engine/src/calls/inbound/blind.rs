@@ -135,20 +135,26 @@ impl Inbound {
 
     /// An agent a call can be sent to: logged in, not the one on it.
     async fn check_reachable(&self, current: &AgentLeg, agent: AgentId) -> Result<(), String> {
+        if self.other_agent_state(current, agent).await? == AgentState::LoggedOut {
+            return Err("the agent is logged out".into());
+        }
+        Ok(())
+    }
+
+    /// The routing state of `agent`, who must not be the agent on the call already.
+    pub(super) async fn other_agent_state(
+        &self,
+        current: &AgentLeg,
+        agent: AgentId,
+    ) -> Result<AgentState, String> {
         if matches!(current.peer, Peer::Agent { agent: a, .. } | Peer::DirectAgent(a) if a == agent)
         {
             return Err("this agent is on the call already".into());
         }
-        let status = self
-            .deps
-            .acd
-            .agent_status(self.tenant, agent)
-            .await
-            .map_err(|e| format!("the agent's state is unknown: {e}"))?;
-        if status.state == AgentState::LoggedOut {
-            return Err("the agent is logged out".into());
-        }
-        Ok(())
+        let status = self.deps.acd.agent_status(self.tenant, agent).await;
+        status
+            .map(|s| s.state)
+            .map_err(|e| format!("the agent's state is unknown: {e}"))
     }
 
     /// The caller goes to the target of a blind transfer; `Connected` when it answers.

@@ -173,17 +173,7 @@ impl Inbound {
 
     /// An agent can be consulted when logged in and not on another call.
     async fn check_consultable(&self, current: &AgentLeg, agent: AgentId) -> Result<(), String> {
-        if matches!(current.peer, Peer::Agent { agent: a, .. } | Peer::DirectAgent(a) if a == agent)
-        {
-            return Err("this agent is on the call already".into());
-        }
-        let status = self
-            .deps
-            .acd
-            .agent_status(self.tenant, agent)
-            .await
-            .map_err(|e| format!("the agent's state is unknown: {e}"))?;
-        match status.state {
+        match self.other_agent_state(current, agent).await? {
             AgentState::LoggedOut => Err("the agent is logged out".into()),
             AgentState::Reserved | AgentState::Working { .. } => {
                 Err("the agent is busy with another contact".into())

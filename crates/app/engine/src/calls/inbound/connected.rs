@@ -36,6 +36,8 @@ pub(super) enum Step {
     AgentLeft,
     /// The consulted leg hung up.
     ConsultLeft,
+    /// The consulted leg's media stopped: it is hung up and the caller is back with the agent.
+    ConsultLost,
     /// A consultation ended with the agent leaving: the consulted leg is the agent's now.
     Completed(Box<AgentLeg>),
     /// A blind transfer: the agent's leg is to be hung up.
@@ -108,6 +110,16 @@ impl Inbound {
                     Step::Stay
                 }
                 event = media.events.recv() => match event {
+                    Some(MediaEvent::Timeout { endpoint })
+                        if consult.as_ref().is_some_and(|c| c.endpoint() == endpoint) =>
+                    {
+                        Step::ConsultLost
+                    }
+                    Some(MediaEvent::Timeout { endpoint })
+                        if endpoint != media.endpoint && endpoint != agent.endpoint =>
+                    {
+                        Step::Stay
+                    }
                     Some(MediaEvent::Timeout { .. }) | None => {
                         Step::End(EndCause::new("media_timeout", 408), Gone::Nobody)
                     }
@@ -149,6 +161,10 @@ impl Inbound {
             }
             Step::ConsultLeft => {
                 self.consult_left(at).await;
+                None
+            }
+            Step::ConsultLost => {
+                let _ = self.consult_cancel(at).await;
                 None
             }
             Step::Completed(next) => {

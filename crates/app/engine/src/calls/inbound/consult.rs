@@ -62,6 +62,14 @@ impl Consult {
         }
     }
 
+    /// The consulted leg's media endpoint.
+    pub fn endpoint(&self) -> sb_media::EndpointId {
+        match &self.state {
+            State::Ringing { pending, .. } => pending.endpoint,
+            State::Talking { leg, .. } => leg.endpoint,
+        }
+    }
+
     fn view(&self) -> ConsultView {
         let state = match self.state {
             State::Ringing { .. } => "ringing",

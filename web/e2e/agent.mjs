@@ -211,12 +211,20 @@ const commands = {
   },
   async dtmf(page, digits) {
     if (!digits || !/^[0-9*#]+$/.test(digits)) throw new Error('usage: dtmf <digits 0-9 * #>');
+    // Keys go over the console socket; count any that fell back to REST.
+    let rest = 0;
+    const count = (req) => {
+      if (req.url().includes('/dtmf')) rest += 1;
+    };
+    page.on('request', count);
     for (const d of digits) {
       const id = d === '*' ? 'star' : d === '#' ? 'hash' : d;
       await page.click(tid(`dtmf-${id}`), { timeout: TIMEOUT });
       await page.locator(`${tid('dtmf-0')}:not([disabled])`).waitFor({ timeout: TIMEOUT });
     }
     await expectNoCallError(page);
+    page.off('request', count);
+    say(`info dtmf rest=${rest}`);
   },
   /** The softphone's leg ends at once; a call on the agent's phone once the server dropped it. */
   async hangup(page) {

@@ -6,6 +6,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { callAction, describe, myCalls, sendDtmf, transferCall } from '../api/client';
 import type { CallAction, ConsoleCall, TransferAction, TransferMode, TransferTarget } from '../api/types';
 import { isConsultee, sameNumber } from '../console/match';
+import type { CommandResult } from '../console/socket';
 import type { CallControls, CallLeg } from '../components/CallPanel';
 import type { CallInfo } from '../softphone/call';
 import type { Softphone } from '../softphone/phone';
@@ -29,11 +30,29 @@ const TRANSFER_LABELS: Record<TransferAction, string> = {
   conference: 'conference',
 };
 
+/** Sends a call-control command over the console socket (see `ConsoleSocket.command`). */
+export type SocketCommand = (body: Record<string, unknown>) => Promise<CommandResult>;
+
+/** DTMF over the console socket (no HTTP round trip per key), else over REST. */
+async function sendDigits(command: SocketCommand | undefined, id: string, digits: string): Promise<void> {
+  let result: CommandResult | null = null;
+  if (command) {
+    try {
+      result = await command({ call: id, action: 'dtmf', digits });
+    } catch {
+      result = null;
+    }
+  }
+  if (result === null) return sendDtmf(id, digits);
+  if (!result.ok) throw new Error(result.error ?? 'refused');
+}
+
 export function useCallControls(
   phone: Softphone,
   leg: CallLeg | null,
   details: ConsoleCall | null,
   agentId: string,
+  command?: SocketCommand,
 ): CallControls {
   const [held, setHeld] = useState(false);
   const [recordingPaused, setRecordingPaused] = useState(false);
@@ -124,7 +143,7 @@ export function useCallControls(
       if (call) phone.setMuted(!call.muted);
     },
     onDigit: (d) => {
-      if (!consultee) void run('DTMF', (id) => sendDtmf(id, d));
+      if (!consultee) void run('DTMF', (id) => sendDigits(command, id, d));
     },
     onRecordPause: () => {
       if (!consultee) void act('record_pause').then((ok) => ok && setRecordingPaused(true));

@@ -50,7 +50,7 @@ function useMicrophone(): MicStatus {
 }
 
 export function AgentView({ me, onLogout, onLinkLost }: Props) {
-  const { snapshot, link } = useConsole(onLinkLost);
+  const { snapshot, link, command } = useConsole(onLinkLost);
   const state = useAgentState(snapshot);
   const [phone, ps] = useSoftphone();
   const mic = useMicrophone();
@@ -73,7 +73,7 @@ export function AgentView({ me, onLogout, onLinkLost }: Props) {
       ? { kind: 'pstn', call: pstn.call, number: pstnNumber, since: pstn.since }
       : null;
   const details = call ? matched : pstn.call;
-  const controls = useCallControls(phone, leg, details, me.user.id);
+  const controls = useCallControls(phone, leg, details, me.user.id, command);
   // A re-attached call is answered on arrival: it never rings.
   const ringing = call?.status === 'ringing' && !call.reattach;
   // The last call the agent handled: what after-call work is about.

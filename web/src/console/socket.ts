@@ -12,6 +12,16 @@ export interface ConsoleSocketEvents {
   closed(code: number): void;
 }
 
+/** The server's answer to a call-control command sent over the socket. */
+export interface CommandResult {
+  ok: boolean;
+  status?: number;
+  error?: string;
+}
+
+/** How long a command's answer is awaited. */
+const COMMAND_WAIT_MS = 10000;
+
 const BACKOFF_MS = [1000, 2000, 5000];
 /** Pings come every 5 s; three missed ones mean the link is dead. */
 const SILENCE_MS = 15000;
@@ -29,6 +39,8 @@ export class ConsoleSocket {
   private stopped = false;
   private readonly url: string;
   private readonly on: ConsoleSocketEvents;
+  private nextId = 1;
+  private readonly pending = new Map<number, (r: CommandResult) => void>();
 
   constructor(on: ConsoleSocketEvents, url: string = consoleUrl()) {
     this.on = on;
@@ -50,6 +62,27 @@ export class ConsoleSocket {
     this.on.status('closed');
   }
 
+  /**
+   * Sends a call-control command (`{ call, action, … }`, as `POST /calls/{id}/…` takes it) and
+   * resolves with the server's answer; rejects when the socket is not open or no answer came.
+   */
+  command(body: Record<string, unknown>): Promise<CommandResult> {
+    const ws = this.ws;
+    if (!ws || ws.readyState !== WebSocket.OPEN) return Promise.reject(new Error('the console link is down'));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = window.setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error('no answer from the server'));
+      }, COMMAND_WAIT_MS);
+      this.pending.set(id, (r) => {
+        window.clearTimeout(timer);
+        resolve(r);
+      });
+      ws.send(JSON.stringify({ ...body, type: 'command', id }));
+    });
+  }
+
   private open(): void {
     this.on.status(this.attempt === 0 ? 'connecting' : 'reconnecting');
     let ws: WebSocket;
@@ -68,6 +101,7 @@ export class ConsoleSocket {
   private receive(ws: WebSocket, ev: MessageEvent): void {
     if (ws !== this.ws || typeof ev.data !== 'string') return;
     this.armSilence();
+    if (this.answered(ev.data)) return;
     const msg = parseMessage(ev.data);
     if (typeof msg === 'string') {
       console.warn(`console socket: ignored a message (${msg})`);
@@ -80,6 +114,28 @@ export class ConsoleSocket {
     this.attempt = 0;
     this.on.status('open');
     this.on.snapshot(msg);
+  }
+
+  /** Hands a command's result to its sender; false when the message is something else. */
+  private answered(text: string): boolean {
+    let v: unknown;
+    try {
+      v = JSON.parse(text);
+    } catch {
+      return false;
+    }
+    if (typeof v !== 'object' || v === null || (v as { type?: unknown }).type !== 'result') return false;
+    const r = v as { id?: unknown; ok?: unknown; status?: unknown; error?: unknown };
+    const done = typeof r.id === 'number' ? this.pending.get(r.id) : undefined;
+    if (done && typeof r.id === 'number') {
+      this.pending.delete(r.id);
+      done({
+        ok: r.ok === true,
+        status: typeof r.status === 'number' ? r.status : undefined,
+        error: typeof r.error === 'string' ? r.error : undefined,
+      });
+    }
+    return true;
   }
 
   private closed(ws: WebSocket, code: number): void {

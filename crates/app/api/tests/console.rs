@@ -5,7 +5,7 @@
 mod common;
 
 use common::{PASSWORD, TestServer};
-use futures::StreamExt;
+use futures::{SinkExt, StreamExt};
 use reqwest::header::{COOKIE, SET_COOKIE};
 use sb_types::Role;
 use serde_json::{Value, json};
@@ -107,4 +107,46 @@ async fn the_console_gets_a_snapshot_on_each_change_and_is_closed_at_logout() {
         }
     };
     assert_eq!(closed.map(|f| f.code), Some(CloseCode::Policy));
+}
+
+#[tokio::test]
+async fn call_commands_over_the_console_socket_answer_like_the_rest_routes() {
+    let server = TestServer::start_plain_with_acd().await;
+    let acme = server.tenant("acme").await;
+    server.user(&acme, "1001", Role::Agent).await;
+    let http = reqwest::Client::new();
+    let cookie = login(&server, &http).await;
+    let mut socket = connect(&server, &cookie).await;
+    next_of(&mut socket, "snapshot").await.unwrap();
+    let cases = [
+        (json!({"action": "hold", "call": "nope"}), 404),
+        (
+            json!({"action": "dtmf", "call": "nope", "digits": "12"}),
+            404,
+        ),
+        (
+            json!({"action": "dtmf", "call": "nope", "digits": "x"}),
+            400,
+        ),
+        (json!({"action": "fly", "call": "nope"}), 400),
+        (json!({"action": "hold"}), 400),
+        (
+            json!({"action": "transfer", "call": "nope", "to": {}, "mode": "blind"}),
+            400,
+        ),
+        (
+            json!({"action": "transfer", "call": "nope", "to": {"queue": "q"}, "mode": "consult"}),
+            404,
+        ),
+    ];
+    for (i, (mut command, status)) in cases.into_iter().enumerate() {
+        command["type"] = json!("command");
+        command["id"] = json!(i);
+        let text = command.to_string();
+        socket.send(Message::Text(text.into())).await.unwrap();
+        let result = next_of(&mut socket, "result").await.unwrap();
+        assert_eq!(result["id"], i, "{result}");
+        assert_eq!(result["ok"], false, "{command}: {result}");
+        assert_eq!(result["status"], status, "{command}: {result}");
+    }
 }

@@ -214,9 +214,21 @@ fn an_agent_takes_a_queued_call_in_the_browser_console_and_hears_the_caller() {
     }
     // Recorded (caller left, agent right) to check what each side sent by its content.
     let recording = record(&served);
-    for step in ["wait-audio", "quality", "shot connected", "hold", "resume"] {
+    for step in [
+        "wait-audio",
+        "quality",
+        "shot connected",
+        "hold",
+        "resume",
+        "dtmf 5",
+    ] {
         agent.run(step);
     }
+    assert!(
+        agent.seen.iter().any(|l| l == "info dtmf rest=0"),
+        "the key went over the console socket, not REST: {:?}",
+        agent.seen
+    );
     assert!(
         agent
             .seen
@@ -264,9 +276,14 @@ fn an_agent_takes_a_queued_call_in_the_browser_console_and_hears_the_caller() {
     let state = wait_for_disconnected(&admin, &served);
     let wrap_up = event(&admin, &served, "call.wrap_up");
     let reattached = event(&admin, &served, "call.reattached");
+    let commands = events_of(&admin, &served, "call.command");
     let path = recorded_path(&admin, &served);
     drop(served);
     assert_eq!(state["reason"], "disconnected", "{state}");
+    assert!(
+        commands.iter().any(|c| c["command"] == "SendDtmf(\"5\")"),
+        "the key went over the console socket: {commands:?}"
+    );
     assert!(
         reattached["agent"].as_str().is_some_and(|a| !a.is_empty()),
         "the reload re-attached the agent: {reattached}"
@@ -634,6 +651,20 @@ fn event(http: &reqwest::blocking::Client, served: &Served, kind: &str) -> serde
             None => panic!("no {kind} event in the log"),
         }
     }
+}
+
+/// The payloads of every event of `kind` in the log.
+fn events_of(
+    http: &reqwest::blocking::Client,
+    served: &Served,
+    kind: &str,
+) -> Vec<serde_json::Value> {
+    let url = served.url("/api/v1/events?after=0&limit=1000");
+    let page: Vec<serde_json::Value> = http.get(url).send().unwrap().json().unwrap();
+    page.into_iter()
+        .filter(|e| e["kind"] == kind)
+        .map(|e| e["payload"].clone())
+        .collect()
 }
 
 /// Starts recording the agent's connected call, as the agent (a second session); the status.

@@ -1,6 +1,7 @@
 //! Live calls and call control: an agent lists and controls their own calls (hang up, hold,
-//! resume, DTMF, recording start / pause / resume / stop for card payments); supervisors and
-//! admins see and control every call of the tenant.
+//! resume, DTMF, recording start / pause / resume / stop for card payments, transfers,
+//! conference, reattach); supervisors and admins see and control every call of the tenant. The
+//! same commands also come over the agent console's WebSocket ([`ws_command`]).
 
 use crate::extract::ApiJson;
 use crate::{AnyUser, ApiError, AppState, Supervisor};
@@ -342,9 +343,7 @@ async fn control_call(
     AnyUser(c): AnyUser,
     Path((id, action)): Path<(String, Action)>,
 ) -> Result<StatusCode, Failure> {
-    let control = calls(&state)?;
-    may_control(control, &c, &id)?;
-    control.command(c.tenant.id, &id, action.command()).await?;
+    run_command(&state, &c, &id, action.command()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -365,12 +364,8 @@ async fn transfer_call(
     ApiJson(req): ApiJson<TransferRequest>,
 ) -> Result<StatusCode, Failure> {
     let to = req.to.target()?;
-    let control = calls(&state)?;
-    may_control(control, &c, &id)?;
     let consult = matches!(req.mode, TransferMode::Consult);
-    control
-        .command(c.tenant.id, &id, CallCommand::Transfer { to, consult })
-        .await?;
+    run_command(&state, &c, &id, CallCommand::Transfer { to, consult }).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -387,14 +382,91 @@ async fn send_dtmf(
     Path(id): Path<String>,
     ApiJson(req): ApiJson<Dtmf>,
 ) -> Result<StatusCode, Failure> {
-    let valid = |ch: char| ch.is_ascii_digit() || "*#ABCD".contains(ch);
-    if req.digits.is_empty() || req.digits.len() > 32 || !req.digits.chars().all(valid) {
-        return Err(ApiError::invalid("digits", "1 to 32 of 0-9 * # A-D").into());
-    }
-    let control = calls(&state)?;
-    may_control(control, &c, &id)?;
-    control
-        .command(c.tenant.id, &id, CallCommand::SendDtmf(req.digits))
-        .await?;
+    let digits = dtmf_digits(&req.digits)?;
+    run_command(&state, &c, &id, CallCommand::SendDtmf(digits)).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// A call-control command over the agent console's WebSocket:
+/// `{"type": "command", "id": …, "call": "<call id>", "action": "hold"}` with `digits` for
+/// `dtmf`, and `to` and `mode` for `transfer` (as their REST bodies). The answer is
+/// `{"type": "result", "id": …, "ok": true}` or `… "ok": false, "status": 409, "error": "…"`,
+/// with the status the REST route would have given.
+pub(super) async fn ws_command(
+    state: &AppState,
+    c: &crate::Caller,
+    msg: &serde_json::Value,
+) -> serde_json::Value {
+    let id = msg.get("id").cloned().unwrap_or(serde_json::Value::Null);
+    let outcome = match ws_parse(msg) {
+        Ok((call, command)) => run_command(state, c, &call, command).await,
+        Err(e) => Err(Failure::Api(e)),
+    };
+    match outcome {
+        Ok(()) => serde_json::json!({ "type": "result", "id": id, "ok": true }),
+        Err(Failure::Api(e)) => {
+            let (status, code) = e.status_and_code();
+            serde_json::json!({ "type": "result", "id": id, "ok": false,
+                "status": status.as_u16(), "code": code, "error": e.to_string() })
+        }
+        Err(Failure::Unavailable) => serde_json::json!({ "type": "result", "id": id,
+            "ok": false, "status": 503, "code": "calls_unavailable",
+            "error": "voice calls do not run on this server" }),
+    }
+}
+
+/// The call and the command a WebSocket command message names.
+fn ws_parse(msg: &serde_json::Value) -> Result<(String, CallCommand), ApiError> {
+    let call = msg
+        .get("call")
+        .and_then(|v| v.as_str())
+        .filter(|c| !c.is_empty() && c.len() <= 200)
+        .ok_or_else(|| ApiError::invalid("call", "the call's id"))?;
+    let action = msg
+        .get("action")
+        .and_then(|v| v.as_str())
+        .unwrap_or_default();
+    let command = match action {
+        "dtmf" => {
+            let digits = msg.get("digits").and_then(|v| v.as_str());
+            CallCommand::SendDtmf(dtmf_digits(digits.unwrap_or_default())?)
+        }
+        "transfer" => {
+            let req: TransferRequest = serde_json::from_value(serde_json::json!({
+                "to": msg.get("to"), "mode": msg.get("mode"),
+            }))
+            .map_err(|e| ApiError::invalid("to", e.to_string()))?;
+            let consult = matches!(req.mode, TransferMode::Consult);
+            CallCommand::Transfer {
+                to: req.to.target()?,
+                consult,
+            }
+        }
+        other => serde_json::from_value::<Action>(serde_json::Value::String(other.to_owned()))
+            .map_err(|_| ApiError::invalid("action", format!("{other:?} is not a call action")))?
+            .command(),
+    };
+    Ok((call.to_owned(), command))
+}
+
+/// DTMF digits to send: 1 to 32 of `0-9 * # A-D`.
+fn dtmf_digits(digits: &str) -> Result<String, ApiError> {
+    let valid = |ch: char| ch.is_ascii_digit() || "*#ABCD".contains(ch);
+    if digits.is_empty() || digits.len() > 32 || !digits.chars().all(valid) {
+        return Err(ApiError::invalid("digits", "1 to 32 of 0-9 * # A-D"));
+    }
+    Ok(digits.to_owned())
+}
+
+/// Carries out `command` on call `id` for the caller, as the REST routes do.
+async fn run_command(
+    state: &AppState,
+    c: &crate::Caller,
+    id: &str,
+    command: CallCommand,
+) -> Result<(), Failure> {
+    let control = calls(state)?;
+    may_control(control, c, id)?;
+    control.command(c.tenant.id, id, command).await?;
+    Ok(())
 }

@@ -187,6 +187,12 @@ impl ReasonCodes {
     }
 }
 
+/// Whether a message from the console is a call-control command.
+fn is_command(text: &str) -> bool {
+    serde_json::from_str::<serde_json::Value>(text)
+        .is_ok_and(|v| v.get("type").and_then(|t| t.as_str()) == Some("command"))
+}
+
 const PING_MESSAGE: &str = r#"{"type":"ping"}"#;
 
 /// The agent console's live connection (WebSocket): snapshots of the agent's state and calls,
@@ -256,6 +262,14 @@ async fn run(state: AppState, c: Caller, presented: Presented, mut socket: WebSo
             }
             incoming = socket.recv() => match incoming {
                 Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
+                Some(Ok(Message::Text(text))) if is_command(&text) => {
+                    heard = Instant::now();
+                    let msg: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+                    let result = super::calls::ws_command(&state, &c, &msg).await;
+                    if send(&mut socket, result.to_string()).await.is_err() {
+                        break;
+                    }
+                }
                 Some(Ok(_)) => {
                     heard = Instant::now();
                     // The notice is shown once the agent has chosen a state again.

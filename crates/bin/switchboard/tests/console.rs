@@ -127,6 +127,18 @@ impl Drop for Agent {
     }
 }
 
+/// `serve --demo` with the test's password, media on loopback.
+fn serve_demo(data: &Path) -> Served {
+    Served::start(
+        data,
+        &["--demo"],
+        &[
+            ("SWITCHBOARD_DEMO_PASSWORD", PASSWORD),
+            ("SWITCHBOARD_MEDIA_BIND_IP", "127.0.0.1"),
+        ],
+    )
+}
+
 /// Where test `name` saves its screenshots (one directory per test: they run in parallel).
 fn shots_dir(name: &str) -> PathBuf {
     let root = std::env::var_os("SB_SHOTS").map_or_else(
@@ -142,14 +154,7 @@ fn an_agent_takes_a_queued_call_in_the_browser_console_and_hears_the_caller() {
         return;
     }
     let (tmp, data) = data_dir();
-    let served = Served::start(
-        &data,
-        &["--demo"],
-        &[
-            ("SWITCHBOARD_DEMO_PASSWORD", PASSWORD),
-            ("SWITCHBOARD_MEDIA_BIND_IP", "127.0.0.1"),
-        ],
-    );
+    let served = serve_demo(&data);
     let target = sip_addr(&served).to_string();
     // The agent's microphone plays a 700 Hz tone; the caller sends 1 kHz.
     let tone = tmp.path().join("agent-tone.wav");
@@ -322,14 +327,7 @@ fn an_agent_consults_a_second_browser_agent_and_hands_the_caller_over() {
         return;
     }
     let (tmp, data) = data_dir();
-    let served = Served::start(
-        &data,
-        &["--demo"],
-        &[
-            ("SWITCHBOARD_DEMO_PASSWORD", PASSWORD),
-            ("SWITCHBOARD_MEDIA_BIND_IP", "127.0.0.1"),
-        ],
-    );
+    let served = serve_demo(&data);
     let target = sip_addr(&served).to_string();
     let (first_tone, second_tone) = (tmp.path().join("a.wav"), tmp.path().join("b.wav"));
     wav_tone(&first_tone, AGENT_HZ);

@@ -7,10 +7,11 @@
 mod common;
 
 use common::agents::{
-    DEMO_PASSWORD, connected_call, events, make_available_in, passwords, register_phone,
+    DEMO_PASSWORD, connected_call, events, import, make_available_in, passwords, register_phone,
+    serve,
 };
 use common::sipp::{pcmu_tone, sipp, sipp_errors, wait_exit};
-use common::{Served, data_dir, free_port, run, sip_addr, sipp_available, text};
+use common::{data_dir, free_port, sip_addr, sipp_available};
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::sync::mpsc;
@@ -69,19 +70,9 @@ fn a_flows_http_answer_reaches_the_agents_screen_pop() {
          transitions: {{ timeout: done, break_out: done }}\n        - id: done\n          \
          type: end\n"
     );
-    let file = tmp.path().join("crm.yaml");
-    std::fs::write(&file, doc).unwrap();
-    let out = run(&data, &["import", file.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    import(tmp.path(), &data, &doc);
     passwords(&data, "crm-a", "4001", DEMO_PASSWORD);
-    let served = Served::start(
-        &data,
-        &[],
-        &[
-            ("SWITCHBOARD_SIP_DIGEST_ALGORITHMS", "MD5,SHA-256"),
-            ("SWITCHBOARD_MEDIA_BIND_IP", "127.0.0.1"),
-        ],
-    );
+    let served = serve(&data);
     let target = sip_addr(&served).to_string();
     let dir = tempfile::tempdir_in(tmp.path()).unwrap();
     let phone_port = free_port();

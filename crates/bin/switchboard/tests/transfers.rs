@@ -10,7 +10,7 @@ mod common;
 
 use common::agents::{
     DEMO_PASSWORD, connected_call, control, events, import, make_available_in, passwords,
-    register_phone, sales_tenant,
+    register_phone, sales_tenant, serve,
 };
 use common::sipp::{pcmu_tone, sipp, sipp_errors, wait_exit};
 use common::{Served, data_dir, free_port, sip_addr, sipp_available};
@@ -52,14 +52,7 @@ fn setup(talk_ms: u32) -> Setup {
 fn setup_with(talk_ms: u32, first_phone: &str) -> Setup {
     let (tmp, data) = data_dir();
     import_tenant(tmp.path(), &data);
-    let served = Served::start(
-        &data,
-        &[],
-        &[
-            ("SWITCHBOARD_SIP_DIGEST_ALGORITHMS", "MD5,SHA-256"),
-            ("SWITCHBOARD_MEDIA_BIND_IP", "127.0.0.1"),
-        ],
-    );
+    let served = serve(&data);
     let target = sip_addr(&served).to_string();
     let dir = tempfile::tempdir_in(tmp.path()).unwrap();
     let ports = [free_port(), free_port()];

@@ -230,8 +230,14 @@ impl CallControl {
     /// would ring a phone that is busy; the ACD does not know about calls the agent placed or
     /// consultations).
     pub fn busy(&self, tenant: TenantId, agent: AgentId) -> bool {
-        self.list(tenant).iter().any(|c| {
-            c.agent == Some(agent) || c.consult.as_ref().and_then(|k| k.agent) == Some(agent)
+        let Ok(calls) = self.calls.lock() else {
+            return false;
+        };
+        calls.values().any(|e| {
+            let c = &e.call;
+            e.tenant == tenant
+                && (c.agent == Some(agent)
+                    || c.consult.as_ref().and_then(|k| k.agent) == Some(agent))
         })
     }
 

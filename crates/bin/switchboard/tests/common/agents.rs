@@ -166,3 +166,15 @@ pub fn import(dir: &Path, data: &Path, doc: &str) {
     let out = super::run(data, &["import", file.to_str().unwrap()]);
     assert!(out.status.success(), "{}", text(&out.stderr));
 }
+
+/// `serve` for SIP tests: phones may answer MD5 or SHA-256 digests, media on loopback.
+pub fn serve(data: &Path) -> Served {
+    Served::start(
+        data,
+        &[],
+        &[
+            ("SWITCHBOARD_SIP_DIGEST_ALGORITHMS", "MD5,SHA-256"),
+            ("SWITCHBOARD_MEDIA_BIND_IP", "127.0.0.1"),
+        ],
+    )
+}

@@ -816,6 +816,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/voicemails": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Voicemail messages, newest first. */
+        get: operations["list_voicemails"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/voicemails/{id}/audio": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The message's audio: 8 kHz mono WAV. */
+        get: operations["voicemail_audio"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/voicemails/{id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Marks the message dealt with (by the caller of this route). */
+        post: operations["close_voicemail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1376,6 +1427,39 @@ export interface components {
             state: string;
             /** Format: int32 */
             version: number;
+        };
+        /** @description A voicemail message. */
+        VoicemailView: {
+            /** @description Where to fetch the audio (WAV). */
+            audio: string;
+            /** @description The call that left it. */
+            call: string;
+            /** @description The number they dialled. */
+            called: string;
+            /** @description The caller's number (empty when withheld). */
+            caller: string;
+            /**
+             * Format: int64
+             * @description Length in milliseconds.
+             */
+            duration_ms: number;
+            /** Format: int64 */
+            handled_at?: number | null;
+            /**
+             * Format: uuid
+             * @description Who closed it, and when.
+             */
+            handled_by?: string | null;
+            id: string;
+            /** @description Whose mailbox: a queue's name, or the flow's own name for it. */
+            mailbox: string;
+            /**
+             * Format: int64
+             * @description When it was left, milliseconds since the Unix epoch.
+             */
+            received_at: number;
+            /** @description `new` or `done`. */
+            state: string;
         };
         /**
          * @description A presence an agent may ask for.
@@ -3334,6 +3418,119 @@ export interface operations {
                 content?: never;
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    list_voicemails: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description `new` (default), `done` or `all`. */
+                state: string;
+                /** @description Only this mailbox. */
+                mailbox: string | null;
+                /** @description At most this many (1–200, default 50). */
+                limit: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VoicemailView"][];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    voicemail_audio: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The message's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "audio/wav": unknown;
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    close_voicemail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The message's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VoicemailView"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Closed already */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

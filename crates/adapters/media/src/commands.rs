@@ -12,7 +12,7 @@ use tokio::sync::oneshot;
 use crate::call::CallTask;
 use crate::endpoint::Endpoint;
 use crate::player::{Playback, Prompt};
-use crate::recorder::RecordingInfo;
+use crate::recorder::{Layout, RecordingInfo};
 use crate::recording::Recording;
 use crate::webrtc::{WebRtcInfo, WebRtcOffer, WebRtcSpec};
 use crate::{EndpointId, EndpointInfo, EndpointSpec, EndpointStats, MediaError};
@@ -40,7 +40,7 @@ pub(crate) enum Command {
     Conference(Vec<EndpointId>, Reply<()>),
     Play(EndpointId, Prompt, bool, Reply<()>),
     StopPlay(EndpointId, Reply<()>),
-    RecordStart(PathBuf, EndpointId, Reply<()>),
+    RecordStart(PathBuf, EndpointId, Layout, Reply<()>),
     RecordPause(Reply<()>),
     RecordResume(Reply<()>),
     RecordStop(Reply<RecordingInfo>),
@@ -66,7 +66,9 @@ impl CallTask {
             Command::Conference(ids, r) => answer(r, self.conference(&ids)),
             Command::Play(id, prompt, looped, r) => answer(r, self.play(id, prompt, looped)),
             Command::StopPlay(id, r) => answer(r, self.stop_play(id)),
-            Command::RecordStart(path, caller, r) => self.record_start(path, caller, r),
+            Command::RecordStart(path, caller, layout, r) => {
+                self.record_start(path, caller, layout, r);
+            }
             Command::RecordPause(r) => answer(r, self.recording_mut().map(Recording::pause)),
             Command::RecordResume(r) => answer(r, self.recording_mut().map(Recording::resume)),
             Command::RecordStop(r) => self.record_stop(r),
@@ -180,7 +182,13 @@ impl CallTask {
         Ok(())
     }
 
-    fn record_start(&mut self, path: PathBuf, caller: EndpointId, reply: Reply<()>) {
+    fn record_start(
+        &mut self,
+        path: PathBuf,
+        caller: EndpointId,
+        layout: Layout,
+        reply: Reply<()>,
+    ) {
         if let Err(e) = self.index(caller) {
             let _ = reply.send(Err(e));
             return;
@@ -188,7 +196,7 @@ impl CallTask {
         if let Some(previous) = self.recording.take() {
             previous.abandon();
         }
-        let recording = self.shared.recorders.start(path, caller, reply);
+        let recording = self.shared.recorders.start(path, caller, layout, reply);
         self.recording = Some(recording);
         self.refresh_audio_collection();
     }

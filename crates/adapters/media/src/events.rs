@@ -28,6 +28,14 @@ pub enum MediaEvent {
         /// The source address.
         source: SocketAddr,
     },
+    /// The caller being recorded for a message ([`crate::CallMedia::record_message`]) started
+    /// (`talking`) or stopped talking.
+    Talk {
+        /// The recorded endpoint.
+        endpoint: EndpointId,
+        /// True when speech started, false after a pause in it.
+        talking: bool,
+    },
     /// A prompt played with `looped = false` reached its end.
     PlayFinished {
         /// The endpoint that heard it.

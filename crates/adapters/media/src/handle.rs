@@ -7,7 +7,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::commands::{Command, Reply};
 use crate::player::Prompt;
-use crate::recorder::RecordingInfo;
+use crate::recorder::{Layout, RecordingInfo};
 use crate::webrtc::{WebRtcInfo, WebRtcOffer, WebRtcSpec};
 use crate::{EndpointId, EndpointInfo, EndpointSpec, EndpointStats, MediaError};
 
@@ -107,7 +107,19 @@ impl CallMedia {
     /// party mixed on the right (the agent; after a transfer the next agent; in a conference
     /// all of them), so the recording follows transfers without being restarted.
     pub async fn record_start(&self, path: PathBuf, caller: EndpointId) -> Result<(), MediaError> {
-        self.request(|r| Command::RecordStart(path, caller, r))
+        self.request(|r| Command::RecordStart(path, caller, Layout::Stereo, r))
+            .await
+    }
+
+    /// Records a message (voicemail) to a new mono WAV file: `caller` alone. While it records,
+    /// the caller's speech is reported as [`crate::MediaEvent::Talk`] (for the end of a message
+    /// on silence). Stop it with [`record_stop`](CallMedia::record_stop).
+    pub async fn record_message(
+        &self,
+        path: PathBuf,
+        caller: EndpointId,
+    ) -> Result<(), MediaError> {
+        self.request(|r| Command::RecordStart(path, caller, Layout::Mono, r))
             .await
     }
 

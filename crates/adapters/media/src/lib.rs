@@ -7,9 +7,11 @@
 //!   [`EndpointStats`]), relay, conference, prompts, recording, DTMF out.
 //! - [`WebRtcSpec`], [`WebRtcInfo`], [`WebRtcOffer`]: WebRTC legs for the browser softphone
 //!   (str0m: ICE-lite, DTLS-SRTP, G.711 relayed without decoding).
-//! - [`MediaEvent`]: DTMF in, media timeout, latching, end of a prompt.
+//! - [`MediaEvent`]: DTMF in, media timeout, latching, end of a prompt, the caller's talk while
+//!   a message records.
 //! - [`MediaError`]: the crate's error.
-//! - [`recorder`]: crash-safe stereo WAV recordings (caller left, agent right).
+//! - [`recorder`]: crash-safe WAV recordings: calls in stereo (caller left, agent right),
+//!   messages (voicemail) in mono.
 //! - [`player`]: prompts decoded once to 8 kHz frames, played once or looped (music on hold).
 //!
 //! Design note: each call is one tokio task that owns all of the call's sockets and

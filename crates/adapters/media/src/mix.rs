@@ -2,7 +2,7 @@
 //! for the conference, and each endpoint is sent what it should hear — a DTMF tone, else a
 //! prompt, else the conference mix. Relayed legs are not touched here (packet path).
 
-use sb_audio::{FRAME_SAMPLES, Frame};
+use sb_audio::{FRAME_SAMPLES, Frame, TalkEvent};
 use sb_types::Timestamp;
 
 use crate::MediaEvent;
@@ -47,7 +47,13 @@ impl CallTask {
                 }
             }
         }
+        let talk = recording.talk.as_mut().and_then(|t| t.push(&left));
+        let endpoint = recording.caller;
         recording.write(left, right);
+        if let Some(event) = talk {
+            let talking = event == TalkEvent::Started;
+            self.emit(MediaEvent::Talk { endpoint, talking });
+        }
     }
 
     fn mix(&mut self) {

@@ -1,4 +1,5 @@
-//! Crash-safe call recordings: 8 kHz, 16-bit PCM, stereo WAV (caller left, agent right).
+//! Crash-safe call recordings: 8 kHz, 16-bit PCM, stereo WAV (caller left, agent right), or
+//! mono (the caller only: voicemail messages).
 //!
 //! Why our own 44-byte header instead of `hound::WavWriter`: hound writes the RIFF and `data`
 //! sizes only when the writer is finalized, so a recording cut by a crash (process killed,
@@ -30,12 +31,9 @@ use crate::MediaError;
 /// Frames between two header rewrites + `fsync`: one second of audio at 20 ms per frame.
 pub const SYNC_FRAMES: u64 = 50;
 
-const CHANNELS: u16 = 2;
 const BITS: u16 = 16;
 const HEADER_LEN: u64 = 44;
 const FRAME_MS: u64 = 20;
-/// Bytes one stereo frame takes in the file.
-const FRAME_BYTES: u64 = FRAME_SAMPLES as u64 * CHANNELS as u64 * (BITS as u64 / 8);
 /// The `data` size must fit the header's u32 together with the 36 other bytes RIFF counts.
 const MAX_DATA_BYTES: u64 = u32::MAX as u64 - 36;
 
@@ -63,11 +61,35 @@ pub struct RecordingInfo {
     pub bytes: u64,
 }
 
-/// A stereo WAV recording being written. Create it, feed one frame per 20 ms, then
+/// The channels of a recording file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// Caller left, the other parties right (call recordings).
+    Stereo,
+    /// The caller only (voicemail).
+    Mono,
+}
+
+impl Layout {
+    fn channels(self) -> u16 {
+        match self {
+            Layout::Stereo => 2,
+            Layout::Mono => 1,
+        }
+    }
+
+    /// Bytes one 20 ms frame takes in the file.
+    fn frame_bytes(self) -> u64 {
+        FRAME_SAMPLES as u64 * u64::from(self.channels()) * u64::from(BITS / 8)
+    }
+}
+
+/// A WAV recording being written. Create it, feed one frame per 20 ms, then
 /// [`finish`](Recorder::finish). Dropped without `finish`, it still fixes the header (best effort).
 #[derive(Debug)]
 pub struct Recorder {
     path: PathBuf,
+    layout: Layout,
     out: Option<BufWriter<File>>,
     frames: u64,
     /// Frames covered by the header currently on disk.
@@ -79,9 +101,14 @@ pub struct Recorder {
 }
 
 impl Recorder {
-    /// Creates the file (which must not exist yet: an existing recording is never overwritten)
-    /// and writes a header describing an empty recording.
+    /// Creates a stereo file (which must not exist yet: an existing recording is never
+    /// overwritten) and writes a header describing an empty recording.
     pub fn create(path: &Path) -> Result<Recorder, MediaError> {
+        Self::create_with(path, Layout::Stereo)
+    }
+
+    /// [`create`](Recorder::create) with the given channels.
+    pub fn create_with(path: &Path, layout: Layout) -> Result<Recorder, MediaError> {
         let file_err = |source| MediaError::File {
             path: path.to_path_buf(),
             source,
@@ -92,29 +119,31 @@ impl Recorder {
             .open(path)
             .map_err(file_err)?;
         let mut out = BufWriter::with_capacity(16 * 1024, file);
-        out.write_all(&wav_header(0)).map_err(file_err)?;
+        out.write_all(&wav_header(0, layout)).map_err(file_err)?;
         out.flush().map_err(file_err)?;
         out.get_ref().sync_all().map_err(file_err)?;
         Ok(Recorder {
             path: path.to_path_buf(),
+            layout,
             out: Some(out),
             frames: 0,
             synced_frames: 0,
             paused_since: None,
             paused: Vec::new(),
-            scratch: Vec::with_capacity(FRAME_BYTES as usize),
+            scratch: Vec::with_capacity(layout.frame_bytes() as usize),
         })
     }
 
-    /// Appends one 20 ms frame: `left` is the caller, `right` the agent. While paused, silence
-    /// is written instead. Every [`SYNC_FRAMES`] frames the header is rewritten and the file
+    /// Appends one 20 ms frame: `left` is the caller, `right` the agent (ignored in mono).
+    /// While paused, silence is written instead. Every [`SYNC_FRAMES`] frames the header is rewritten and the file
     /// synced.
     pub fn write_frame(
         &mut self,
         left: &[i16; FRAME_SAMPLES],
         right: &[i16; FRAME_SAMPLES],
     ) -> Result<(), MediaError> {
-        if (self.frames + 1) * FRAME_BYTES > MAX_DATA_BYTES {
+        let frame_bytes = self.layout.frame_bytes();
+        if (self.frames + 1) * frame_bytes > MAX_DATA_BYTES {
             return Err(MediaError::BadAudio {
                 name: self.path.display().to_string(),
                 reason: "recording reached the 4 GiB WAV size limit".into(),
@@ -122,7 +151,11 @@ impl Recorder {
         }
         self.scratch.clear();
         if self.paused_since.is_some() {
-            self.scratch.resize(FRAME_BYTES as usize, 0);
+            self.scratch.resize(frame_bytes as usize, 0);
+        } else if self.layout == Layout::Mono {
+            for l in left {
+                self.scratch.extend_from_slice(&l.to_le_bytes());
+            }
         } else {
             for (l, r) in left.iter().zip(right) {
                 self.scratch.extend_from_slice(&l.to_le_bytes());
@@ -179,14 +212,14 @@ impl Recorder {
             duration_ms: self.frames * FRAME_MS,
             frames: self.frames,
             paused: std::mem::take(&mut self.paused),
-            bytes: HEADER_LEN + self.frames * FRAME_BYTES,
+            bytes: HEADER_LEN + self.frames * self.layout.frame_bytes(),
         })
     }
 
     /// Flushes the buffer, rewrites both sizes to cover every frame written, and syncs.
     fn sync(&mut self) -> Result<(), MediaError> {
         let out = self.out.as_mut().ok_or_else(|| closed(&self.path))?;
-        let data = self.frames * FRAME_BYTES;
+        let data = self.frames * self.layout.frame_bytes();
         let result = out.flush().and_then(|()| {
             let file = out.get_ref();
             // Header words are rewritten in place (pwrite): the buffered write position stays at
@@ -229,9 +262,10 @@ fn data_size(data: u64) -> u32 {
     u32::try_from(data).unwrap_or(u32::MAX)
 }
 
-/// The canonical 44-byte header of a PCM stereo 16-bit 8 kHz WAV with `data` bytes of samples.
-fn wav_header(data: u64) -> [u8; HEADER_LEN as usize] {
-    let block_align = CHANNELS * BITS / 8;
+/// The canonical 44-byte header of a PCM 16-bit 8 kHz WAV with `data` bytes of samples.
+fn wav_header(data: u64, layout: Layout) -> [u8; HEADER_LEN as usize] {
+    let channels = layout.channels();
+    let block_align = channels * BITS / 8;
     let byte_rate = SAMPLE_RATE * u32::from(block_align);
     let mut h = [0u8; HEADER_LEN as usize];
     h[0..4].copy_from_slice(b"RIFF");
@@ -240,7 +274,7 @@ fn wav_header(data: u64) -> [u8; HEADER_LEN as usize] {
     h[12..16].copy_from_slice(b"fmt ");
     h[16..20].copy_from_slice(&16u32.to_le_bytes());
     h[20..22].copy_from_slice(&1u16.to_le_bytes()); // PCM
-    h[22..24].copy_from_slice(&CHANNELS.to_le_bytes());
+    h[22..24].copy_from_slice(&channels.to_le_bytes());
     h[24..28].copy_from_slice(&SAMPLE_RATE.to_le_bytes());
     h[28..32].copy_from_slice(&byte_rate.to_le_bytes());
     h[32..34].copy_from_slice(&block_align.to_le_bytes());

@@ -8,10 +8,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc as std_mpsc;
 
-use sb_audio::Frame;
+use sb_audio::{Frame, TalkDetector};
 use tokio::sync::oneshot;
 
-use crate::recorder::{Recorder, RecordingInfo};
+use crate::recorder::{Layout, Recorder, RecordingInfo};
 use crate::{EndpointId, MediaError};
 
 /// Writer threads of a server.
@@ -20,7 +20,7 @@ const LANES: usize = 4;
 type Reply<T> = oneshot::Sender<Result<T, MediaError>>;
 
 enum Job {
-    Start(PathBuf, Arc<AtomicBool>, Reply<()>),
+    Start(PathBuf, Layout, Arc<AtomicBool>, Reply<()>),
     Frame(Box<(Frame, Frame)>),
     Pause,
     Resume,
@@ -35,10 +35,13 @@ pub(crate) struct Writers {
 }
 
 /// A recording in progress: the caller on the left channel, every other party (the agent; after
-/// a transfer the next one; in a conference all of them) mixed on the right.
+/// a transfer the next one; in a conference all of them) mixed on the right; or a message: the
+/// caller alone, mono, with talk detection.
 #[derive(Debug)]
 pub(crate) struct Recording {
     pub(crate) caller: EndpointId,
+    /// Set for messages: the caller's speech is reported as [`crate::MediaEvent::Talk`].
+    pub(crate) talk: Option<TalkDetector>,
     id: u64,
     lane: std_mpsc::Sender<(u64, Job)>,
     /// Cleared by the writer when the file could not be created.
@@ -62,18 +65,26 @@ impl Writers {
     }
 
     /// Starts a recording to `path`; `started` is answered once the file exists (or could
-    /// not be made).
-    pub(crate) fn start(&self, path: PathBuf, caller: EndpointId, started: Reply<()>) -> Recording {
+    /// not be made). Mono recordings are messages: they detect the caller's talk.
+    pub(crate) fn start(
+        &self,
+        path: PathBuf,
+        caller: EndpointId,
+        layout: Layout,
+        started: Reply<()>,
+    ) -> Recording {
         let id = self.next.fetch_add(1, Ordering::Relaxed);
         let lane = self.lanes[(id % LANES as u64) as usize].clone();
         let alive = Arc::new(AtomicBool::new(true));
+        let talk = (layout == Layout::Mono).then(TalkDetector::default);
         let recording = Recording {
             caller,
+            talk,
             id,
             lane,
             alive: Arc::clone(&alive),
         };
-        recording.send(Job::Start(path, alive, started));
+        recording.send(Job::Start(path, layout, alive, started));
         recording
     }
 }
@@ -120,7 +131,7 @@ impl Recording {
 /// Answers a job's requester with an error.
 fn fail(job: Job, error: impl FnOnce() -> MediaError) {
     match job {
-        Job::Start(_, _, reply) => {
+        Job::Start(_, _, _, reply) => {
             let _ = reply.send(Err(error()));
         }
         Job::Finish(reply) => {
@@ -147,8 +158,8 @@ fn serve(jobs: &std_mpsc::Receiver<(u64, Job)>) {
 }
 
 fn handle(open: &mut HashMap<u64, Open>, id: u64, job: Job) {
-    if let Job::Start(path, alive, started) = job {
-        let result = Recorder::create(&path).map(|recorder| {
+    if let Job::Start(path, layout, alive, started) = job {
+        let result = Recorder::create_with(&path, layout).map(|recorder| {
             let failed = None;
             open.insert(id, Open { recorder, failed });
         });

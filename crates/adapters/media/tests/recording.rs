@@ -98,3 +98,34 @@ async fn an_existing_file_is_never_overwritten() {
     assert!(matches!(err, sb_media::MediaError::File { .. }), "{err}");
     assert_eq!(std::fs::read(&path).unwrap(), b"keep me");
 }
+
+#[tokio::test]
+async fn a_message_records_the_caller_alone_in_mono_and_reports_talk() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("message.wav");
+    let server = server(26_600);
+    let (call, mut events) = call(&server);
+    let mut pa = Phone::new(Law::Mu).await;
+    let a = leg(&call, "caller", Law::Mu, &pa).await;
+    call.record_message(path.clone(), a.id).await.unwrap();
+
+    let mut frames = tone_frames(1000.0, 40);
+    frames.extend(std::iter::repeat_n([0i16; 160], 40));
+    send_paced(&mut pa, a.local, &frames).await;
+    let talk = [next_event(&mut events).await, next_event(&mut events).await];
+    let info = call.record_stop().await.unwrap();
+
+    let expected = |talking| {
+        Some(sb_media::MediaEvent::Talk {
+            endpoint: a.id,
+            talking,
+        })
+    };
+    assert_eq!(talk, [expected(true), expected(false)]);
+    assert_eq!(info.bytes, 44 + info.frames * 320, "one channel");
+    let mut reader = hound::WavReader::open(&path).unwrap();
+    assert_eq!(reader.spec().channels, 1);
+    let samples: Vec<i16> = reader.samples::<i16>().map(Result::unwrap).collect();
+    assert!(samples.len() >= 60 * 160, "{} samples", samples.len());
+    assert_freq(&samples[800..4800], 1000.0);
+}

@@ -28,6 +28,7 @@ mod tenants;
 mod tokens;
 mod trunks;
 mod users;
+mod voicemails;
 
 use sb_store::{StoreError, StoreResult};
 use sqlx::postgres::PgPoolOptions;

@@ -75,6 +75,12 @@ pub(crate) fn get_u32(row: &Row, col: &str) -> StoreResult<u32> {
     u32::try_from(v).map_err(|e| corrupt(col, e))
 }
 
+/// Reads a non-negative size column (stored as a signed 64-bit integer).
+pub(crate) fn get_u64(row: &Row, col: &str) -> StoreResult<u64> {
+    let v: i64 = get(row, col)?;
+    u64::try_from(v).map_err(|e| corrupt(col, e))
+}
+
 /// A value in the database that the code cannot read back.
 pub(crate) fn corrupt(col: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::backend(format!("unreadable column {col}: {e}"))
@@ -124,6 +130,11 @@ pub(crate) fn touched(
     }
 }
 
+/// Converts a size for storage; the caller validated that it fits (else it saturates).
+pub(crate) fn to_i64_saturating(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
 /// Converts a stored count or limit.
 pub(crate) fn to_i64(v: u32) -> i64 {
     i64::from(v)
@@ -133,3 +144,12 @@ pub(crate) fn to_i64(v: u32) -> i64 {
 pub(crate) type Db = sqlx::Sqlite;
 /// Bound arguments.
 pub(crate) type Args = sqlx::sqlite::SqliteArguments;
+
+/// The table function listing the text elements of a bound JSON array of strings, as a column
+/// named `value`: `SELECT value FROM json_each($n)`.
+macro_rules! json_texts {
+    () => {
+        "json_each"
+    };
+}
+pub(crate) use json_texts;

@@ -29,6 +29,7 @@ mod tenants;
 mod tokens;
 mod trunks;
 mod users;
+mod voicemails;
 
 use sb_store::{StoreError, StoreResult};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};

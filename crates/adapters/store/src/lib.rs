@@ -4,7 +4,7 @@
 //!   ([`TenantRepo`], [`UserRepo`], [`SkillRepo`], [`TeamRepo`], [`QueueRepo`],
 //!   [`PointOfContactRepo`], [`FlowRepo`], [`TrunkRepo`], [`ChannelConfigRepo`],
 //!   [`SessionRepo`], [`ApiTokenRepo`], [`EventLog`], [`AuditLog`], [`BindingRepo`],
-//!   [`SipSecretRepo`], [`InteractionHistory`], [`TenantSettingsRepo`],
+//!   [`SipSecretRepo`], [`InteractionHistory`], [`VoicemailRepo`], [`TenantSettingsRepo`],
 //!   [`TenantDocuments`]).
 //! - [`StoreError`] is the one error; [`validate`] holds the checks every backend runs.
 //! - [`TenantDocument`] is the user-facing configuration file of a tenant (YAML/JSON, with a JSON
@@ -38,6 +38,7 @@ mod tenant;
 mod tenant_settings;
 mod user;
 pub mod validate;
+mod voicemail;
 
 pub use auth::{ApiToken, ApiTokenId, ApiTokenRepo, NewApiToken, Session, SessionRepo};
 pub use binding::{Binding, BindingRepo};
@@ -62,3 +63,6 @@ pub use store::{Store, TenantDocuments};
 pub use tenant::{NewTenant, Tenant, TenantRepo, TenantUpdate};
 pub use tenant_settings::TenantSettingsRepo;
 pub use user::{LockoutPolicy, NewUser, User, UserProfile, UserRepo};
+pub use voicemail::{
+    MAX_VOICEMAIL_LIMIT, NewVoicemail, Voicemail, VoicemailRepo, VoicemailState, voicemail_limit,
+};

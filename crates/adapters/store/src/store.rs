@@ -2,7 +2,7 @@ use crate::{
     ApiTokenRepo, AuditLog, BindingRepo, ChannelConfigRepo, EventLog, ExportOptions, FlowRepo,
     ImportSummary, InteractionHistory, PointOfContactRepo, QueueRepo, SessionRepo, SipSecretRepo,
     SkillRepo, StoreResult, TeamRepo, TenantDocument, TenantRepo, TenantSettingsRepo, Timestamp,
-    TrunkRepo, UserRepo,
+    TrunkRepo, UserRepo, VoicemailRepo,
 };
 use sb_types::TenantId;
 
@@ -48,6 +48,7 @@ pub trait Store:
     + BindingRepo
     + SipSecretRepo
     + InteractionHistory
+    + VoicemailRepo
     + TenantSettingsRepo
     + TenantDocuments
     + Send

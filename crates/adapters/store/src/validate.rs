@@ -137,6 +137,55 @@ pub fn wrap_up(disposition: Option<&str>, notes: Option<&str>) -> Result<(), Sto
     }
 }
 
+/// Longest voicemail mailbox name (a queue name or a flow's free text).
+pub const MAX_MAILBOX_LEN: usize = 100;
+/// Longest phone number kept with a voicemail (the caller's, the dialled one).
+pub const MAX_NUMBER_LEN: usize = 200;
+/// Longest path of a stored file, relative to its folder.
+pub const MAX_FILE_PATH_LEN: usize = 500;
+
+/// The id of the call something belongs to: bounded like an [`interaction_id`].
+pub fn call_id(id: &str) -> Result<(), StoreError> {
+    bounded_text("call_id", id, 1, MAX_INTERACTION_ID_LEN)
+}
+
+/// A voicemail mailbox: 1 to [`MAX_MAILBOX_LEN`] characters, no control characters.
+pub fn mailbox(value: &str) -> Result<(), StoreError> {
+    bounded_text("mailbox", value, 1, MAX_MAILBOX_LEN)
+}
+
+/// A phone number as signalled: empty (anonymous) or up to [`MAX_NUMBER_LEN`] characters, no
+/// control characters.
+pub fn phone_number(field: &str, value: &str) -> Result<(), StoreError> {
+    bounded_text(field, value, 0, MAX_NUMBER_LEN)
+}
+
+/// A file's path relative to its folder (recordings, voicemails): 1 to [`MAX_FILE_PATH_LEN`]
+/// characters, no control characters, not absolute (no leading `/` or `\`, no drive such as
+/// `C:`) and no `..` component, so that it cannot point outside the folder.
+pub fn relative_file(field: &str, value: &str) -> Result<(), StoreError> {
+    bounded_text(field, value, 1, MAX_FILE_PATH_LEN)?;
+    let rooted = value.starts_with(['/', '\\']);
+    let drive = matches!(value.as_bytes(), [letter, b':', ..] if letter.is_ascii_alphabetic());
+    let escapes = value.split(['/', '\\']).any(|c| c == "..");
+    if rooted || drive || escapes {
+        return Err(StoreError::invalid(
+            field,
+            "a relative path (no leading / or \\, no drive, no .. component)",
+        ));
+    }
+    Ok(())
+}
+
+/// A count or size the backends store as a signed 64-bit integer: at most `i64::MAX`.
+pub fn stored_u64(field: &str, value: u64) -> Result<(), StoreError> {
+    if i64::try_from(value).is_ok() {
+        Ok(())
+    } else {
+        Err(StoreError::invalid(field, "at most 9223372036854775807"))
+    }
+}
+
 /// Most bytes of a tenant's settings document, serialized as compact JSON (64 KiB).
 pub const MAX_SETTINGS_BYTES: usize = 64 * 1024;
 
@@ -219,6 +268,55 @@ mod tests {
         assert!(code("disposition", &"x".repeat(64)).is_ok());
         assert!(code("disposition", &"x".repeat(65)).is_err());
         assert!(code("disposition", " ").is_err() && code("outcome", "a\tb").is_err());
+    }
+
+    #[test]
+    fn voicemail_fields_are_bounded() {
+        assert!(call_id(&"c".repeat(200)).is_ok());
+        assert!(call_id(&"c".repeat(201)).is_err() && call_id("").is_err());
+        assert!(mailbox("Sales EN").is_ok() && mailbox(&"é".repeat(100)).is_ok());
+        for bad in ["", " ", "a\nb", &"m".repeat(101)] {
+            assert!(mailbox(bad).is_err(), "{bad:?}");
+        }
+        assert!(phone_number("caller", "").is_ok());
+        assert!(phone_number("caller", &"1".repeat(200)).is_ok());
+        assert!(phone_number("caller", &"1".repeat(201)).is_err());
+        assert!(stored_u64("bytes", i64::MAX as u64).is_ok());
+        assert!(stored_u64("bytes", i64::MAX as u64 + 1).is_err());
+    }
+
+    #[test]
+    fn files_are_relative_paths_that_stay_in_their_folder() {
+        for good in [
+            "acme/2026/01/vm-1.wav",
+            "vm.wav",
+            "a..b/c...wav",
+            "./x.wav",
+            "acme/a:b.wav",
+            &"f".repeat(500),
+        ] {
+            assert!(relative_file("file", good).is_ok(), "{good:?}");
+        }
+        for bad in [
+            "",
+            "/var/lib/switchboard/vm.wav",
+            "\\\\server\\share\\vm.wav",
+            "C:\\vm.wav",
+            "c:vm.wav",
+            "..",
+            "../vm.wav",
+            "acme/../../etc/passwd",
+            "acme\\..\\vm.wav",
+            "acme/..",
+            "a\u{0}.wav",
+            &"f".repeat(501),
+        ] {
+            let r = relative_file("file", bad);
+            assert!(
+                matches!(&r, Err(StoreError::Invalid { field, .. }) if field == "file"),
+                "{bad:?}: {r:?}"
+            );
+        }
     }
 
     #[test]

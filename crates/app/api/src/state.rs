@@ -62,6 +62,8 @@ pub struct AppState {
     pub(crate) consoles: crate::routes::Consoles,
     /// Where each agent takes calls (their phone, or a number), shared with call control.
     pub(crate) devices: sb_engine::devices::AgentDevices,
+    /// The folder call recordings and voicemail messages are written to, when calls run here.
+    pub(crate) recordings: Option<std::path::PathBuf>,
 }
 
 /// What the console softphone needs from the SIP side.
@@ -89,6 +91,7 @@ impl AppState {
             devices: Default::default(),
             softphone: None,
             consoles: Default::default(),
+            recordings: None,
         })
     }
 
@@ -106,6 +109,12 @@ impl AppState {
     /// The same state with the live calls, for the call-control routes.
     pub fn with_calls(mut self, calls: sb_engine::calls::CallControl) -> Self {
         self.calls = Some(calls);
+        self
+    }
+
+    /// The same state with the folder recordings and voicemail messages are written to.
+    pub fn with_recordings(mut self, dir: std::path::PathBuf) -> Self {
+        self.recordings = Some(dir);
         self
     }
 

@@ -181,6 +181,9 @@ fn routes() -> Vec<(Method, &'static str, Role, Option<Value>)> {
             Some(json!({"reason_codes": ["lunch", "break"]})),
         ),
         (M::GET, "/api/v1/contacts/history", Agent, None),
+        (M::GET, "/api/v1/voicemails", Agent, None),
+        (M::GET, "/api/v1/voicemails/{voicemail}/audio", Agent, None),
+        (M::POST, "/api/v1/voicemails/{voicemail}/close", Agent, None),
         (M::GET, "/api/v1/calls", Supervisor, None),
         (M::GET, "/api/v1/me/calls", Agent, None),
         (M::GET, "/api/v1/me/console", Agent, None),
@@ -247,6 +250,7 @@ impl Ids {
             .replace("{queue}", &self.queue)
             .replace("{poc}", &self.poc)
             .replace("{call}", "no-such-call")
+            .replace("{voicemail}", "no-such-voicemail")
     }
 
     fn body(&self, body: &Option<Value>) -> Option<Value> {
@@ -332,7 +336,15 @@ async fn the_route_table_covers_every_route_in_the_openapi_document() {
         .iter()
         .map(|(m, p, _, _)| {
             let p = [
-                "{user}", "{skill}", "{team}", "{token}", "{flow}", "{queue}", "{poc}", "{call}",
+                "{user}",
+                "{skill}",
+                "{team}",
+                "{token}",
+                "{flow}",
+                "{queue}",
+                "{poc}",
+                "{call}",
+                "{voicemail}",
             ]
             .iter()
             .fold(p.to_string(), |p, v| p.replace(v, "{x}"));

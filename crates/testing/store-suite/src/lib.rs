@@ -2,8 +2,8 @@
 //!
 //! Each public `async fn` here takes a fresh, empty `&dyn Store` and panics when the backend
 //! breaks the port's contract (CRUD, uniqueness, tenant isolation, lock-out accounting, session
-//! expiry, event order, contact history, tenant settings, import idempotence and atomicity,
-//! export/import round trip). A backend runs them all with [`store_suite!`], giving it an async factory that returns
+//! expiry, event order, contact history, voicemails, tenant settings, import idempotence and
+//! atomicity, export/import round trip). A backend runs them all with [`store_suite!`], giving it an async factory that returns
 //! a [`Fixture`] (or `None` to skip, e.g. when no PostgreSQL is configured).
 //!
 //! Design note: the suite never reads the clock; every timestamp is a constant of the test, so
@@ -24,6 +24,7 @@ mod skills;
 mod tenant_settings;
 mod tenants;
 mod users;
+mod voicemails;
 
 pub use auth::{api_tokens_expire_and_are_tenant_scoped, sessions_expire_and_are_deleted};
 pub use bindings::bindings_refresh_expire_and_are_tenant_scoped;
@@ -68,6 +69,13 @@ pub use users::{
     deleting_user_removes_sessions_tokens_skills_and_memberships,
     users_are_isolated_between_tenants, users_crud_and_unique_username_per_tenant,
 };
+pub use voicemails::{
+    an_added_voicemail_reads_back_as_returned, closing_a_voicemail_records_who_and_when,
+    closing_a_voicemail_twice_is_a_conflict, concurrent_closes_of_a_voicemail_let_exactly_one_win,
+    invalid_voicemails_are_refused_and_nothing_is_stored, voicemails_are_per_tenant,
+    voicemails_filter_by_mailbox, voicemails_filter_by_state,
+    voicemails_list_newest_first_up_to_the_limit, voicemails_of_an_unknown_tenant_are_not_found,
+};
 
 /// Generates one `#[tokio::test]` per suite function. `$factory` is an async fn returning
 /// `Option<Fixture>`; `None` skips the test (the factory prints why).
@@ -104,6 +112,16 @@ macro_rules! store_suite {
             history_is_per_tenant,
             limits_are_clamped_and_long_notes_refused,
             history_follows_reference_model,
+            an_added_voicemail_reads_back_as_returned,
+            voicemails_list_newest_first_up_to_the_limit,
+            voicemails_filter_by_mailbox,
+            voicemails_filter_by_state,
+            closing_a_voicemail_records_who_and_when,
+            closing_a_voicemail_twice_is_a_conflict,
+            concurrent_closes_of_a_voicemail_let_exactly_one_win,
+            voicemails_are_per_tenant,
+            voicemails_of_an_unknown_tenant_are_not_found,
+            invalid_voicemails_are_refused_and_nothing_is_stored,
             a_tenant_without_settings_reads_an_empty_object,
             tenant_settings_read_back_as_set,
             setting_tenant_settings_replaces_the_whole_document,

@@ -19,6 +19,7 @@ mod teams;
 mod tenant;
 pub(crate) mod tokens;
 mod users;
+mod voicemails;
 mod wrap_up;
 
 use crate::AppState;
@@ -66,6 +67,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(softphone::routes())
         .merge(console::routes())
         .merge(wrap_up::routes())
+        .merge(voicemails::routes())
 }
 
 /// The whole HTTP application over `state`, with the OpenAPI document at `/api/v1/openapi.json`.

@@ -120,19 +120,7 @@ impl Bridge {
         }
         let dir = deps.recordings.join(self.tenant.to_string());
         std::fs::create_dir_all(&dir).map_err(|e| format!("recordings folder: {e}"))?;
-        let name: String = self
-            .call_id
-            .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-            .take(80)
-            .collect();
-        let mut path = dir.join(format!("{name}.wav"));
-        for n in 1..100 {
-            if !path.exists() {
-                break;
-            }
-            path = dir.join(format!("{name}-{n}.wav"));
-        }
+        let path = new_file(&dir, &self.call_id);
         self.media
             .record_start(path.clone(), self.customer)
             .await
@@ -182,4 +170,22 @@ impl Bridge {
             "paused": paused,
         })))
     }
+}
+
+/// A WAV file named after the call in `dir` that does not exist yet (`<call>.wav`, else
+/// `<call>-1.wav`…); the call id is reduced to letters, digits and `_`.
+pub(crate) fn new_file(dir: &std::path::Path, call_id: &str) -> PathBuf {
+    let name: String = call_id
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .take(80)
+        .collect();
+    let mut path = dir.join(format!("{name}.wav"));
+    for n in 1..100 {
+        if !path.exists() {
+            break;
+        }
+        path = dir.join(format!("{name}-{n}.wav"));
+    }
+    path
 }

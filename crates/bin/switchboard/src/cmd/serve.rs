@@ -31,7 +31,10 @@ pub async fn run(args: &ConfigArgs, demo: bool) -> anyhow::Result<()> {
     let shutdown = CancellationToken::new();
     let acd = sb_engine::acd::AcdRuntime::start(open.store.clone(), sb_api::now, shutdown.clone());
     let calls = sb_engine::calls::CallControl::default();
-    let mut state = state.with_acd(acd.clone()).with_calls(calls.clone());
+    let mut state = state
+        .with_acd(acd.clone())
+        .with_calls(calls.clone())
+        .with_recordings(super::sip::recordings_dir(&config));
     let softphones = sb_engine::softphone::SoftphonePasswords::default();
     let sip = super::sip::start(
         &config,

@@ -169,7 +169,7 @@ pub async fn start(
         acd: live.acd,
         prompts: PromptLibrary::new(config.data_dir.join("prompts"), PROMPT_CACHE_BYTES),
         control: live.calls.clone(),
-        recordings: config.data_dir.join("recordings"),
+        recordings: recordings_dir(config),
         devices: live.devices,
         http: sb_engine::calls::flow_http_client().map_err(anyhow::Error::msg)?,
     });
@@ -297,4 +297,9 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     f.write_all(bytes)?;
     f.sync_all()?;
     std::fs::rename(&tmp, path)
+}
+
+/// Where call recordings and voicemail messages are written (`<data_dir>/recordings`).
+pub(super) fn recordings_dir(config: &sb_config::Config) -> std::path::PathBuf {
+    config.data_dir.join("recordings")
 }

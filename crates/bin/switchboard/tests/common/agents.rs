@@ -29,6 +29,22 @@ pub const DEMO_PASSWORD: &str = "Demo-pass-2026!";
 
 /// Logs in as `user` of `tenant` (password [`DEMO_PASSWORD`]) and asks for Available.
 pub fn make_available_in(served: &Served, tenant: &str, user: &str) -> reqwest::blocking::Client {
+    let http = login_in(served, tenant, user);
+    let state = http
+        .put(served.url("/api/v1/me/state"))
+        .json(&serde_json::json!({ "state": "available" }))
+        .send()
+        .unwrap();
+    assert!(
+        state.status().is_success(),
+        "state: {}",
+        state.text().unwrap_or_default()
+    );
+    http
+}
+
+/// Logs in as `user` of `tenant` (password [`DEMO_PASSWORD`]); the client keeps the session.
+pub fn login_in(served: &Served, tenant: &str, user: &str) -> reqwest::blocking::Client {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let http = reqwest::blocking::Client::builder()
         .danger_accept_invalid_certs(true)
@@ -44,16 +60,6 @@ pub fn make_available_in(served: &Served, tenant: &str, user: &str) -> reqwest::
         login.status().is_success(),
         "login: {}",
         login.text().unwrap_or_default()
-    );
-    let state = http
-        .put(served.url("/api/v1/me/state"))
-        .json(&serde_json::json!({ "state": "available" }))
-        .send()
-        .unwrap();
-    assert!(
-        state.status().is_success(),
-        "state: {}",
-        state.text().unwrap_or_default()
     );
     http
 }

@@ -72,7 +72,6 @@ pub async fn perform(
             };
             collect(call, media, acks, prompt.as_ref(), ask).await
         }
-        Action::Record { .. } => Ok(not_here("voicemail recording")),
         Action::Transfer { .. } => Ok(not_here("transfer from a flow")),
         Action::Dial { .. } => Ok(not_here("dialling from a flow")),
         Action::HttpRequest {
@@ -92,9 +91,11 @@ pub async fn perform(
             super::http::perform(call, media, acks, request).await
         }
         Action::SendMessage { .. } => Ok(not_here("sending SMS or email")),
-        Action::Enqueue { .. } | Action::Hangup | Action::End | Action::SetAttr { .. } => {
-            Ok(Input::Done)
-        }
+        Action::Enqueue { .. }
+        | Action::Record { .. }
+        | Action::Hangup
+        | Action::End
+        | Action::SetAttr { .. } => Ok(Input::Done),
     }
 }
 

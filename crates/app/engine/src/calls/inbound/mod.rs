@@ -16,6 +16,7 @@ mod reattach;
 mod refer;
 mod route;
 mod transfer;
+mod voicemail;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -44,6 +45,18 @@ pub(super) use http::client as http_client;
 
 /// How long the caller's ACK to our 2xx is awaited before the call is dropped (64 × T1).
 const ACK_WAIT: Duration = Duration::from_secs(32);
+
+/// Whose mailbox a message goes to: the flow block's, else the call's queue, else `general`.
+fn mailbox_of(session: &Session, block: Option<String>) -> String {
+    let named = |m: &str| !m.trim().is_empty();
+    if let Some(mailbox) = block.filter(|m| named(m)) {
+        return mailbox.trim().chars().take(100).collect();
+    }
+    match session.attributes().get("queue") {
+        Some(sb_flow::Value::Str(queue)) if named(queue) => queue.chars().take(100).collect(),
+        _ => "general".into(),
+    }
+}
 
 /// Starts the task of a matched inbound call.
 pub(super) fn spawn(
@@ -311,6 +324,22 @@ impl Inbound {
                 queue::wait_for_agent(self, session, media, acks, ask).await
             }
             Action::Hangup => Ok(Outcome::Hangup),
+            Action::Record {
+                max_len,
+                beep,
+                silence_end,
+                mailbox,
+            } => {
+                let ask = voicemail::Ask {
+                    max_len,
+                    beep,
+                    silence_end,
+                    mailbox: mailbox_of(session, mailbox),
+                };
+                voicemail::record(self, media, acks, ask)
+                    .await
+                    .map(Outcome::Input)
+            }
             Action::Transfer { target, timeout } => {
                 transfer::transfer(self, session, media, acks, target, timeout).await
             }

@@ -1,0 +1,203 @@
+//! Voicemail with `switchboard serve` and SIPp as the caller: nobody takes the call before the
+//! queue's limit, the flow's `voicemail` block records the caller's message (mono WAV, ended
+//! by the caller's hang-up), and agents of the queue list it, play it and close it; a caller
+//! who says nothing leaves no message and the flow goes on.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::agents::{DEMO_PASSWORD, events, import, login_in, passwords, serve};
+use common::sipp::{pcmu_tone, sipp, sipp_errors, wait_exit};
+use common::{data_dir, free_port, sip_addr, sipp_available};
+use std::time::Duration;
+
+/// A tenant whose number +15550166 queues for `sales` (2 s at most), then takes a message.
+/// Agent 4001 serves `sales`; supervisor `boss` sees every mailbox.
+fn voicemail_tenant() -> String {
+    "version: 1\ntenant: { name: vm-a, display_name: Vm A, cluster: C1, ip_allowlist: [] }\n\
+     users:\n  - { username: \"4001\", display_name: Ada, role: agent }\n  \
+     - { username: boss, display_name: Boss, role: supervisor }\n\
+     queues:\n  - { name: sales, channel: voice, settings: {} }\n\
+     trunks:\n  - name: carrier\n    settings: { inbound_sources: [\"127.0.0.1/32\"] }\n\
+     points_of_contact:\n  - { kind: phone, address: \"+15550166\", flow: sales }\n\
+     flows:\n  - name: sales\n    publish: true\n    document:\n      version: 1\n      \
+     name: Sales\n      start: queue\n      blocks:\n        - id: queue\n          \
+     type: enqueue\n          params: { queue: sales, max_wait_secs: 2 }\n          \
+     transitions: { timeout: message, break_out: message }\n        - id: message\n          \
+     type: voicemail\n          params: { max_len_secs: 30, silence_end_secs: 2 }\n          \
+     transitions: { success: done, no_input: done }\n        - id: done\n          \
+     type: end\n"
+        .into()
+}
+
+/// Places a call to +15550166 with `scenario` (`-d` = `talk_ms`) and waits for SIPp's end.
+fn call(dir: &std::path::Path, target: &str, scenario: &str, talk_ms: u32) {
+    pcmu_tone(&dir.join("tone.pcmu"));
+    let media = free_port().to_string();
+    let talk = talk_ms.to_string();
+    let args = [
+        "-s",
+        "+15550166",
+        "-d",
+        &talk,
+        "-mi",
+        "127.0.0.1",
+        "-mp",
+        &media,
+        target,
+    ];
+    let mut caller = sipp(dir, scenario, free_port(), &args).spawn().unwrap();
+    let status = wait_exit(&mut caller, Duration::from_secs(40));
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "the caller: {}",
+        sipp_errors(dir)
+    );
+}
+
+/// Waits until `kind` is in the tenant's event log.
+fn wait_event(data: &std::path::Path, kind: &str) -> serde_json::Value {
+    for _ in 0..100 {
+        if let Some((_, p)) = events(data, "vm-a").into_iter().find(|(k, _)| k == kind) {
+            return p;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("no {kind}: {:?}", events(data, "vm-a"));
+}
+
+#[test]
+fn a_caller_nobody_answers_leaves_a_message_that_the_queues_agents_play_and_close() {
+    if !sipp_available() {
+        return;
+    }
+    let (tmp, data) = data_dir();
+    import(tmp.path(), &data, &voicemail_tenant());
+    passwords(&data, "vm-a", "4001", DEMO_PASSWORD);
+    passwords(&data, "vm-a", "boss", DEMO_PASSWORD);
+    let served = serve(&data);
+    let dir = tempfile::tempdir_in(tmp.path()).unwrap();
+    call(
+        dir.path(),
+        &sip_addr(&served).to_string(),
+        "caller_talks.xml",
+        8000,
+    );
+    let logged = wait_event(&data, "call.voicemail");
+
+    let agent = login_in(&served, "vm-a", "4001");
+    let list: serde_json::Value = agent
+        .get(served.url("/api/v1/voicemails"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(list.as_array().map(Vec::len), Some(1), "{list}");
+    let message = &list[0];
+    assert_eq!(
+        message["mailbox"], "sales",
+        "the queue's mailbox: {message}"
+    );
+    assert_eq!(message["caller"], "+442079460123");
+    assert_eq!(message["called"], "+15550166");
+    assert_eq!(message["state"], "new");
+    assert_eq!(message["id"], logged["voicemail"]);
+    let ms = message["duration_ms"].as_u64().unwrap();
+    assert!(
+        (3000..8000).contains(&ms),
+        "recorded until the hang-up: {ms} ms"
+    );
+
+    let audio = agent
+        .get(served.url(message["audio"].as_str().unwrap()))
+        .send()
+        .unwrap();
+    assert_eq!(audio.status(), 200);
+    assert_eq!(audio.headers()["content-type"], "audio/wav");
+    let wav = audio.bytes().unwrap();
+    let mut reader = hound::WavReader::new(std::io::Cursor::new(wav.to_vec())).unwrap();
+    assert_eq!(reader.spec().channels, 1, "a message is mono");
+    let samples: Vec<i16> = reader.samples::<i16>().map(Result::unwrap).collect();
+    let middle = &samples[samples.len() / 4..samples.len() / 2];
+    let freq = sb_audio::estimate_frequency(middle, 8000).unwrap_or(0.0);
+    assert!((freq - 1000.0).abs() < 30.0, "the caller's tone: {freq} Hz");
+
+    let id = message["id"].as_str().unwrap();
+    let close = |http: &reqwest::blocking::Client| {
+        http.post(served.url(&format!("/api/v1/voicemails/{id}/close")))
+            .send()
+            .unwrap()
+    };
+    let closed: serde_json::Value = close(&agent).json().unwrap();
+    assert_eq!(closed["state"], "done");
+    let boss = login_in(&served, "vm-a", "boss");
+    assert_eq!(close(&boss).status(), 409, "closed already");
+    let done: serde_json::Value = boss
+        .get(served.url("/api/v1/voicemails?state=done"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(done[0]["id"], id, "the supervisor sees it: {done}");
+    let fresh: serde_json::Value = agent
+        .get(served.url("/api/v1/voicemails"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(fresh, serde_json::json!([]), "no new messages left");
+}
+
+#[test]
+fn a_caller_who_says_nothing_leaves_no_message_and_the_flow_goes_on() {
+    if !sipp_available() {
+        return;
+    }
+    let (tmp, data) = data_dir();
+    import(tmp.path(), &data, &voicemail_tenant());
+    passwords(&data, "vm-a", "boss", DEMO_PASSWORD);
+    let served = serve(&data);
+    let dir = tempfile::tempdir_in(tmp.path()).unwrap();
+    call(
+        dir.path(),
+        &sip_addr(&served).to_string(),
+        "caller_silent.xml",
+        0,
+    );
+    let ended = wait_event(&data, "call.ended");
+    assert_eq!(ended["reason"], "flow_ended", "{ended}");
+    assert!(
+        !events(&data, "vm-a")
+            .iter()
+            .any(|(k, _)| k == "call.voicemail"),
+        "no message"
+    );
+    let boss = login_in(&served, "vm-a", "boss");
+    let all: serde_json::Value = boss
+        .get(served.url("/api/v1/voicemails?state=all"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(all, serde_json::json!([]));
+    let folder = data.join("recordings");
+    let files: Vec<_> = walk(&folder);
+    assert!(files.is_empty(), "the empty message is deleted: {files:?}");
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .flat_map(|e| {
+            let path = e.path();
+            if path.is_dir() {
+                walk(&path)
+            } else {
+                vec![path]
+            }
+        })
+        .collect()
+}

@@ -16,7 +16,8 @@
 // wait-reattached, wait-state <state>, dial <number>, recent, wait-queue <name>, wrap-up <disposition> [notes...], wait-notice, logout, shot <name>,
 // transfer <blind|consult> <username|queue:<name>|number:<digits>>, wait-consult <ringing|talking|conference|none>,
 // transfer-complete, transfer-cancel, conference, directory, quality, countdown,
-// history <number>, history-call, device <softphone|pstn> [number], wait-pstn-offer, wait-pstn-connected, quit.
+// history <number>, history-call, device <softphone|pstn> [number], wait-pstn-offer, wait-pstn-connected,
+// voicemails [count] (waits for that many new messages), voicemail-audio, voicemail-done, quit.
 // With a PSTN device (calls ring the agent's own phone) hangup, hold, resume, dtmf, transfer,
 // wait-state and wrap-up work as with the softphone; mute, accept and reject do not apply.
 // The exit status is 0 when every command succeeded.
@@ -276,6 +277,41 @@ const commands = {
       : '';
     say(`info history n=${n} first=${first}`);
     await shot(page, 'history');
+  },
+  async voicemails(page, count) {
+    const want = count === undefined ? null : Number.parseInt(count, 10);
+    const panel = want === null
+      ? page.locator(`${tid('voicemails')}[data-loading="false"]`)
+      : page.locator(`${tid('voicemails')}[data-loading="false"][data-count="${want}"]`);
+    // The panel refreshes every 20 s; a message left just now may take that long to show.
+    await panel.waitFor({ timeout: Math.max(TIMEOUT, 30000) });
+    const items = panel.locator(tid('voicemail'));
+    const n = await items.count();
+    const first = n > 0
+      ? `${await items.first().getAttribute('data-caller')}|${await items.first().getAttribute('data-mailbox')}`
+      : '';
+    say(`info voicemails n=${n} first=${first}`);
+    await shot(page, 'voicemails');
+  },
+  async 'voicemail-audio'(page) {
+    const audio = page.locator(tid('voicemail-audio')).first();
+    await audio.waitFor({ timeout: TIMEOUT });
+    const secs = await audio.evaluate((el, ms) => new Promise((resolve, reject) => {
+      const done = () => resolve(el.duration);
+      if (el.readyState >= 1) return done();
+      el.addEventListener('loadedmetadata', done, { once: true });
+      el.addEventListener('error', () => reject(new Error(`audio error ${el.error?.code}`)), { once: true });
+      el.load();
+      setTimeout(() => reject(new Error('audio metadata not loaded')), ms);
+    }), TIMEOUT);
+    say(`info voicemail-audio secs=${Number(secs).toFixed(1)}`);
+  },
+  async 'voicemail-done'(page) {
+    const panel = page.locator(tid('voicemails'));
+    const before = Number.parseInt((await panel.getAttribute('data-count', { timeout: TIMEOUT })) ?? '0', 10);
+    if (before < 1) throw new Error('no voicemail to close');
+    await page.click(`${tid('voicemail')} >> nth=0 >> ${tid('voicemail-done')}`, { timeout: TIMEOUT });
+    await page.locator(`${tid('voicemails')}[data-count="${before - 1}"]`).waitFor({ timeout: TIMEOUT });
   },
   async 'history-call'(page) {
     await page.click(tid('history-call'), { timeout: TIMEOUT });

@@ -11,6 +11,7 @@ import type {
   SoftphoneCredentials,
   TransferMode,
   TransferTarget,
+  Voicemail,
   WantedState,
 } from './types';
 
@@ -110,6 +111,16 @@ export function transferCall(id: string, to: TransferTarget, mode: TransferMode)
 export function contactHistory(contact: string, limit = 10): Promise<HistoryEntry[]> {
   const q = new URLSearchParams({ contact, limit: String(limit) });
   return request<HistoryEntry[]>('GET', `/contacts/history?${q.toString()}`);
+}
+
+/** New voicemail messages of the agent's queues, newest first. */
+export function voicemails(limit = 50): Promise<Voicemail[]> {
+  return request<Voicemail[]>('GET', `/voicemails?limit=${limit}`);
+}
+
+/** Marks a voicemail message dealt with. */
+export function closeVoicemail(id: string): Promise<Voicemail> {
+  return request<Voicemail>('POST', `/voicemails/${encodeURIComponent(id)}/close`);
 }
 
 /** The tenant's other agents with their states, and its voice queues. */

@@ -9,6 +9,8 @@ export type AgentState = Schemas['AgentStateView'];
 export type CallView = Schemas['CallView'];
 /** One earlier interaction of a contact (`GET /contacts/history`). */
 export type HistoryEntry = Schemas['HistoryEntry'];
+/** A voicemail message of the agent's queues (`GET /voicemails`). */
+export type Voicemail = Schemas['VoicemailView'];
 export type WantedState = Schemas['WantedState'];
 /** Transfer steps, not yet in the OpenAPI document (`POST /calls/{id}/<action>`). */
 export type TransferAction = 'transfer_complete' | 'transfer_cancel' | 'conference';

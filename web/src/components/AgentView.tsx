@@ -15,6 +15,7 @@ import { parseChoice, reasonsOf, stateLabel } from '../states';
 import { Notice, ReattachBanner, ReconnectBanner } from './Banners';
 import { type CallLeg, CallPanel } from './CallPanel';
 import { ContactHistory } from './ContactHistory';
+import { Voicemails } from './Voicemails';
 import { DeviceChoice } from './DeviceChoice';
 import { DialPad } from './DialPad';
 import { Header } from './Header';
@@ -132,6 +133,8 @@ export function AgentView({ me, onLogout, onLinkLost }: Props) {
       return describe(e);
     }
   };
+  /** Calling a contact back from the side panels, when the line is free. */
+  const dialBack = lineBusy || ps.reg.kind !== 'registered' || reattach.waiting ? null : dialOut;
 
   return (
     <div className="agent-view">
@@ -177,7 +180,9 @@ export function AgentView({ me, onLogout, onLinkLost }: Props) {
           <ContactHistory
             contact={leg && !ringing ? detailsContact ?? call?.fromUser ?? null : agent?.state === 'wrap_up' ? lastCall?.contact ?? null : null}
             currentId={leg ? details?.id ?? null : null} refresh={agent?.state}
-            onDial={lineBusy || ps.reg.kind !== 'registered' || reattach.waiting ? null : dialOut} />
+            onDial={dialBack} />
+          <Voicemails refresh={agent?.state}
+            onDial={dialBack} />
         </aside>
       </main>
       <RemoteAudio stream={call?.remoteStream ?? null} />

@@ -591,6 +591,93 @@ fn an_agent_dials_out_from_the_browser_through_the_trunk_and_hears_the_carrier()
     );
 }
 
+#[test]
+fn an_agent_plays_and_closes_a_voicemail_left_in_their_queue() {
+    if !sipp_available() || !browser_available() {
+        return;
+    }
+    let (tmp, data) = data_dir();
+    let served = serve_demo(&data);
+    // The caller presses 2 in the demo menu ("leave a message") and talks until it hangs up.
+    let dir = tempfile::tempdir_in(tmp.path()).unwrap();
+    caller_audio(dir.path());
+    std::fs::copy(
+        "/usr/share/sip-tester/dtmf_2833_2.pcap",
+        dir.path().join("dtmf_2.pcap"),
+    )
+    .unwrap();
+    let media = free_port().to_string();
+    let target = sip_addr(&served).to_string();
+    let args = [
+        "-s",
+        "+15550100",
+        "-d",
+        "9000",
+        "-mi",
+        "127.0.0.1",
+        "-mp",
+        &media,
+        &target,
+    ];
+    let mut caller = sipp(dir.path(), "caller_leaves_message.xml", free_port(), &args)
+        .spawn()
+        .unwrap();
+    let caller = wait_exit(&mut caller, Duration::from_secs(40));
+    assert!(
+        caller.is_some_and(|s| s.success()),
+        "the caller: {}",
+        sipp_errors(dir.path())
+    );
+    // The message is stored as the caller's hang-up ends it.
+    let boss = admin(&served);
+    let mut stored = Vec::new();
+    for _ in 0..50 {
+        stored = events_of(&boss, &served, "call.voicemail");
+        if !stored.is_empty() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(stored.len(), 1, "one message: {stored:?}");
+    assert_eq!(stored[0]["mailbox"], "support", "{stored:?}");
+
+    let tone = tmp.path().join("agent-tone.wav");
+    wav_tone(&tone, AGENT_HZ);
+    let mut agent = Agent::start(&served, ("demo", "1001"), &shots_dir("voicemail"), &tone);
+    for step in [
+        "login",
+        "voicemails 1",
+        "voicemail-audio",
+        "voicemail-done",
+        "voicemails 0",
+    ] {
+        agent.run(step);
+    }
+    let seen = agent.seen.clone();
+    drop(agent);
+    assert!(
+        seen.iter()
+            .any(|l| l == "info voicemails n=1 first=+442079460123|support"),
+        "the support agent sees the message with the caller's number: {seen:?}"
+    );
+    let secs: f64 = seen
+        .iter()
+        .find_map(|l| l.strip_prefix("info voicemail-audio secs="))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0.0);
+    assert!(
+        secs >= 2.0,
+        "the browser loads the message's audio: {seen:?}"
+    );
+    let left: serde_json::Value = boss
+        .get(served.url("/api/v1/voicemails?state=done"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(left[0]["state"], "done", "closed for everyone: {left}");
+}
+
 /// An API client logged in as the demo admin.
 fn admin(served: &Served) -> reqwest::blocking::Client {
     login(served, "admin")

@@ -64,6 +64,8 @@ pub struct AppState {
     pub(crate) devices: sb_engine::devices::AgentDevices,
     /// The folder call recordings and voicemail messages are written to, when calls run here.
     pub(crate) recordings: Option<std::path::PathBuf>,
+    /// The tenants' recorded prompts, when voice runs here.
+    pub(crate) prompts: Option<sb_engine::prompts::PromptLibrary>,
 }
 
 /// What the console softphone needs from the SIP side.
@@ -92,6 +94,7 @@ impl AppState {
             softphone: None,
             consoles: Default::default(),
             recordings: None,
+            prompts: None,
         })
     }
 
@@ -115,6 +118,12 @@ impl AppState {
     /// The same state with the folder recordings and voicemail messages are written to.
     pub fn with_recordings(mut self, dir: std::path::PathBuf) -> Self {
         self.recordings = Some(dir);
+        self
+    }
+
+    /// The same state with the prompt library (uploads, listing, flows' prompt names).
+    pub fn with_prompts(mut self, prompts: sb_engine::prompts::PromptLibrary) -> Self {
+        self.prompts = Some(prompts);
         self
     }
 

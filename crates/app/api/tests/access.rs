@@ -181,6 +181,9 @@ fn routes() -> Vec<(Method, &'static str, Role, Option<Value>)> {
             Some(json!({"reason_codes": ["lunch", "break"]})),
         ),
         (M::GET, "/api/v1/contacts/history", Agent, None),
+        (M::GET, "/api/v1/prompts", Supervisor, None),
+        (M::PUT, "/api/v1/prompts/{prompt}", Admin, None),
+        (M::GET, "/api/v1/prompts/{prompt}/audio", Supervisor, None),
         (M::GET, "/api/v1/voicemails", Agent, None),
         (M::GET, "/api/v1/voicemails/{voicemail}/audio", Agent, None),
         (M::POST, "/api/v1/voicemails/{voicemail}/close", Agent, None),
@@ -209,6 +212,7 @@ fn routes() -> Vec<(Method, &'static str, Role, Option<Value>)> {
         ),
         // Deletions last: they remove what the routes above use.
         (M::DELETE, "/api/v1/tokens/{token}", Admin, None),
+        (M::DELETE, "/api/v1/prompts/{prompt}", Admin, None),
         (M::DELETE, "/api/v1/points-of-contact/{poc}", Admin, None),
         (M::DELETE, "/api/v1/flows/{flow}", Admin, None),
         (M::DELETE, "/api/v1/queues/{queue}", Admin, None),
@@ -251,6 +255,7 @@ impl Ids {
             .replace("{poc}", &self.poc)
             .replace("{call}", "no-such-call")
             .replace("{voicemail}", "no-such-voicemail")
+            .replace("{prompt}", "no-such-prompt")
     }
 
     fn body(&self, body: &Option<Value>) -> Option<Value> {
@@ -345,6 +350,7 @@ async fn the_route_table_covers_every_route_in_the_openapi_document() {
                 "{poc}",
                 "{call}",
                 "{voicemail}",
+                "{prompt}",
             ]
             .iter()
             .fold(p.to_string(), |p, v| p.replace(v, "{x}"));

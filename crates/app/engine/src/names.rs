@@ -75,12 +75,17 @@ pub async fn known_names(
     store: &dyn sb_store::Store,
     tenant: &str,
 ) -> sb_store::StoreResult<Names> {
+    // The built-in prompts always exist; a tenant's uploads are files the caller adds
+    // (`PromptLibrary::ids`).
+    let mut names = Names {
+        prompts: crate::prompts::default_ids().collect(),
+        ..Names::default()
+    };
     let tenant = match store.get_tenant_by_name(tenant).await {
         Ok(t) => t.id,
-        Err(sb_store::StoreError::NotFound { .. }) => return Ok(Names::default()),
+        Err(sb_store::StoreError::NotFound { .. }) => return Ok(names),
         Err(e) => return Err(e),
     };
-    let mut names = Names::default();
     for q in store.list_queues(tenant).await? {
         names.queues.insert(q.name, q.id);
     }

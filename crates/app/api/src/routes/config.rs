@@ -54,7 +54,8 @@ async fn import(
     if doc.tenant.name != c.tenant.name {
         return Err(ApiError::Forbidden);
     }
-    let known = sb_engine::known_names(state.store.as_ref(), &c.tenant.name).await?;
+    let mut known = sb_engine::known_names(state.store.as_ref(), &c.tenant.name).await?;
+    known.prompts = super::prompts::tenant_prompt_ids(&state, &c).await?;
     if let Some(p) = sb_engine::validate_document(&doc, known).into_iter().next() {
         return Err(ApiError::invalid(p.field, p.message));
     }

@@ -129,7 +129,8 @@ async fn compile(
 ) -> Result<Arc<sb_flow::Program>, ApiError> {
     let doc: sb_flow::Document = serde_json::from_value(document.clone())
         .map_err(|e| ApiError::Problems(vec![format!("document: {e}")]))?;
-    let names = sb_engine::known_names(state.store.as_ref(), &c.tenant.name).await?;
+    let mut names = sb_engine::known_names(state.store.as_ref(), &c.tenant.name).await?;
+    names.prompts = super::prompts::tenant_prompt_ids(state, c).await?;
     let catalog = sb_engine::flow_catalog(&names);
     sb_flow::compile(&doc, &catalog)
         .map(Arc::new)

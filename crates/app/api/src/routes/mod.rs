@@ -12,6 +12,7 @@ mod events;
 mod flows;
 mod health;
 mod history;
+mod prompts;
 mod queues;
 mod skills;
 mod softphone;
@@ -58,6 +59,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(audit::routes())
         .merge(config::routes())
         .merge(flows::routes())
+        .merge(prompts::routes())
         .merge(queues::routes())
         .merge(contacts::routes())
         .merge(history::routes())

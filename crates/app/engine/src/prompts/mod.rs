@@ -276,6 +276,29 @@ impl PromptLibrary {
         .await?
     }
 
+    /// The stored WAV (8 kHz mono) of prompt `id`: a built-in `default:…` one or the tenant's
+    /// upload, for admins to listen to.
+    pub async fn wav(&self, tenant: TenantId, id: &str) -> Result<Vec<u8>, PromptError> {
+        let unknown = || PromptError::UnknownPrompt { id: id.to_string() };
+        if let Some(name) = id.strip_prefix(defaults::PREFIX) {
+            return defaults::get(name).map(<[u8]>::to_vec).ok_or_else(unknown);
+        }
+        files::check_name(id)?;
+        let path = self.upload_path(tenant, id);
+        match tokio::fs::read(&path).await {
+            Ok(bytes) => Ok(bytes),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(unknown()),
+            Err(e) => Err(PromptError::io(&path)(e)),
+        }
+    }
+
+    /// Every prompt id a flow of `tenant` may play: the built-in ones and the tenant's uploads.
+    pub async fn ids(&self, tenant: TenantId) -> Result<Vec<String>, PromptError> {
+        let mut ids: Vec<String> = default_ids().collect();
+        ids.extend(self.list(tenant).await?.into_iter().map(|p| p.id));
+        Ok(ids)
+    }
+
     /// Removes the tenant's prompt `name`.
     pub async fn delete(&self, tenant: TenantId, name: &str) -> Result<(), PromptError> {
         files::check_name(name)?;

@@ -56,7 +56,7 @@ fn read_catalog(path: &Path) -> anyhow::Result<Catalog> {
 async fn tenant_catalog(config: &ConfigArgs, tenant: &str) -> anyhow::Result<Catalog> {
     let config = load_config(config)?;
     let open = open_store(&config).await?;
-    let names = sb_engine::known_names(open.store.as_ref(), tenant).await;
+    let names = super::sip::names_with_prompts(&config, open.store.as_ref(), tenant).await;
     open.close().await;
     Ok(sb_engine::flow_catalog(&names?))
 }

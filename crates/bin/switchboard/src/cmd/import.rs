@@ -12,18 +12,19 @@ pub async fn run(args: &ConfigArgs, file: &Path, dry_run: bool) -> anyhow::Resul
     let config = load_config(args)?;
     let doc = read_document(file)?;
     let open = open_store(&config).await?;
-    let result = validate_and_apply(open.store.as_ref(), &doc, file, dry_run).await;
+    let result = validate_and_apply(&config, open.store.as_ref(), &doc, file, dry_run).await;
     open.close().await;
     result
 }
 
 async fn validate_and_apply(
+    config: &sb_config::Config,
     store: &dyn sb_store::Store,
     doc: &TenantDocument,
     file: &Path,
     dry_run: bool,
 ) -> anyhow::Result<()> {
-    let known = sb_engine::known_names(store, &doc.tenant.name).await?;
+    let known = super::sip::names_with_prompts(config, store, &doc.tenant.name).await?;
     let problems = sb_engine::validate_document(doc, known);
     if !problems.is_empty() {
         let list: Vec<String> = problems.iter().map(|p| format!("  - {p}")).collect();

@@ -35,6 +35,8 @@ pub async fn run(args: &ConfigArgs, demo: bool) -> anyhow::Result<()> {
         .with_acd(acd.clone())
         .with_calls(calls.clone())
         .with_recordings(super::sip::recordings_dir(&config));
+    let prompts = super::sip::prompt_library(&config);
+    state = state.with_prompts(prompts.clone());
     let softphones = sb_engine::softphone::SoftphonePasswords::default();
     let sip = super::sip::start(
         &config,
@@ -46,6 +48,7 @@ pub async fn run(args: &ConfigArgs, demo: bool) -> anyhow::Result<()> {
             calls,
             softphones: softphones.clone(),
             devices: state.devices(),
+            prompts,
         },
         shutdown.clone(),
     )

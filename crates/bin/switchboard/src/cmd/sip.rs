@@ -100,6 +100,8 @@ pub struct Live {
     pub softphones: SoftphonePasswords,
     /// Where each agent takes calls.
     pub devices: sb_engine::devices::AgentDevices,
+    /// The prompts calls play (shared with the API's uploads).
+    pub prompts: PromptLibrary,
 }
 
 /// Starts the SIP listeners of `config.sip` with the registrar's bindings reloaded from the store.
@@ -167,7 +169,7 @@ pub async fn start(
         sip_listen: server.local_addr(),
         clock: now,
         acd: live.acd,
-        prompts: PromptLibrary::new(config.data_dir.join("prompts"), PROMPT_CACHE_BYTES),
+        prompts: live.prompts,
         control: live.calls.clone(),
         recordings: recordings_dir(config),
         devices: live.devices,
@@ -297,6 +299,25 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     f.write_all(bytes)?;
     f.sync_all()?;
     std::fs::rename(&tmp, path)
+}
+
+/// The node's prompt library over `<data_dir>/prompts` (calls play from it, the API stores
+/// uploads in it).
+pub(super) fn prompt_library(config: &sb_config::Config) -> PromptLibrary {
+    PromptLibrary::new(config.data_dir.join("prompts"), PROMPT_CACHE_BYTES)
+}
+
+/// The names flows of tenant `tenant` may use, with the prompts uploaded on this node.
+pub(super) async fn names_with_prompts(
+    config: &sb_config::Config,
+    store: &dyn Store,
+    tenant: &str,
+) -> anyhow::Result<sb_engine::Names> {
+    let mut names = sb_engine::known_names(store, tenant).await?;
+    if let Ok(t) = store.get_tenant_by_name(tenant).await {
+        names.prompts = prompt_library(config).ids(t.id).await?;
+    }
+    Ok(names)
 }
 
 /// Where call recordings and voicemail messages are written (`<data_dir>/recordings`).

@@ -1,5 +1,5 @@
 //! Which flow an inbound call runs: the tenant's point of contact for the dialled number, its
-//! flow's published version, compiled against the tenant's names.
+//! flow's published version, compiled against the tenant's names and prompts.
 
 use std::sync::Arc;
 
@@ -40,9 +40,14 @@ pub async fn program(
         .await
         .map_err(|e| format!("tenant: {e}"))?
         .name;
-    let names = known_names(store, &tenant_name)
+    let mut names = known_names(store, &tenant_name)
         .await
         .map_err(|e| format!("names: {e}"))?;
+    names.prompts = deps
+        .prompts
+        .ids(tenant)
+        .await
+        .map_err(|e| format!("prompts: {e}"))?;
     let text = version.document.to_string();
     sb_flow::compile_json(&text, &flow_catalog(&names))
         .map(Arc::new)

@@ -30,14 +30,29 @@ fn voicemail_tenant() -> String {
         .into()
 }
 
-/// Places a call to +15550166 with `scenario` (`-d` = `talk_ms`) and waits for SIPp's end.
-fn call(dir: &std::path::Path, target: &str, scenario: &str, talk_ms: u32) {
+/// The same tenant with a second number, +15550167, that is never open: its flow takes a
+/// message for the `after-hours` mailbox at once.
+fn after_hours_tenant() -> String {
+    voicemail_tenant().replace(
+        "points_of_contact:\n  - { kind: phone, address: \"+15550166\", flow: sales }\n",
+        "points_of_contact:\n  - { kind: phone, address: \"+15550166\", flow: sales }\n  \
+         - { kind: phone, address: \"+15550167\", flow: closed }\n",
+    ) + "  - name: closed\n    publish: true\n    document:\n      version: 1\n      \
+         name: Closed\n      start: hours\n      blocks:\n        - id: hours\n          \
+         type: check_hours\n          params: { time_zone: UTC, weekly: [] }\n          \
+         transitions: { open: bye, closed: message }\n        - id: message\n          \
+         type: voicemail\n          params: { mailbox: after-hours, silence_end_secs: 2 }\n          \
+         transitions: { success: bye }\n        - { id: bye, type: hangup }\n"
+}
+
+/// Places a call to `number` with `scenario` (`-d` = `talk_ms`) and waits for SIPp's end.
+fn call(dir: &std::path::Path, target: &str, number: &str, scenario: &str, talk_ms: u32) {
     pcmu_tone(&dir.join("tone.pcmu"));
     let media = free_port().to_string();
     let talk = talk_ms.to_string();
     let args = [
         "-s",
-        "+15550166",
+        number,
         "-d",
         &talk,
         "-mi",
@@ -80,6 +95,7 @@ fn a_caller_nobody_answers_leaves_a_message_that_the_queues_agents_play_and_clos
     call(
         dir.path(),
         &sip_addr(&served).to_string(),
+        "+15550166",
         "caller_talks.xml",
         8000,
     );
@@ -161,6 +177,7 @@ fn a_caller_who_says_nothing_leaves_no_message_and_the_flow_goes_on() {
     call(
         dir.path(),
         &sip_addr(&served).to_string(),
+        "+15550166",
         "caller_silent.xml",
         0,
     );
@@ -200,4 +217,59 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
             }
         })
         .collect()
+}
+
+#[test]
+fn after_hours_a_message_goes_to_its_own_mailbox_which_only_supervisors_see() {
+    if !sipp_available() {
+        return;
+    }
+    let (tmp, data) = data_dir();
+    import(tmp.path(), &data, &after_hours_tenant());
+    passwords(&data, "vm-a", "4001", DEMO_PASSWORD);
+    passwords(&data, "vm-a", "boss", DEMO_PASSWORD);
+    let served = serve(&data);
+    let dir = tempfile::tempdir_in(tmp.path()).unwrap();
+    let target = sip_addr(&served).to_string();
+    call(dir.path(), &target, "+15550167", "caller_talks.xml", 5000);
+    let logged = wait_event(&data, "call.voicemail");
+    assert_eq!(logged["mailbox"], "after-hours", "{logged}");
+    let id = logged["voicemail"].as_str().unwrap();
+
+    let boss = login_in(&served, "vm-a", "boss");
+    let list: serde_json::Value = boss
+        .get(served.url("/api/v1/voicemails?mailbox=after-hours"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(list[0]["id"], id, "the supervisor sees it: {list}");
+    assert_eq!(list[0]["called"], "+15550167");
+    // Agent 4001 serves sales, not the after-hours mailbox.
+    let agent = login_in(&served, "vm-a", "4001");
+    let own: serde_json::Value = agent
+        .get(served.url("/api/v1/voicemails?state=all"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(own, serde_json::json!([]), "not the agent's mailbox");
+    let asked: serde_json::Value = agent
+        .get(served.url("/api/v1/voicemails?mailbox=after-hours"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(asked, serde_json::json!([]), "asking by name does not help");
+    for path in [
+        format!("/api/v1/voicemails/{id}/audio"),
+        format!("/api/v1/voicemails/{id}/close"),
+    ] {
+        let status = if path.ends_with("close") {
+            agent.post(served.url(&path)).send().unwrap().status()
+        } else {
+            agent.get(served.url(&path)).send().unwrap().status()
+        };
+        assert_eq!(status, 404, "{path} is hidden from the agent");
+    }
 }

@@ -16,5 +16,5 @@ mod validate;
 pub use error::{ConfigError, ConfigProblem};
 pub use load::{Sources, load};
 pub use model::{
-    AuthConfig, Config, DatabaseConfig, HttpConfig, LogConfig, MediaConfig, SipConfig,
+    AuthConfig, Config, DatabaseConfig, FlowsConfig, HttpConfig, LogConfig, MediaConfig, SipConfig,
 };

@@ -21,6 +21,8 @@ pub struct Config {
     pub auth: AuthConfig,
     /// Logging.
     pub log: LogConfig,
+    /// What routing flows may do.
+    pub flows: FlowsConfig,
 }
 
 /// `[http]`: the HTTPS listener for the API and the consoles.
@@ -125,6 +127,7 @@ impl Default for Config {
             database: DatabaseConfig::default(),
             auth: AuthConfig::default(),
             log: LogConfig::default(),
+            flows: FlowsConfig::default(),
         }
     }
 }
@@ -187,6 +190,36 @@ impl Default for LogConfig {
             level: "info".into(),
         }
     }
+}
+
+/// `[flows]`: limits of routing flows.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FlowsConfig {
+    /// Internal networks flows' HTTP requests may reach, comma-separated CIDRs (a CRM on the
+    /// office network: `10.1.2.0/24`); empty = public addresses only. Loopback, private,
+    /// link-local (cloud metadata) and other internal addresses are refused otherwise.
+    pub http_allow: String,
+}
+
+impl FlowsConfig {
+    /// The networks of `http_allow` (validated when the configuration was loaded).
+    pub fn http_allow_nets(&self) -> Vec<ipnet::IpNet> {
+        networks(&self.http_allow).unwrap_or_default()
+    }
+}
+
+/// Parses a comma-separated list of CIDRs (a bare address is one host); empty gives none.
+pub(crate) fn networks(list: &str) -> Result<Vec<ipnet::IpNet>, String> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(|n| {
+            n.parse::<ipnet::IpNet>()
+                .or_else(|_| n.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| format!("{n:?} is not a network: use CIDRs such as 10.1.2.0/24"))
+        })
+        .collect()
 }
 
 impl Config {

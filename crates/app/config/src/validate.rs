@@ -52,6 +52,10 @@ pub(crate) fn validate(config: &Config, source_of: SourceOf<'_>) -> Vec<ConfigPr
         "http.trusted_proxy",
         optional_ip(&config.http.trusted_proxy),
     );
+    check(
+        "flows.http_allow",
+        crate::model::networks(&config.flows.http_allow).map(|_| ()),
+    );
     check("data_dir", non_empty(&config.data_dir.to_string_lossy()));
     check("log.level", non_empty(&config.log.level));
     check(

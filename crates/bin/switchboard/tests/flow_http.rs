@@ -8,7 +8,7 @@ mod common;
 
 use common::agents::{
     DEMO_PASSWORD, connected_call, events, import, make_available_in, passwords, register_phone,
-    serve,
+    serve, serve_with,
 };
 use common::sipp::{pcmu_tone, sipp, sipp_errors, wait_exit};
 use common::{data_dir, free_port, sip_addr, sipp_available};
@@ -45,14 +45,10 @@ fn crm(body: &'static str) -> (u16, mpsc::Receiver<String>) {
     (port, rx)
 }
 
-#[test]
-fn a_flows_http_answer_reaches_the_agents_screen_pop() {
-    if !sipp_available() {
-        return;
-    }
-    let (crm_port, requests) = crm(r#"{"customer": {"tier": "gold"}}"#);
-    let (tmp, data) = data_dir();
-    let doc = format!(
+/// A tenant whose number +15550155 asks the CRM on `crm_port` about the caller (into the
+/// screen pop), then queues for agent 4001.
+fn crm_tenant(crm_port: u16) -> String {
+    format!(
         "version: 1\ntenant:\n  name: crm-a\n  display_name: Crm A\n  cluster: C1\n  \
          ip_allowlist: []\nusers:\n  - username: \"4001\"\n    display_name: Ada\n    \
          role: agent\nqueues:\n  - name: sales\n    channel: voice\n    settings:\n      \
@@ -69,10 +65,21 @@ fn a_flows_http_answer_reaches_the_agents_screen_pop() {
          params: {{ queue: sales, max_wait_secs: 60 }}\n          \
          transitions: {{ timeout: done, break_out: done }}\n        - id: done\n          \
          type: end\n"
-    );
+    )
+}
+
+#[test]
+fn a_flows_http_answer_reaches_the_agents_screen_pop() {
+    if !sipp_available() {
+        return;
+    }
+    let (crm_port, requests) = crm(r#"{"customer": {"tier": "gold"}}"#);
+    let (tmp, data) = data_dir();
+    let doc = crm_tenant(crm_port);
     import(tmp.path(), &data, &doc);
     passwords(&data, "crm-a", "4001", DEMO_PASSWORD);
-    let served = serve(&data);
+    // The CRM listens on loopback: an internal address the operator allows here.
+    let served = serve_with(&data, &[("SWITCHBOARD_FLOWS_HTTP_ALLOW", "127.0.0.1/32")]);
     let target = sip_addr(&served).to_string();
     let dir = tempfile::tempdir_in(tmp.path()).unwrap();
     let phone_port = free_port();
@@ -126,11 +133,65 @@ fn a_flows_http_answer_reaches_the_agents_screen_pop() {
         "the mapped answer is in the screen pop: {calls}"
     );
     let events = events(&data, "crm-a");
+    assert!(
+        events
+            .iter()
+            .any(|(k, p)| k == "call.http" && p["status"] == 200 && p["host"] == "127.0.0.1"),
+        "the request is logged: {events:?}"
+    );
     let tier = events
         .iter()
         .find(|(k, p)| k == "call.attribute" && p["name"] == "tier");
     assert!(
         tier.is_some_and(|(_, p)| p["value"] == "gold" && p["screen_pop"] == true),
         "{events:?}"
+    );
+}
+
+#[test]
+fn a_flow_cannot_reach_an_internal_address_the_operator_did_not_allow() {
+    if !sipp_available() {
+        return;
+    }
+    let (crm_port, requests) = crm(r#"{"customer": {"tier": "gold"}}"#);
+    let (tmp, data) = data_dir();
+    import(tmp.path(), &data, &crm_tenant(crm_port));
+    let served = serve(&data);
+    let dir = tempfile::tempdir_in(tmp.path()).unwrap();
+    pcmu_tone(&dir.path().join("tone.pcmu"));
+    let media = free_port().to_string();
+    let target = sip_addr(&served).to_string();
+    let args = [
+        "-s",
+        "+15550155",
+        "-d",
+        "3000",
+        "-mi",
+        "127.0.0.1",
+        "-mp",
+        &media,
+        &target,
+    ];
+    let mut caller = sipp(dir.path(), "caller_talks.xml", free_port(), &args)
+        .spawn()
+        .unwrap();
+    let status = wait_exit(&mut caller, Duration::from_secs(30));
+    let errors = sipp_errors(dir.path());
+    drop(served);
+    assert!(status.is_some_and(|s| s.success()), "the caller: {errors}");
+    assert!(
+        requests.recv_timeout(Duration::from_millis(200)).is_err(),
+        "no request reaches the loopback CRM"
+    );
+    let events = events(&data, "crm-a");
+    let why = events.iter().find(|(k, _)| k == "call.http");
+    assert!(
+        why.is_some_and(|(_, p)| p["host"] == "127.0.0.1"
+            && p["error"].as_str().unwrap().contains("internal address")),
+        "the request is refused and the log says why: {events:?}"
+    );
+    assert!(
+        events.iter().any(|(k, _)| k == "call.queued"),
+        "the flow went on along its error path"
     );
 }

@@ -39,8 +39,8 @@ pub struct CallDeps {
     pub recordings: std::path::PathBuf,
     /// Where each agent takes calls.
     pub devices: crate::devices::AgentDevices,
-    /// Flows' HTTP requests (see [`crate::calls::flow_http_client`]).
-    pub http: reqwest::Client,
+    /// Flows' HTTP requests, guarded against reaching internal addresses.
+    pub http: super::FlowHttp,
 }
 
 impl std::fmt::Debug for CallDeps {

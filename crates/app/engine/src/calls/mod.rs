@@ -31,6 +31,7 @@ mod control;
 mod deps;
 mod dialogs;
 mod events;
+mod flow_http;
 mod history;
 mod inbound;
 mod leg_media;
@@ -45,9 +46,6 @@ pub use control::{
     CallCommand, CallControl, ConsultView, ControlError, LiveCall, LiveQuality, TransferTo,
 };
 pub use deps::CallDeps;
+pub use flow_http::FlowHttp;
 
-/// The HTTP client flows' requests go through: no redirects, our user agent.
-pub fn flow_http_client() -> Result<reqwest::Client, String> {
-    inbound::http_client()
-}
 pub use router::CallRouter;

@@ -173,7 +173,8 @@ pub async fn start(
         control: live.calls.clone(),
         recordings: recordings_dir(config),
         devices: live.devices,
-        http: sb_engine::calls::flow_http_client().map_err(anyhow::Error::msg)?,
+        http: sb_engine::calls::FlowHttp::new(config.flows.http_allow_nets())
+            .map_err(anyhow::Error::msg)?,
     });
     let manager = TrunkManager::start(
         trunks.clone(),

@@ -175,12 +175,15 @@ pub fn import(dir: &Path, data: &Path, doc: &str) {
 
 /// `serve` for SIP tests: phones may answer MD5 or SHA-256 digests, media on loopback.
 pub fn serve(data: &Path) -> Served {
-    Served::start(
-        data,
-        &[],
-        &[
-            ("SWITCHBOARD_SIP_DIGEST_ALGORITHMS", "MD5,SHA-256"),
-            ("SWITCHBOARD_MEDIA_BIND_IP", "127.0.0.1"),
-        ],
-    )
+    serve_with(data, &[])
+}
+
+/// [`serve`] with more environment variables.
+pub fn serve_with(data: &Path, env: &[(&str, &str)]) -> Served {
+    let mut all = vec![
+        ("SWITCHBOARD_SIP_DIGEST_ALGORITHMS", "MD5,SHA-256"),
+        ("SWITCHBOARD_MEDIA_BIND_IP", "127.0.0.1"),
+    ];
+    all.extend_from_slice(env);
+    Served::start(data, &[], &all)
 }

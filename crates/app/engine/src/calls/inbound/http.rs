@@ -1,11 +1,13 @@
 //! A flow's HTTP request during a call (the `http` block: a CRM look-up, a ticket…). The caller
-//! waits in silence while it runs and may hang up meanwhile. Redirects are not followed, the
-//! time is capped and at most a little more than the flow accepts of the body is read; the
-//! flow maps the answer into attributes (and the agent's screen pop).
+//! waits in silence while it runs and may hang up meanwhile. Internal addresses are refused
+//! unless allowed (`FlowHttp`), redirects are not followed, the time is capped and at most a little more than the flow accepts of the body is read; the
+//! flow maps the answer into attributes (and the agent's screen pop). Each request is logged as
+//! `call.http` with its host and status or error.
 
 use std::time::Duration;
 
 use sb_flow::Input;
+use serde_json::json;
 
 use super::{AckWait, CallerMedia, Inbound, Interrupt};
 
@@ -23,18 +25,6 @@ pub struct HttpCall {
     pub timeout: Duration,
 }
 
-/// The node's HTTP client for flows: no redirects, our user agent.
-pub fn client() -> Result<reqwest::Client, String> {
-    // reqwest is built without a TLS provider of its own: the process's (aws-lc-rs) is used.
-    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .user_agent(concat!("Switchboard/", env!("CARGO_PKG_VERSION")))
-        .connect_timeout(Duration::from_secs(5))
-        .build()
-        .map_err(|e| format!("HTTP client: {e}"))
-}
-
 /// Runs the request while watching the caller; the flow's answer, or why the caller left.
 pub async fn perform(
     call: &mut Inbound,
@@ -42,20 +32,41 @@ pub async fn perform(
     acks: &mut AckWait,
     request: HttpCall,
 ) -> Result<Input, Interrupt> {
-    let client = call.deps.http.clone();
-    let answer = send(client, request);
+    let http = call.deps.http.clone();
+    let (method, host) = (request.method.clone(), host_of(&request.url));
+    let answer = send(http, request);
     tokio::pin!(answer);
-    loop {
+    let input = loop {
         tokio::select! {
-            input = &mut answer => return Ok(input),
+            input = &mut answer => break input,
             event = call.caller_event(media, acks) => {
                 event?;
             }
         }
+    };
+    let outcome = match &input {
+        Input::Http { status, .. } => json!({ "status": status }),
+        Input::Timeout => json!({ "error": "timeout" }),
+        Input::Failed(why) => json!({ "error": why }),
+        _ => json!({}),
+    };
+    let mut payload = json!({ "method": method, "host": host });
+    if let (Some(p), Some(o)) = (payload.as_object_mut(), outcome.as_object()) {
+        p.extend(o.clone());
     }
+    call.log.record("http", payload).await;
+    Ok(input)
 }
 
-async fn send(client: reqwest::Client, r: HttpCall) -> Input {
+/// The host a request goes to, for the log (the path and query may carry the caller's data).
+fn host_of(url: &str) -> String {
+    reqwest::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+async fn send(http: super::super::FlowHttp, r: HttpCall) -> Input {
     let Ok(method) = reqwest::Method::from_bytes(r.method.to_ascii_uppercase().as_bytes()) else {
         return Input::Failed(format!("{:?} is not an HTTP method", r.method));
     };
@@ -63,7 +74,11 @@ async fn send(client: reqwest::Client, r: HttpCall) -> Input {
         Ok(u) if matches!(u.scheme(), "http" | "https") => u,
         _ => return Input::Failed(format!("{:?} is not an http(s) URL", r.url)),
     };
-    let mut builder = client
+    if let Err(why) = http.check(&url) {
+        return Input::Failed(why);
+    }
+    let mut builder = http
+        .client()
         .request(method, url)
         .timeout(r.timeout.min(MAX_TIMEOUT));
     for (name, value) in &r.headers {

@@ -41,8 +41,6 @@ use super::registry::{CallInput, Registry};
 use super::sdp;
 use crate::trunks::InboundCall;
 
-pub(super) use http::client as http_client;
-
 /// How long the caller's ACK to our 2xx is awaited before the call is dropped (64 × T1).
 const ACK_WAIT: Duration = Duration::from_secs(32);
 

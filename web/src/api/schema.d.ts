@@ -734,7 +734,7 @@ export interface paths {
         };
         /** The tenant's settings (the defaults until an admin sets them). */
         get: operations["get_settings"];
-        /** Replaces the tenant's settings. */
+        /** Changes the tenant's settings (those given; the others are kept). */
         put: operations["put_settings"];
         post?: never;
         delete?: never;
@@ -1329,7 +1329,14 @@ export interface components {
              */
             state: components["schemas"]["WantedState"];
         };
-        /** @description The tenant's settings for the agent console. */
+        /** @description Settings to change; omitted ones keep their value. */
+        SettingsChange: {
+            /** @description See [`SettingsView`]. */
+            reason_codes?: string[] | null;
+            /** @description See [`SettingsView`]. */
+            record_calls?: boolean | null;
+        };
+        /** @description The tenant's settings. */
         SettingsView: {
             /**
              * @description The codes agents choose from when they go unavailable, in the order shown (1 to 32 of
@@ -1337,6 +1344,8 @@ export interface components {
              *     system's own).
              */
             reason_codes: string[];
+            /** @description Every call with an agent is recorded (inbound and outbound), whatever its queue says. */
+            record_calls: boolean;
         };
         /** @description One skill of an agent. */
         SkillLevel: {
@@ -3277,7 +3286,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["SettingsView"];
+                "application/json": components["schemas"]["SettingsChange"];
             };
         };
         responses: {

@@ -230,6 +230,19 @@ async fn an_admin_sets_the_tenants_reason_codes_and_agents_choose_among_them() {
         json!(["coaching", "lunch"]),
         "bad documents changed nothing"
     );
+    assert_eq!(body["record_calls"], false);
+    let record = json!({"record_calls": true});
+    let (status, body) = call(&admin, &server, Method::PUT, settings, Some(record)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["record_calls"], true);
+    assert_eq!(
+        body["reason_codes"],
+        json!(["coaching", "lunch"]),
+        "a setting left out keeps its value"
+    );
+    let bad = json!({"record_calls": "yes"});
+    let (status, _) = call(&admin, &server, Method::PUT, settings, Some(bad)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
 
     let (status, body) = put_state(
         &agent,

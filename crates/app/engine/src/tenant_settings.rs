@@ -1,5 +1,5 @@
-//! The tenant's settings document (`sb_store::TenantSettingsRepo`) as the app reads it: today
-//! the reason codes agents choose from when they go unavailable. Written strictly (unknown keys
+//! The tenant's settings document (`sb_store::TenantSettingsRepo`) as the app reads it: the
+//! reason codes agents choose from when they go unavailable, and whether every call is recorded. Written strictly (unknown keys
 //! and bad codes are refused, so that a typo shows), read leniently (a document the app cannot
 //! use gives the defaults rather than an agent console without reason codes).
 
@@ -21,12 +21,15 @@ const MAX_CODE: usize = 32;
 pub struct TenantSettings {
     /// The codes agents choose from when unavailable, in the order shown.
     pub reason_codes: Vec<String>,
+    /// Record every call with an agent (inbound and outbound), whatever the queue says.
+    pub record_calls: bool,
 }
 
 impl Default for TenantSettings {
     fn default() -> Self {
         TenantSettings {
             reason_codes: DEFAULT_REASON_CODES.map(str::to_owned).to_vec(),
+            record_calls: false,
         }
     }
 }
@@ -42,19 +45,39 @@ impl TenantSettings {
         let Value::Object(map) = doc else {
             return Err((String::new(), "must be an object".into()));
         };
-        if let Some(key) = map.keys().find(|k| k.as_str() != "reason_codes") {
+        const KEYS: [&str; 2] = ["reason_codes", "record_calls"];
+        if let Some(key) = map.keys().find(|k| !KEYS.contains(&k.as_str())) {
             return Err((key.clone(), "is not a tenant setting".into()));
         }
-        let reason_codes = match map.get("reason_codes") {
-            None => return Ok(Self::default()),
-            Some(v) => reason_codes(v)?,
-        };
-        Ok(TenantSettings { reason_codes })
+        let mut settings = Self::default();
+        if let Some(v) = map.get("reason_codes") {
+            settings.reason_codes = reason_codes(v)?;
+        }
+        if let Some(v) = map.get("record_calls") {
+            settings.record_calls = v.as_bool().ok_or_else(|| {
+                (
+                    "record_calls".to_owned(),
+                    "must be true or false".to_owned(),
+                )
+            })?;
+        }
+        Ok(settings)
     }
 
     /// The document to store.
     pub fn to_value(&self) -> Value {
-        json!({ "reason_codes": self.reason_codes })
+        json!({ "reason_codes": self.reason_codes, "record_calls": self.record_calls })
+    }
+
+    /// The settings of `tenant` as stored (the defaults when they cannot be read).
+    pub async fn of(store: &dyn sb_store::Store, tenant: sb_types::TenantId) -> Self {
+        match store.get_tenant_settings(tenant).await {
+            Ok(doc) => Self::from_stored(&doc),
+            Err(e) => {
+                tracing::warn!(error = %e, "tenant settings unreadable; defaults used");
+                Self::default()
+            }
+        }
     }
 
     /// Whether an agent may give `reason` when going unavailable.
@@ -117,6 +140,19 @@ mod tests {
         assert_eq!(s.reason_codes, ["coaching", "lunch"]);
         assert!(s.allows_reason("coaching") && !s.allows_reason("break"));
         assert_eq!(TenantSettings::from_stored(&s.to_value()), s);
+    }
+
+    #[test]
+    fn recording_every_call_is_a_setting_of_its_own() {
+        let s = TenantSettings::parse(&json!({"record_calls": true})).unwrap();
+        assert!(s.record_calls);
+        assert_eq!(
+            s.reason_codes, DEFAULT_REASON_CODES,
+            "codes keep their defaults"
+        );
+        assert_eq!(TenantSettings::from_stored(&s.to_value()), s);
+        let err = TenantSettings::parse(&json!({"record_calls": "yes"})).unwrap_err();
+        assert_eq!(err.0, "record_calls");
     }
 
     #[test]

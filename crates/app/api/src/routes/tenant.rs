@@ -1,4 +1,5 @@
-//! The caller's tenant: its name, IP allowlist and settings (the agents' reason codes).
+//! The caller's tenant: its name, IP allowlist and settings (the agents' reason codes, whether
+//! every call is recorded).
 
 use crate::extract::ApiJson;
 use crate::views::TenantView;
@@ -16,14 +17,34 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_settings, put_settings))
 }
 
-/// The tenant's settings for the agent console.
-#[derive(Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
+/// The tenant's settings.
+#[derive(Serialize, ToSchema)]
 struct SettingsView {
     /// The codes agents choose from when they go unavailable, in the order shown (1 to 32 of
     /// `a-z 0-9 _ -`, at most 32 characters each; `disconnected` and `missed` are the
     /// system's own).
     reason_codes: Vec<String>,
+    /// Every call with an agent is recorded (inbound and outbound), whatever its queue says.
+    record_calls: bool,
+}
+
+impl From<sb_engine::TenantSettings> for SettingsView {
+    fn from(s: sb_engine::TenantSettings) -> Self {
+        SettingsView {
+            reason_codes: s.reason_codes,
+            record_calls: s.record_calls,
+        }
+    }
+}
+
+/// Settings to change; omitted ones keep their value.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct SettingsChange {
+    /// See [`SettingsView`].
+    reason_codes: Option<Vec<String>>,
+    /// See [`SettingsView`].
+    record_calls: Option<bool>,
 }
 
 /// The tenant's settings (the defaults until an admin sets them).
@@ -34,21 +55,25 @@ async fn get_settings(
     AnyUser(c): AnyUser,
 ) -> Result<Json<SettingsView>, ApiError> {
     let doc = state.store.get_tenant_settings(c.tenant.id).await?;
-    let settings = sb_engine::TenantSettings::from_stored(&doc);
-    Ok(Json(SettingsView {
-        reason_codes: settings.reason_codes,
-    }))
+    Ok(Json(sb_engine::TenantSettings::from_stored(&doc).into()))
 }
 
-/// Replaces the tenant's settings.
-#[utoipa::path(put, path = "/tenant/settings", tag = "tenant", request_body = SettingsView,
+/// Changes the tenant's settings (those given; the others are kept).
+#[utoipa::path(put, path = "/tenant/settings", tag = "tenant", request_body = SettingsChange,
     responses((status = 200, body = SettingsView), (status = 400)))]
 async fn put_settings(
     State(state): State<AppState>,
     Admin(c): Admin,
-    ApiJson(req): ApiJson<SettingsView>,
+    ApiJson(req): ApiJson<SettingsChange>,
 ) -> Result<Json<SettingsView>, ApiError> {
-    let doc = serde_json::json!({ "reason_codes": req.reason_codes });
+    let stored = state.store.get_tenant_settings(c.tenant.id).await?;
+    let mut doc = sb_engine::TenantSettings::from_stored(&stored).to_value();
+    if let Some(codes) = req.reason_codes {
+        doc["reason_codes"] = serde_json::json!(codes);
+    }
+    if let Some(record) = req.record_calls {
+        doc["record_calls"] = serde_json::json!(record);
+    }
     let settings = sb_engine::TenantSettings::parse(&doc)
         .map_err(|(field, why)| ApiError::invalid(field, why))?;
     state
@@ -60,9 +85,7 @@ async fn put_settings(
         .store
         .append_audit(c.audit("tenant.settings", target, settings.to_value()))
         .await?;
-    Ok(Json(SettingsView {
-        reason_codes: settings.reason_codes,
-    }))
+    Ok(Json(settings.into()))
 }
 
 /// The editable settings of a tenant; omitted fields keep their value.

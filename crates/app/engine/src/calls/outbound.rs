@@ -527,6 +527,21 @@ impl Call {
             },
             self.inputs_tx.clone(),
         );
+        if crate::TenantSettings::of(&*self.deps.store, plan.tenant)
+            .await
+            .record_calls
+        {
+            match bridge
+                .apply(&self.deps, super::CallCommand::RecordStart)
+                .await
+            {
+                Ok(_) => self
+                    .deps
+                    .control
+                    .update(&self.carrier_call_id, |c| c.recording = true),
+                Err(e) => tracing::warn!(error = %e, "the call's recording did not start"),
+            }
+        }
         let cause = self.talk_until_hangup(plan, media, legs, &mut bridge).await;
         if bridge.recording.is_some()
             && let Ok(Effect::Recorded(info)) = bridge.record_stop().await

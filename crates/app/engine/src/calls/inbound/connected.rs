@@ -72,10 +72,14 @@ impl Inbound {
         bridge.agent = agent.endpoint;
         bridge.held = false;
         self.show_agent(&agent);
-        if agent.record && bridge.recording.is_none() {
+        let record = agent.record
+            || crate::TenantSettings::of(&*self.deps.store, self.tenant)
+                .await
+                .record_calls;
+        if record && bridge.recording.is_none() {
             match bridge.apply(&self.deps, CallCommand::RecordStart).await {
                 Ok(_) => self.show(|c| c.recording = true),
-                Err(e) => tracing::warn!(error = %e, "the queue's recording did not start"),
+                Err(e) => tracing::warn!(error = %e, "the call's recording did not start"),
             }
         }
         let mut consult: Option<Consult> = None;

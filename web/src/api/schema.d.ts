@@ -2546,7 +2546,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description A field is malformed, or the queue requires a disposition */
+            /** @description A field is malformed, the call is not one the agent handled, or the queue requires a disposition */
             400: {
                 headers: {
                     [name: string]: unknown;

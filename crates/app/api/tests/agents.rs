@@ -265,3 +265,35 @@ async fn an_admin_sets_the_tenants_reason_codes_and_agents_choose_among_them() {
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["reason"], "coaching");
 }
+
+#[tokio::test]
+async fn wrap_up_notes_cannot_land_on_a_call_the_agent_did_not_handle() {
+    let server = TestServer::start_with_acd().await;
+    let acme = server.tenant("acme").await;
+    server.user(&acme, "1001", Role::Agent).await;
+    let agent = server.login("acme", "1001").await;
+    let body = json!({"call": "someone-elses-call", "notes": "overwritten"});
+    let (status, body) = call(
+        &agent,
+        &server,
+        Method::POST,
+        "/api/v1/me/wrap-up",
+        Some(body),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["error"]["field"], "call", "{body}");
+    let (status, _) = call(
+        &agent,
+        &server,
+        Method::POST,
+        "/api/v1/me/wrap-up",
+        Some(json!({"notes": "about no call in particular"})),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::NO_CONTENT,
+        "notes without a call are kept as before"
+    );
+}

@@ -43,7 +43,7 @@ struct WrapUp {
 /// (the state the agent goes to next is `PUT /api/v1/me/state`, before or after).
 #[utoipa::path(post, path = "/me/wrap-up", tag = "agents", request_body = WrapUp,
     responses((status = 204, description = "Done: any disposition and notes are in the event log (`call.wrap_up`) and the contact's history"),
-        (status = 400, description = "A field is malformed, or the queue requires a disposition"),
+        (status = 400, description = "A field is malformed, the call is not one the agent handled, or the queue requires a disposition"),
         (status = 401)))]
 async fn wrap_up(
     State(state): State<AppState>,
@@ -51,6 +51,17 @@ async fn wrap_up(
     ApiJson(req): ApiJson<WrapUp>,
 ) -> Result<StatusCode, ApiError> {
     let req = checked(req)?;
+    if let Some(call) = &req.call {
+        // Notes go only on a call the agent handled (connected now or among their last ones).
+        let agent = sb_engine::acd::agent_of(c.user.id);
+        let theirs = state
+            .calls
+            .as_ref()
+            .is_some_and(|calls| calls.handled_by(c.tenant.id, call, agent));
+        if !theirs {
+            return Err(ApiError::invalid("call", "not a call you handled"));
+        }
+    }
     if let Some(queue) = &req.queue {
         let found = match state.store.get_queue_by_name(c.tenant.id, queue).await {
             Err(sb_store::StoreError::NotFound { .. }) => {

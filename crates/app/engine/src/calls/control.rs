@@ -2,7 +2,7 @@
 //! (and an agent's) and sends commands — hang up, hold, resume, send DTMF, recording start,
 //! pause, resume and stop — that the call's task carries out and answers.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
 use sb_types::{AgentId, TenantId, Timestamp};
@@ -189,10 +189,19 @@ struct Entry {
     inputs: UnboundedSender<CallInput>,
 }
 
+/// Calls remembered per agent after they left them, for their after-call work.
+const HANDLED_KEPT: usize = 32;
+
+/// Per agent, the (tenant, call id) of the last calls they left, newest last.
+type Handled = HashMap<AgentId, VecDeque<(TenantId, String)>>;
+
 /// The live calls of the node (cheap to clone).
 #[derive(Clone, Default)]
 pub struct CallControl {
     calls: Arc<Mutex<HashMap<String, Entry>>>,
+    /// The last calls each agent was connected to and left (ended, transferred on), newest
+    /// last: their wrap-up may name them.
+    handled: Arc<Mutex<Handled>>,
 }
 
 impl std::fmt::Debug for CallControl {
@@ -293,16 +302,51 @@ impl CallControl {
     }
 
     pub(crate) fn update(&self, id: &str, change: impl FnOnce(&mut LiveCall)) {
+        let mut left = None;
         if let Ok(mut c) = self.calls.lock()
             && let Some(e) = c.get_mut(id)
         {
+            let before = e.call.agent;
             change(&mut e.call);
+            if before.is_some() && e.call.agent != before {
+                left = before.map(|a| (a, e.tenant));
+            }
+        }
+        if let Some((agent, tenant)) = left {
+            self.remember(agent, tenant, id);
         }
     }
 
     pub(crate) fn remove(&self, id: &str) {
-        if let Ok(mut c) = self.calls.lock() {
-            c.remove(id);
+        let removed = self.calls.lock().ok().and_then(|mut c| c.remove(id));
+        if let Some(e) = removed
+            && let Some(agent) = e.call.agent
+        {
+            self.remember(agent, e.tenant, id);
+        }
+    }
+
+    /// Whether `agent` of `tenant` is connected to call `id`, or was until it ended or moved on
+    /// (one of their last few calls): the calls their after-call work may be about.
+    pub fn handled_by(&self, tenant: TenantId, id: &str, agent: AgentId) -> bool {
+        let live = self.calls.lock().ok().is_some_and(|c| {
+            c.get(id)
+                .is_some_and(|e| e.tenant == tenant && e.call.agent == Some(agent))
+        });
+        live || self.handled.lock().ok().is_some_and(|h| {
+            h.get(&agent)
+                .is_some_and(|calls| calls.iter().any(|(t, c)| *t == tenant && c == id))
+        })
+    }
+
+    fn remember(&self, agent: AgentId, tenant: TenantId, id: &str) {
+        if let Ok(mut h) = self.handled.lock() {
+            let calls = h.entry(agent).or_default();
+            calls.retain(|(_, c)| c != id);
+            calls.push_back((tenant, id.to_owned()));
+            while calls.len() > HANDLED_KEPT {
+                calls.pop_front();
+            }
         }
     }
 }
@@ -361,5 +405,35 @@ mod tests {
         );
         control.remove("c1");
         assert!(control.list(a).is_empty());
+    }
+
+    #[test]
+    fn an_agents_wrap_up_may_name_only_calls_they_handled() {
+        let control = CallControl::default();
+        let (a, b) = (TenantId::from_u128(1), TenantId::from_u128(2));
+        let (first, second) = (AgentId::from_u128(7), AgentId::from_u128(8));
+        let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+        control.register(a, call("c1", Some(first)), tx.clone());
+        assert!(control.handled_by(a, "c1", first), "connected now");
+        assert!(!control.handled_by(a, "c1", second));
+        assert!(!control.handled_by(b, "c1", first), "another tenant's");
+        control.update("c1", |c| c.agent = Some(second));
+        assert!(
+            control.handled_by(a, "c1", first),
+            "transferred on: still theirs"
+        );
+        assert!(control.handled_by(a, "c1", second));
+        control.remove("c1");
+        assert!(control.handled_by(a, "c1", second), "ended: still theirs");
+        assert!(!control.handled_by(a, "c2", first), "never theirs");
+        for n in 0..=HANDLED_KEPT {
+            control.register(a, call(&format!("x{n}"), Some(first)), tx.clone());
+            control.remove(&format!("x{n}"));
+        }
+        assert!(
+            !control.handled_by(a, "c1", first),
+            "only the last few are kept"
+        );
+        assert!(control.handled_by(a, &format!("x{HANDLED_KEPT}"), first));
     }
 }

@@ -273,3 +273,31 @@ fn after_hours_a_message_goes_to_its_own_mailbox_which_only_supervisors_see() {
         assert_eq!(status, 404, "{path} is hidden from the agent");
     }
 }
+
+#[test]
+fn a_message_ends_when_the_caller_falls_silent_and_the_flow_goes_on() {
+    if !sipp_available() {
+        return;
+    }
+    let (tmp, data) = data_dir();
+    import(tmp.path(), &data, &voicemail_tenant());
+    let served = serve(&data);
+    let dir = tempfile::tempdir_in(tmp.path()).unwrap();
+    let target = sip_addr(&served).to_string();
+    // Queued 2 s, then the beep; the caller speaks 2 s from 3 s on, then says nothing.
+    call(
+        dir.path(),
+        &target,
+        "+15550166",
+        "caller_speaks_once.xml",
+        0,
+    );
+    let logged = wait_event(&data, "call.voicemail");
+    let ms = logged["duration_ms"].as_u64().unwrap();
+    assert!(
+        (2500..7000).contains(&ms),
+        "the words and the 2 s of silence that ended them: {ms} ms"
+    );
+    let ended = wait_event(&data, "call.ended");
+    assert_eq!(ended["reason"], "flow_ended", "the flow hung up: {ended}");
+}

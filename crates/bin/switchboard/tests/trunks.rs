@@ -347,6 +347,17 @@ fn a_phone_calls_out_through_the_trunk_with_its_caller_id_and_digest_and_both_le
             &["sip-password", "--tenant", "carrier-a", "1001"][..],
             "Phone-sip-pw-2026",
         ),
+        (
+            &[
+                "create-user",
+                "--tenant",
+                "carrier-a",
+                "--role",
+                "admin",
+                "boss",
+            ][..],
+            common::agents::DEMO_PASSWORD,
+        ),
     ] {
         let out = common::cmd(&data)
             .arg("admin")
@@ -364,6 +375,14 @@ fn a_phone_calls_out_through_the_trunk_with_its_caller_id_and_digest_and_both_le
             ("SWITCHBOARD_MEDIA_BIND_IP", "127.0.0.1"),
         ],
     );
+    // Every call of the tenant is recorded, outbound ones included.
+    let boss = common::agents::login_in(&served, "carrier-a", "boss");
+    let set = boss
+        .put(served.url("/api/v1/tenant/settings"))
+        .json(&serde_json::json!({ "record_calls": true }))
+        .send()
+        .unwrap();
+    assert_eq!(set.status(), 200);
     let target = sip_addr(&served).to_string();
     let dir = tempfile::tempdir_in(tmp.path()).unwrap();
     let tone = dir.path().join("tone.pcmu");
@@ -407,9 +426,19 @@ fn a_phone_calls_out_through_the_trunk_with_its_caller_id_and_digest_and_both_le
     );
     let events = events(&data, "carrier-a");
     let kinds: Vec<&str> = events.iter().map(|(k, _)| k.as_str()).collect();
-    for kind in ["call.created", "call.answered", "call.ended"] {
+    for kind in [
+        "call.created",
+        "call.answered",
+        "call.recorded",
+        "call.ended",
+    ] {
         assert!(kinds.contains(&kind), "{kind} in {kinds:?}");
     }
+    let recorded = &events.iter().find(|(k, _)| k == "call.recorded").unwrap().1;
+    assert!(
+        recorded["duration_ms"].as_u64().unwrap() >= 1000,
+        "{recorded}"
+    );
     let ended = &events.iter().find(|(k, _)| k == "call.ended").unwrap().1;
     assert_eq!(ended["reason"], "caller_hangup", "{ended}");
     assert_eq!(ended["q850"], 16);

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 
 use sb_audio::g711::Law;
 use sb_audio::{FRAME_SAMPLES, Frame, PartyId, ToneGenerator};
+use sb_rtp::srtp::SrtpContext;
 use sb_rtp::{PacketKind, RtpSession, SessionConfig, Transmit};
 use sb_types::Timestamp;
 use tokio::net::UdpSocket;
@@ -66,8 +67,35 @@ pub(crate) struct Endpoint {
     pub(crate) said: Option<Frame>,
     /// The str0m side of a WebRTC endpoint (ICE, DTLS-SRTP on the RTP port).
     pub(crate) webrtc: Option<Box<WebRtcLeg>>,
+    /// SDES-SRTP contexts of an RTP/SAVP leg.
+    pub(crate) srtp: Option<Box<Srtp>>,
     _lease: PortLease,
     _permit: Permit,
+}
+
+/// The SRTP contexts of a leg: one protects what we send, the other checks and decrypts what
+/// we receive.
+pub(crate) struct Srtp {
+    send: SrtpContext,
+    recv: SrtpContext,
+}
+
+impl std::fmt::Debug for Srtp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Srtp { .. }")
+    }
+}
+
+impl Srtp {
+    fn new(spec: &crate::SrtpSpec) -> Result<Self, MediaError> {
+        let context = |key: &[u8]| {
+            SrtpContext::new(key).map_err(|e| MediaError::Invalid(format!("SRTP key: {e}")))
+        };
+        Ok(Srtp {
+            send: context(&spec.local_key_salt)?,
+            recv: context(&spec.remote_key_salt)?,
+        })
+    }
 }
 
 /// The codec of a G.711 payload type.
@@ -101,6 +129,7 @@ impl Endpoint {
         let rtp = UdpSocket::from_std(ports.rtp).map_err(socket_error)?;
         let rtcp = UdpSocket::from_std(ports.rtcp).map_err(socket_error)?;
         let session = RtpSession::new(session_config(id, &spec, config), now);
+        let srtp = spec.srtp.as_ref().map(Srtp::new).transpose()?.map(Box::new);
         Ok(Endpoint {
             id,
             label: spec.label,
@@ -121,6 +150,7 @@ impl Endpoint {
             inbox: None,
             said: None,
             webrtc: None,
+            srtp,
             _lease: ports.lease,
             _permit: permit,
         })
@@ -165,9 +195,41 @@ impl Endpoint {
         let Some(to) = self.latch.rtp_target() else {
             return;
         };
+        let protected;
+        let data = match self.srtp.as_deref_mut() {
+            Some(srtp) => match srtp.send.protect_rtp(data) {
+                Ok(p) => {
+                    protected = p;
+                    &protected[..]
+                }
+                Err(_) => {
+                    self.counters.send_failed += 1;
+                    return;
+                }
+            },
+            None => data,
+        };
         if self.rtp.try_send_to(data, to).is_err() {
             self.counters.send_failed += 1;
         }
+    }
+
+    /// Checks and decrypts a received SRTP or SRTCP packet of an RTP/SAVP leg in place (its
+    /// new length); `None` when it fails authentication or replays an earlier one. A leg
+    /// without SRTP keeps its packets as they are.
+    pub(crate) fn unprotect(&mut self, buf: &mut [u8], len: usize, rtcp: bool) -> Option<usize> {
+        let Some(srtp) = self.srtp.as_deref_mut() else {
+            return Some(len);
+        };
+        let packet = &buf[..len];
+        let clear = if rtcp {
+            srtp.recv.unprotect_rtcp(packet)
+        } else {
+            srtp.recv.unprotect_rtp(packet)
+        }
+        .ok()?;
+        buf.get_mut(..clear.len())?.copy_from_slice(&clear);
+        Some(clear.len())
     }
 
     /// Sends what the RTP session queued (DTMF packets, RTCP reports).
@@ -186,6 +248,20 @@ impl Endpoint {
         }
         let Some(to) = self.latch.rtcp_target(self.rtcp_mux) else {
             return;
+        };
+        let protected;
+        let data = match self.srtp.as_deref_mut() {
+            Some(srtp) => match srtp.send.protect_rtcp(data) {
+                Ok(p) => {
+                    protected = p;
+                    &protected[..]
+                }
+                Err(_) => {
+                    self.counters.send_failed += 1;
+                    return;
+                }
+            },
+            None => data,
         };
         let socket = if self.rtcp_mux { &self.rtp } else { &self.rtcp };
         if socket.try_send_to(data, to).is_err() {

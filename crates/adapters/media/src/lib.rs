@@ -52,5 +52,5 @@ pub use events::MediaEvent;
 pub use handle::CallMedia;
 pub use ports::{PortLease, PortPair, PortPool};
 pub use server::{MediaEvents, MediaServer};
-pub use spec::{EndpointId, EndpointInfo, EndpointSpec, EndpointStats, PT_PCMA, PT_PCMU};
+pub use spec::{EndpointId, EndpointInfo, EndpointSpec, EndpointStats, PT_PCMA, PT_PCMU, SrtpSpec};
 pub use webrtc::{WebRtcInfo, WebRtcOffer, WebRtcSpec};

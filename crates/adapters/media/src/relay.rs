@@ -21,6 +21,17 @@ impl CallTask {
             return;
         }
         let kind = classify(&self.buf[..d.len]);
+        let mut d = d;
+        if matches!(kind, PacketKind::Rtp | PacketKind::Rtcp) {
+            let rtcp = kind == PacketKind::Rtcp;
+            match self.endpoints[d.index].unprotect(&mut self.buf, d.len, rtcp) {
+                Some(len) => d.len = len,
+                None => {
+                    self.endpoints[d.index].counters.malformed_dropped += 1;
+                    return;
+                }
+            }
+        }
         match (d.sock, kind) {
             (Sock::Rtp, PacketKind::Rtp) => self.rtp(d, now),
             (_, PacketKind::Rtcp) => self.rtcp(d, now),

@@ -34,6 +34,23 @@ pub struct EndpointSpec {
     pub remote: Option<SocketAddr>,
     /// RTCP multiplexed on the RTP port (RFC 5761).
     pub rtcp_mux: bool,
+    /// SDES-SRTP keys (RFC 4568, AES_CM_128_HMAC_SHA1_80) when the leg is RTP/SAVP.
+    pub srtp: Option<SrtpSpec>,
+}
+
+/// The master keys of an SRTP leg: each 16 bytes of key then 14 of salt.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SrtpSpec {
+    /// Ours: protects what we send.
+    pub local_key_salt: Vec<u8>,
+    /// The peer's: unprotects what we receive.
+    pub remote_key_salt: Vec<u8>,
+}
+
+impl std::fmt::Debug for SrtpSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SrtpSpec { .. }") // keys stay out of logs
+    }
 }
 
 impl EndpointSpec {
@@ -45,6 +62,7 @@ impl EndpointSpec {
             telephone_event_pt: Some(101),
             remote,
             rtcp_mux: false,
+            srtp: None,
         }
     }
 }

@@ -634,3 +634,40 @@ fn an_offer_the_first_agent_lets_ring_out_goes_to_the_next_agent() {
         .any(|(k, p)| k == "agent.state_changed" && p.to_string().contains("missed"));
     assert!(missed, "the first agent is put in 'missed': {events:?}");
 }
+
+#[test]
+fn a_carrier_that_offers_srtp_is_answered_with_srtp_keys_of_our_own() {
+    if !sipp_available() {
+        return;
+    }
+    let (tmp, data) = data_dir();
+    let doc = common::agents::sales_tenant("srtp-a", &["4001"], "wrap_up_secs: 0", "", "+15550199");
+    common::agents::import(tmp.path(), &data, &doc);
+    let served = common::agents::serve(&data);
+    let dir = tempfile::tempdir_in(tmp.path()).unwrap();
+    let media = free_port().to_string();
+    let target = sip_addr(&served).to_string();
+    let args = [
+        "-s",
+        "+15550199",
+        "-mi",
+        "127.0.0.1",
+        "-mp",
+        &media,
+        &target,
+    ];
+    let status = sipp(dir.path(), "caller_srtp.xml", free_port(), &args)
+        .status()
+        .unwrap();
+    stop(served);
+    assert!(
+        status.success(),
+        "the 200 answers RTP/SAVP with our crypto line: {}",
+        sipp_errors(dir.path())
+    );
+    let events = events(&data, "srtp-a");
+    assert!(
+        events.iter().any(|(k, _)| k == "call.queued"),
+        "the call went on into its flow: {events:?}"
+    );
+}

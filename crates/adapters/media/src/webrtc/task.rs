@@ -85,6 +85,7 @@ impl CallTask {
             telephone_event_pt: None,
             remote: None,
             rtcp_mux: true,
+            srtp: None,
         };
         let config = &self.shared.config;
         let mut ep = Endpoint::new(id, party, spec, config, ports, permit, now)?;

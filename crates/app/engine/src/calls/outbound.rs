@@ -217,7 +217,7 @@ impl Call {
                 let pt = stream.codec.payload_type;
                 let spec = sdp::endpoint_spec("phone", Some(stream), pt);
                 let phone = call.add_endpoint(spec).await?;
-                let local = sdp::local_media(self.phone.local.ip(), phone.local.port(), Some(pt));
+                let local = sdp::answer_media(self.phone.local.ip(), phone.local.port(), stream);
                 let answer = sb_sdp::answer(&plan.phone_offer, &local)
                     .map_err(|e| sb_media::MediaError::Config(e.to_string()))?;
                 (phone.id, answer.sdp, pt)

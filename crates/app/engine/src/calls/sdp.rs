@@ -3,7 +3,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use sb_media::EndpointSpec;
+use sb_media::{EndpointSpec, SrtpSpec};
 use sb_sdp::{LocalMedia, NegotiatedStream, SdpError, SessionDescription};
 
 /// The first audio stream of an answer: the codec, DTMF type and remote address agreed.
@@ -24,11 +24,21 @@ pub fn local_media(ip: IpAddr, port: u16, preferred: Option<u8>) -> LocalMedia {
     local
 }
 
-/// What the remote's offer would be answered with (the port is filled in later).
+/// What the remote's offer would be answered with (the port is filled in later). An RTP/SAVP
+/// offer gets a fresh SRTP master key of ours (SDES, RFC 4568) in the stream's keys.
 pub fn negotiate_offer(offer: &SessionDescription) -> Result<NegotiatedStream, SdpError> {
-    let probe = local_media(IpAddr::from([0, 0, 0, 0]), 9, None);
+    let mut probe = local_media(IpAddr::from([0, 0, 0, 0]), 9, None);
+    probe.srtp_key = Some(rand::random::<[u8; 30]>().to_vec());
     let answer = sb_sdp::answer(offer, &probe)?;
     first_stream(&answer.streams).cloned()
+}
+
+/// Our media for answering an offer that negotiated `stream`: its codec first, and its SRTP
+/// key when the offer was RTP/SAVP.
+pub fn answer_media(ip: IpAddr, port: u16, stream: &NegotiatedStream) -> LocalMedia {
+    let mut local = local_media(ip, port, Some(stream.codec.payload_type));
+    local.srtp_key = stream.srtp.as_ref().map(|k| k.local_key_salt.clone());
+    local
 }
 
 /// The remote RTP address of a negotiated stream (`None` for a hold address `0.0.0.0`).
@@ -51,6 +61,10 @@ pub fn endpoint_spec(label: &str, stream: Option<&NegotiatedStream>, pt: u8) -> 
         s.telephone_event.as_ref().map(|c| c.payload_type)
     });
     spec.rtcp_mux = stream.is_some_and(|s| s.rtcp_mux);
+    spec.srtp = stream.and_then(|s| s.srtp.as_ref()).map(|k| SrtpSpec {
+        local_key_salt: k.local_key_salt.clone(),
+        remote_key_salt: k.remote_key_salt.clone(),
+    });
     spec
 }
 
@@ -77,6 +91,35 @@ mod tests {
         let spec = endpoint_spec("phone", Some(&stream), 8);
         assert_eq!(spec.telephone_event_pt, Some(101));
         assert_eq!(spec.remote, remote_addr(&stream));
+    }
+
+    #[test]
+    fn an_srtp_offer_is_answered_with_our_own_key_and_the_leg_gets_both() {
+        let raw = "v=0\r\no=- 1 1 IN IP4 192.0.2.7\r\ns=-\r\nc=IN IP4 192.0.2.7\r\nt=0 0\r\n\
+                   m=audio 40000 RTP/SAVP 0\r\n\
+                   a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n";
+        let offer = sb_sdp::parse(raw).expect("offer");
+        let stream = negotiate_offer(&offer).expect("negotiated");
+        let keys = stream.srtp.clone().expect("SRTP keys");
+        assert_eq!(keys.local_key_salt.len(), 30);
+        assert_ne!(keys.local_key_salt, keys.remote_key_salt);
+        let spec = endpoint_spec("caller", Some(&stream), 0);
+        let srtp = spec.srtp.expect("an SRTP leg");
+        assert_eq!(srtp.remote_key_salt, keys.remote_key_salt);
+        let local = answer_media(IpAddr::from([127, 0, 0, 1]), 10_000, &stream);
+        let answer = sb_sdp::answer(&offer, &local).expect("answer");
+        let text = answer.sdp.to_string();
+        assert!(
+            text.contains("RTP/SAVP")
+                && text.contains("a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:"),
+            "{text}"
+        );
+        let plain = negotiate_offer(&offer_plain()).expect("plain");
+        assert!(plain.srtp.is_none() && endpoint_spec("c", Some(&plain), 0).srtp.is_none());
+    }
+
+    fn offer_plain() -> SessionDescription {
+        offer("0")
     }
 
     #[test]

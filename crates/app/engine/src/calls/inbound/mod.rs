@@ -225,7 +225,7 @@ impl Inbound {
                 .refuse(StatusCode::SERVICE_UNAVAILABLE, "no media port available");
             return Err(StatusCode::SERVICE_UNAVAILABLE);
         };
-        let local = sdp::local_media(self.caller.local.ip(), info.local.port(), Some(pt));
+        let local = sdp::answer_media(self.caller.local.ip(), info.local.port(), &stream);
         let Ok(answer) = sb_sdp::answer(&offer, &local).map(|a| a.sdp) else {
             self.caller
                 .refuse(StatusCode::NOT_ACCEPTABLE_HERE, "offer PCMU or PCMA");

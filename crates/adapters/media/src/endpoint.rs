@@ -196,22 +196,33 @@ impl Endpoint {
             return;
         };
         let protected;
-        let data = match self.srtp.as_deref_mut() {
-            Some(srtp) => match srtp.send.protect_rtp(data) {
-                Ok(p) => {
-                    protected = p;
-                    &protected[..]
-                }
-                Err(_) => {
-                    self.counters.send_failed += 1;
-                    return;
-                }
-            },
-            None => data,
+        let data = match self.protect(data, false) {
+            Ok(Some(p)) => {
+                protected = p;
+                &protected[..]
+            }
+            Ok(None) => data,
+            Err(()) => return,
         };
         if self.rtp.try_send_to(data, to).is_err() {
             self.counters.send_failed += 1;
         }
+    }
+
+    /// An SRTP leg's packet protected for sending (`None` on a plain leg); a packet that
+    /// cannot be protected is counted as a send failure.
+    fn protect(&mut self, data: &[u8], rtcp: bool) -> Result<Option<Vec<u8>>, ()> {
+        let Some(srtp) = self.srtp.as_deref_mut() else {
+            return Ok(None);
+        };
+        let protected = if rtcp {
+            srtp.send.protect_rtcp(data)
+        } else {
+            srtp.send.protect_rtp(data)
+        };
+        protected
+            .map(Some)
+            .map_err(|_| self.counters.send_failed += 1)
     }
 
     /// Checks and decrypts a received SRTP or SRTCP packet of an RTP/SAVP leg in place (its
@@ -250,18 +261,13 @@ impl Endpoint {
             return;
         };
         let protected;
-        let data = match self.srtp.as_deref_mut() {
-            Some(srtp) => match srtp.send.protect_rtcp(data) {
-                Ok(p) => {
-                    protected = p;
-                    &protected[..]
-                }
-                Err(_) => {
-                    self.counters.send_failed += 1;
-                    return;
-                }
-            },
-            None => data,
+        let data = match self.protect(data, true) {
+            Ok(Some(p)) => {
+                protected = p;
+                &protected[..]
+            }
+            Ok(None) => data,
+            Err(()) => return,
         };
         let socket = if self.rtcp_mux { &self.rtp } else { &self.rtcp };
         if socket.try_send_to(data, to).is_err() {

@@ -6,7 +6,7 @@
 mod common;
 
 use common::agents::{
-    DEMO_PASSWORD, events, import, login_in, make_available_in, passwords, register_phone,
+    DEMO_PASSWORD, events, import, make_available_in, passwords, record_every_call, register_phone,
     sales_tenant, serve,
 };
 use common::sipp::{pcmu_tone, sipp, sipp_errors, wait_exit};
@@ -97,13 +97,7 @@ fn every_call_is_recorded_once_the_tenant_says_so() {
         "not recorded by default"
     );
 
-    let boss = login_in(&served, "rec-a", "boss");
-    let set = boss
-        .put(served.url("/api/v1/tenant/settings"))
-        .json(&serde_json::json!({ "record_calls": true }))
-        .send()
-        .unwrap();
-    assert_eq!(set.status(), 200);
+    record_every_call(&served, "rec-a", "boss");
     one_call(&served, dir.path(), phone_port);
     let recorded = wait_events(&data, "call.recorded", 1);
     let path = recorded[0]["path"].as_str().unwrap();

@@ -376,13 +376,7 @@ fn a_phone_calls_out_through_the_trunk_with_its_caller_id_and_digest_and_both_le
         ],
     );
     // Every call of the tenant is recorded, outbound ones included.
-    let boss = common::agents::login_in(&served, "carrier-a", "boss");
-    let set = boss
-        .put(served.url("/api/v1/tenant/settings"))
-        .json(&serde_json::json!({ "record_calls": true }))
-        .send()
-        .unwrap();
-    assert_eq!(set.status(), 200);
+    common::agents::record_every_call(&served, "carrier-a", "boss");
     let target = sip_addr(&served).to_string();
     let dir = tempfile::tempdir_in(tmp.path()).unwrap();
     let tone = dir.path().join("tone.pcmu");

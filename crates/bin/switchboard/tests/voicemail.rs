@@ -81,33 +81,59 @@ fn wait_event(data: &std::path::Path, kind: &str) -> serde_json::Value {
     panic!("no {kind}: {:?}", events(data, "vm-a"));
 }
 
+/// A server for tenant `doc` (users 4001 and boss may log in) and a folder for SIPp.
+struct Vm {
+    _tmp: tempfile::TempDir,
+    data: std::path::PathBuf,
+    served: common::Served,
+    dir: tempfile::TempDir,
+}
+
+impl Vm {
+    fn start(doc: &str) -> Vm {
+        let (tmp, data) = data_dir();
+        import(tmp.path(), &data, doc);
+        for user in ["4001", "boss"] {
+            passwords(&data, "vm-a", user, DEMO_PASSWORD);
+        }
+        let served = serve(&data);
+        let dir = tempfile::tempdir_in(tmp.path()).unwrap();
+        Vm {
+            _tmp: tmp,
+            data,
+            served,
+            dir,
+        }
+    }
+
+    /// A call to `number` with `scenario` (`-d` = `talk_ms`).
+    fn call(&self, number: &str, scenario: &str, talk_ms: u32) {
+        let target = sip_addr(&self.served).to_string();
+        call(self.dir.path(), &target, number, scenario, talk_ms);
+    }
+
+    /// `GET path` as `http`, as JSON.
+    fn get(&self, http: &reqwest::blocking::Client, path: &str) -> serde_json::Value {
+        http.get(self.served.url(path))
+            .send()
+            .unwrap()
+            .json()
+            .unwrap()
+    }
+}
+
 #[test]
 fn a_caller_nobody_answers_leaves_a_message_that_the_queues_agents_play_and_close() {
     if !sipp_available() {
         return;
     }
-    let (tmp, data) = data_dir();
-    import(tmp.path(), &data, &voicemail_tenant());
-    passwords(&data, "vm-a", "4001", DEMO_PASSWORD);
-    passwords(&data, "vm-a", "boss", DEMO_PASSWORD);
-    let served = serve(&data);
-    let dir = tempfile::tempdir_in(tmp.path()).unwrap();
-    call(
-        dir.path(),
-        &sip_addr(&served).to_string(),
-        "+15550166",
-        "caller_talks.xml",
-        8000,
-    );
-    let logged = wait_event(&data, "call.voicemail");
+    let vm = Vm::start(&voicemail_tenant());
+    let (data, served) = (&vm.data, &vm.served);
+    vm.call("+15550166", "caller_talks.xml", 8000);
+    let logged = wait_event(data, "call.voicemail");
 
-    let agent = login_in(&served, "vm-a", "4001");
-    let list: serde_json::Value = agent
-        .get(served.url("/api/v1/voicemails"))
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
+    let agent = login_in(served, "vm-a", "4001");
+    let list = vm.get(&agent, "/api/v1/voicemails");
     assert_eq!(list.as_array().map(Vec::len), Some(1), "{list}");
     let message = &list[0];
     assert_eq!(
@@ -146,21 +172,11 @@ fn a_caller_nobody_answers_leaves_a_message_that_the_queues_agents_play_and_clos
     };
     let closed: serde_json::Value = close(&agent).json().unwrap();
     assert_eq!(closed["state"], "done");
-    let boss = login_in(&served, "vm-a", "boss");
+    let boss = login_in(served, "vm-a", "boss");
     assert_eq!(close(&boss).status(), 409, "closed already");
-    let done: serde_json::Value = boss
-        .get(served.url("/api/v1/voicemails?state=done"))
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
+    let done = vm.get(&boss, "/api/v1/voicemails?state=done");
     assert_eq!(done[0]["id"], id, "the supervisor sees it: {done}");
-    let fresh: serde_json::Value = agent
-        .get(served.url("/api/v1/voicemails"))
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
+    let fresh = vm.get(&agent, "/api/v1/voicemails");
     assert_eq!(fresh, serde_json::json!([]), "no new messages left");
 }
 
@@ -169,33 +185,19 @@ fn a_caller_who_says_nothing_leaves_no_message_and_the_flow_goes_on() {
     if !sipp_available() {
         return;
     }
-    let (tmp, data) = data_dir();
-    import(tmp.path(), &data, &voicemail_tenant());
-    passwords(&data, "vm-a", "boss", DEMO_PASSWORD);
-    let served = serve(&data);
-    let dir = tempfile::tempdir_in(tmp.path()).unwrap();
-    call(
-        dir.path(),
-        &sip_addr(&served).to_string(),
-        "+15550166",
-        "caller_silent.xml",
-        0,
-    );
-    let ended = wait_event(&data, "call.ended");
+    let vm = Vm::start(&voicemail_tenant());
+    let (data, served) = (&vm.data, &vm.served);
+    vm.call("+15550166", "caller_silent.xml", 0);
+    let ended = wait_event(data, "call.ended");
     assert_eq!(ended["reason"], "flow_ended", "{ended}");
     assert!(
-        !events(&data, "vm-a")
+        !events(data, "vm-a")
             .iter()
             .any(|(k, _)| k == "call.voicemail"),
         "no message"
     );
-    let boss = login_in(&served, "vm-a", "boss");
-    let all: serde_json::Value = boss
-        .get(served.url("/api/v1/voicemails?state=all"))
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
+    let boss = login_in(served, "vm-a", "boss");
+    let all = vm.get(&boss, "/api/v1/voicemails?state=all");
     assert_eq!(all, serde_json::json!([]));
     let folder = data.join("recordings");
     let files: Vec<_> = walk(&folder);
@@ -224,42 +226,22 @@ fn after_hours_a_message_goes_to_its_own_mailbox_which_only_supervisors_see() {
     if !sipp_available() {
         return;
     }
-    let (tmp, data) = data_dir();
-    import(tmp.path(), &data, &after_hours_tenant());
-    passwords(&data, "vm-a", "4001", DEMO_PASSWORD);
-    passwords(&data, "vm-a", "boss", DEMO_PASSWORD);
-    let served = serve(&data);
-    let dir = tempfile::tempdir_in(tmp.path()).unwrap();
-    let target = sip_addr(&served).to_string();
-    call(dir.path(), &target, "+15550167", "caller_talks.xml", 5000);
-    let logged = wait_event(&data, "call.voicemail");
+    let vm = Vm::start(&after_hours_tenant());
+    let (data, served) = (&vm.data, &vm.served);
+    vm.call("+15550167", "caller_talks.xml", 5000);
+    let logged = wait_event(data, "call.voicemail");
     assert_eq!(logged["mailbox"], "after-hours", "{logged}");
     let id = logged["voicemail"].as_str().unwrap();
 
-    let boss = login_in(&served, "vm-a", "boss");
-    let list: serde_json::Value = boss
-        .get(served.url("/api/v1/voicemails?mailbox=after-hours"))
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
+    let boss = login_in(served, "vm-a", "boss");
+    let list = vm.get(&boss, "/api/v1/voicemails?mailbox=after-hours");
     assert_eq!(list[0]["id"], id, "the supervisor sees it: {list}");
     assert_eq!(list[0]["called"], "+15550167");
     // Agent 4001 serves sales, not the after-hours mailbox.
-    let agent = login_in(&served, "vm-a", "4001");
-    let own: serde_json::Value = agent
-        .get(served.url("/api/v1/voicemails?state=all"))
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
+    let agent = login_in(served, "vm-a", "4001");
+    let own = vm.get(&agent, "/api/v1/voicemails?state=all");
     assert_eq!(own, serde_json::json!([]), "not the agent's mailbox");
-    let asked: serde_json::Value = agent
-        .get(served.url("/api/v1/voicemails?mailbox=after-hours"))
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
+    let asked = vm.get(&agent, "/api/v1/voicemails?mailbox=after-hours");
     assert_eq!(asked, serde_json::json!([]), "asking by name does not help");
     for path in [
         format!("/api/v1/voicemails/{id}/audio"),
@@ -279,25 +261,16 @@ fn a_message_ends_when_the_caller_falls_silent_and_the_flow_goes_on() {
     if !sipp_available() {
         return;
     }
-    let (tmp, data) = data_dir();
-    import(tmp.path(), &data, &voicemail_tenant());
-    let served = serve(&data);
-    let dir = tempfile::tempdir_in(tmp.path()).unwrap();
-    let target = sip_addr(&served).to_string();
+    let vm = Vm::start(&voicemail_tenant());
+    let data = &vm.data;
     // Queued 2 s, then the beep; the caller speaks 2 s from 3 s on, then says nothing.
-    call(
-        dir.path(),
-        &target,
-        "+15550166",
-        "caller_speaks_once.xml",
-        0,
-    );
-    let logged = wait_event(&data, "call.voicemail");
+    vm.call("+15550166", "caller_speaks_once.xml", 0);
+    let logged = wait_event(data, "call.voicemail");
     let ms = logged["duration_ms"].as_u64().unwrap();
     assert!(
         (2500..7000).contains(&ms),
         "the words and the 2 s of silence that ended them: {ms} ms"
     );
-    let ended = wait_event(&data, "call.ended");
+    let ended = wait_event(data, "call.ended");
     assert_eq!(ended["reason"], "flow_ended", "the flow hung up: {ended}");
 }

@@ -43,6 +43,16 @@ pub fn make_available_in(served: &Served, tenant: &str, user: &str) -> reqwest::
     http
 }
 
+/// Logs in as admin `user` of `tenant` and turns on the recording of every call.
+pub fn record_every_call(served: &Served, tenant: &str, user: &str) {
+    let set = login_in(served, tenant, user)
+        .put(served.url("/api/v1/tenant/settings"))
+        .json(&serde_json::json!({ "record_calls": true }))
+        .send()
+        .unwrap();
+    assert_eq!(set.status(), 200, "record_calls");
+}
+
 /// Logs in as `user` of `tenant` (password [`DEMO_PASSWORD`]); the client keeps the session.
 pub fn login_in(served: &Served, tenant: &str, user: &str) -> reqwest::blocking::Client {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();

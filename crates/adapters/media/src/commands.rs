@@ -35,6 +35,7 @@ pub(crate) enum Command {
     AddWebRtcOffer(String, Reply<WebRtcOffer>),
     AcceptWebRtcAnswer(EndpointId, String, Reply<()>),
     SetRemote(EndpointId, SocketAddr, Option<SocketAddr>, Reply<()>),
+    SetSrtp(EndpointId, Box<crate::SrtpSpec>, Reply<()>),
     Connect(EndpointId, EndpointId, Reply<()>),
     Disconnect(EndpointId, Reply<()>),
     Conference(Vec<EndpointId>, Reply<()>),
@@ -61,6 +62,7 @@ impl CallTask {
                 answer(r, self.accept_webrtc_answer(id, &sdp, now));
             }
             Command::SetRemote(id, rtp, rtcp, r) => answer(r, self.set_remote(id, rtp, rtcp)),
+            Command::SetSrtp(id, spec, r) => answer(r, self.set_srtp(id, &spec)),
             Command::Connect(a, b, r) => answer(r, self.connect(a, b)),
             Command::Disconnect(id, r) => answer(r, self.disconnect(id)),
             Command::Conference(ids, r) => answer(r, self.conference(&ids)),
@@ -106,6 +108,11 @@ impl CallTask {
         let i = self.index(id)?;
         self.endpoints[i].latch.reset(Some(rtp), rtcp);
         Ok(())
+    }
+
+    fn set_srtp(&mut self, id: EndpointId, spec: &crate::SrtpSpec) -> Result<(), MediaError> {
+        let i = self.index(id)?;
+        self.endpoints[i].set_srtp(spec)
     }
 
     fn connect(&mut self, a: EndpointId, b: EndpointId) -> Result<(), MediaError> {

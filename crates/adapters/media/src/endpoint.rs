@@ -209,6 +209,12 @@ impl Endpoint {
         }
     }
 
+    /// Makes the leg SRTP with `spec`'s keys from now on (an answer to our SAVP offer came).
+    pub(crate) fn set_srtp(&mut self, spec: &crate::SrtpSpec) -> Result<(), MediaError> {
+        self.srtp = Some(Box::new(Srtp::new(spec)?));
+        Ok(())
+    }
+
     /// An SRTP leg's packet protected for sending (`None` on a plain leg); a packet that
     /// cannot be protected is counted as a send failure.
     fn protect(&mut self, data: &[u8], rtcp: bool) -> Result<Option<Vec<u8>>, ()> {

@@ -72,6 +72,13 @@ impl CallMedia {
         self.request(|r| Command::SetRemote(id, rtp, rtcp, r)).await
     }
 
+    /// Makes `id` an SRTP leg with these keys (when the answer to our RTP/SAVP offer arrives;
+    /// a leg made from an SAVP offer gets its keys in its [`crate::EndpointSpec`]).
+    pub async fn set_srtp(&self, id: EndpointId, spec: crate::SrtpSpec) -> Result<(), MediaError> {
+        self.request(|r| Command::SetSrtp(id, Box::new(spec), r))
+            .await
+    }
+
     /// Relays `a` and `b` both ways, replacing any previous peer of either (a transfer swaps
     /// the agent while the caller keeps hearing one continuous stream).
     pub async fn connect(&self, a: EndpointId, b: EndpointId) -> Result<(), MediaError> {

@@ -97,3 +97,35 @@ async fn an_srtp_leg_is_relayed_to_a_plain_leg_both_ways() {
     }
     assert_eq!(dropped, before + 1, "the forged packet is counted");
 }
+
+#[tokio::test]
+async fn a_leg_becomes_srtp_when_the_answer_to_our_savp_offer_arrives() {
+    let server = server(26_900);
+    let (call, _events) = call(&server);
+    let (carrier, mut agent) = (Phone::new(Law::Mu).await, Phone::new(Law::Mu).await);
+    let a = call
+        .add_endpoint(EndpointSpec::pcmu("carrier", Some(carrier.addr())))
+        .await
+        .unwrap();
+    let b = leg(&call, "agent", Law::Mu, &agent).await;
+    call.connect(a.id, b.id).await.unwrap();
+    let keys = SrtpSpec {
+        local_key_salt: OURS.to_vec(),
+        remote_key_salt: THEIRS.to_vec(),
+    };
+    call.set_srtp(a.id, keys).await.unwrap();
+    let bad = SrtpSpec {
+        local_key_salt: vec![1; 3],
+        remote_key_salt: THEIRS.to_vec(),
+    };
+    assert!(call.set_srtp(a.id, bad).await.is_err(), "a short key is refused");
+
+    let mut send = SrtpContext::new(&THEIRS).unwrap();
+    for (n, frame) in tone_frames(1000.0, 25).iter().enumerate() {
+        let packet = protected(&mut send, n as u16, frame);
+        carrier.socket.send_to(&packet, a.local).await.unwrap();
+    }
+    let heard = agent.recv_n(20).await;
+    assert!(heard.len() >= 20, "{} packets relayed", heard.len());
+    assert_freq(&decode(&heard[5..], Law::Mu), 1000.0);
+}

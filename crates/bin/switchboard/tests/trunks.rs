@@ -665,3 +665,74 @@ fn a_carrier_that_offers_srtp_is_answered_with_srtp_keys_of_our_own() {
         "the call went on into its flow: {events:?}"
     );
 }
+
+#[test]
+fn a_trunk_that_asks_for_srtp_gets_srtp_offers_on_calls_out() {
+    if !sipp_available() {
+        return;
+    }
+    let (tmp, data) = data_dir();
+    let carrier_port = free_port();
+    let settings = format!(
+        "      inbound_sources: [\"192.0.2.0/24\"]\n      options_ping: false\n      \
+         outbound_proxy: \"sip:127.0.0.1:{carrier_port}\"\n      country_code: \"44\"\n      \
+         national_prefix: \"0\"\n      caller_id: \"+15550100\"\n      srtp: true\n"
+    );
+    let out = import_trunk(tmp.path(), &data, &settings);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    for (args, password) in [
+        (
+            &["create-user", "--tenant", "carrier-a", "1001"][..],
+            "Agent-console-pw-1",
+        ),
+        (
+            &["sip-password", "--tenant", "carrier-a", "1001"][..],
+            "Phone-sip-pw-2026",
+        ),
+    ] {
+        let out = common::cmd(&data)
+            .arg("admin")
+            .args(args)
+            .env("SWITCHBOARD_PASSWORD", password)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    let served = common::agents::serve(&data);
+    let target = sip_addr(&served).to_string();
+    let dir = tempfile::tempdir_in(tmp.path()).unwrap();
+    pcmu_tone(&dir.path().join("tone.pcmu"));
+    let media = free_port().to_string();
+    let args = ["-mi", "127.0.0.1", "-mp", &media];
+    let mut carrier = sipp(dir.path(), "carrier_srtp_uas.xml", carrier_port, &args)
+        .spawn()
+        .unwrap();
+    let phone_media = free_port().to_string();
+    let auth_uri = format!("02079460000@{target}");
+    let args = [
+        "-s",
+        "02079460000",
+        "-au",
+        "1001",
+        "-ap",
+        "Phone-sip-pw-2026",
+        "-auth_uri",
+        &auth_uri,
+        "-mi",
+        "127.0.0.1",
+        "-mp",
+        &phone_media,
+        &target,
+    ];
+    let phone = sipp(dir.path(), "phone_outbound.xml", free_port(), &args)
+        .status()
+        .unwrap();
+    let carrier = wait_exit(&mut carrier, Duration::from_secs(15));
+    stop(served);
+    let errors = sipp_errors(dir.path());
+    assert!(phone.success(), "the phone's call: {errors}");
+    assert!(
+        carrier.is_some_and(|s| s.success()),
+        "the carrier got an RTP/SAVP offer with our crypto line: {errors}"
+    );
+}

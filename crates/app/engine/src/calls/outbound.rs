@@ -228,10 +228,12 @@ impl Call {
             .add_endpoint(sdp::endpoint_spec("carrier", None, pt))
             .await?;
         let carrier_ip = self.deps.local_ip_towards(plan.carrier.addr);
-        let carrier_offer = sb_sdp::offer(&sdp::local_media(
+        let srtp = plan.trunk.plan.srtp;
+        let carrier_offer = sb_sdp::offer(&sdp::offer_media(
             carrier_ip,
             carrier.local.port(),
-            Some(pt),
+            pt,
+            srtp,
         ));
         Ok(Media {
             call,
@@ -397,13 +399,19 @@ impl Call {
         let Ok(streams) = sb_sdp::accept_answer(&media.carrier_offer, &answer) else {
             return false;
         };
-        let Some((rtp, rtcp)) = sdp::first_stream(&streams)
-            .ok()
-            .and_then(|s| Some((sdp::remote_addr(s)?, sdp::remote_rtcp(s))))
+        let Ok(stream) = sdp::first_stream(&streams) else {
+            return false;
+        };
+        let Some((rtp, rtcp)) = sdp::remote_addr(stream).map(|a| (a, sdp::remote_rtcp(stream)))
         else {
             return false;
         };
         let call = &media.call;
+        if let Some(keys) = sdp::srtp_spec(stream)
+            && call.set_srtp(media.carrier, keys).await.is_err()
+        {
+            return false;
+        }
         call.set_remote(media.carrier, rtp, rtcp).await.is_ok()
             && call.connect(media.phone, media.carrier).await.is_ok()
     }

@@ -33,6 +33,24 @@ pub fn negotiate_offer(offer: &SessionDescription) -> Result<NegotiatedStream, S
     first_stream(&answer.streams).cloned()
 }
 
+/// Our media for offering to `ip:port`: `preferred` codec first, and a fresh SRTP key when the
+/// peer asks for SRTP (an RTP/SAVP offer).
+pub fn offer_media(ip: IpAddr, port: u16, preferred: u8, srtp: bool) -> LocalMedia {
+    let mut local = local_media(ip, port, Some(preferred));
+    if srtp {
+        local.srtp_key = Some(rand::random::<[u8; 30]>().to_vec());
+    }
+    local
+}
+
+/// The leg's SRTP keys, once an answer to our offer settled them.
+pub fn srtp_spec(stream: &NegotiatedStream) -> Option<SrtpSpec> {
+    stream.srtp.as_ref().map(|k| SrtpSpec {
+        local_key_salt: k.local_key_salt.clone(),
+        remote_key_salt: k.remote_key_salt.clone(),
+    })
+}
+
 /// Our media for answering an offer that negotiated `stream`: its codec first, and its SRTP
 /// key when the offer was RTP/SAVP.
 pub fn answer_media(ip: IpAddr, port: u16, stream: &NegotiatedStream) -> LocalMedia {
@@ -61,10 +79,7 @@ pub fn endpoint_spec(label: &str, stream: Option<&NegotiatedStream>, pt: u8) -> 
         s.telephone_event.as_ref().map(|c| c.payload_type)
     });
     spec.rtcp_mux = stream.is_some_and(|s| s.rtcp_mux);
-    spec.srtp = stream.and_then(|s| s.srtp.as_ref()).map(|k| SrtpSpec {
-        local_key_salt: k.local_key_salt.clone(),
-        remote_key_salt: k.remote_key_salt.clone(),
-    });
+    spec.srtp = stream.and_then(srtp_spec);
     spec
 }
 

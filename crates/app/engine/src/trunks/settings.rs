@@ -60,6 +60,10 @@ pub struct TrunkSettings {
     /// not register (a registering trunk answers with its `register` credentials).
     #[serde(default)]
     pub auth: Option<AuthSettings>,
+    /// Offer SRTP (RTP/SAVP with an SDES key) on calls we place through the trunk, for
+    /// carriers that require it; SRTP offers from the carrier are answered in kind either way.
+    #[serde(default)]
+    pub srtp: bool,
 }
 
 /// The `auth` block: digest credentials for calls.
@@ -140,6 +144,8 @@ pub struct TrunkPlan {
     pub caller_id: Option<CallerIdRules>,
     /// Digest credentials answering challenges to our INVITEs (`auth`, else `register`'s).
     pub call_credentials: Option<(String, String)>,
+    /// Our offers on calls through the trunk are SRTP.
+    pub srtp: bool,
 }
 
 /// A checked `register` block.
@@ -247,6 +253,7 @@ impl TrunkSettings {
         };
         Ok(TrunkPlan {
             call_credentials,
+            srtp: self.srtp,
             sources,
             numbers: self.numbers.clone(),
             national,

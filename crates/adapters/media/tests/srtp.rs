@@ -118,7 +118,10 @@ async fn a_leg_becomes_srtp_when_the_answer_to_our_savp_offer_arrives() {
         local_key_salt: vec![1; 3],
         remote_key_salt: THEIRS.to_vec(),
     };
-    assert!(call.set_srtp(a.id, bad).await.is_err(), "a short key is refused");
+    assert!(
+        call.set_srtp(a.id, bad).await.is_err(),
+        "a short key is refused"
+    );
 
     let mut send = SrtpContext::new(&THEIRS).unwrap();
     for (n, frame) in tone_frames(1000.0, 25).iter().enumerate() {

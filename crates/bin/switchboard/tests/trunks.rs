@@ -446,6 +446,24 @@ fn a_phone_calls_out_through_the_trunk_with_its_caller_id_and_digest_and_both_le
     }
 }
 
+/// A tenant whose number +15550177 forwards callers to 02079460000 through its trunk to the
+/// carrier on `carrier_port`; `trunk` adds settings (indented for the trunk's settings).
+fn forward_tenant(carrier_port: u16, trunk: &str) -> String {
+    format!(
+        "version: 1\ntenant:\n  name: carrier-a\n  display_name: Carrier A\n  cluster: C1\n  \
+         ip_allowlist: []\ntrunks:\n  - name: carrier\n    settings:\n      \
+         inbound_sources: [\"127.0.0.1/32\"]\n      options_ping: false\n      \
+         outbound_proxy: \"sip:127.0.0.1:{carrier_port}\"\n      country_code: \"44\"\n      \
+         national_prefix: \"0\"\n      caller_id: \"+15550100\"\n      {trunk}\
+         points_of_contact:\n  - kind: phone\n    address: \"+15550177\"\n    flow: forward\n\
+         flows:\n  - name: forward\n    publish: true\n    document:\n      version: 1\n      \
+         name: Forward\n      start: out\n      blocks:\n        - id: out\n          \
+         type: transfer\n          params: {{ to: {{ number: \"02079460000\" }}, timeout_secs: 20 }}\n          \
+         transitions: {{ success: done, busy: done, no_answer: done }}\n        \
+         - id: done\n          type: end\n"
+    )
+}
+
 #[test]
 fn a_flow_transfers_a_caller_to_an_external_number_through_the_trunk() {
     if !sipp_available() {
@@ -453,20 +471,8 @@ fn a_flow_transfers_a_caller_to_an_external_number_through_the_trunk() {
     }
     let (tmp, data) = data_dir();
     let carrier_port = free_port();
-    let doc = format!(
-        "version: 1\ntenant:\n  name: carrier-a\n  display_name: Carrier A\n  cluster: C1\n  \
-         ip_allowlist: []\ntrunks:\n  - name: carrier\n    settings:\n      \
-         inbound_sources: [\"127.0.0.1/32\"]\n      options_ping: false\n      \
-         outbound_proxy: \"sip:127.0.0.1:{carrier_port}\"\n      country_code: \"44\"\n      \
-         national_prefix: \"0\"\n      caller_id: \"+15550100\"\n      auth:\n        \
-         username: trunkuser\n        password: trunk-secret\n\
-         points_of_contact:\n  - kind: phone\n    address: \"+15550177\"\n    flow: forward\n\
-         flows:\n  - name: forward\n    publish: true\n    document:\n      version: 1\n      \
-         name: Forward\n      start: out\n      blocks:\n        - id: out\n          \
-         type: transfer\n          params: {{ to: {{ number: \"02079460000\" }}, timeout_secs: 20 }}\n          \
-         transitions: {{ success: done, busy: done, no_answer: done }}\n        \
-         - id: done\n          type: end\n"
-    );
+    let trunk = "auth:\n        username: trunkuser\n        password: trunk-secret\n";
+    let doc = forward_tenant(carrier_port, trunk);
     let file = tmp.path().join("forward.yaml");
     std::fs::write(&file, doc).unwrap();
     let out = run(&data, &["import", file.to_str().unwrap()]);
@@ -734,5 +740,55 @@ fn a_trunk_that_asks_for_srtp_gets_srtp_offers_on_calls_out() {
     assert!(
         carrier.is_some_and(|s| s.success()),
         "the carrier got an RTP/SAVP offer with our crypto line: {errors}"
+    );
+}
+
+#[test]
+fn a_transfer_to_a_number_through_an_srtp_trunk_offers_srtp() {
+    if !sipp_available() {
+        return;
+    }
+    let (tmp, data) = data_dir();
+    let carrier_port = free_port();
+    let file = tmp.path().join("forward.yaml");
+    std::fs::write(&file, forward_tenant(carrier_port, "srtp: true\n")).unwrap();
+    let out = run(&data, &["import", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let served = common::agents::serve(&data);
+    let target = sip_addr(&served).to_string();
+    let dir = tempfile::tempdir_in(tmp.path()).unwrap();
+    pcmu_tone(&dir.path().join("tone.pcmu"));
+    let media = free_port().to_string();
+    let args = ["-mi", "127.0.0.1", "-mp", &media];
+    let mut carrier = sipp(dir.path(), "carrier_srtp_uas.xml", carrier_port, &args)
+        .spawn()
+        .unwrap();
+    let caller_media = free_port().to_string();
+    let args = [
+        "-s",
+        "+15550177",
+        "-d",
+        "3000",
+        "-mi",
+        "127.0.0.1",
+        "-mp",
+        &caller_media,
+        &target,
+    ];
+    let caller = sipp(dir.path(), "caller_talks.xml", free_port(), &args)
+        .status()
+        .unwrap();
+    let carrier = wait_exit(&mut carrier, Duration::from_secs(15));
+    stop(served);
+    let errors = sipp_errors(dir.path());
+    assert!(caller.success(), "the caller: {errors}");
+    assert!(
+        carrier.is_some_and(|s| s.success()),
+        "the carrier got an RTP/SAVP offer with our crypto line: {errors}"
+    );
+    let events = events(&data, "carrier-a");
+    assert!(
+        events.iter().any(|(k, _)| k == "call.connected"),
+        "{events:?}"
     );
 }

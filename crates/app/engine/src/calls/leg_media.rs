@@ -19,6 +19,7 @@ pub async fn open(
     payload_type: u8,
     peer: SocketAddr,
     webrtc: bool,
+    srtp: bool,
 ) -> Option<(EndpointId, LegOffer)> {
     if webrtc {
         let offer = call.add_webrtc_offer(label).await.ok()?;
@@ -27,7 +28,7 @@ pub async fn open(
     let spec = sdp::endpoint_spec(label, None, payload_type);
     let info = call.add_endpoint(spec).await.ok()?;
     let ip = deps.local_ip_towards(peer);
-    let local = sdp::local_media(ip, info.local.port(), Some(payload_type));
+    let local = sdp::offer_media(ip, info.local.port(), payload_type, srtp);
     Some((info.id, LegOffer::Rtp(Box::new(sb_sdp::offer(&local)))))
 }
 
@@ -40,6 +41,11 @@ pub async fn apply_answer(call: &CallMedia, endpoint: EndpointId, media: &Answer
                 return false;
             };
             let rtcp = sdp::remote_rtcp(stream);
+            if let Some(keys) = sdp::srtp_spec(stream)
+                && call.set_srtp(endpoint, keys).await.is_err()
+            {
+                return false;
+            }
             call.set_remote(endpoint, rtp, rtcp).await.is_ok()
         }
         AnsweredMedia::WebRtc(answer) => match call.accept_webrtc_answer(endpoint, answer).await {

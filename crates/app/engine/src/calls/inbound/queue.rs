@@ -291,6 +291,7 @@ async fn ring_agent(
         pt,
         phone.dest.addr,
         phone.webrtc,
+        false,
     )
     .await?;
     let ring_for = ring_time(call, offer);

@@ -109,7 +109,7 @@ pub async fn dial_agent(
         return Err("the agent has no registered phone".into());
     };
     let label = phone.username.clone();
-    let opened = leg_media(call, media, phone.dest.addr, phone.webrtc).await;
+    let opened = leg_media(call, media, phone.dest.addr, phone.webrtc, false).await;
     let Some((endpoint, offer)) = opened else {
         return Err("no media port available".into());
     };
@@ -154,7 +154,9 @@ pub async fn dial_number(
     let Some(dest) = located.and_then(|d| d.into_iter().next()) else {
         return Err("the trunk's server cannot be located".into());
     };
-    let Some((endpoint, LegOffer::Rtp(offer))) = leg_media(call, media, dest.addr, false).await
+    let srtp = trunk.plan.srtp;
+    let Some((endpoint, LegOffer::Rtp(offer))) =
+        leg_media(call, media, dest.addr, false, srtp).await
     else {
         return Err("no media port available".into());
     };
@@ -214,15 +216,17 @@ fn local_towards(call: &Inbound, peer: SocketAddr) -> SocketAddr {
     )
 }
 
-/// A media endpoint for a new leg towards `peer`, and our SDP offer for it.
+/// A media endpoint for a new leg towards `peer`, and our SDP offer for it (SRTP when the
+/// trunk asks for it).
 async fn leg_media(
     call: &Inbound,
     media: &CallerMedia,
     peer: SocketAddr,
     webrtc: bool,
+    srtp: bool,
 ) -> Option<(EndpointId, LegOffer)> {
     let pt = media.payload_type;
-    leg_media::open(&call.deps, &media.call, "transfer", pt, peer, webrtc).await
+    leg_media::open(&call.deps, &media.call, "transfer", pt, peer, webrtc, srtp).await
 }
 
 /// A leg being placed, and how to reach it once answered.

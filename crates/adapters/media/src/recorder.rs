@@ -247,6 +247,45 @@ impl Drop for Recorder {
     }
 }
 
+/// Cuts a finished recording made by [`Recorder`] down to its first `keep_ms` milliseconds
+/// (a voicemail's trailing silence), rewriting the header and syncing; the new length in
+/// milliseconds and bytes. A recording shorter than that is left as it is.
+pub fn trim(path: &Path, keep_ms: u64) -> Result<(u64, u64), MediaError> {
+    let file_err = |source| MediaError::File {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = File::options()
+        .read(true)
+        .write(true)
+        .open(path)
+        .map_err(file_err)?;
+    let mut header = [0u8; HEADER_LEN as usize];
+    file.read_exact_at(&mut header, 0).map_err(file_err)?;
+    let layout = match u16::from_le_bytes([header[22], header[23]]) {
+        1 => Layout::Mono,
+        2 => Layout::Stereo,
+        n => {
+            return Err(MediaError::BadAudio {
+                name: path.display().to_string(),
+                reason: format!("{n} channels: not one of our recordings"),
+            });
+        }
+    };
+    let frame_bytes = layout.frame_bytes();
+    let data = u64::from(u32::from_le_bytes([
+        header[40], header[41], header[42], header[43],
+    ]));
+    let frames = (data / frame_bytes).min(keep_ms / FRAME_MS);
+    let kept = frames * frame_bytes;
+    file.set_len(HEADER_LEN + kept).map_err(file_err)?;
+    file.write_all_at(&riff_size(kept).to_le_bytes(), 4)
+        .and_then(|()| file.write_all_at(&data_size(kept).to_le_bytes(), 40))
+        .and_then(|()| file.sync_all())
+        .map_err(file_err)?;
+    Ok((frames * FRAME_MS, HEADER_LEN + kept))
+}
+
 fn closed(path: &Path) -> MediaError {
     MediaError::File {
         path: path.to_path_buf(),

@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 
 use sb_audio::{FRAME_SAMPLES, Frame, SAMPLE_RATE, estimate_frequency};
 use sb_media::MediaError;
-use sb_media::recorder::{PausedSpan, Recorder};
+use sb_media::recorder::{Layout, PausedSpan, Recorder, trim};
 
 /// Env var that turns `crash_helper_records_then_waits_to_be_killed` into the child's body.
 const CHILD_ENV: &str = "SB_MEDIA_RECORDER_CHILD_PATH";
@@ -163,6 +163,33 @@ fn create_refuses_to_overwrite_an_existing_recording() {
     let err = Recorder::create(&path).unwrap_err();
     assert!(matches!(err, MediaError::File { .. }), "{err:?}");
     assert_eq!(std::fs::read(&path).unwrap(), b"keep me");
+}
+
+#[test]
+fn a_finished_mono_message_is_trimmed_to_its_first_milliseconds() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("message.wav");
+    let mut rec = Recorder::create_with(&path, Layout::Mono).unwrap();
+    for n in 0..100 {
+        rec.write_frame(&tone_frame(1000.0, n), &tone_frame(400.0, n))
+            .unwrap();
+    }
+    rec.finish().unwrap();
+    assert_eq!(
+        trim(&path, 1234).unwrap(),
+        (1220, 44 + 61 * 320),
+        "whole frames"
+    );
+    let mut reader = hound::WavReader::open(&path).unwrap();
+    assert_eq!(reader.spec().channels, 1);
+    assert_eq!(reader.samples::<i16>().count(), 61 * FRAME_SAMPLES);
+    assert_eq!(
+        trim(&path, 60_000).unwrap(),
+        (1220, 44 + 61 * 320),
+        "a shorter recording stays as it is"
+    );
+    std::fs::write(dir.path().join("other.wav"), [0u8; 44]).unwrap();
+    assert!(trim(&dir.path().join("other.wav"), 10).is_err(), "not ours");
 }
 
 #[test]

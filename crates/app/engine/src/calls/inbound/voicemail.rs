@@ -5,8 +5,9 @@
 //!
 //! A message with speech in it is kept: the recorder has synced the file before its row is
 //! added to the store (DESIGN.md § 6), and the call's log gets `call.voicemail`; a caller who
-//! hangs up while speaking leaves their message all the same. A message without speech is
-//! deleted and the flow hears `NoInput`.
+//! hangs up while speaking leaves their message all the same. A message that silence ended is
+//! cut after the caller's last word. A message without speech is deleted and the flow hears
+//! `NoInput`.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -26,6 +27,9 @@ const BEEP: &str = "default:beep";
 const BEEP_WAIT: Duration = Duration::from_secs(3);
 /// The key that ends a message.
 const END_KEY: char = '#';
+/// Kept after the caller's last word when silence ends the message (the detector itself
+/// waits 300 ms before it calls speech over).
+const AFTER_LAST_WORD: Duration = Duration::from_millis(700);
 
 /// What the flow's block asks for.
 pub(super) struct Ask {
@@ -58,9 +62,14 @@ pub(super) async fn record(
     {
         return Ok(Input::Failed(format!("voicemail not recorded: {e}")));
     }
-    let (spoke, interrupted) = listen(call, media, acks, &ask).await;
+    let (spoke, ending) = listen(call, media, acks, &ask).await;
+    let (cut, interrupted) = match ending {
+        Ending::Silence(cut) => (Some(cut), None),
+        Ending::Other => (None, None),
+        Ending::Interrupted(i) => (None, Some(i)),
+    };
     let answer = match media.call.record_stop().await {
-        Ok(info) if spoke => keep(call, &ask, info).await,
+        Ok(info) if spoke => keep(call, &ask, trimmed(info, cut).await).await,
         Ok(info) => {
             discard(&info.path);
             Input::NoInput
@@ -96,25 +105,44 @@ async fn beep(
     }
 }
 
-/// Follows the message until it ends; whether the caller spoke, and the interruption that
-/// ended it (a hang-up), if any.
+/// How a message ended.
+enum Ending {
+    /// The caller fell silent after speaking: keep this much of the recording (up to their
+    /// last word and a little after).
+    Silence(Duration),
+    /// `#`, the longest message, or silence before any word.
+    Other,
+    /// The caller hung up (or their media stopped).
+    Interrupted(Interrupt),
+}
+
+/// Follows the message until it ends; whether the caller spoke, and how it ended.
 async fn listen(
     call: &mut Inbound,
     media: &mut CallerMedia,
     acks: &mut AckWait,
     ask: &Ask,
-) -> (bool, Option<Interrupt>) {
-    let end = Instant::now() + ask.max_len;
-    let mut silence_ends = Instant::now() + ask.silence_end;
+) -> (bool, Ending) {
+    let start = Instant::now();
+    let end = start + ask.max_len;
+    let mut silence_ends = start + ask.silence_end;
     let (mut spoke, mut talking) = (false, false);
     loop {
         let wait = if talking { end } else { end.min(silence_ends) };
         let event = tokio::select! {
             e = call.caller_event(media, acks) => e,
-            _ = tokio::time::sleep_until(wait) => return (spoke, None),
+            _ = tokio::time::sleep_until(wait) => {
+                let by_silence = spoke && !talking && silence_ends <= end;
+                let last_word = silence_ends.saturating_duration_since(start).saturating_sub(ask.silence_end);
+                let ending = match by_silence {
+                    true => Ending::Silence(last_word + AFTER_LAST_WORD),
+                    false => Ending::Other,
+                };
+                return (spoke, ending);
+            }
         };
         match event {
-            Err(interrupt) => return (spoke, Some(interrupt)),
+            Err(interrupt) => return (spoke, Ending::Interrupted(interrupt)),
             Ok(MediaEvent::Talk {
                 endpoint,
                 talking: now,
@@ -127,12 +155,31 @@ async fn listen(
             }
             Ok(MediaEvent::Dtmf { endpoint, digit }) if endpoint == media.endpoint => {
                 if digit == END_KEY {
-                    return (spoke, None);
+                    return (spoke, Ending::Other);
                 }
             }
             Ok(_) => {}
         }
     }
+}
+
+/// The recording without the silence that ended it (kept whole when it cannot be cut).
+async fn trimmed(mut info: RecordingInfo, cut: Option<Duration>) -> RecordingInfo {
+    let Some(keep) = cut else {
+        return info;
+    };
+    let keep_ms = u64::try_from(keep.as_millis()).unwrap_or(u64::MAX);
+    let path = info.path.clone();
+    let done = tokio::task::spawn_blocking(move || sb_media::recorder::trim(&path, keep_ms)).await;
+    match done {
+        Ok(Ok((duration_ms, bytes))) => {
+            info.duration_ms = duration_ms;
+            info.bytes = bytes;
+        }
+        Ok(Err(e)) => tracing::warn!(error = %e, "voicemail silence not trimmed"),
+        Err(e) => tracing::warn!(error = %e, "voicemail silence not trimmed"),
+    }
+    info
 }
 
 /// Stores the message's row (the file is synced already); the flow's answer.

@@ -14,14 +14,13 @@ use crate::{MediaEvent, endpoint::Endpoint};
 
 impl CallTask {
     /// Handles one received datagram.
-    pub(crate) fn datagram(&mut self, d: Datagram, now: Timestamp) {
+    pub(crate) fn datagram(&mut self, mut d: Datagram, now: Timestamp) {
         if self.endpoints[d.index].webrtc.is_some() {
             self.webrtc_datagram(d, now);
             self.after_session(d.index, now);
             return;
         }
         let kind = classify(&self.buf[..d.len]);
-        let mut d = d;
         if matches!(kind, PacketKind::Rtp | PacketKind::Rtcp) {
             let rtcp = kind == PacketKind::Rtcp;
             match self.endpoints[d.index].unprotect(&mut self.buf, d.len, rtcp) {

@@ -14,7 +14,7 @@
 
 mod common;
 
-use common::sipp::{caller_audio, sipp, sipp_errors, spawn_carrier, wait_exit};
+use common::sipp::{caller_audio, dial_in, sipp, sipp_errors, spawn_carrier, wait_exit};
 use common::{Served, data_dir, free_port, run, sip_addr, sipp_available, text};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -467,19 +467,7 @@ fn an_agent_takes_a_call_on_their_phone_number_chosen_in_the_console() {
     let mut phone = sipp(dir.path(), "pstn_agent.xml", phone_port, &args)
         .spawn()
         .unwrap();
-    let caller_media = free_port().to_string();
-    let args = [
-        "-s",
-        "+15550177",
-        "-d",
-        "9000",
-        "-mi",
-        "127.0.0.1",
-        "-mp",
-        &caller_media,
-        &target,
-    ];
-    let mut caller = sipp(dir.path(), "caller_talks.xml", free_port(), &args)
+    let mut caller = dial_in(dir.path(), "caller_talks.xml", "+15550177", 9000, &target)
         .spawn()
         .unwrap();
     for step in [
@@ -606,22 +594,16 @@ fn an_agent_plays_and_closes_a_voicemail_left_in_their_queue() {
         dir.path().join("dtmf_2.pcap"),
     )
     .unwrap();
-    let media = free_port().to_string();
     let target = sip_addr(&served).to_string();
-    let args = [
-        "-s",
+    let mut caller = dial_in(
+        dir.path(),
+        "caller_leaves_message.xml",
         "+15550100",
-        "-d",
-        "9000",
-        "-mi",
-        "127.0.0.1",
-        "-mp",
-        &media,
+        9000,
         &target,
-    ];
-    let mut caller = sipp(dir.path(), "caller_leaves_message.xml", free_port(), &args)
-        .spawn()
-        .unwrap();
+    )
+    .spawn()
+    .unwrap();
     let caller = wait_exit(&mut caller, Duration::from_secs(40));
     assert!(
         caller.is_some_and(|s| s.success()),

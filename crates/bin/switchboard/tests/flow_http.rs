@@ -10,7 +10,7 @@ use common::agents::{
     DEMO_PASSWORD, connected_call, events, import, make_available_in, passwords, register_phone,
     serve, serve_with,
 };
-use common::sipp::{pcmu_tone, sipp, sipp_errors, wait_exit};
+use common::sipp::{dial_in, pcmu_tone, sipp, sipp_errors, wait_exit};
 use common::{data_dir, free_port, sip_addr, sipp_available};
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
@@ -91,19 +91,7 @@ fn a_flows_http_answer_reaches_the_agents_screen_pop() {
         .unwrap();
     let agent = make_available_in(&served, "crm-a", "4001");
     pcmu_tone(&dir.path().join("tone.pcmu"));
-    let caller_media = free_port().to_string();
-    let args = [
-        "-s",
-        "+15550155",
-        "-d",
-        "6000",
-        "-mi",
-        "127.0.0.1",
-        "-mp",
-        &caller_media,
-        &target,
-    ];
-    let mut caller = sipp(dir.path(), "caller_talks.xml", free_port(), &args)
+    let mut caller = dial_in(dir.path(), "caller_talks.xml", "+15550155", 6000, &target)
         .spawn()
         .unwrap();
     let call = connected_call(&served, &agent);
@@ -159,20 +147,8 @@ fn a_flow_cannot_reach_an_internal_address_the_operator_did_not_allow() {
     let served = serve(&data);
     let dir = tempfile::tempdir_in(tmp.path()).unwrap();
     pcmu_tone(&dir.path().join("tone.pcmu"));
-    let media = free_port().to_string();
     let target = sip_addr(&served).to_string();
-    let args = [
-        "-s",
-        "+15550155",
-        "-d",
-        "3000",
-        "-mi",
-        "127.0.0.1",
-        "-mp",
-        &media,
-        &target,
-    ];
-    let mut caller = sipp(dir.path(), "caller_talks.xml", free_port(), &args)
+    let mut caller = dial_in(dir.path(), "caller_talks.xml", "+15550155", 3000, &target)
         .spawn()
         .unwrap();
     let status = wait_exit(&mut caller, Duration::from_secs(30));

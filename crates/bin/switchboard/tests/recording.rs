@@ -9,7 +9,7 @@ use common::agents::{
     DEMO_PASSWORD, events, import, make_available_in, passwords, record_every_call, register_phone,
     sales_tenant, serve,
 };
-use common::sipp::{pcmu_tone, sipp, sipp_errors, wait_exit};
+use common::sipp::{dial_in, pcmu_tone, sipp, sipp_errors, wait_exit};
 use common::{Served, data_dir, free_port, sip_addr, sipp_available};
 use std::path::Path;
 use std::time::Duration;
@@ -23,19 +23,7 @@ fn one_call(served: &Served, dir: &Path, phone_port: u16) {
     let mut phone = sipp(dir, "agent_phone.xml", phone_port, &args)
         .spawn()
         .unwrap();
-    let media = free_port().to_string();
-    let args = [
-        "-s",
-        "+15550188",
-        "-d",
-        "3000",
-        "-mi",
-        "127.0.0.1",
-        "-mp",
-        &media,
-        &target,
-    ];
-    let mut caller = sipp(dir, "caller_talks.xml", free_port(), &args)
+    let mut caller = dial_in(dir, "caller_talks.xml", "+15550188", 3000, &target)
         .spawn()
         .unwrap();
     let caller = wait_exit(&mut caller, Duration::from_secs(30));

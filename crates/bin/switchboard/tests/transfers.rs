@@ -12,7 +12,7 @@ use common::agents::{
     DEMO_PASSWORD, connected_call, control, events, import, make_available_in, passwords,
     register_phone, sales_tenant, serve,
 };
-use common::sipp::{pcmu_tone, sipp, sipp_errors, wait_exit};
+use common::sipp::{dial_in, pcmu_tone, sipp, sipp_errors, wait_exit};
 use common::{Served, data_dir, free_port, sip_addr, sipp_available};
 use reqwest::blocking::Client;
 use serde_json::{Value, json};
@@ -77,22 +77,15 @@ fn setup_with(talk_ms: u32, first_phone: &str) -> Setup {
     });
     let first = make_available_in(&served, TENANT, "2001");
     pcmu_tone(&dir.path().join("tone.pcmu"));
-    let (caller_port, caller_media) = (free_port(), free_port().to_string());
-    let talk = talk_ms.to_string();
-    let args = [
-        "-s",
+    let caller = dial_in(
+        dir.path(),
+        "caller_talks.xml",
         "+15550177",
-        "-d",
-        &talk,
-        "-mi",
-        "127.0.0.1",
-        "-mp",
-        &caller_media,
+        talk_ms,
         &target,
-    ];
-    let caller = sipp(dir.path(), "caller_talks.xml", caller_port, &args)
-        .spawn()
-        .unwrap();
+    )
+    .spawn()
+    .unwrap();
     Setup {
         _tmp: tmp,
         data,
@@ -358,19 +351,7 @@ fn an_agent_on_a_phone_number_is_dialled_through_the_trunk_and_accepts_with_a_ke
         .send()
         .unwrap();
     assert_eq!(device.status().as_u16(), 200);
-    let caller_media = free_port().to_string();
-    let args = [
-        "-s",
-        "+15550166",
-        "-d",
-        "8000",
-        "-mi",
-        "127.0.0.1",
-        "-mp",
-        &caller_media,
-        &target,
-    ];
-    let caller = sipp(dir.path(), "caller_talks.xml", free_port(), &args)
+    let caller = dial_in(dir.path(), "caller_talks.xml", "+15550166", 8000, &target)
         .status()
         .unwrap();
     let phone = wait_exit(&mut phone, Duration::from_secs(15));

@@ -11,7 +11,7 @@ mod common;
 use common::agents::{
     DEMO_PASSWORD, connected_call, control, events, make_available_in, passwords, register_phone,
 };
-use common::sipp::{caller_audio, pcmu_tone, sipp, sipp_errors, spawn_carrier, wait_exit};
+use common::sipp::{caller_audio, dial_in, pcmu_tone, sipp, sipp_errors, spawn_carrier, wait_exit};
 use common::{Served, data_dir, free_port, run, sip_addr, sipp_available, text};
 use std::path::Path;
 use std::process::Output;
@@ -34,6 +34,41 @@ fn import_trunk(dir: &Path, data: &Path, settings: &str) -> Output {
     let file = dir.join("carrier.yaml");
     std::fs::write(&file, doc).unwrap();
     run(data, &["import", file.to_str().unwrap()])
+}
+
+/// Runs `switchboard admin ARGS` with `password` given by the environment.
+fn admin_cli(data: &Path, args: &[&str], password: &str) {
+    let out = common::cmd(data)
+        .arg("admin")
+        .args(args)
+        .env("SWITCHBOARD_PASSWORD", password)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
+
+/// Agent 1001 of `carrier-a`, whose SIP phone logs in with `Phone-sip-pw-2026`.
+fn phone_user(data: &Path) {
+    let agent = [
+        "create-user",
+        "--tenant",
+        "carrier-a",
+        "--role",
+        "agent",
+        "1001",
+    ];
+    admin_cli(data, &agent, "Agent-console-pw-1");
+    let phone = ["sip-password", "--tenant", "carrier-a", "1001"];
+    admin_cli(data, &phone, "Phone-sip-pw-2026");
+}
+
+/// A carrier behind the trunk on `port` that takes only SRTP offers (no media).
+fn spawn_srtp_carrier(dir: &Path, port: u16) -> std::process::Child {
+    let media = free_port().to_string();
+    let args = ["-mi", "127.0.0.1", "-mp", &media];
+    sipp(dir, "carrier_srtp_uas.xml", port, &args)
+        .spawn()
+        .unwrap()
 }
 
 /// Logs in as a demo agent and asks for Available.
@@ -331,42 +366,16 @@ fn a_phone_calls_out_through_the_trunk_with_its_caller_id_and_digest_and_both_le
     );
     let out = import_trunk(tmp.path(), &data, &settings);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    for (args, password) in [
-        (
-            &[
-                "create-user",
-                "--tenant",
-                "carrier-a",
-                "--role",
-                "agent",
-                "1001",
-            ][..],
-            "Agent-console-pw-1",
-        ),
-        (
-            &["sip-password", "--tenant", "carrier-a", "1001"][..],
-            "Phone-sip-pw-2026",
-        ),
-        (
-            &[
-                "create-user",
-                "--tenant",
-                "carrier-a",
-                "--role",
-                "admin",
-                "boss",
-            ][..],
-            common::agents::DEMO_PASSWORD,
-        ),
-    ] {
-        let out = common::cmd(&data)
-            .arg("admin")
-            .args(args)
-            .env("SWITCHBOARD_PASSWORD", password)
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{}", text(&out.stderr));
-    }
+    phone_user(&data);
+    let boss = [
+        "create-user",
+        "--tenant",
+        "carrier-a",
+        "--role",
+        "admin",
+        "boss",
+    ];
+    admin_cli(&data, &boss, common::agents::DEMO_PASSWORD);
     let served = Served::start(
         &data,
         &[],
@@ -472,35 +481,15 @@ fn a_flow_transfers_a_caller_to_an_external_number_through_the_trunk() {
     let (tmp, data) = data_dir();
     let carrier_port = free_port();
     let trunk = "auth:\n        username: trunkuser\n        password: trunk-secret\n";
-    let doc = forward_tenant(carrier_port, trunk);
-    let file = tmp.path().join("forward.yaml");
-    std::fs::write(&file, doc).unwrap();
-    let out = run(&data, &["import", file.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    common::agents::import(tmp.path(), &data, &forward_tenant(carrier_port, trunk));
     let served = Served::start(&data, &[], &[("SWITCHBOARD_MEDIA_BIND_IP", "127.0.0.1")]);
     let target = sip_addr(&served).to_string();
     let dir = tempfile::tempdir_in(tmp.path()).unwrap();
     pcmu_tone(&dir.path().join("tone.pcmu"));
     let mut carrier = spawn_carrier(dir.path(), carrier_port);
-    let caller_media = free_port().to_string();
-    let caller = sipp(
-        dir.path(),
-        "caller_talks.xml",
-        free_port(),
-        &[
-            "-s",
-            "+15550177",
-            "-d",
-            "4000",
-            "-mi",
-            "127.0.0.1",
-            "-mp",
-            &caller_media,
-            &target,
-        ],
-    )
-    .status()
-    .unwrap();
+    let caller = dial_in(dir.path(), "caller_talks.xml", "+15550177", 4000, &target)
+        .status()
+        .unwrap();
     let carrier_status = wait_exit(&mut carrier, Duration::from_secs(15));
     stop(served);
     assert!(caller.success(), "the caller: {}", sipp_errors(dir.path()));
@@ -587,25 +576,9 @@ fn an_offer_the_first_agent_lets_ring_out_goes_to_the_next_agent() {
     std::thread::sleep(Duration::from_millis(50));
     make_available_in(&served, "ring-a", "2002");
     pcmu_tone(&dir.path().join("tone.pcmu"));
-    let caller_media = free_port().to_string();
-    let caller = sipp(
-        dir.path(),
-        "caller_talks.xml",
-        free_port(),
-        &[
-            "-s",
-            "+15550188",
-            "-d",
-            "9000",
-            "-mi",
-            "127.0.0.1",
-            "-mp",
-            &caller_media,
-            &target,
-        ],
-    )
-    .status()
-    .unwrap();
+    let caller = dial_in(dir.path(), "caller_talks.xml", "+15550188", 9000, &target)
+        .status()
+        .unwrap();
     let first_status = wait_exit(&mut first, Duration::from_secs(10));
     let second_status = wait_exit(&mut second, Duration::from_secs(10));
     stop(served);
@@ -686,33 +659,12 @@ fn a_trunk_that_asks_for_srtp_gets_srtp_offers_on_calls_out() {
     );
     let out = import_trunk(tmp.path(), &data, &settings);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    for (args, password) in [
-        (
-            &["create-user", "--tenant", "carrier-a", "1001"][..],
-            "Agent-console-pw-1",
-        ),
-        (
-            &["sip-password", "--tenant", "carrier-a", "1001"][..],
-            "Phone-sip-pw-2026",
-        ),
-    ] {
-        let out = common::cmd(&data)
-            .arg("admin")
-            .args(args)
-            .env("SWITCHBOARD_PASSWORD", password)
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{}", text(&out.stderr));
-    }
+    phone_user(&data);
     let served = common::agents::serve(&data);
     let target = sip_addr(&served).to_string();
     let dir = tempfile::tempdir_in(tmp.path()).unwrap();
     pcmu_tone(&dir.path().join("tone.pcmu"));
-    let media = free_port().to_string();
-    let args = ["-mi", "127.0.0.1", "-mp", &media];
-    let mut carrier = sipp(dir.path(), "carrier_srtp_uas.xml", carrier_port, &args)
-        .spawn()
-        .unwrap();
+    let mut carrier = spawn_srtp_carrier(dir.path(), carrier_port);
     let phone_media = free_port().to_string();
     let auth_uri = format!("02079460000@{target}");
     let args = [
@@ -750,32 +702,14 @@ fn a_transfer_to_a_number_through_an_srtp_trunk_offers_srtp() {
     }
     let (tmp, data) = data_dir();
     let carrier_port = free_port();
-    let file = tmp.path().join("forward.yaml");
-    std::fs::write(&file, forward_tenant(carrier_port, "srtp: true\n")).unwrap();
-    let out = run(&data, &["import", file.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    let doc = forward_tenant(carrier_port, "srtp: true\n");
+    common::agents::import(tmp.path(), &data, &doc);
     let served = common::agents::serve(&data);
     let target = sip_addr(&served).to_string();
     let dir = tempfile::tempdir_in(tmp.path()).unwrap();
     pcmu_tone(&dir.path().join("tone.pcmu"));
-    let media = free_port().to_string();
-    let args = ["-mi", "127.0.0.1", "-mp", &media];
-    let mut carrier = sipp(dir.path(), "carrier_srtp_uas.xml", carrier_port, &args)
-        .spawn()
-        .unwrap();
-    let caller_media = free_port().to_string();
-    let args = [
-        "-s",
-        "+15550177",
-        "-d",
-        "3000",
-        "-mi",
-        "127.0.0.1",
-        "-mp",
-        &caller_media,
-        &target,
-    ];
-    let caller = sipp(dir.path(), "caller_talks.xml", free_port(), &args)
+    let mut carrier = spawn_srtp_carrier(dir.path(), carrier_port);
+    let caller = dial_in(dir.path(), "caller_talks.xml", "+15550177", 3000, &target)
         .status()
         .unwrap();
     let carrier = wait_exit(&mut carrier, Duration::from_secs(15));

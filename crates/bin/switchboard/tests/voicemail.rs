@@ -7,8 +7,8 @@
 mod common;
 
 use common::agents::{DEMO_PASSWORD, events, import, login_in, passwords, serve};
-use common::sipp::{pcmu_tone, sipp, sipp_errors, wait_exit};
-use common::{data_dir, free_port, sip_addr, sipp_available};
+use common::sipp::{dial_in, pcmu_tone, sipp_errors, wait_exit};
+use common::{data_dir, sip_addr, sipp_available};
 use std::time::Duration;
 
 /// A tenant whose number +15550166 queues for `sales` (2 s at most), then takes a message.
@@ -48,20 +48,9 @@ fn after_hours_tenant() -> String {
 /// Places a call to `number` with `scenario` (`-d` = `talk_ms`) and waits for SIPp's end.
 fn call(dir: &std::path::Path, target: &str, number: &str, scenario: &str, talk_ms: u32) {
     pcmu_tone(&dir.join("tone.pcmu"));
-    let media = free_port().to_string();
-    let talk = talk_ms.to_string();
-    let args = [
-        "-s",
-        number,
-        "-d",
-        &talk,
-        "-mi",
-        "127.0.0.1",
-        "-mp",
-        &media,
-        target,
-    ];
-    let mut caller = sipp(dir, scenario, free_port(), &args).spawn().unwrap();
+    let mut caller = dial_in(dir, scenario, number, talk_ms, target)
+        .spawn()
+        .unwrap();
     let status = wait_exit(&mut caller, Duration::from_secs(40));
     assert!(
         status.is_some_and(|s| s.success()),

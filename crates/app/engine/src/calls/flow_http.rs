@@ -62,11 +62,6 @@ impl FlowHttp {
             Err(refused(&ip.to_string()))
         }
     }
-
-    /// Whether a request may go to `ip`.
-    pub fn permits(&self, ip: IpAddr) -> bool {
-        self.guard.permits(ip)
-    }
 }
 
 fn refused(host: &str) -> String {
@@ -162,16 +157,16 @@ mod tests {
             "::ffff:127.0.0.1",
             "::ffff:10.0.0.1",
         ] {
-            assert!(!none.permits(internal.parse().unwrap()), "{internal}");
+            assert!(!none.guard.permits(internal.parse().unwrap()), "{internal}");
         }
         for public in ["93.184.216.34", "8.8.8.8", "2606:4700::1111", "100.128.0.1"] {
-            assert!(none.permits(public.parse().unwrap()), "{public}");
+            assert!(none.guard.permits(public.parse().unwrap()), "{public}");
         }
         let office = http(&["10.1.2.0/24", "::1/128"]);
-        assert!(office.permits("10.1.2.3".parse().unwrap()));
-        assert!(office.permits("::ffff:10.1.2.3".parse().unwrap()));
-        assert!(office.permits("::1".parse().unwrap()));
-        assert!(!office.permits("10.1.3.1".parse().unwrap()));
+        assert!(office.guard.permits("10.1.2.3".parse().unwrap()));
+        assert!(office.guard.permits("::ffff:10.1.2.3".parse().unwrap()));
+        assert!(office.guard.permits("::1".parse().unwrap()));
+        assert!(!office.guard.permits("10.1.3.1".parse().unwrap()));
     }
 
     #[test]

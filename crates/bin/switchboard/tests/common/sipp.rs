@@ -69,6 +69,25 @@ pub fn pcmu_tone(path: &Path) {
     std::fs::write(path, codes).unwrap();
 }
 
+/// A carrier's caller running `scenario` (e.g. `caller_talks.xml`) that dials `number` at
+/// `target` and talks for `talk_ms` (`-d`), its media on a free loopback port.
+pub fn dial_in(dir: &Path, scenario: &str, number: &str, talk_ms: u32, target: &str) -> Command {
+    let media = super::free_port().to_string();
+    let talk = talk_ms.to_string();
+    let args = [
+        "-s",
+        number,
+        "-d",
+        &talk,
+        "-mi",
+        "127.0.0.1",
+        "-mp",
+        &media,
+        target,
+    ];
+    sipp(dir, scenario, super::free_port(), &args)
+}
+
 /// What a SIPp caller scenario plays, in its working directory `dir`: `tone.pcmu` (2 s of
 /// 1 kHz) and `dtmf_1.pcap` (the digit 1 in RFC 4733, from SIPp's package).
 pub fn caller_audio(dir: &Path) {

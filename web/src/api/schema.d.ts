@@ -1331,6 +1331,11 @@ export interface components {
         };
         /** @description Settings to change; omitted ones keep their value. */
         SettingsChange: {
+            /**
+             * Format: int32
+             * @description See [`SettingsView`].
+             */
+            outbound_wrap_up_secs?: number | null;
             /** @description See [`SettingsView`]. */
             reason_codes?: string[] | null;
             /** @description See [`SettingsView`]. */
@@ -1338,6 +1343,12 @@ export interface components {
         };
         /** @description The tenant's settings. */
         SettingsView: {
+            /**
+             * Format: int32
+             * @description Seconds of after-contact work after a call an agent placed (0 to 3600; 0: none).
+             *     The agent takes no offer meanwhile and ends it sooner with `POST /me/wrap-up`.
+             */
+            outbound_wrap_up_secs: number;
             /**
              * @description The codes agents choose from when they go unavailable, in the order shown (1 to 32 of
              *     `a-z 0-9 _ -`, at most 32 characters each; `disconnected` and `missed` are the

@@ -1,5 +1,6 @@
 //! The tenant's settings document (`sb_store::TenantSettingsRepo`) as the app reads it: the
-//! reason codes agents choose from when they go unavailable, and whether every call is recorded. Written strictly (unknown keys
+//! reason codes agents choose from when they go unavailable, whether every call is recorded,
+//! and the after-contact work of the calls agents place. Written strictly (unknown keys
 //! and bad codes are refused, so that a typo shows), read leniently (a document the app cannot
 //! use gives the defaults rather than an agent console without reason codes).
 
@@ -23,13 +24,20 @@ pub struct TenantSettings {
     pub reason_codes: Vec<String>,
     /// Record every call with an agent (inbound and outbound), whatever the queue says.
     pub record_calls: bool,
+    /// After-contact work after a call the agent placed, in seconds (0: none); the agent
+    /// takes no offer meanwhile and may end it sooner.
+    pub outbound_wrap_up_secs: u32,
 }
+
+/// The longest after-contact work a tenant may give calls agents place (one hour).
+pub const MAX_WRAP_UP_SECS: u32 = 3600;
 
 impl Default for TenantSettings {
     fn default() -> Self {
         TenantSettings {
             reason_codes: DEFAULT_REASON_CODES.map(str::to_owned).to_vec(),
             record_calls: false,
+            outbound_wrap_up_secs: 0,
         }
     }
 }
@@ -45,7 +53,7 @@ impl TenantSettings {
         let Value::Object(map) = doc else {
             return Err((String::new(), "must be an object".into()));
         };
-        const KEYS: [&str; 2] = ["reason_codes", "record_calls"];
+        const KEYS: [&str; 3] = ["reason_codes", "record_calls", "outbound_wrap_up_secs"];
         if let Some(key) = map.keys().find(|k| !KEYS.contains(&k.as_str())) {
             return Err((key.clone(), "is not a tenant setting".into()));
         }
@@ -61,12 +69,26 @@ impl TenantSettings {
                 )
             })?;
         }
+        if let Some(v) = map.get("outbound_wrap_up_secs") {
+            settings.outbound_wrap_up_secs = v
+                .as_u64()
+                .and_then(|n| u32::try_from(n).ok())
+                .filter(|n| *n <= MAX_WRAP_UP_SECS)
+                .ok_or_else(|| {
+                    let why = format!("must be whole seconds from 0 to {MAX_WRAP_UP_SECS}");
+                    ("outbound_wrap_up_secs".to_owned(), why)
+                })?;
+        }
         Ok(settings)
     }
 
     /// The document to store.
     pub fn to_value(&self) -> Value {
-        json!({ "reason_codes": self.reason_codes, "record_calls": self.record_calls })
+        json!({
+            "reason_codes": self.reason_codes,
+            "record_calls": self.record_calls,
+            "outbound_wrap_up_secs": self.outbound_wrap_up_secs,
+        })
     }
 
     /// The settings of `tenant` as stored (the defaults when they cannot be read).
@@ -119,6 +141,17 @@ fn reason_codes(v: &Value) -> Result<Vec<String>, (String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn outbound_wrap_up_is_whole_seconds_up_to_an_hour() {
+        let s = TenantSettings::parse(&json!({"outbound_wrap_up_secs": 45})).unwrap();
+        assert_eq!(s.outbound_wrap_up_secs, 45);
+        assert_eq!(TenantSettings::from_stored(&s.to_value()), s, "round trip");
+        for bad in [json!(-1), json!(3601), json!(1.5), json!("30")] {
+            let err = TenantSettings::parse(&json!({ "outbound_wrap_up_secs": bad }));
+            assert_eq!(err.unwrap_err().0, "outbound_wrap_up_secs", "{bad}");
+        }
+    }
 
     #[test]
     fn a_tenant_without_settings_gets_the_default_codes() {

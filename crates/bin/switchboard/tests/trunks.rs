@@ -57,7 +57,7 @@ fn phone_user(data: &Path) {
         "agent",
         "1001",
     ];
-    admin_cli(data, &agent, "Agent-console-pw-1");
+    admin_cli(data, &agent, common::agents::DEMO_PASSWORD);
     let phone = ["sip-password", "--tenant", "carrier-a", "1001"];
     admin_cli(data, &phone, "Phone-sip-pw-2026");
 }
@@ -384,8 +384,16 @@ fn a_phone_calls_out_through_the_trunk_with_its_caller_id_and_digest_and_both_le
             ("SWITCHBOARD_MEDIA_BIND_IP", "127.0.0.1"),
         ],
     );
-    // Every call of the tenant is recorded, outbound ones included.
+    // Every call of the tenant is recorded, outbound ones included, and calls agents place
+    // are followed by after-contact work.
     common::agents::record_every_call(&served, "carrier-a", "boss");
+    let wrap = common::agents::login_in(&served, "carrier-a", "boss")
+        .put(served.url("/api/v1/tenant/settings"))
+        .json(&serde_json::json!({ "outbound_wrap_up_secs": 600 }))
+        .send()
+        .unwrap();
+    assert_eq!(wrap.status(), 200, "outbound_wrap_up_secs");
+    let agent = common::agents::login_in(&served, "carrier-a", "1001");
     let target = sip_addr(&served).to_string();
     let dir = tempfile::tempdir_in(tmp.path()).unwrap();
     let tone = dir.path().join("tone.pcmu");
@@ -416,6 +424,27 @@ fn a_phone_calls_out_through_the_trunk_with_its_caller_id_and_digest_and_both_le
     .status()
     .unwrap();
     let carrier_status = wait_exit(&mut carrier, Duration::from_secs(15));
+    let state = |http: &reqwest::blocking::Client| -> serde_json::Value {
+        let me = http.get(served.url("/api/v1/me/state")).send().unwrap();
+        me.json::<serde_json::Value>().unwrap()["state"].clone()
+    };
+    // The call's end reaches the ACD just after the carrier's BYE.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while state(&agent) == "working" && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(
+        state(&agent),
+        "wrap_up",
+        "after-contact work follows the call"
+    );
+    let done = agent
+        .post(served.url("/api/v1/me/wrap-up"))
+        .json(&serde_json::json!({}))
+        .send()
+        .unwrap();
+    assert_eq!(done.status(), 204);
+    assert_eq!(state(&agent), "logged_out", "the agent ended it");
     stop(served);
     assert!(
         phone.success(),
@@ -445,6 +474,13 @@ fn a_phone_calls_out_through_the_trunk_with_its_caller_id_and_digest_and_both_le
     let ended = &events.iter().find(|(k, _)| k == "call.ended").unwrap().1;
     assert_eq!(ended["reason"], "caller_hangup", "{ended}");
     assert_eq!(ended["q850"], 16);
+    // The ACD knew the agent was on the call: working, then after-contact work, then done.
+    let states: Vec<String> = events
+        .iter()
+        .filter(|(k, _)| k == "agent.state_changed")
+        .map(|(_, p)| p["state"]["state"].as_str().unwrap_or("").to_owned())
+        .collect();
+    assert_eq!(states, ["working", "wrap_up", "logged_out"], "{events:?}");
     for leg in ended["legs"].as_array().unwrap() {
         let received = leg["packets_received"].as_u64().unwrap_or(0);
         assert!(

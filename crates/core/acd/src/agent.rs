@@ -31,6 +31,10 @@ pub(crate) struct Slot {
     pub interaction: InteractionId,
     pub channel: Channel,
     pub phase: Phase,
+    /// Work the agent holds apart from the ACD's interactions: work the ACD did not route
+    /// (a call the agent placed, a consultation), or after-contact work that outlives a
+    /// transfer of the interaction to someone else. `interaction` is then only a key.
+    pub detached: bool,
 }
 
 /// A pool the agent belongs to when ready for `channel`, at proficiency `tier`.
@@ -157,20 +161,37 @@ impl Agent {
         }
     }
 
+    /// The slot of one of the ACD's interactions (`detached: false`) or of detached work.
+    pub fn slot_of(&self, interaction: InteractionId, detached: bool) -> Option<&Slot> {
+        self.slots
+            .iter()
+            .find(|s| s.interaction == interaction && s.detached == detached)
+    }
+
     pub fn slot(&self, interaction: InteractionId) -> Option<&Slot> {
-        self.slots.iter().find(|s| s.interaction == interaction)
+        self.slot_of(interaction, false)
+    }
+
+    pub fn slot_mut_of(&mut self, interaction: InteractionId, detached: bool) -> Option<&mut Slot> {
+        self.slots
+            .iter_mut()
+            .find(|s| s.interaction == interaction && s.detached == detached)
     }
 
     pub fn slot_mut(&mut self, interaction: InteractionId) -> Option<&mut Slot> {
-        self.slots.iter_mut().find(|s| s.interaction == interaction)
+        self.slot_mut_of(interaction, false)
     }
 
-    pub fn take_slot(&mut self, interaction: InteractionId) -> Option<Slot> {
+    pub fn take_slot_of(&mut self, interaction: InteractionId, detached: bool) -> Option<Slot> {
         let pos = self
             .slots
             .iter()
-            .position(|s| s.interaction == interaction)?;
+            .position(|s| s.interaction == interaction && s.detached == detached)?;
         Some(self.slots.swap_remove(pos))
+    }
+
+    pub fn take_slot(&mut self, interaction: InteractionId) -> Option<Slot> {
+        self.take_slot_of(interaction, false)
     }
 
     /// The state shown to supervisors and the agent.

@@ -1,7 +1,7 @@
 //! What the engine tells the ACD.
 
 use crate::config::{AgentConfig, QueueConfig, SkillRequirement};
-use sb_types::{AgentId, InteractionId, QueueId, Timestamp};
+use sb_types::{AgentId, Channel, InteractionId, QueueId, Timestamp};
 use serde::{Deserialize, Serialize};
 
 /// One input to [`crate::Acd::handle`].
@@ -44,8 +44,36 @@ pub enum AcdInput {
     },
     /// The agent finished after-contact work.
     WrapUpDone {
-        /// The interaction wrapped up.
+        /// The interaction wrapped up (or the work, for after-contact work of detached work).
         interaction: InteractionId,
+        /// Whose after-contact work: `None` is the agent connected to the interaction. Name
+        /// the agent to end the after-contact work they kept when the interaction was
+        /// transferred away from them, or of work given to [`AcdInput::Disengage`].
+        #[serde(default)]
+        agent: Option<AgentId>,
+    },
+    /// The agent took on work the ACD did not route: a call they placed, a consultation.
+    /// It fills a slot of `channel` (even past the agent's capacity: the agent is busy
+    /// whatever the rules say) and shows the agent working until [`AcdInput::Disengage`].
+    Engage {
+        /// The agent.
+        agent: AgentId,
+        /// A key of the engine's choice for this work, unique per agent.
+        work: InteractionId,
+        /// The channel it occupies.
+        channel: Channel,
+    },
+    /// Work given to [`AcdInput::Engage`] ended; the agent does `wrap_up_secs` of
+    /// after-contact work for it first (none when 0).
+    Disengage {
+        /// The agent.
+        agent: AgentId,
+        /// The work's key.
+        work: InteractionId,
+        /// After-contact time allowed, in seconds (ended sooner by
+        /// [`AcdInput::WrapUpDone`] naming the agent).
+        #[serde(default)]
+        wrap_up_secs: u32,
     },
     /// The waiting customer asks to be called back: the interaction keeps its place as a
     /// virtual interaction and is offered as a callback when it reaches the head.

@@ -18,6 +18,9 @@
 //!   the same at any time within a queue. A freed agent compares the heads of its queues.
 //! * **Lazy timers.** Deadlines sit in one heap and are checked against the state when they
 //!   fire, so cancelling is forgetting.
+//! * **Detached work.** What the ACD did not route still fills an agent's capacity: calls
+//!   the agent placed and consultations ([`AcdInput::Engage`] / [`AcdInput::Disengage`]),
+//!   and the after-contact work an agent keeps when the interaction is transferred away.
 //! * **SLA clock.** Starts at arrival (kept across transfers when configured), stops once at
 //!   answer, abandon or overflow out of the ACD ([`AcdCommand::SlaRecorded`]).
 //!

@@ -131,6 +131,7 @@ fn next_state_asked_during_work_applies_after_wrap_up() {
     assert_eq!(h.acd.wrap_ups(ag(1)), vec![ix(100)]);
     h.input(AcdInput::WrapUpDone {
         interaction: ix(100),
+        agent: None,
     });
     assert_eq!(h.acd.agent_state(ag(1)), Some(unavailable("lunch")));
     assert!(h.acd.wrap_ups(ag(1)).is_empty());

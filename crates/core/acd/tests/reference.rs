@@ -50,6 +50,9 @@ enum Op {
     Lost(u8),
     Restored(u8),
     Transfer(u8),
+    Engage(u8),
+    Disengage { k: u8, wrap: bool },
+    AgentWrapDone(u8),
     Advance(u16),
 }
 
@@ -66,6 +69,9 @@ fn op() -> impl Strategy<Value = Op> {
         1 => any::<u8>().prop_map(Op::WrapDone),
         1 => (0..AGENTS as u8).prop_map(Op::Lost),
         1 => (0..AGENTS as u8).prop_map(Op::Restored),
+        1 => (0..AGENTS as u8).prop_map(Op::Engage),
+        1 => (any::<u8>(), any::<bool>()).prop_map(|(k, wrap)| Op::Disengage { k, wrap }),
+        1 => any::<u8>().prop_map(Op::AgentWrapDone),
         2 => (1..40u16).prop_map(Op::Advance),
     ]
 }
@@ -87,6 +93,8 @@ struct MI {
     seq: u64,
     st: St,
     excluded: BTreeMap<u128, i64>,
+    /// When after-contact work in queue 0 ends, once completed there.
+    wrap_until: i64,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -97,6 +105,8 @@ struct MA {
     connected: bool,
     grace_until: Option<i64>,
     slots: Vec<(u128, Channel)>,
+    /// Detached voice work: engaged (`None`) or after-contact work until then.
+    detached: Vec<(u128, Option<i64>)>,
 }
 
 struct Model {
@@ -109,9 +119,17 @@ struct Model {
     next_id: u128,
     ended: BTreeMap<u128, u32>,
     sla: BTreeMap<u128, u32>,
+    next_work: u128,
 }
 
-fn room(slots: &[(u128, Channel)], c: Channel) -> bool {
+/// Whether `m` has room on `c` at `t` (detached after-contact work ends at its time).
+fn room(m: &MA, c: Channel, t: i64) -> bool {
+    let mut slots = m.slots.clone();
+    let held = m
+        .detached
+        .iter()
+        .filter(|(_, until)| until.is_none_or(|u| u > t));
+    slots.extend(held.map(|(id, _)| (*id, Channel::Voice)));
     let count = slots.iter().filter(|s| s.1 == c).count();
     let limit = match c {
         Channel::Voice => 1,
@@ -133,6 +151,7 @@ impl MA {
     }
     fn settle(&mut self) {
         if self.slots.is_empty()
+            && self.detached.is_empty()
             && let Some(avail) = self.next.take()
         {
             self.available = avail;
@@ -182,6 +201,7 @@ impl Model {
             next_id: 1,
             ended: BTreeMap::new(),
             sla: BTreeMap::new(),
+            next_work: 1_000_000,
         }
     }
 
@@ -220,6 +240,7 @@ impl Model {
             Op::WrapDone(k) => match self.pick(k, |i| matches!(i.st, St::Wrap(_))) {
                 Some(id) => self.h.input(AcdInput::WrapUpDone {
                     interaction: ix(id),
+                    agent: None,
                 }),
                 None => Vec::new(),
             },
@@ -233,6 +254,9 @@ impl Model {
                 })
             }
             Op::Transfer(k) => self.transfer(k),
+            Op::Engage(a) => self.engage(a.into()),
+            Op::Disengage { k, wrap } => self.disengage(k, wrap),
+            Op::AgentWrapDone(k) => self.agent_wrap_done(k),
             Op::Advance(s) => {
                 let before = self.h.log.len();
                 self.h.advance(f64::from(s));
@@ -243,6 +267,7 @@ impl Model {
             self.observe(c);
         }
         self.expire_graces();
+        self.expire_detached();
         self.check();
     }
 
@@ -258,6 +283,7 @@ impl Model {
             seq: self.seq,
             st: St::Waiting,
             excluded: BTreeMap::new(),
+            wrap_until: 0,
         };
         self.inter.insert(id, mi);
         let mut e = Enqueue::new(ix(id), q(queue as u128 + 1));
@@ -342,6 +368,7 @@ impl Model {
         let i = self.inter.get_mut(&id).expect("live interaction");
         if let (St::Connected(a), 0) = (i.st, i.queue) {
             i.st = St::Wrap(a);
+            i.wrap_until = self.h.now.as_millis() + WRAP_MS;
         }
         self.h.complete(id)
     }
@@ -359,15 +386,92 @@ impl Model {
             interaction: ix(id),
             target,
         });
+        let now = self.h.now.as_millis();
         let i = self.inter.get_mut(&id).expect("live interaction");
-        i.queue = to;
-        i.entered = self.h.now.as_millis();
+        let from = std::mem::replace(&mut i.queue, to);
+        i.entered = now;
         i.excluded.clear();
+        // The agent keeps the after-contact work of the queue the call was answered in.
+        let kept = match i.st {
+            St::Connected(a) if from == 0 => Some((a, now + WRAP_MS)),
+            St::Wrap(a) => Some((a, i.wrap_until)),
+            _ => None,
+        };
         if let St::Connected(a) | St::Wrap(a) = i.st {
             i.st = St::Waiting;
+            if let Some((a, until)) = kept {
+                self.agent_mut(a).detached.push((id, Some(until)));
+            }
             self.free_slot(a, id);
         }
         out
+    }
+
+    /// The agent places a call of their own.
+    fn engage(&mut self, a: u128) -> Vec<AcdCommand> {
+        let work = self.next_work;
+        self.next_work += 1;
+        self.agent_mut(a).detached.push((work, None));
+        self.h.input(AcdInput::Engage {
+            agent: ag(a),
+            work: ix(work),
+            channel: Channel::Voice,
+        })
+    }
+
+    /// Detached work of any agent matching `f`, the `k`-th of them.
+    fn pick_detached(&self, k: u8, f: impl Fn(Option<i64>) -> bool) -> Option<(u128, u128)> {
+        let all: Vec<(u128, u128)> = (0..AGENTS)
+            .flat_map(|a| {
+                let m = &self.agents[a as usize];
+                m.detached
+                    .iter()
+                    .filter(|(_, until)| f(*until))
+                    .map(move |(id, _)| (a, *id))
+            })
+            .collect();
+        (!all.is_empty()).then(|| all[k as usize % all.len()])
+    }
+
+    fn disengage(&mut self, k: u8, wrap: bool) -> Vec<AcdCommand> {
+        let Some((a, work)) = self.pick_detached(k, |until| until.is_none()) else {
+            return Vec::new();
+        };
+        let now = self.now();
+        let m = self.agent_mut(a);
+        m.detached.retain(|d| d.0 != work);
+        if wrap {
+            m.detached.push((work, Some(now + WRAP_MS)));
+        }
+        m.settle();
+        self.h.input(AcdInput::Disengage {
+            agent: ag(a),
+            work: ix(work),
+            wrap_up_secs: if wrap { (WRAP_MS / 1000) as u32 } else { 0 },
+        })
+    }
+
+    fn agent_wrap_done(&mut self, k: u8) -> Vec<AcdCommand> {
+        let Some((a, work)) = self.pick_detached(k, |until| until.is_some()) else {
+            return Vec::new();
+        };
+        let m = self.agent_mut(a);
+        m.detached.retain(|d| d.0 != work);
+        m.settle();
+        self.h.input(AcdInput::WrapUpDone {
+            interaction: ix(work),
+            agent: Some(ag(a)),
+        })
+    }
+
+    /// Detached after-contact work whose time is up is over.
+    fn expire_detached(&mut self) {
+        let now = self.now();
+        for m in &mut self.agents {
+            m.detached
+                .retain(|(_, until)| until.is_none_or(|u| u > now));
+            m.settle();
+        }
     }
 
     fn free_slot(&mut self, a: u128, id: u128) {
@@ -389,7 +493,7 @@ impl Model {
         let excluded = i.excluded.get(&a).is_some_and(|until| t < *until);
         i.st == St::Waiting
             && m.routable()
-            && room(&m.slots, self.channel[i.queue])
+            && room(m, self.channel[i.queue], t)
             && !excluded
             && level_ok(a, i.queue, t - i.entered)
     }
@@ -551,6 +655,7 @@ impl Model {
                 Op::Accept(0),
                 Op::Complete(0),
                 Op::WrapDone(0),
+                Op::Disengage { k: 0, wrap: false },
                 Op::Advance(5),
             ] {
                 self.apply(&op);

@@ -1,5 +1,5 @@
 //! The caller's tenant: its name, IP allowlist and settings (the agents' reason codes, whether
-//! every call is recorded).
+//! every call is recorded, after-contact work of calls agents place).
 
 use crate::extract::ApiJson;
 use crate::views::TenantView;
@@ -26,6 +26,9 @@ struct SettingsView {
     reason_codes: Vec<String>,
     /// Every call with an agent is recorded (inbound and outbound), whatever its queue says.
     record_calls: bool,
+    /// Seconds of after-contact work after a call an agent placed (0 to 3600; 0: none).
+    /// The agent takes no offer meanwhile and ends it sooner with `POST /me/wrap-up`.
+    outbound_wrap_up_secs: u32,
 }
 
 impl From<sb_engine::TenantSettings> for SettingsView {
@@ -33,6 +36,7 @@ impl From<sb_engine::TenantSettings> for SettingsView {
         SettingsView {
             reason_codes: s.reason_codes,
             record_calls: s.record_calls,
+            outbound_wrap_up_secs: s.outbound_wrap_up_secs,
         }
     }
 }
@@ -45,6 +49,8 @@ struct SettingsChange {
     reason_codes: Option<Vec<String>>,
     /// See [`SettingsView`].
     record_calls: Option<bool>,
+    /// See [`SettingsView`].
+    outbound_wrap_up_secs: Option<u32>,
 }
 
 /// The tenant's settings (the defaults until an admin sets them).
@@ -73,6 +79,9 @@ async fn put_settings(
     }
     if let Some(record) = req.record_calls {
         doc["record_calls"] = serde_json::json!(record);
+    }
+    if let Some(secs) = req.outbound_wrap_up_secs {
+        doc["outbound_wrap_up_secs"] = serde_json::json!(secs);
     }
     let settings = sb_engine::TenantSettings::parse(&doc)
         .map_err(|(field, why)| ApiError::invalid(field, why))?;

@@ -171,8 +171,47 @@ impl AcdHandle {
         tenant: TenantId,
         interaction: InteractionId,
     ) -> Result<(), EngineAcdError> {
-        self.input(tenant, AcdInput::WrapUpDone { interaction })
-            .await
+        self.input(
+            tenant,
+            AcdInput::WrapUpDone {
+                interaction,
+                agent: None,
+            },
+        )
+        .await
+    }
+
+    /// The agent took on work the ACD did not route (a call they placed, a consultation):
+    /// it fills a slot of `channel` until [`AcdHandle::disengage`].
+    pub async fn engage(
+        &self,
+        tenant: TenantId,
+        agent: AgentId,
+        work: InteractionId,
+        channel: sb_types::Channel,
+    ) -> Result<(), EngineAcdError> {
+        let input = AcdInput::Engage {
+            agent,
+            work,
+            channel,
+        };
+        self.input(tenant, input).await
+    }
+
+    /// Work given to [`AcdHandle::engage`] ended; `wrap_up_secs` of after-contact work follow.
+    pub async fn disengage(
+        &self,
+        tenant: TenantId,
+        agent: AgentId,
+        work: InteractionId,
+        wrap_up_secs: u32,
+    ) -> Result<(), EngineAcdError> {
+        let input = AcdInput::Disengage {
+            agent,
+            work,
+            wrap_up_secs,
+        };
+        self.input(tenant, input).await
     }
 
     /// The agent is done with after-contact work: every interaction they wrap up ends now

@@ -173,7 +173,13 @@ impl TenantTask {
                 let ended = ids
                     .iter()
                     .try_for_each(|&interaction| {
-                        self.step(now, AcdInput::WrapUpDone { interaction })
+                        self.step(
+                            now,
+                            AcdInput::WrapUpDone {
+                                interaction,
+                                agent: Some(agent),
+                            },
+                        )
                     })
                     .map(|()| ids.len());
                 let _ = reply.send(ended);

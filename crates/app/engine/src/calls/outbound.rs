@@ -54,6 +54,7 @@ pub(super) fn spawn(
             inputs,
             inputs_tx,
             carrier_call_id,
+            work: crate::calls::inbound::new_interaction(),
         };
         call.run(user).await;
         registry.remove(&ids);
@@ -114,6 +115,8 @@ struct Call {
     inputs: UnboundedReceiver<CallInput>,
     inputs_tx: mpsc::UnboundedSender<CallInput>,
     carrier_call_id: String,
+    /// The call's key in the ACD, where it keeps the agent busy.
+    work: sb_types::InteractionId,
 }
 
 impl Call {
@@ -133,6 +136,7 @@ impl Call {
                 }),
             )
             .await;
+        self.engage(&plan).await;
         let media = match self.media(&plan).await {
             Ok(m) => m,
             Err(e) => {
@@ -735,6 +739,39 @@ impl Call {
         }
         let payload = ended(&cause, answered_at, plan.log.now(), legs);
         plan.log.record("ended", payload).await;
+        self.disengage(plan, answered_at.is_some()).await;
+    }
+
+    /// The agent is busy from the dial on: the ACD offers them nothing until the call ends.
+    async fn engage(&self, plan: &Plan) {
+        let Some(agent) = plan.agent else {
+            return;
+        };
+        let voice = sb_types::Channel::Voice;
+        let acd = &self.deps.acd;
+        if let Err(e) = acd.engage(plan.tenant, agent, self.work, voice).await {
+            tracing::debug!(error = %e, "the ACD keeps no state for this user");
+        }
+    }
+
+    /// The call is over: an answered one is followed by the tenant's after-contact work.
+    async fn disengage(&self, plan: &Plan, answered: bool) {
+        let Some(agent) = plan.agent else {
+            return;
+        };
+        let wrap = match answered {
+            true => {
+                let store = self.deps.store.as_ref();
+                crate::TenantSettings::of(store, plan.tenant)
+                    .await
+                    .outbound_wrap_up_secs
+            }
+            false => 0,
+        };
+        let acd = &self.deps.acd;
+        if let Err(e) = acd.disengage(plan.tenant, agent, self.work, wrap).await {
+            tracing::debug!(error = %e, "the ACD keeps no state for this user");
+        }
     }
 }
 

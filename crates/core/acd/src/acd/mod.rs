@@ -10,6 +10,7 @@ mod route;
 mod select;
 mod timeouts;
 mod transfer;
+mod work;
 
 use crate::AcdError;
 use crate::agent::Agent;
@@ -131,7 +132,24 @@ impl Acd {
             AcdInput::Reject { interaction, agent } => self.reject(now, interaction, agent),
             AcdInput::Abandon { interaction } => self.abandon(now, interaction),
             AcdInput::Complete { interaction } => self.complete(now, interaction),
-            AcdInput::WrapUpDone { interaction } => self.wrap_up_done(now, interaction),
+            AcdInput::WrapUpDone {
+                interaction,
+                agent: None,
+            } => self.wrap_up_done(now, interaction),
+            AcdInput::WrapUpDone {
+                interaction,
+                agent: Some(agent),
+            } => self.agent_wrap_up_done(now, interaction, agent),
+            AcdInput::Engage {
+                agent,
+                work,
+                channel,
+            } => self.engage(now, agent, work, channel),
+            AcdInput::Disengage {
+                agent,
+                work,
+                wrap_up_secs,
+            } => self.disengage(now, agent, work, wrap_up_secs),
             AcdInput::RequestCallback { interaction } => self.request_callback(interaction),
             AcdInput::Transfer {
                 interaction,

@@ -293,6 +293,7 @@ impl Acd {
             interaction: id,
             channel: template.channel,
             phase: Phase::Offered { expires, ring_all },
+            detached: false,
         });
         let offer = Offer {
             agent: agent.cfg.id,

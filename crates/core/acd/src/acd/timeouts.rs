@@ -83,7 +83,9 @@ impl Acd {
             && until == at
         {
             self.finish(at, id, a, talk_ms, duration_ms(at.saturating_since(since)));
+            return;
         }
+        self.detached_wrap_up_expired(at, id, a);
     }
 
     fn waiting_with(

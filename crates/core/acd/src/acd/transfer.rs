@@ -60,14 +60,15 @@ impl Acd {
         }
     }
 
+    /// The agent who had the interaction keeps its after-contact work (the wrap-up time
+    /// of the queue it was in), detached from it.
     fn release_agent(&mut self, now: Timestamp, id: InteractionId, a: AIdx) {
-        if let Some(agent) = self.agent_mut(a) {
-            agent.take_slot(id);
-            agent.idle_since = now;
-        }
-        self.settle_presence(a);
-        self.sync_agent(a);
-        self.dirty_agents.push_back(a);
+        let wrap = self
+            .interactions
+            .get(&id)
+            .and_then(|i| self.queue(i.queue))
+            .map_or(0, |q| q.cfg.wrap_up_secs);
+        self.keep_wrap_up(now, id, a, wrap);
     }
 
     /// Moves an (unlisted) interaction into queue `q` and lists it.

@@ -186,7 +186,10 @@ impl<'a> Sim<'a> {
                     self.acd.interaction_status(id),
                     Some(InteractionStatus::WrapUp { .. })
                 ) {
-                    self.input(AcdInput::WrapUpDone { interaction: id });
+                    self.input(AcdInput::WrapUpDone {
+                        interaction: id,
+                        agent: None,
+                    });
                 }
             }
             Ev::Login(agent) => {

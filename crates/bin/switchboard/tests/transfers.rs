@@ -24,7 +24,7 @@ const TENANT: &str = "xfer-a";
 
 /// A tenant with agents 2001 and 2002 in queue `sales`, and a number that queues there.
 fn import_tenant(dir: &Path, data: &Path) {
-    let queue = "offer_timeout_secs: 10, wrap_up_secs: 0";
+    let queue = "offer_timeout_secs: 10, wrap_up_secs: 30";
     let doc = sales_tenant(TENANT, &["2001", "2002"], queue, "", "+15550177");
     import(dir, data, &doc);
     for user in ["2001", "2002"] {
@@ -227,6 +227,11 @@ fn a_blind_transfer_sends_the_caller_through_the_acd_to_the_second_agent() {
     assert_eq!(calls[0]["id"], call.as_str());
     assert!(s.get(&s.first, "/me/calls").as_array().unwrap().is_empty());
     assert_eq!(s.state(&second), "working");
+    assert_eq!(
+        s.state(&s.first),
+        "wrap_up",
+        "agent 1 keeps the queue's after-contact work for the call handed over"
+    );
     let events = s.finish();
     let kinds = kinds(&events);
     let transferred = &events.iter().find(|(k, _)| k == "call.transferred");
@@ -259,6 +264,11 @@ fn a_warm_transfer_consults_the_second_agent_conferences_and_leaves_them_talking
     });
     assert_eq!(seen[0]["consult"]["to"], "2002", "{seen}");
     assert_eq!(
+        s.state(&second),
+        "working",
+        "the ACD offers a consulted agent nothing"
+    );
+    assert_eq!(
         control(&s.served, &second, &call, "hangup"),
         404,
         "a consulted agent cannot end the caller's call"
@@ -277,13 +287,19 @@ fn a_warm_transfer_consults_the_second_agent_conferences_and_leaves_them_talking
         c[0]["agent"] == id.as_str() && c[0]["consult"].is_null()
     });
     assert!(s.get(&s.first, "/me/calls").as_array().unwrap().is_empty());
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while s.state(&second) != "working" {
-        assert!(Instant::now() < deadline, "the ACD gives agent 2 the call");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    assert_ne!(s.state(&s.first), "working", "agent 1 is free");
+    assert_eq!(s.state(&s.first), "wrap_up", "agent 1 writes their notes");
     let events = s.finish();
+    let offered_to = |agent: &str| {
+        events
+            .iter()
+            .filter(|(k, p)| k == "interaction.offered" && p["agent"] == agent)
+            .count()
+    };
+    assert_eq!(
+        offered_to(&id),
+        1,
+        "the ACD gives agent 2 the call: {events:?}"
+    );
     let kinds = kinds(&events);
     for kind in [
         "call.consult",

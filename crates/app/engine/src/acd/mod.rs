@@ -9,6 +9,8 @@
 //!   appended to the store's event log (`agent.state_changed`, `interaction.sla`,
 //!   `interaction.ended`, `interaction.offered`, `interaction.queued`,
 //!   `interaction.overflowed`), which reports and the supervisor view read.
+//! - Work the ACD did not route (calls agents place, consultations) keeps the agent busy
+//!   through an [`Engagement`], released when the work ends.
 //!
 //! Design note: the task loop is the sans-IO drive of DESIGN.md § 4 — wait for an input or the
 //! ACD's next deadline, feed it with the time, drain its commands. The core has no lock around
@@ -16,6 +18,7 @@
 //! that goes away (its receiver dropped) abandons a waiting interaction and completes a
 //! connected one, so no agent stays reserved or working for a call that is gone.
 
+mod engagement;
 mod error;
 mod events;
 mod handle;
@@ -23,6 +26,7 @@ mod load;
 mod log;
 mod task;
 
+pub use engagement::Engagement;
 pub use error::EngineAcdError;
 pub use events::{AgentStatus, InteractionEvent};
 pub use handle::AcdHandle;

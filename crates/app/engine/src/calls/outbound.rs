@@ -54,7 +54,7 @@ pub(super) fn spawn(
             inputs,
             inputs_tx,
             carrier_call_id,
-            work: crate::calls::inbound::new_interaction(),
+            engaged: None,
         };
         call.run(user).await;
         registry.remove(&ids);
@@ -115,8 +115,8 @@ struct Call {
     inputs: UnboundedReceiver<CallInput>,
     inputs_tx: mpsc::UnboundedSender<CallInput>,
     carrier_call_id: String,
-    /// The call's key in the ACD, where it keeps the agent busy.
-    work: sb_types::InteractionId,
+    /// The agent kept busy in the ACD while the call lasts.
+    engaged: Option<crate::acd::Engagement>,
 }
 
 impl Call {
@@ -136,7 +136,10 @@ impl Call {
                 }),
             )
             .await;
-        self.engage(&plan).await;
+        if let Some(agent) = plan.agent {
+            let (acd, voice) = (&self.deps.acd, sb_types::Channel::Voice);
+            self.engaged = crate::acd::Engagement::start(acd, plan.tenant, agent, voice).await;
+        }
         let media = match self.media(&plan).await {
             Ok(m) => m,
             Err(e) => {
@@ -723,7 +726,7 @@ impl Call {
 
     /// Records the end of the call with both legs' figures and releases the media.
     async fn finish(
-        &self,
+        &mut self,
         plan: &Plan,
         media: Option<&Media>,
         cause: EndCause,
@@ -742,21 +745,9 @@ impl Call {
         self.disengage(plan, answered_at.is_some()).await;
     }
 
-    /// The agent is busy from the dial on: the ACD offers them nothing until the call ends.
-    async fn engage(&self, plan: &Plan) {
-        let Some(agent) = plan.agent else {
-            return;
-        };
-        let voice = sb_types::Channel::Voice;
-        let acd = &self.deps.acd;
-        if let Err(e) = acd.engage(plan.tenant, agent, self.work, voice).await {
-            tracing::debug!(error = %e, "the ACD keeps no state for this user");
-        }
-    }
-
     /// The call is over: an answered one is followed by the tenant's after-contact work.
-    async fn disengage(&self, plan: &Plan, answered: bool) {
-        let Some(agent) = plan.agent else {
+    async fn disengage(&mut self, plan: &Plan, answered: bool) {
+        let Some(engaged) = self.engaged.take() else {
             return;
         };
         let wrap = match answered {
@@ -768,10 +759,7 @@ impl Call {
             }
             false => 0,
         };
-        let acd = &self.deps.acd;
-        if let Err(e) = acd.disengage(plan.tenant, agent, self.work, wrap).await {
-            tracing::debug!(error = %e, "the ACD keeps no state for this user");
-        }
+        engaged.release(wrap).await;
     }
 }
 

@@ -15,6 +15,7 @@ use super::blind::Blind;
 use super::connected::{Next, Step};
 use super::transfer::{self, Pending};
 use super::{AgentLeg, CallerMedia, Inbound, Peer};
+use crate::acd::Engagement;
 use crate::calls::bridge::Bridge;
 use crate::calls::cause::EndCause;
 use crate::calls::control::{CallCommand, ConsultView, TransferTo};
@@ -40,6 +41,8 @@ pub(super) struct Consult {
     agent: Option<AgentId>,
     label: String,
     state: State,
+    /// The consulted agent, kept busy in the ACD while rung and consulted.
+    engaged: Option<Engagement>,
 }
 
 enum State {
@@ -141,6 +144,13 @@ impl Inbound {
         if let TransferTo::Queue(_) = to {
             return Err("a queue cannot be consulted: transfer to it blind".into());
         }
+        let engaged = match to {
+            TransferTo::Agent(a) => {
+                let voice = sb_types::Channel::Voice;
+                Engagement::start(&self.deps.acd, self.tenant, a, voice).await
+            }
+            _ => None,
+        };
         let was_held = at.bridge.held;
         if !was_held {
             at.bridge.apply(&self.deps, CallCommand::Hold).await?;
@@ -170,6 +180,7 @@ impl Inbound {
             agent,
             label: pending.label.clone(),
             state: State::Ringing { ringing, pending },
+            engaged,
         };
         self.log
             .record("consult", json!({ "to": consult.label, "kind": kind }))
@@ -200,6 +211,7 @@ impl Inbound {
             agent,
             label,
             state: State::Ringing { ringing, pending },
+            engaged,
         }) = at.consult.take()
         else {
             return Step::Stay;
@@ -246,6 +258,7 @@ impl Inbound {
                 leg: Box::new(leg),
                 conference: false,
             },
+            engaged,
         };
         self.show_consult(Some(consult.view()), "held");
         *at.consult = Some(consult);
@@ -264,12 +277,15 @@ impl Inbound {
         }
         let Some(Consult {
             state: State::Talking { mut leg, .. },
+            engaged,
             ..
         }) = at.consult.take()
         else {
             return Err("no consultation is going on".into());
         };
         let (peer, events) = self.hand_over(at.agent, leg.peer).await;
+        // Freed once the interaction is theirs in the ACD, which offers it to them first.
+        drop(engaged);
         leg.peer = peer;
         leg.interaction_events = events;
         let leg = *leg;
@@ -385,12 +401,14 @@ impl Inbound {
                     ringing,
                     mut pending,
                 },
+            engaged,
             ..
         }) = at.consult.take()
         else {
             return None;
         };
         let (peer, events) = self.hand_over(at.agent, pending.peer).await;
+        drop(engaged);
         pending.peer = peer;
         self.log
             .record(

@@ -545,6 +545,6 @@ fn rand_seed() -> u64 {
 }
 
 /// A fresh interaction id (time-ordered).
-pub(in crate::calls) fn new_interaction() -> InteractionId {
+pub(super) fn new_interaction() -> InteractionId {
     InteractionId::from_uuid(uuid::Uuid::now_v7())
 }

@@ -17,7 +17,8 @@
 // transfer <blind|consult> <username|queue:<name>|number:<digits>>, wait-consult <ringing|talking|conference|none>,
 // transfer-complete, transfer-cancel, conference, directory, quality, countdown,
 // history <number>, history-call, device <softphone|pstn> [number], wait-pstn-offer, wait-pstn-connected,
-// voicemails [count] (waits for that many new messages), voicemail-audio, voicemail-done, quit.
+// voicemails [count] (waits for that many new messages), voicemail-audio, voicemail-done,
+// wait-voicemail-offer, voicemail-accept, voicemail-reject, quit.
 // With a PSTN device (calls ring the agent's own phone) hangup, hold, resume, dtmf, transfer,
 // wait-state and wrap-up work as with the softphone; mute, accept and reject do not apply.
 // The exit status is 0 when every command succeeded.
@@ -99,8 +100,9 @@ const commands = {
   },
   async available(page) {
     await page.selectOption(tid('state-select'), 'available');
-    await page.locator(`${tid('agent-state')}[data-state="available"], ${tid('next-state')}`).first()
-      .waitFor({ timeout: TIMEOUT });
+    // Something waiting is offered at once: reserved counts as ready too.
+    const ready = ['available', 'reserved'].map((s) => `${tid('agent-state')}[data-state="${s}"]`);
+    await page.locator([...ready, tid('next-state')].join(', ')).first().waitFor({ timeout: TIMEOUT });
   },
   async unavailable(page, reason) {
     if (!reason) throw new Error('usage: unavailable <reason>');
@@ -305,6 +307,26 @@ const commands = {
       setTimeout(() => reject(new Error('audio metadata not loaded')), ms);
     }), TIMEOUT);
     say(`info voicemail-audio secs=${Number(secs).toFixed(1)}`);
+  },
+  async 'wait-voicemail-offer'(page) {
+    const toast = page.locator(tid('voicemail-offer'));
+    await toast.waitFor({ timeout: TIMEOUT });
+    const caller = (await page.locator(tid('voicemail-offer-caller')).innerText()).trim();
+    const queue = (await page.locator(tid('voicemail-offer-queue')).innerText()).trim();
+    say(`info voicemail-offer caller=${caller} queue=${queue}`);
+    await shot(page, 'voicemail-offer');
+  },
+  async 'voicemail-accept'(page) {
+    const id = await page.getAttribute(tid('voicemail-offer'), 'data-id', { timeout: TIMEOUT });
+    await page.click(tid('voicemail-accept'), { timeout: TIMEOUT });
+    // The message is the agent's: first in the panel, marked as theirs.
+    await page.locator(`${tid('voicemail')}[data-id="${id}"][data-mine="true"]`).waitFor({ timeout: TIMEOUT });
+    await page.locator(tid('voicemail-offer')).waitFor({ state: 'detached', timeout: TIMEOUT });
+    await shot(page, 'voicemail-mine');
+  },
+  async 'voicemail-reject'(page) {
+    await page.click(tid('voicemail-reject'), { timeout: TIMEOUT });
+    await page.locator(tid('voicemail-offer')).waitFor({ state: 'detached', timeout: TIMEOUT });
   },
   async 'voicemail-done'(page) {
     const panel = page.locator(tid('voicemails'));

@@ -123,6 +123,11 @@ export function closeVoicemail(id: string): Promise<Voicemail> {
   return request<Voicemail>('POST', `/voicemails/${encodeURIComponent(id)}/close`);
 }
 
+/** Takes (`accept`) or declines (`reject`) the voicemail message offered to the agent. */
+export function answerVoicemailOffer(id: string, answer: 'accept' | 'reject'): Promise<void> {
+  return request<void>('POST', `/voicemails/${encodeURIComponent(id)}/${answer}`);
+}
+
 /** The tenant's other agents with their states, and its voice queues. */
 export function directory(): Promise<Directory> {
   return request<Directory>('GET', '/me/directory');

@@ -94,6 +94,20 @@ export interface ConsoleSnapshot {
   reason_codes: string[];
   notice: string | null;
   queues: QueueGlance[];
+  /** A voicemail message offered to the agent now. */
+  voicemail_offer: VoicemailOffer | null;
+  /** Ids of the voicemail messages the agent has taken and not closed, oldest first. */
+  voicemails_held: string[];
+}
+
+/** A voicemail message the ACD offers to the agent, like a call. */
+export interface VoicemailOffer {
+  voicemail: string;
+  mailbox: string;
+  caller: string;
+  duration_ms: number;
+  received_at: number;
+  expires_at: number;
 }
 
 export type ConsoleMessage = ConsoleSnapshot | { type: 'ping' };

@@ -77,8 +77,9 @@ export function AgentView({ me, onLogout, onLinkLost }: Props) {
   const controls = useCallControls(phone, leg, details, me.user.id, command);
   // A re-attached call is answered on arrival: it never rings.
   const ringing = call?.status === 'ringing' && !call.reattach;
-  // The last call the agent handled: what after-call work is about.
-  const [lastCall, setLastCall] = useState<{ id: string; queue: string | null; contact: string | null } | null>(null);
+  // The last call (or voicemail message, without a call id) the agent handled: what after-call
+  // work is about.
+  const [lastCall, setLastCall] = useState<{ id: string | null; queue: string | null; contact: string | null } | null>(null);
   const detailsContact = details ? contactOf(details) : null;
   useEffect(() => {
     if (details?.id && !ringing) setLastCall({ id: details.id, queue: details.queue ?? null, contact: detailsContact });
@@ -151,7 +152,9 @@ export function AgentView({ me, onLogout, onLinkLost }: Props) {
             consultation={isConsultee(details, me.user.id)}
             autoAccept={ps.autoAccept} onAccept={() => phone.answer()} onReject={() => phone.reject()}
             onAutoAccept={(on) => phone.setAutoAccept(on)}
-            pstn={pstnNumber === null ? null : { number: pstnNumber, offer: pstn.offer, screenPopUrl: popUrl(pstn.offer?.queue) }} />
+            pstn={pstnNumber === null ? null : { number: pstnNumber, offer: pstn.offer, screenPopUrl: popUrl(pstn.offer?.queue) }}
+            voicemail={snapshot?.voicemail_offer ?? null}
+            onVoicemailAccepted={(m) => setLastCall({ id: null, queue: m.mailbox, contact: m.caller || null })} />
           {leg && !ringing ? (
             <CallPanel leg={leg} details={details} c={controls} screenPopUrl={screenPopUrl} />
           ) : (
@@ -181,7 +184,7 @@ export function AgentView({ me, onLogout, onLinkLost }: Props) {
             contact={leg && !ringing ? detailsContact ?? call?.fromUser ?? null : agent?.state === 'wrap_up' ? lastCall?.contact ?? null : null}
             currentId={leg ? details?.id ?? null : null} refresh={agent?.state}
             onDial={dialBack} />
-          <Voicemails refresh={agent?.state}
+          <Voicemails refresh={agent?.state} held={snapshot?.voicemails_held ?? []}
             onDial={dialBack} />
         </aside>
       </main>

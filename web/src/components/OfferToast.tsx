@@ -1,7 +1,8 @@
-import type { ConsoleCall } from '../api/types';
+import type { ConsoleCall, VoicemailOffer } from '../api/types';
 import type { CallInfo } from '../softphone/call';
 import { formatDuration, useNow } from '../time';
 import { ScreenPopLink } from './ScreenPop';
+import { VoicemailOfferCard } from './VoicemailOfferCard';
 
 interface Props {
   /** The softphone's call while it rings, else null (the area stays reserved). */
@@ -14,6 +15,9 @@ interface Props {
   autoAccept: boolean;
   /** Calls ring the agent's phone (PSTN device): its number and the call ringing it, if any. */
   pstn: { number: string; offer: ConsoleCall | null; screenPopUrl: string | null } | null;
+  /** A voicemail message offered to the agent (shown when no call rings). */
+  voicemail: VoicemailOffer | null;
+  onVoicemailAccepted(offer: VoicemailOffer): void;
   onAccept(): void;
   onReject(): void;
   onAutoAccept(on: boolean): void;
@@ -96,6 +100,8 @@ export function OfferToast(p: Props) {
         </div>
       ) : p.pstn?.offer ? (
         <PstnOffer number={p.pstn.number} call={p.pstn.offer} screenPopUrl={p.pstn.screenPopUrl} />
+      ) : p.voicemail ? (
+        <VoicemailOfferCard key={p.voicemail.voicemail} offer={p.voicemail} onAccepted={p.onVoicemailAccepted} />
       ) : (
         <p className="toast-idle muted">No incoming call.</p>
       )}

@@ -1,6 +1,6 @@
 // Voicemail messages left in the agent's queues: who called, for which queue, when and how long;
 // the message plays in place, the caller can be called back, and "Done" takes it off everyone's
-// list.
+// list. Messages the agent accepted as an offer come first, marked as theirs.
 import { useState } from 'react';
 import { useVoicemails } from '../agent/useVoicemails';
 import type { Voicemail } from '../api/types';
@@ -12,19 +12,23 @@ function when(ms: number): string {
 
 interface ItemProps {
   m: Voicemail;
+  /** The agent took it from an offer: it is their work until Done. */
+  mine: boolean;
   onDial: ((number: string) => string | null) | null;
   onDone: (id: string) => Promise<string | null>;
 }
 
-function Item({ m, onDial, onDone }: ItemProps) {
+function Item({ m, mine, onDial, onDone }: ItemProps) {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const caller = m.caller || 'Withheld number';
   return (
-    <li className="voicemail" data-testid="voicemail" data-id={m.id} data-caller={m.caller} data-mailbox={m.mailbox}>
+    <li className={mine ? 'voicemail mine' : 'voicemail'} data-testid="voicemail" data-id={m.id}
+      data-caller={m.caller} data-mailbox={m.mailbox} data-mine={mine}>
       <div className="history-line">
         <span>{caller}</span>
         <span className="chip">{m.mailbox}</span>
+        {mine && <span className="chip mine" data-testid="voicemail-mine">Yours</span>}
       </div>
       <div className="muted small">{when(m.received_at)} · {formatDuration(m.duration_ms)}</div>
       <audio data-testid="voicemail-audio" controls preload="metadata" src={m.audio}
@@ -52,12 +56,16 @@ function Item({ m, onDial, onDone }: ItemProps) {
 interface Props {
   /** Changes when new messages may have arrived (the agent's state changed). */
   refresh: unknown;
+  /** Ids of the messages the agent accepted as offers. */
+  held: string[];
   /** Call a number back; an error says why not. Null while a call is going on. */
   onDial: ((number: string) => string | null) | null;
 }
 
-export function Voicemails({ refresh, onDial }: Props) {
-  const vm = useVoicemails(refresh);
+export function Voicemails({ refresh, held, onDial }: Props) {
+  const vm = useVoicemails(`${String(refresh)}|${held.join(',')}`);
+  const mine = (m: Voicemail) => held.includes(m.id);
+  const ordered = [...vm.messages.filter(mine), ...vm.messages.filter((m) => !mine(m))];
   return (
     <section className="panel voicemails" aria-label="Voicemail" data-testid="voicemails"
       data-loading={!vm.loaded} data-count={vm.messages.length}>
@@ -66,7 +74,7 @@ export function Voicemails({ refresh, onDial }: Props) {
       {vm.loaded && !vm.error && vm.messages.length === 0 && <p className="muted">No new messages.</p>}
       {vm.messages.length > 0 && (
         <ul className="history-list">
-          {vm.messages.map((m) => <Item key={m.id} m={m} onDial={onDial} onDone={vm.close} />)}
+          {ordered.map((m) => <Item key={m.id} m={m} mine={mine(m)} onDial={onDial} onDone={vm.close} />)}
         </ul>
       )}
     </section>

@@ -1,5 +1,5 @@
 // Checks a console WebSocket message before the UI trusts it.
-import type { ConsoleCall, ConsoleMessage, ConsoleSnapshot, ConsultView, QueueGlance } from '../api/types';
+import type { ConsoleCall, ConsoleMessage, ConsoleSnapshot, ConsultView, QueueGlance, VoicemailOffer } from '../api/types';
 
 type Obj = Record<string, unknown>;
 
@@ -86,6 +86,21 @@ function snapshot(v: Obj): ConsoleSnapshot | string {
     reason_codes: strings(v.reason_codes),
     notice: typeof v.notice === 'string' && v.notice !== '' ? v.notice : null,
     queues: Array.isArray(v.queues) ? v.queues.map(glance).filter((q): q is QueueGlance => q !== null) : [],
+    voicemail_offer: voicemailOffer(v.voicemail_offer),
+    voicemails_held: strings(v.voicemails_held),
+  };
+}
+
+function voicemailOffer(v: unknown): VoicemailOffer | null {
+  if (!isObj(v) || typeof v.voicemail !== 'string' || v.voicemail === '') return null;
+  const num = (x: unknown) => (typeof x === 'number' && x >= 0 ? x : 0);
+  return {
+    voicemail: v.voicemail,
+    mailbox: typeof v.mailbox === 'string' ? v.mailbox : '',
+    caller: typeof v.caller === 'string' ? v.caller : '',
+    duration_ms: num(v.duration_ms),
+    received_at: num(v.received_at),
+    expires_at: num(v.expires_at),
   };
 }
 

@@ -66,6 +66,8 @@ pub struct AppState {
     pub(crate) recordings: Option<std::path::PathBuf>,
     /// The tenants' recorded prompts, when voice runs here.
     pub(crate) prompts: Option<sb_engine::prompts::PromptLibrary>,
+    /// Voicemail messages routed to agents, when voice runs here.
+    pub(crate) voicemails: Option<sb_engine::voicemails::VoicemailDesk>,
 }
 
 /// What the console softphone needs from the SIP side.
@@ -95,6 +97,7 @@ impl AppState {
             consoles: Default::default(),
             recordings: None,
             prompts: None,
+            voicemails: None,
         })
     }
 
@@ -124,6 +127,12 @@ impl AppState {
     /// The same state with the prompt library (uploads, listing, flows' prompt names).
     pub fn with_prompts(mut self, prompts: sb_engine::prompts::PromptLibrary) -> Self {
         self.prompts = Some(prompts);
+        self
+    }
+
+    /// The same state with the desk that routes voicemail messages to agents.
+    pub fn with_voicemails(mut self, desk: sb_engine::voicemails::VoicemailDesk) -> Self {
+        self.voicemails = Some(desk);
         self
     }
 

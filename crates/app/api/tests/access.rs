@@ -187,6 +187,18 @@ fn routes() -> Vec<(Method, &'static str, Role, Option<Value>)> {
         (M::GET, "/api/v1/voicemails", Agent, None),
         (M::GET, "/api/v1/voicemails/{voicemail}/audio", Agent, None),
         (M::POST, "/api/v1/voicemails/{voicemail}/close", Agent, None),
+        (
+            M::POST,
+            "/api/v1/voicemails/{voicemail}/accept",
+            Agent,
+            None,
+        ),
+        (
+            M::POST,
+            "/api/v1/voicemails/{voicemail}/reject",
+            Agent,
+            None,
+        ),
         (M::GET, "/api/v1/calls", Supervisor, None),
         (M::GET, "/api/v1/me/calls", Agent, None),
         (M::GET, "/api/v1/me/console", Agent, None),

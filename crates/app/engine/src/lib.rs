@@ -27,6 +27,9 @@
 //! - [`acd`]: the live ACD — one task per tenant owning its [`sb_acd::Acd`], driven through
 //!   [`acd::AcdHandle`] (agent states, enqueue/accept/complete; events to the log).
 //!
+//! - [`voicemails`]: messages left in a queue's mailbox, routed to its agents like calls
+//!   ([`voicemails::VoicemailDesk`]).
+//!
 //! - [`TenantSettings`]: the tenant's settings document as the app reads it (reason codes).
 //! - [`devices`]: where each agent takes calls (their registered phone, or a number dialled
 //!   through the trunk and accepted with a key).
@@ -46,6 +49,7 @@ pub mod sip;
 pub mod softphone;
 mod tenant_settings;
 pub mod trunks;
+pub mod voicemails;
 
 pub use document::{Problem, validate_document};
 pub use names::{Names, flow_catalog, known_names};

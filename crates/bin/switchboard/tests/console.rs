@@ -580,7 +580,7 @@ fn an_agent_dials_out_from_the_browser_through_the_trunk_and_hears_the_carrier()
 }
 
 #[test]
-fn an_agent_plays_and_closes_a_voicemail_left_in_their_queue() {
+fn a_voicemail_left_in_a_queue_is_offered_to_its_agent_who_plays_it_and_closes_it() {
     if !sipp_available() || !browser_available() {
         return;
     }
@@ -626,17 +626,31 @@ fn an_agent_plays_and_closes_a_voicemail_left_in_their_queue() {
     let tone = tmp.path().join("agent-tone.wav");
     wav_tone(&tone, AGENT_HZ);
     let mut agent = Agent::start(&served, ("demo", "1001"), &shots_dir("voicemail"), &tone);
+    // The ACD offers the message to the support agent once they are ready, like a call; it
+    // is theirs until they close it, and the queue's after-contact work follows.
     for step in [
         "login",
+        "available",
+        "wait-voicemail-offer",
+        "voicemail-accept",
+        "wait-state working",
         "voicemails 1",
         "voicemail-audio",
         "voicemail-done",
+        "wait-state wrap_up",
+        "wrap-up callback Called back, left a message",
+        "wait-state available",
         "voicemails 0",
     ] {
         agent.run(step);
     }
     let seen = agent.seen.clone();
     drop(agent);
+    assert!(
+        seen.iter()
+            .any(|l| l == "info voicemail-offer caller=+442079460123 queue=support"),
+        "the offer names the caller and the queue: {seen:?}"
+    );
     assert!(
         seen.iter()
             .any(|l| l == "info voicemails n=1 first=+442079460123|support"),

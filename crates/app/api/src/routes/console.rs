@@ -1,8 +1,8 @@
 //! The agent console's live connection, `GET /api/v1/me/console` (WebSocket).
 //!
 //! The server sends a `snapshot` (the agent's state, live calls, reason codes, a notice, the
-//! agent's queues with their waiting counts and longest wait) on
-//! connect and whenever it changes, and a `ping` every 5 s; the console answers each ping.
+//! agent's queues with their waiting counts and longest wait, a voicemail message offered to
+//! the agent and those they hold) on connect and whenever it changes, and a `ping` every 5 s; the console answers each ping.
 //! The connection *is* the agent's presence: when the agent's last console connection goes
 //! (closed, or silent for 15 s) the ACD is told, and after its grace time makes the agent
 //! unavailable (`disconnected`); the agent is told why on coming back. Logout, the session's
@@ -80,6 +80,11 @@ struct Snapshot {
     notice: Option<String>,
     /// The queues the agent serves.
     queues: Vec<QueueGlanceView>,
+    /// A voicemail message offered to the agent now (accept or reject it with
+    /// `POST /voicemails/{id}/accept` or `/reject`).
+    voicemail_offer: Option<sb_engine::voicemails::VoicemailOffer>,
+    /// The voicemail messages the agent has taken and not closed yet, oldest first.
+    voicemails_held: Vec<String>,
 }
 
 /// One of the agent's queues at a glance.
@@ -316,10 +321,17 @@ async fn snapshot(
             .collect(),
         None => Vec::new(),
     };
+    let me = (c.tenant.id, agent_of(c.user.id));
+    let (voicemail_offer, voicemails_held) = match &state.voicemails {
+        Some(desk) => (desk.offer_for(me.0, me.1), desk.held_by(me.0, me.1)),
+        None => (None, Vec::new()),
+    };
     Snapshot {
         kind: "snapshot",
         agent,
         calls,
+        voicemail_offer,
+        voicemails_held,
         reason_codes: reasons.get(state, c).await,
         notice,
         queues: names.glance(state, c).await,

@@ -1,6 +1,8 @@
 //! Voicemail messages left by callers in a flow's `voicemail` block: the list, the audio
 //! (WAV) and closing a message once it has been dealt with (called back, noted). Agents see
-//! the messages of their queues' mailboxes; supervisors and admins see every mailbox.
+//! the messages of their queues' mailboxes; supervisors and admins see every mailbox. A
+//! message in a voice queue's mailbox is also offered to the queue's agents like a call:
+//! they accept or reject the offer here, and closing it ends their work on it.
 
 use crate::extract::ApiQuery;
 use crate::{AnyUser, ApiError, AppState, Caller};
@@ -22,6 +24,8 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_voicemails))
         .routes(routes!(voicemail_audio))
         .routes(routes!(close_voicemail))
+        .routes(routes!(accept_voicemail))
+        .routes(routes!(reject_voicemail))
 }
 
 /// Which messages.
@@ -204,5 +208,62 @@ async fn close_voicemail(
             serde_json::json!({}),
         ))
         .await?;
+    if let Some(desk) = &state.voicemails {
+        desk.closed(c.tenant.id, &id).await;
+    }
     Ok(Json(view(closed)))
+}
+
+/// What the desk says, as the API answers it.
+fn desk_error(e: sb_engine::voicemails::DeskError) -> ApiError {
+    use sb_engine::voicemails::DeskError;
+    match e {
+        DeskError::NotOffered(_) => ApiError::Conflict(e.to_string()),
+        DeskError::Acd(_) | DeskError::Store(_) => ApiError::Internal(e.to_string()),
+    }
+}
+
+fn desk(state: &AppState) -> Result<&sb_engine::voicemails::VoicemailDesk, ApiError> {
+    state
+        .voicemails
+        .as_ref()
+        .ok_or_else(|| ApiError::Conflict("voicemail routing does not run on this server".into()))
+}
+
+/// Takes the message offered to the caller: it is theirs until they close it.
+#[utoipa::path(post, path = "/voicemails/{id}/accept", tag = "calls",
+    params(("id" = String, Path, description = "The message's id")),
+    responses((status = 204), (status = 401), (status = 404),
+        (status = 409, description = "Not offered to you (any more)")))]
+async fn accept_voicemail(
+    State(state): State<AppState>,
+    AnyUser(c): AnyUser,
+    Path(id): Path<String>,
+) -> Result<axum::http::StatusCode, ApiError> {
+    readable(&state, &c, &id).await?;
+    let agent = agent_of(c.user.id);
+    desk(&state)?
+        .accept(c.tenant.id, agent, &id)
+        .await
+        .map_err(desk_error)?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+/// Declines the message offered to the caller: it goes back to its place in the queue.
+#[utoipa::path(post, path = "/voicemails/{id}/reject", tag = "calls",
+    params(("id" = String, Path, description = "The message's id")),
+    responses((status = 204), (status = 401), (status = 404),
+        (status = 409, description = "Not offered to you (any more)")))]
+async fn reject_voicemail(
+    State(state): State<AppState>,
+    AnyUser(c): AnyUser,
+    Path(id): Path<String>,
+) -> Result<axum::http::StatusCode, ApiError> {
+    readable(&state, &c, &id).await?;
+    let agent = agent_of(c.user.id);
+    desk(&state)?
+        .reject(c.tenant.id, agent, &id)
+        .await
+        .map_err(desk_error)?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
 }

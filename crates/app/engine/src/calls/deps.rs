@@ -41,6 +41,8 @@ pub struct CallDeps {
     pub devices: crate::devices::AgentDevices,
     /// Flows' HTTP requests, guarded against reaching internal addresses.
     pub http: super::FlowHttp,
+    /// Routes voicemail messages left in queues' mailboxes to their agents.
+    pub voicemails: crate::voicemails::VoicemailDesk,
 }
 
 impl std::fmt::Debug for CallDeps {

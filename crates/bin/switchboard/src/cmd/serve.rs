@@ -37,6 +37,8 @@ pub async fn run(args: &ConfigArgs, demo: bool) -> anyhow::Result<()> {
         .with_recordings(super::sip::recordings_dir(&config));
     let prompts = super::sip::prompt_library(&config);
     state = state.with_prompts(prompts.clone());
+    let voicemails = sb_engine::voicemails::VoicemailDesk::new(acd.clone(), open.store.clone());
+    state = state.with_voicemails(voicemails.clone());
     let softphones = sb_engine::softphone::SoftphonePasswords::default();
     let sip = super::sip::start(
         &config,
@@ -49,6 +51,7 @@ pub async fn run(args: &ConfigArgs, demo: bool) -> anyhow::Result<()> {
             softphones: softphones.clone(),
             devices: state.devices(),
             prompts,
+            voicemails: voicemails.clone(),
         },
         shutdown.clone(),
     )
@@ -75,6 +78,13 @@ pub async fn run(args: &ConfigArgs, demo: bool) -> anyhow::Result<()> {
     println!(
         "Switchboard is serving the API on {scheme}://{addr}/ (OpenAPI: /api/v1/openapi.json)"
     );
+    // Messages left before this start wait in their queues again.
+    tokio::spawn(async move {
+        match voicemails.restore().await {
+            Ok(n) => tracing::info!(queued = n, "open voicemail messages routed"),
+            Err(e) => tracing::warn!(error = %e, "open voicemail messages not routed"),
+        }
+    });
     tokio::spawn(watch_signals(shutdown.clone()));
     tokio::spawn(purge_sessions(open.store.clone(), shutdown.clone()));
     let grace = Duration::from_secs(config.http.shutdown_grace_secs);

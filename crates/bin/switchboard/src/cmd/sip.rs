@@ -102,6 +102,8 @@ pub struct Live {
     pub devices: sb_engine::devices::AgentDevices,
     /// The prompts calls play (shared with the API's uploads).
     pub prompts: PromptLibrary,
+    /// Routes voicemail messages to agents (shared with the API).
+    pub voicemails: sb_engine::voicemails::VoicemailDesk,
 }
 
 /// Starts the SIP listeners of `config.sip` with the registrar's bindings reloaded from the store.
@@ -173,6 +175,7 @@ pub async fn start(
         control: live.calls.clone(),
         recordings: recordings_dir(config),
         devices: live.devices,
+        voicemails: live.voicemails,
         http: sb_engine::calls::FlowHttp::new(config.flows.http_allow_nets())
             .map_err(anyhow::Error::msg)?,
     });

@@ -202,6 +202,9 @@ async fn keep(call: &mut Inbound, ask: &Ask, info: RecordingInfo) -> Input {
     match call.deps.store.add_voicemail(new).await {
         Ok(message) => {
             log_kept(call, &message).await;
+            if let Err(e) = call.deps.voicemails.route(&message).await {
+                tracing::warn!(error = %e, id = %message.id, "voicemail kept but not routed");
+            }
             Input::Recorded {
                 recording: message.id,
                 duration_ms: info.duration_ms,

@@ -964,7 +964,7 @@ export interface components {
          * @description What can be done to a call with an empty body.
          * @enum {string}
          */
-        Action: "hangup" | "hold" | "resume" | "record_start" | "record_pause" | "record_resume" | "record_stop" | "transfer_complete" | "transfer_cancel" | "conference" | "reattach";
+        Action: "hangup" | "hold" | "resume" | "record_start" | "record_pause" | "record_resume" | "record_stop" | "transfer_complete" | "transfer_cancel" | "conference" | "reattach" | "answer";
         /** @description An agent's routing state. */
         AgentStateView: {
             /**
@@ -1866,7 +1866,7 @@ export interface operations {
             path: {
                 /** @description The call's id */
                 id: string;
-                /** @description hangup, hold, resume, record_start, record_pause, record_resume, record_stop, transfer_complete, transfer_cancel, conference or reattach */
+                /** @description hangup, hold, resume, record_start, record_pause, record_resume, record_stop, transfer_complete, transfer_cancel, conference, reattach or answer */
                 action: components["schemas"]["Action"];
             };
             cookie?: never;

@@ -284,7 +284,8 @@ export class Softphone {
       // Our own call coming back: no ring, no offer, whatever the auto-accept setting.
       window.clearTimeout(this.reattachTimer);
       this.answer();
-    } else if (this.state.autoAccept) {
+    } else if (this.state.autoAccept || answerAsked(e.request)) {
+      // The agent answered from the console or the API (`Answer-Mode: Auto`, RFC 5373).
       this.answer();
     } else {
       this.ringer.start();
@@ -314,4 +315,9 @@ export class Softphone {
     this.state = { ...this.state, ...p };
     for (const l of this.listeners) l();
   }
+}
+
+/** The server asks the phone to answer by itself: the agent answered elsewhere. */
+function answerAsked(request: IncomingRTCSessionEvent['request']): boolean {
+  return request?.getHeader('Answer-Mode')?.trim().toLowerCase() === 'auto';
 }

@@ -399,3 +399,78 @@ fn an_agent_on_a_phone_number_is_dialled_through_the_trunk_and_accepts_with_a_ke
         "the agent's phone carried the caller's audio back: {ended}"
     );
 }
+
+#[test]
+fn an_agent_answers_an_offer_from_the_api_and_their_desk_phone_picks_up_by_itself() {
+    if !sipp_available() {
+        return;
+    }
+    let (tmp, data) = data_dir();
+    import_tenant(tmp.path(), &data);
+    let served = serve(&data);
+    let target = sip_addr(&served).to_string();
+    let dir = tempfile::tempdir_in(tmp.path()).unwrap();
+    // Agent 2001's desk phone rings without anyone picking up, unless asked to answer.
+    let port = free_port();
+    register_phone(dir.path(), &target, port, "2001", DEMO_PASSWORD);
+    let media = free_port().to_string();
+    let args = ["-rtp_echo", "-mi", "127.0.0.1", "-mp", &media, "-m", "2"];
+    let mut phone = sipp(dir.path(), "agent_answers_when_asked.xml", port, &args)
+        .spawn()
+        .unwrap();
+    let agent = make_available_in(&served, TENANT, "2001");
+    pcmu_tone(&dir.path().join("tone.pcmu"));
+    let mut caller = dial_in(dir.path(), "caller_talks.xml", "+15550177", 6000, &target)
+        .spawn()
+        .unwrap();
+    let calls = |http: &Client| -> Value {
+        let url = served.url("/api/v1/me/calls");
+        http.get(url).send().unwrap().json().unwrap()
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let call = loop {
+        let now = calls(&agent);
+        if now[0]["state"] == "ringing" {
+            break now[0]["id"].as_str().unwrap().to_owned();
+        }
+        assert!(Instant::now() < deadline, "the offer rings 2001: {now}");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(control(&served, &agent, &call, "answer"), 204);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while calls(&agent)[0]["state"] != "connected" {
+        assert!(Instant::now() < deadline, "answered from the API");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(
+        control(&served, &agent, &call, "answer"),
+        409,
+        "answered already"
+    );
+    let caller = wait_exit(&mut caller, Duration::from_secs(30));
+    let phone = wait_exit(&mut phone, Duration::from_secs(15));
+    let errors = sipp_errors(dir.path());
+    drop(served);
+    assert!(caller.is_some_and(|s| s.success()), "the caller: {errors}");
+    assert!(
+        phone.is_some_and(|s| s.success()),
+        "the phone rang, was cancelled, and answered the INVITE that asked it to: {errors}"
+    );
+    let events = events(&data, TENANT);
+    let kinds = kinds(&events);
+    for kind in ["call.offered", "call.answer_asked", "call.connected"] {
+        assert!(kinds.contains(&kind), "{kind} in {kinds:?}");
+    }
+    let ended = &events.iter().find(|(k, _)| k == "call.ended").unwrap().1;
+    let agent_leg = ended["legs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["leg"] == "agent")
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        agent_leg["packets_received"].as_u64().unwrap_or(0) >= 50,
+        "the phone echoed the caller's audio: {ended}"
+    );
+}

@@ -163,6 +163,9 @@ pub(super) enum Action {
     Conference,
     /// Ring the agent's softphone with their live call again (after a console reload).
     Reattach,
+    /// Answer the offer ringing the agent's phone: it is rung again, asked to answer by
+    /// itself (`Answer-Mode: Auto`; 409 when nothing rings or the phone is a number).
+    Answer,
 }
 
 impl Action {
@@ -179,6 +182,7 @@ impl Action {
             Action::TransferCancel => CallCommand::TransferCancel,
             Action::Conference => CallCommand::Conference,
             Action::Reattach => CallCommand::Reattach,
+            Action::Answer => CallCommand::Answer,
         }
     }
 }
@@ -333,7 +337,7 @@ fn may_control(control: &CallControl, c: &crate::Caller, id: &str) -> Result<(),
 /// Hangs up, holds, resumes, or starts / pauses / resumes / stops the recording of a call.
 #[utoipa::path(post, path = "/calls/{id}/{action}", tag = "calls",
     params(("id" = String, Path, description = "The call's id"),
-        ("action" = Action, Path, description = "hangup, hold, resume, record_start, record_pause, record_resume, record_stop, transfer_complete, transfer_cancel, conference or reattach")),
+        ("action" = Action, Path, description = "hangup, hold, resume, record_start, record_pause, record_resume, record_stop, transfer_complete, transfer_cancel, conference, reattach or answer")),
     responses((status = 204, description = "Done"),
         (status = 404, description = "No such live call (or not the agent's)"),
         (status = 409, description = "The call cannot do this now"),

@@ -47,6 +47,11 @@ pub enum CallCommand {
     /// Ring the agent's phone again with the call (their console was reloaded and lost its
     /// leg); when it answers, the new leg replaces the lost one.
     Reattach,
+    /// Answer the offer ringing the agent's phone from the console or the API: the phone is
+    /// rung again asking it to answer by itself (RFC 5373 `Answer-Mode: Auto`, and
+    /// `Call-Info: answer-after=0`, which desk phones and the console's softphone honour).
+    /// Refused when nothing rings, and for a phone number (the agent accepts with a key).
+    Answer,
 }
 
 /// Where a transfer sends the customer.

@@ -245,7 +245,13 @@ pub struct AgentInvite<'a> {
     /// The agent's live call comes back to a phone that lost it (a reloaded console): the
     /// console answers it by itself.
     pub reattach: bool,
+    /// The agent answered from the console or the API: the phone is asked to answer by
+    /// itself.
+    pub auto_answer: bool,
 }
+
+/// RFC 5373's request that the phone answer without its user.
+pub const ANSWER_MODE_HEADER: &str = "Answer-Mode";
 
 /// The header naming the call an agent's INVITE belongs to (the console matches its offer
 /// with the call it sees in its snapshot).
@@ -285,9 +291,52 @@ pub fn agent_invite(a: &AgentInvite<'_>) -> Option<Request> {
     if let Some(call) = a.call {
         h.push(HeaderName::new(CALL_HEADER), call);
     }
+    if a.auto_answer {
+        h.push(HeaderName::new(ANSWER_MODE_HEADER), "Auto");
+        h.push(
+            HeaderName::new("Call-Info"),
+            format!("<sip:{}>;answer-after=0", a.local),
+        );
+    }
     if a.reattach {
         h.push(HeaderName::new(REATTACH_HEADER), "1");
     }
     r.set_body(Some(&sdp_type()), Bytes::from(a.sdp.to_owned()));
     Some(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn invite(auto_answer: bool) -> Request {
+        let a = AgentInvite {
+            contact: "sip:2001@192.0.2.7:5062",
+            aor: "sip:2001@acme",
+            caller: "+44 20 7946 0123",
+            local: "192.0.2.1:5060".parse().expect("address"),
+            sdp: "",
+            call_id: "c1@switchboard",
+            from_tag: "t1",
+            transport: "UDP",
+            call: Some("call-1"),
+            reattach: false,
+            auto_answer,
+        };
+        agent_invite(&a).expect("an INVITE")
+    }
+
+    #[test]
+    fn an_offer_answered_from_the_console_asks_the_phone_to_answer_by_itself() {
+        let asked = invite(true);
+        assert_eq!(asked.headers().get(ANSWER_MODE_HEADER), Some("Auto"));
+        assert_eq!(
+            asked.headers().get("Call-Info"),
+            Some("<sip:192.0.2.1:5060>;answer-after=0")
+        );
+        let plain = invite(false);
+        assert_eq!(plain.headers().get(ANSWER_MODE_HEADER), None);
+        assert_eq!(plain.headers().get("Call-Info"), None);
+        assert_eq!(plain.headers().get(CALL_HEADER), Some("call-1"));
+    }
 }

@@ -141,14 +141,35 @@ impl Ringing {
     }
 }
 
-/// Rings `phone` with our `offer` for at most `timeout`, showing `caller`; the INVITE names
-/// `call`, the call it belongs to, and whether it `reattach`es the agent to it.
+/// What an INVITE to an agent's phone says about the call.
+#[derive(Debug, Clone, Copy)]
+pub struct RingAs<'a> {
+    /// The call the leg belongs to (our id).
+    pub call: &'a str,
+    /// The leg re-attaches the agent to their live call.
+    pub reattach: bool,
+    /// The agent answered from the console or the API: the phone answers by itself.
+    pub auto_answer: bool,
+}
+
+impl<'a> RingAs<'a> {
+    /// An offer of `call`.
+    pub fn offer(call: &'a str) -> Self {
+        RingAs {
+            call,
+            reattach: false,
+            auto_answer: false,
+        }
+    }
+}
+
+/// Rings `phone` with our `offer` for at most `timeout`, showing `caller`, as `what` says.
 pub fn ring(
     deps: Arc<CallDeps>,
     phone: AgentPhone,
     offer: LegOffer,
     caller: String,
-    (call, reattach): (&str, bool),
+    what: RingAs<'_>,
     timeout: Duration,
 ) -> Ringing {
     let call_id = format!("{}@switchboard", token());
@@ -165,8 +186,9 @@ pub fn ring(
         call_id: &call_id,
         from_tag: &token(),
         transport: phone.transport,
-        call: Some(call),
-        reattach,
+        call: Some(what.call),
+        reattach: what.reattach,
+        auto_answer: what.auto_answer,
     });
     let target = Target {
         dest: phone.dest,

@@ -136,6 +136,14 @@ pub(super) struct AgentLeg {
     pub interaction_events: Option<mpsc::UnboundedReceiver<crate::acd::InteractionEvent>>,
 }
 
+/// What the caller's side brought while the caller waits.
+pub(super) enum Signal {
+    /// A media event of the call.
+    Media(MediaEvent),
+    /// A command from the API that the waiting step takes.
+    Command(control::CallCommand, control::Reply),
+}
+
 /// Why the caller's side stopped waiting.
 pub(super) enum Interrupt {
     /// The caller hung up (BYE or CANCEL).
@@ -351,21 +359,44 @@ impl Inbound {
     }
 
     /// Waits for the next caller-side event that matters while something else runs: a BYE
-    /// or CANCEL from the caller, a media event, or an ACK (tracked in `acks`).
+    /// or CANCEL from the caller, a media event, or an ACK (tracked in `acks`). Commands
+    /// from the API are refused: the call has no agent yet.
     pub(super) async fn caller_event(
         &mut self,
         media: &mut CallerMedia,
         acks: &mut AckWait,
     ) -> Result<MediaEvent, Interrupt> {
         loop {
+            match self.caller_signal(media, acks, |_| false).await? {
+                Signal::Media(event) => return Ok(event),
+                Signal::Command(_, reply) => {
+                    control::refuse(reply, "the call is not connected to an agent yet");
+                }
+            }
+        }
+    }
+
+    /// [`Inbound::caller_event`], handing over the commands `takes` accepts.
+    pub(super) async fn caller_signal(
+        &mut self,
+        media: &mut CallerMedia,
+        acks: &mut AckWait,
+        takes: impl Fn(&control::CallCommand) -> bool,
+    ) -> Result<Signal, Interrupt> {
+        loop {
             tokio::select! {
-                input = self.inputs.recv() => self.caller_input(input, acks)?,
+                input = self.inputs.recv() => match input {
+                    Some(CallInput::Control(command, reply)) if takes(&command) => {
+                        return Ok(Signal::Command(command, reply));
+                    }
+                    other => self.caller_input(other, acks)?,
+                },
                 event = media.events.recv() => match event {
                     Some(MediaEvent::Timeout { endpoint }) if endpoint == media.endpoint => {
                         tracing::debug!("caller media timeout");
                         return Err(Interrupt::MediaTimeout);
                     }
-                    Some(e) => return Ok(e),
+                    Some(e) => return Ok(Signal::Media(e)),
                     None => return Err(Interrupt::MediaTimeout),
                 },
                 _ = acks.due(), if acks.waiting() => {

@@ -12,9 +12,10 @@ use serde_json::json;
 use tokio::sync::mpsc;
 
 use super::{
-    AckWait, AgentLeg, CallerMedia, Inbound, Interrupt, Outcome, ivr, new_interaction, pstn,
+    AckWait, AgentLeg, CallerMedia, Inbound, Interrupt, Outcome, Signal, ivr, new_interaction, pstn,
 };
 use crate::acd::InteractionEvent;
+use crate::calls::control::CallCommand;
 use crate::calls::leg_media;
 use crate::calls::ring::{self, RingOutcome, Ringing};
 use crate::devices::Device;
@@ -45,6 +46,8 @@ struct Ring {
     record: bool,
     /// A phone number rung for the agent: they accept with a key once they answer.
     confirm: bool,
+    /// The ACD's offer being rung.
+    offer: Offer,
 }
 
 /// The queue phase: see the module documentation.
@@ -129,20 +132,27 @@ pub async fn wait_offers(
                     return Ok(keep_events(done, events));
                 }
             }
-            event = call.caller_event(media, acks) => match event {
+            event = call.caller_signal(media, acks, |c| *c == CallCommand::Answer) => match event {
                 Err(interrupt) => {
                     leave(call, &mut ring, interaction).await;
                     return Err(interrupt);
                 }
-                Ok(MediaEvent::PlayFinished { endpoint }) if endpoint == media.endpoint => {
+                Ok(Signal::Command(CallCommand::Answer, reply)) => {
+                    let done = answer_offer(call, media, &mut ring).await;
+                    let _ = reply.send(done);
+                }
+                Ok(Signal::Command(_, reply)) => {
+                    crate::calls::control::refuse(reply, "the call is not connected to an agent yet");
+                }
+                Ok(Signal::Media(MediaEvent::PlayFinished { endpoint })) if endpoint == media.endpoint => {
                     let _ = ivr::start_prompt(call, media, &music, true).await;
                 }
-                Ok(MediaEvent::Dtmf { digit, .. }) if Some(digit) == treatment.break_out_key => {
+                Ok(Signal::Media(MediaEvent::Dtmf { digit, .. })) if Some(digit) == treatment.break_out_key => {
                     leave(call, &mut ring, interaction).await;
                     let _ = media.call.stop_play(media.endpoint).await;
                     return Ok(Outcome::Input(Input::BreakOut));
                 }
-                Ok(_) => {}
+                Ok(Signal::Media(_)) => {}
             },
             _ = sleep_until(deadline), if deadline.is_some() => {
                 leave(call, &mut ring, interaction).await;
@@ -209,7 +219,7 @@ async fn on_acd_event(
                 old.ringing.cancel();
                 let _ = media.call.remove_endpoint(old.endpoint).await;
             }
-            *ring = ring_agent(call, media, agent, &offer).await;
+            *ring = ring_agent(call, media, agent, &offer, false).await;
             if ring.is_none() {
                 let _ = call.deps.acd.reject(call.tenant, interaction, agent).await;
             }
@@ -258,14 +268,53 @@ async fn on_acd_event(
     }
 }
 
-/// Rings the offered agent's phone with a new media endpoint of the call.
+/// The agent answers the offer ringing their phone from the console or the API: the phone is
+/// rung again, asked to answer by itself.
+async fn answer_offer(
+    call: &mut Inbound,
+    media: &CallerMedia,
+    ring: &mut Option<Ring>,
+) -> Result<(), String> {
+    let Some(current) = ring.as_ref() else {
+        return Err("no offer is ringing".into());
+    };
+    if current.confirm {
+        return Err("the agent's phone number accepts the call with its key".into());
+    }
+    let (agent, offer) = (current.agent, current.offer.clone());
+    let Some(mut old) = ring.take() else {
+        return Err("no offer is ringing".into());
+    };
+    old.ringing.cancel();
+    let _ = media.call.remove_endpoint(old.endpoint).await;
+    call.log
+        .record("answer_asked", json!({ "agent": agent.to_string() }))
+        .await;
+    *ring = ring_agent(call, media, agent, &offer, true).await;
+    match ring {
+        Some(_) => Ok(()),
+        None => {
+            let _ = call
+                .deps
+                .acd
+                .reject(call.tenant, offer.interaction, agent)
+                .await;
+            Err("the agent's phone could not be rung again".into())
+        }
+    }
+}
+
+/// Rings the offered agent's phone with a new media endpoint of the call (asking it to
+/// answer by itself with `auto_answer`).
 async fn ring_agent(
     call: &mut Inbound,
     media: &CallerMedia,
     agent: AgentId,
     offer: &Offer,
+    auto_answer: bool,
 ) -> Option<Ring> {
-    if call.deps.control.busy(call.tenant, agent) {
+    // The agent's own call (answered from the console) is not another call.
+    if !auto_answer && call.deps.control.busy(call.tenant, agent) {
         let payload = json!({ "agent": agent.to_string(), "reason": "on another call" });
         call.log.record("offer_failed", payload).await;
         return None;
@@ -302,13 +351,18 @@ async fn ring_agent(
         phone,
         sdp_offer,
         caller,
-        (call.log.call(), false),
+        ring::RingAs {
+            auto_answer,
+            ..ring::RingAs::offer(call.log.call())
+        },
         ring_for,
     );
     call.registry
         .insert(&ringing.call_id, call.inputs_tx.clone());
     call.ids.push(ringing.call_id.clone());
-    offered(call, agent, offer).await;
+    if !auto_answer {
+        offered(call, agent, offer).await;
+    }
     let record = queue_records(call, offer.queue).await;
     Some(Ring {
         ringing,
@@ -318,6 +372,7 @@ async fn ring_agent(
         transport,
         record,
         confirm: false,
+        offer: offer.clone(),
     })
 }
 
@@ -348,6 +403,7 @@ async fn ring_number(
         transport: pending.transport,
         record,
         confirm: true,
+        offer: offer.clone(),
     })
 }
 

@@ -121,7 +121,10 @@ pub async fn dial_agent(
         phone,
         offer,
         caller,
-        (call.log.call(), reattach),
+        ring::RingAs {
+            reattach,
+            ..ring::RingAs::offer(call.log.call())
+        },
         timeout,
     );
     let leg = Pending {

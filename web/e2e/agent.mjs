@@ -16,7 +16,8 @@
 // wait-reattached, wait-state <state>, dial <number>, recent, wait-queue <name>, wrap-up <disposition> [notes...], wait-notice, logout, shot <name>,
 // transfer <blind|consult> <username|queue:<name>|number:<digits>>, wait-consult <ringing|talking|conference|none>,
 // transfer-complete, transfer-cancel, conference, directory, quality, countdown,
-// history <number>, history-call, device <softphone|pstn> [number], wait-pstn-offer, wait-pstn-connected,
+// history <number>, history-call, device <softphone|desk|pstn> [number], wait-pstn-offer, desk-answer,
+// wait-pstn-connected,
 // voicemails [count] (waits for that many new messages), voicemail-audio, voicemail-done,
 // wait-voicemail-offer, voicemail-accept, voicemail-reject, quit.
 // With a PSTN device (calls ring the agent's own phone) hangup, hold, resume, dtmf, transfer,
@@ -141,10 +142,12 @@ const commands = {
   /** Where calls ring; fails with the server's reason (not a number, no outbound trunk...). */
   async device(page, kind, ...digits) {
     const number = digits.join(' ');
-    if (!(kind === 'softphone' || (kind === 'pstn' && number))) throw new Error('usage: device <softphone|pstn> [number]');
+    if (!(kind === 'softphone' || kind === 'desk' || (kind === 'pstn' && number))) {
+      throw new Error('usage: device <softphone|desk|pstn> [number]');
+    }
     const status = page.locator(tid('device-status'));
     await page.locator(`${tid('device-status')}[data-kind]`).waitFor({ timeout: TIMEOUT });
-    if (kind === 'pstn' || (await status.getAttribute('data-kind')) !== 'softphone') {
+    if ((await status.getAttribute('data-kind')) !== kind || kind === 'pstn') {
       await page.locator(`${tid('device-choice')}:not([disabled])`).waitFor({ timeout: TIMEOUT })
         .catch(() => { throw new Error('where calls ring cannot change now (a call is going on)'); });
       const before = Number(await page.getAttribute(tid('device-error'), 'data-attempts'));
@@ -152,7 +155,7 @@ const commands = {
         await page.fill(tid('device-pstn-number'), number, { timeout: TIMEOUT });
         await page.click(tid('device-pstn-use'), { timeout: TIMEOUT });
       } else {
-        await page.click(tid('device-softphone'), { timeout: TIMEOUT });
+        await page.click(tid(`device-${kind}`), { timeout: TIMEOUT });
       }
       const error = page.locator(`${tid('device-error')}[data-attempts="${before + 1}"]`);
       await error.waitFor({ timeout: TIMEOUT });
@@ -170,6 +173,11 @@ const commands = {
     const queue = (await page.locator(tid('pstn-offer-queue')).innerText()).trim();
     say(`info pstn-offer caller=${caller} queue=${queue}`);
     await shot(page, 'pstn-offer');
+  },
+  /** The desk phone rings: answer it from the console (the phone picks up by itself). */
+  async 'desk-answer'(page) {
+    await page.locator(`${tid('pstn-offer')}[data-desk="true"]`).waitFor({ timeout: TIMEOUT });
+    await page.click(tid('desk-answer'), { timeout: TIMEOUT });
   },
   async 'wait-pstn-connected'(page) {
     await page.locator(`${tid('call-panel')}[data-device="pstn"][data-status="connected"]`).waitFor({ timeout: TIMEOUT });

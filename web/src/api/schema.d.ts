@@ -387,7 +387,7 @@ export interface paths {
         /** Where the caller's calls ring now. */
         get: operations["get_device"];
         /**
-         * Chooses where the caller's calls ring: `{"kind": "softphone"}` or
+         * Chooses where the caller's calls ring: `{"kind": "softphone"}`, `{"kind": "desk"}` or
          *     `{"kind": "pstn", "number": "+44 20 7946 0000"}`.
          */
         put: operations["put_device"];
@@ -1148,10 +1148,10 @@ export interface components {
          * @description Where calls ring.
          * @enum {string}
          */
-        DeviceKind: "softphone" | "pstn";
+        DeviceKind: "softphone" | "pstn" | "desk";
         /** @description The caller's device. */
         DeviceView: {
-            /** @description `softphone` or `pstn`. */
+            /** @description `softphone`, `desk` or `pstn`. */
             kind: components["schemas"]["DeviceKind"];
             /** @description With `pstn`: the number (`+` and digits; national numbers follow the trunk's rules). */
             number?: string | null;

@@ -35,7 +35,7 @@ export type SoftphoneCredentials = Schemas['SoftphoneCredentials'];
  * has it): the browser's softphone, or their own phone number dialled through the tenant's trunk
  * (E.164 as the server stored it; the agent presses 1 to accept).
  */
-export type Device = { kind: 'softphone' } | { kind: 'pstn'; number: string };
+export type Device = { kind: 'softphone' } | { kind: 'desk' } | { kind: 'pstn'; number: string };
 
 /** A consultation started by the call's agent (typed by hand until the OpenAPI document has it). */
 export interface ConsultView {

@@ -66,12 +66,14 @@ export function AgentView({ me, onLogout, onLinkLost }: Props) {
   );
   const reattach = useReattach(phone, ps, snapshot, matched, me.user.id, device.device?.kind === 'softphone');
   // With a PSTN device calls ring the agent's phone: the console sees them in the snapshot only.
-  const pstnNumber = device.device?.kind === 'pstn' ? device.device.number : null;
+  // A desk phone rings like a number: the console knows its calls from the snapshot only.
+  const desk = device.device?.kind === 'desk';
+  const pstnNumber = device.device?.kind === 'pstn' ? device.device.number : desk ? 'desk phone' : null;
   const pstn = usePstnCall(snapshot, me.user.id, pstnNumber !== null && !call && !reattach.target, matched?.id ?? null);
   const leg: CallLeg | null = call
     ? { kind: 'softphone', call }
     : pstnNumber !== null && pstn.call
-      ? { kind: 'pstn', call: pstn.call, number: pstnNumber, since: pstn.since }
+      ? { kind: 'pstn', call: pstn.call, number: pstnNumber, desk, since: pstn.since }
       : null;
   const details = call ? matched : pstn.call;
   const controls = useCallControls(phone, leg, details, me.user.id, command);
@@ -152,7 +154,7 @@ export function AgentView({ me, onLogout, onLinkLost }: Props) {
             consultation={isConsultee(details, me.user.id)}
             autoAccept={ps.autoAccept} onAccept={() => phone.answer()} onReject={() => phone.reject()}
             onAutoAccept={(on) => phone.setAutoAccept(on)}
-            pstn={pstnNumber === null ? null : { number: pstnNumber, offer: pstn.offer, screenPopUrl: popUrl(pstn.offer?.queue) }}
+            pstn={pstnNumber === null ? null : { number: pstnNumber, desk, offer: pstn.offer, screenPopUrl: popUrl(pstn.offer?.queue) }}
             voicemail={snapshot?.voicemail_offer ?? null}
             onVoicemailAccepted={(m) => setLastCall({ id: null, queue: m.mailbox, contact: m.caller || null })} />
           {leg && !ringing ? (

@@ -14,7 +14,7 @@ import { TransferPanel } from './TransferPanel';
  */
 export type CallLeg =
   | { kind: 'softphone'; call: CallInfo }
-  | { kind: 'pstn'; call: ConsoleCall; number: string; since: number | null };
+  | { kind: 'pstn'; call: ConsoleCall; number: string; desk: boolean; since: number | null };
 
 export interface CallControls {
   held: boolean;
@@ -82,7 +82,9 @@ export function CallPanel({ leg, details, c, screenPopUrl }: {
           <p className="caller" data-testid="call-caller">
             {call?.outgoing ? call.fromUser : details?.caller || call?.fromUser || 'unknown caller'}
           </p>
-          {leg.kind === 'pstn' && <p className="muted" data-testid="call-device">On your phone {leg.number}</p>}
+          {leg.kind === 'pstn' && (
+            <p className="muted" data-testid="call-device">{leg.desk ? 'On your desk phone' : `On your phone ${leg.number}`}</p>
+          )}
           {details?.queue && <p className="muted">Queue {details.queue}</p>}
           <ScreenPopLink template={screenPopUrl} call={details} />
         </div>

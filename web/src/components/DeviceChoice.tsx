@@ -2,8 +2,9 @@ import { useEffect, useRef, useState } from 'react';
 import type { DeviceHook } from '../agent/useDevice';
 
 /**
- * Where calls ring: this browser's softphone, or the agent's own phone number (the server dials
- * it for each offer; the agent presses 1 to accept). Locked while a call is going on.
+ * Where calls ring: this browser's softphone, the agent's desk phone (a SIP phone registered
+ * with their SIP credentials; answered on it or from here), or the agent's own phone number (the
+ * server dials it for each offer; the agent presses 1 to accept). Locked while a call is going on.
  */
 export function DeviceChoice({ d, locked }: { d: DeviceHook; locked: boolean }) {
   const { device } = d;
@@ -26,12 +27,21 @@ export function DeviceChoice({ d, locked }: { d: DeviceHook; locked: boolean }) 
       title={locked ? 'Finish the call first' : undefined}>
       <legend>Calls ring</legend>
       <label>
-        <input type="radio" name="device" data-testid="device-softphone" checked={device !== null && !pstn}
+        <input type="radio" name="device" data-testid="device-softphone"
+          checked={device?.kind === 'softphone' && !pstn}
           onChange={() => {
             setPicking(false);
             if (device?.kind !== 'softphone') d.choose({ kind: 'softphone' });
           }} />
         This browser
+      </label>
+      <label>
+        <input type="radio" name="device" data-testid="device-desk" checked={device?.kind === 'desk' && !pstn}
+          onChange={() => {
+            setPicking(false);
+            if (device?.kind !== 'desk') d.choose({ kind: 'desk' });
+          }} />
+        My desk phone
       </label>
       <form className="device-pstn"
         onSubmit={(e) => {
@@ -54,6 +64,7 @@ export function DeviceChoice({ d, locked }: { d: DeviceHook; locked: boolean }) 
       <p className="muted small" data-testid="device-status" data-kind={device?.kind} data-number={stored ?? ''}>
         {device === null && 'Checking where calls ring…'}
         {device?.kind === 'softphone' && 'Calls ring this browser.'}
+        {device?.kind === 'desk' && 'Calls ring your desk phone (registered with your SIP password).'}
         {stored && <>Calls ring <strong>{stored}</strong>: answer and press 1 to accept.</>}
       </p>
       <p className="error small" role="alert" data-testid="device-error" data-attempts={d.attempts}>

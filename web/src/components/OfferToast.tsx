@@ -1,3 +1,5 @@
+import { useState } from 'react';
+import { callAction, describe } from '../api/client';
 import type { ConsoleCall, VoicemailOffer } from '../api/types';
 import type { CallInfo } from '../softphone/call';
 import { formatDuration, useNow } from '../time';
@@ -13,8 +15,9 @@ interface Props {
   /** Another agent consults us about their call. */
   consultation: boolean;
   autoAccept: boolean;
-  /** Calls ring the agent's phone (PSTN device): its number and the call ringing it, if any. */
-  pstn: { number: string; offer: ConsoleCall | null; screenPopUrl: string | null } | null;
+  /** Calls ring the agent's own phone (a number, or their desk phone when `desk`): the call
+   * ringing it, if any. */
+  pstn: { number: string; desk: boolean; offer: ConsoleCall | null; screenPopUrl: string | null } | null;
   /** A voicemail message offered to the agent (shown when no call rings). */
   voicemail: VoicemailOffer | null;
   onVoicemailAccepted(offer: VoicemailOffer): void;
@@ -41,18 +44,46 @@ function Attributes({ attrs }: { attrs: Record<string, string> }) {
   );
 }
 
-/** A call ringing the agent's phone: the phone decides (1 accepts), so no buttons here. */
-function PstnOffer({ number, call, screenPopUrl }: { number: string; call: ConsoleCall; screenPopUrl: string | null }) {
+/** Answers the call ringing the agent's desk phone: the phone is asked to pick up by itself. */
+function AnswerOnDesk({ call }: { call: ConsoleCall }) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
   return (
-    <div className="toast" data-testid="pstn-offer" data-number={number}>
+    <div className="toast-actions">
+      <button data-testid="desk-answer" className="accept" type="button" disabled={busy}
+        onClick={() => {
+          setBusy(true);
+          setError(null);
+          callAction(call.id, 'answer').then(
+            () => setBusy(false),
+            (e: unknown) => {
+              setBusy(false);
+              setError(describe(e));
+            },
+          );
+        }}>Answer</button>
+      {error && <span className="error small" role="alert">{error}</span>}
+    </div>
+  );
+}
+
+/** A call ringing the agent's phone. A number decides itself (1 accepts); a desk phone is
+ * picked up, or answered from here. */
+function PstnOffer({ number, desk, call, screenPopUrl }: { number: string; desk: boolean; call: ConsoleCall; screenPopUrl: string | null }) {
+  return (
+    <div className="toast" data-testid="pstn-offer" data-number={number} data-desk={desk}>
       <div className="toast-head">
         <span className="ringing-dot" aria-hidden="true" />
         <strong>Incoming call</strong>
         <span className="caller" data-testid="pstn-offer-caller">{call.caller || 'unknown caller'}</span>
       </div>
-      <p className="pstn-hint">
-        Your phone <strong data-testid="pstn-offer-number">{number}</strong> is ringing: answer it and press 1 to accept.
-      </p>
+      {desk ? (
+        <p className="pstn-hint">Your desk phone is ringing: pick it up, or answer here.</p>
+      ) : (
+        <p className="pstn-hint">
+          Your phone <strong data-testid="pstn-offer-number">{number}</strong> is ringing: answer it and press 1 to accept.
+        </p>
+      )}
       <div className="toast-meta">
         <span>Queue: <strong data-testid="pstn-offer-queue">{call.queue ?? '—'}</strong></span>
         <span>Waited: <strong data-testid="pstn-offer-waited">
@@ -62,6 +93,7 @@ function PstnOffer({ number, call, screenPopUrl }: { number: string; call: Conso
       </div>
       <Attributes attrs={call.screen_pop} />
       <ScreenPopLink template={screenPopUrl} call={call} />
+      {desk && <AnswerOnDesk call={call} />}
     </div>
   );
 }
@@ -99,13 +131,15 @@ export function OfferToast(p: Props) {
           </div>
         </div>
       ) : p.pstn?.offer ? (
-        <PstnOffer number={p.pstn.number} call={p.pstn.offer} screenPopUrl={p.pstn.screenPopUrl} />
+        <PstnOffer number={p.pstn.number} desk={p.pstn.desk} call={p.pstn.offer} screenPopUrl={p.pstn.screenPopUrl} />
       ) : p.voicemail ? (
         <VoicemailOfferCard key={p.voicemail.voicemail} offer={p.voicemail} onAccepted={p.onVoicemailAccepted} />
       ) : (
         <p className="toast-idle muted">No incoming call.</p>
       )}
-      {p.pstn ? (
+      {p.pstn?.desk ? (
+        <p className="auto-accept muted">Calls ring your desk phone.</p>
+      ) : p.pstn ? (
         <p className="auto-accept muted">Calls ring {p.pstn.number}: press 1 on the phone to accept.</p>
       ) : (
         <label className="auto-accept">

@@ -1,4 +1,5 @@
 //! Where each logged-in agent takes calls: the console's softphone (or a registered SIP phone),
+//! their desk phone (a SIP phone registered with their SIP credentials, never the browser),
 //! or a phone number we dial through the tenant's trunk — the agent answers and presses 1 to
 //! accept, so that a mobile's voicemail never takes a call. Chosen per login and kept in the
 //! node's memory (like the softphone's passwords): a restart or a logout falls back to the
@@ -15,6 +16,9 @@ pub enum Device {
     /// The phone registered for the agent (the console's softphone or a SIP phone).
     #[default]
     Registered,
+    /// The agent's desk phone: a SIP phone registered with their credentials (over UDP, TCP
+    /// or TLS), never the console's softphone; the console answers it with `answer`.
+    Desk,
     /// This E.164 number, dialled through the tenant's outbound trunk.
     Pstn(String),
 }

@@ -580,6 +580,86 @@ fn an_agent_dials_out_from_the_browser_through_the_trunk_and_hears_the_carrier()
 }
 
 #[test]
+fn an_agent_on_a_desk_phone_answers_from_the_console_and_the_phone_picks_up() {
+    if !sipp_available() || !browser_available() {
+        return;
+    }
+    let (tmp, data) = data_dir();
+    let queue = "offer_timeout_secs: 20, wrap_up_secs: 0";
+    let doc = common::agents::sales_tenant("desk", &["3002"], queue, "", "+15550177");
+    common::agents::import(tmp.path(), &data, &doc);
+    common::agents::passwords(&data, "desk", "3002", PASSWORD);
+    // SIPp answers MD5 digests only.
+    let env = [
+        ("SWITCHBOARD_MEDIA_BIND_IP", "127.0.0.1"),
+        ("SWITCHBOARD_SIP_DIGEST_ALGORITHMS", "MD5,SHA-256"),
+    ];
+    let served = Served::start(&data, &[], &env);
+    let target = sip_addr(&served).to_string();
+    // The desk phone registers first, the console's softphone after it: the chosen device,
+    // not the latest registration, sends the call to the desk phone. Nobody picks it up: the
+    // agent answers from the console.
+    let dir = tempfile::tempdir_in(tmp.path()).unwrap();
+    let phone_port = free_port();
+    common::agents::register_phone(dir.path(), &target, phone_port, "3002", PASSWORD);
+    let phone_media = free_port().to_string();
+    let args = [
+        "-rtp_echo",
+        "-mi",
+        "127.0.0.1",
+        "-mp",
+        &phone_media,
+        "-m",
+        "2",
+    ];
+    let mut phone = sipp(
+        dir.path(),
+        "agent_answers_when_asked.xml",
+        phone_port,
+        &args,
+    )
+    .spawn()
+    .unwrap();
+    let tone = tmp.path().join("agent-tone.wav");
+    wav_tone(&tone, AGENT_HZ);
+    let mut agent = Agent::start(&served, ("desk", "3002"), &shots_dir("desk"), &tone);
+    for step in ["login", "wait-registered", "device desk", "available"] {
+        agent.run(step);
+    }
+    caller_audio(dir.path());
+    // Long enough for a loaded machine to ring, re-ring, answer, hold and resume.
+    let mut caller = dial_in(dir.path(), "caller_talks.xml", "+15550177", 15000, &target)
+        .spawn()
+        .unwrap();
+    for step in [
+        "wait-pstn-offer",
+        "desk-answer",
+        "wait-pstn-connected",
+        "hold",
+        "resume",
+        "shot desk-call",
+    ] {
+        agent.run(step);
+    }
+    let caller = wait_exit(&mut caller, Duration::from_secs(30)).expect("the caller hangs up");
+    let phone = wait_exit(&mut phone, Duration::from_secs(15));
+    agent.run("wait-state available");
+    let seen = agent.seen.clone();
+    drop(agent);
+    drop(served);
+    let errors = sipp_errors(dir.path());
+    assert!(caller.success(), "the caller: {errors}");
+    assert!(
+        phone.is_some_and(|s| s.success()),
+        "the desk phone rang, was answered from the console and hung up at the end: {errors}"
+    );
+    assert!(
+        seen.iter().any(|l| l == "info device kind=desk number=-"),
+        "{seen:?}"
+    );
+}
+
+#[test]
 fn a_voicemail_left_in_a_queue_is_offered_to_its_agent_who_plays_it_and_closes_it() {
     if !sipp_available() || !browser_available() {
         return;

@@ -189,3 +189,49 @@ fn realms_named_by_scanners_leave_no_state_behind() {
         "acme keeps its nonce counts against replays"
     );
 }
+
+/// The challenge algorithms a REGISTER from `peer` gets, in order.
+fn challenge_algorithms(peer: Peer) -> Vec<sb_sip_dialog::digest::Algorithm> {
+    use sb_sip_dialog::digest::Algorithm;
+    let mut c = SipConfig::new(
+        "127.0.0.1:5060".parse().expect("addr"),
+        DEFAULT,
+        b"k".to_vec(),
+    );
+    c.algorithms = vec![Algorithm::Md5, Algorithm::Sha256];
+    let mut ep = Endpoint::new(c, Vec::new(), Vec::new(), 7);
+    let raw = register(DEFAULT, "ws1", 1, None);
+    ep.handle_packet(at(0), peer, Bytes::from(raw));
+    let mut algorithms = Vec::new();
+    while let Some(out) = ep.poll_output() {
+        if let Output::Transmit(t) = out
+            && let Ok(Message::Response(r)) = sb_sip::parse(t.data)
+        {
+            for h in r.headers().all(HeaderName::WwwAuthenticate) {
+                algorithms.push(Challenge::parse(h.value()).expect("parses").algorithm);
+            }
+        }
+    }
+    algorithms
+}
+
+#[test]
+fn browsers_over_websocket_read_the_md5_challenge_last_and_others_keep_the_configured_order() {
+    use crate::peer::{ConnId, Transport};
+    use sb_sip_dialog::digest::Algorithm;
+    let addr = "192.0.2.10:50123".parse().expect("addr");
+    let ws = Peer {
+        transport: Transport::Wss(ConnId(3)),
+        addr,
+    };
+    assert_eq!(
+        challenge_algorithms(ws),
+        [Algorithm::Sha256, Algorithm::Md5],
+        "JsSIP keeps the last challenge header and speaks MD5 only"
+    );
+    assert_eq!(
+        challenge_algorithms(peer()),
+        [Algorithm::Md5, Algorithm::Sha256],
+        "phones over UDP get the configured order"
+    );
+}

@@ -11,7 +11,7 @@ use sb_types::Timestamp;
 
 use super::{Endpoint, LookupId, Output, Pending};
 use crate::config::BanAnswer;
-use crate::peer::Peer;
+use crate::peer::{Peer, Transport};
 use crate::realm::realm_of_host;
 
 /// Most realms with replay state kept at once; beyond, an arbitrary one is forgotten (its
@@ -138,7 +138,10 @@ impl Endpoint {
         why: Rejection,
     ) {
         let source = peer.addr.ip().to_canonical().to_string();
-        let answer = self.with_digest(role, realm, |d| d.reject(now, &source, why));
+        let mut answer = self.with_digest(role, realm, |d| d.reject(now, &source, why));
+        if matches!(peer.transport, Transport::Ws(_) | Transport::Wss(_)) {
+            md5_last(&mut answer.challenges);
+        }
         let tag = self.tag();
         self.send(now, id, wire::challenge(request, &answer, &tag));
     }
@@ -209,4 +212,11 @@ fn aor_belongs_to(request: &Request, username: &str) -> bool {
         .as_sip()
         .and_then(|s| s.user_decoded())
         .is_some_and(|user| user == username.as_bytes())
+}
+
+/// Browsers' SIP stacks (JsSIP) speak MD5 only and keep the *last* challenge header they
+/// read, so over WebSocket the MD5 challenge goes last whatever the configured order; the
+/// others keep theirs (strongest first, RFC 8760).
+fn md5_last(challenges: &mut [sb_sip_dialog::digest::Challenge]) {
+    challenges.sort_by_key(|c| c.algorithm == sb_sip_dialog::digest::Algorithm::Md5);
 }

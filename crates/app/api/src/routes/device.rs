@@ -1,6 +1,7 @@
 //! Where the caller takes calls: their registered phone (the console's softphone or a SIP
-//! phone), or a phone number that is dialled through the tenant's trunk for each offer (the
-//! agent answers and presses 1 to accept). Kept for the login on this node.
+//! phone), their desk phone (a SIP phone, never the browser; answered from the console with
+//! the call's `answer` action), or a phone number that is dialled through the tenant's trunk
+//! for each offer (the agent answers and presses 1 to accept). Kept for the login on this node.
 
 use crate::extract::ApiJson;
 use crate::{AnyUser, ApiError, AppState};
@@ -24,13 +25,15 @@ enum DeviceKind {
     Softphone,
     /// A phone number dialled through the tenant's trunk.
     Pstn,
+    /// The SIP phone registered with the user's SIP credentials, never the console's softphone.
+    Desk,
 }
 
 /// The caller's device.
 #[derive(Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct DeviceView {
-    /// `softphone` or `pstn`.
+    /// `softphone`, `desk` or `pstn`.
     kind: DeviceKind,
     /// With `pstn`: the number (`+` and digits; national numbers follow the trunk's rules).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -48,6 +51,10 @@ impl From<Device> for DeviceView {
                 kind: DeviceKind::Pstn,
                 number: Some(number),
             },
+            Device::Desk => DeviceView {
+                kind: DeviceKind::Desk,
+                number: None,
+            },
         }
     }
 }
@@ -60,7 +67,7 @@ async fn get_device(State(state): State<AppState>, AnyUser(c): AnyUser) -> Json<
     Json(DeviceView::from(device))
 }
 
-/// Chooses where the caller's calls ring: `{"kind": "softphone"}` or
+/// Chooses where the caller's calls ring: `{"kind": "softphone"}`, `{"kind": "desk"}` or
 /// `{"kind": "pstn", "number": "+44 20 7946 0000"}`.
 #[utoipa::path(put, path = "/me/device", tag = "agents", request_body = DeviceView,
     responses((status = 200, body = DeviceView), (status = 400), (status = 401)))]
@@ -71,7 +78,8 @@ async fn put_device(
 ) -> Result<Json<DeviceView>, ApiError> {
     let device = match (req.kind, req.number) {
         (DeviceKind::Softphone, None) => Device::Registered,
-        (DeviceKind::Softphone, Some(_)) => {
+        (DeviceKind::Desk, None) => Device::Desk,
+        (DeviceKind::Softphone | DeviceKind::Desk, Some(_)) => {
             return Err(ApiError::invalid(
                 "number",
                 "only a pstn device has a number",

@@ -38,24 +38,63 @@ pub struct AgentPhone {
 /// The agent's phone, from the registrar's live bindings in the store (the most recently
 /// refreshed one when it has several); `None` when no phone of the agent is registered.
 pub async fn find_phone(deps: &CallDeps, tenant: TenantId, agent: AgentId) -> Option<AgentPhone> {
+    find_phone_where(deps, tenant, agent, |_| true).await
+}
+
+/// The agent's phone for their chosen device: a desk phone (not the console's softphone)
+/// when they chose `Desk`, else any registered phone.
+pub async fn device_phone(
+    deps: &CallDeps,
+    tenant: TenantId,
+    agent: AgentId,
+    device: &crate::devices::Device,
+) -> Option<AgentPhone> {
+    match device {
+        crate::devices::Device::Desk => find_phone_where(deps, tenant, agent, |p| !p.webrtc).await,
+        _ => find_phone(deps, tenant, agent).await,
+    }
+}
+
+/// The most recently refreshed of the agent's registered phones that `wanted` accepts.
+async fn find_phone_where(
+    deps: &CallDeps,
+    tenant: TenantId,
+    agent: AgentId,
+    wanted: impl Fn(&AgentPhone) -> bool,
+) -> Option<AgentPhone> {
     let user = UserId::from_uuid(agent.as_uuid());
     let username = deps.store.get_user(tenant, user).await.ok()?.username;
     let now = (deps.clock)();
     let bindings = deps.store.list_all_live_bindings(now).await.ok()?;
-    let binding = bindings
+    pick_phone(bindings, tenant, &username, wanted)
+}
+
+/// Among live `bindings`, the latest-expiring phone of `username` in `tenant` that `wanted`
+/// accepts.
+fn pick_phone(
+    bindings: Vec<sb_store::Binding>,
+    tenant: TenantId,
+    username: &str,
+    wanted: impl Fn(&AgentPhone) -> bool,
+) -> Option<AgentPhone> {
+    let (_, phone) = bindings
         .into_iter()
-        .filter(|b| b.tenant_id == tenant && aor_user(&b.aor).as_deref() == Some(&username))
-        .max_by_key(|b| b.expires_at)?;
-    let (dest, transport) = destination_of_source(&binding.source)?;
-    let kind = binding.source.split(':').next().unwrap_or_default();
-    Some(AgentPhone {
-        username,
-        aor: binding.aor,
-        contact: binding.contact,
-        dest,
-        transport,
-        webrtc: kind.eq_ignore_ascii_case("ws") || kind.eq_ignore_ascii_case("wss"),
-    })
+        .filter(|b| b.tenant_id == tenant && aor_user(&b.aor).as_deref() == Some(username))
+        .filter_map(|b| {
+            let (dest, transport) = destination_of_source(&b.source)?;
+            let kind = b.source.split(':').next().unwrap_or_default();
+            let phone = AgentPhone {
+                username: username.to_owned(),
+                aor: b.aor,
+                contact: b.contact,
+                dest,
+                transport,
+                webrtc: kind.eq_ignore_ascii_case("ws") || kind.eq_ignore_ascii_case("wss"),
+            };
+            wanted(&phone).then_some((b.expires_at, phone))
+        })
+        .max_by_key(|(expires, _)| *expires)?;
+    Some(phone)
 }
 
 fn aor_user(aor: &str) -> Option<String> {
@@ -395,6 +434,41 @@ mod tests {
             Some("TLS")
         );
         assert!(destination_of_source("carrier pigeon").is_none());
+    }
+
+    fn binding(aor: &str, source: &str, expires_ms: i64) -> sb_store::Binding {
+        sb_store::Binding {
+            tenant_id: TenantId::from_u128(1),
+            aor: aor.into(),
+            contact: format!("sip:{source}"),
+            expires_at: sb_types::Timestamp::from_millis(expires_ms),
+            call_id: "c".into(),
+            cseq: 1,
+            path: Vec::new(),
+            source: source.into(),
+        }
+    }
+
+    #[test]
+    fn a_desk_phone_is_chosen_over_a_later_softphone_and_the_latest_phone_otherwise() {
+        let all = || {
+            vec![
+                binding("sip:3002@desk", "udp:192.0.2.4:5062", 1_000),
+                binding("sip:3002@desk", "wss:192.0.2.9:50123", 2_000),
+                binding("sip:3003@desk", "udp:192.0.2.5:5062", 3_000),
+            ]
+        };
+        let tenant = TenantId::from_u128(1);
+        let any = pick_phone(all(), tenant, "3002", |_| true).expect("a phone");
+        assert!(
+            any.webrtc,
+            "the latest registration: the console's softphone"
+        );
+        let desk = pick_phone(all(), tenant, "3002", |p| !p.webrtc).expect("the desk phone");
+        assert_eq!(desk.dest.addr, "192.0.2.4:5062".parse().unwrap());
+        assert!(pick_phone(all(), TenantId::from_u128(2), "3002", |_| true).is_none());
+        let only_browser = vec![binding("sip:3002@desk", "ws:192.0.2.9:1", 5)];
+        assert!(pick_phone(only_browser, tenant, "3002", |p| !p.webrtc).is_none());
     }
 
     #[test]

@@ -319,10 +319,11 @@ async fn ring_agent(
         call.log.record("offer_failed", payload).await;
         return None;
     }
-    if let Device::Pstn(number) = call.deps.devices.get(call.tenant, agent) {
-        return ring_number(call, media, agent, offer, &number).await;
+    let device = call.deps.devices.get(call.tenant, agent);
+    if let Device::Pstn(number) = &device {
+        return ring_number(call, media, agent, offer, number).await;
     }
-    let Some(phone) = ring::find_phone(&call.deps, call.tenant, agent).await else {
+    let Some(phone) = ring::device_phone(&call.deps, call.tenant, agent, &device).await else {
         tracing::info!(%agent, "the offered agent has no registered phone");
         call.log
             .record(

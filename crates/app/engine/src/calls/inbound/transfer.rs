@@ -96,7 +96,8 @@ pub async fn dial_agent(
     (agent, reattach): (sb_types::AgentId, bool),
     timeout: Duration,
 ) -> Result<(Ringing, Pending), String> {
-    if let Device::Pstn(number) = call.deps.devices.get(call.tenant, agent) {
+    let device = call.deps.devices.get(call.tenant, agent);
+    if let Device::Pstn(number) = device.clone() {
         // The agent takes calls on their number: it rings there, as the agent.
         let user = UserId::from_uuid(agent.as_uuid());
         let name = call.deps.store.get_user(call.tenant, user).await;
@@ -105,7 +106,12 @@ pub async fn dial_agent(
         pending.label = name.map_or_else(|_| agent.to_string(), |u| u.username);
         return Ok((ringing, pending));
     }
-    let Some(phone) = ring::find_phone(&call.deps, call.tenant, agent).await else {
+    // A consulted agent's calls ring their chosen phone; a call coming back, any phone.
+    let phone = match reattach {
+        true => ring::find_phone(&call.deps, call.tenant, agent).await,
+        false => ring::device_phone(&call.deps, call.tenant, agent, &device).await,
+    };
+    let Some(phone) = phone else {
         return Err("the agent has no registered phone".into());
     };
     let label = phone.username.clone();

@@ -37,6 +37,8 @@ mod events;
 mod handle;
 mod latch;
 mod mix;
+#[cfg(feature = "opus")]
+mod opus;
 pub mod player;
 mod ports;
 pub mod recorder;

@@ -46,7 +46,10 @@ impl CallTask {
             ep.counters.bleed_dropped += 1;
             return;
         }
-        let Ok(received) = ep.session.handle_rtp(now, &self.buf[..d.len]) else {
+        let Some(len) = ep.received_from_wire(&mut self.buf, d.len) else {
+            return;
+        };
+        let Ok(received) = ep.session.handle_rtp(now, &self.buf[..len]) else {
             ep.counters.malformed_dropped += 1;
             return;
         };
@@ -61,7 +64,7 @@ impl CallTask {
             && matches!(received.arrival, Arrival::InOrder | Arrival::Reordered);
         if audio {
             ep.collect(&self.buf[received.payload.clone()]);
-            self.relay(d.index, d.len, received.payload, now);
+            self.relay(d.index, len, received.payload, now);
         }
     }
 

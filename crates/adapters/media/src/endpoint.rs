@@ -231,20 +231,37 @@ impl Endpoint {
     }
 
     /// Turns a received Opus packet of an Opus leg in `buf` into the G.711 packet the call
-    /// works with (its new length); `None` when libopus refused it (a lost packet, counted).
+    /// works with, or its RTCP (`rtcp`) to the 8 kHz clock: the new length. `None` when it
+    /// could not be converted (counted: an Opus payload libopus refused is a lost packet).
     /// Other legs' packets stay as they are.
-    pub(crate) fn received_from_wire(&mut self, buf: &mut [u8], len: usize) -> Option<usize> {
+    pub(crate) fn received_from_wire(
+        &mut self,
+        buf: &mut [u8],
+        len: usize,
+        rtcp: bool,
+    ) -> Option<usize> {
         #[cfg(feature = "opus")]
         if let Some(opus) = self.opus.as_deref_mut() {
-            if opus.inbound(&buf[..len]).is_err() {
-                self.counters.undecodable += 1;
-                return None;
+            let converted = match rtcp {
+                true => opus.rtcp_inbound(&buf[..len]),
+                false => opus.inbound(&buf[..len]),
+            };
+            match converted {
+                Ok(()) => {}
+                Err(crate::opus::Refused::Codec) => {
+                    self.counters.undecodable += 1;
+                    return None;
+                }
+                Err(crate::opus::Refused::Malformed) => {
+                    self.counters.malformed_dropped += 1;
+                    return None;
+                }
             }
             let out = &opus.out;
             buf.get_mut(..out.len())?.copy_from_slice(out);
             return Some(out.len());
         }
-        let _ = buf;
+        let _ = (buf, rtcp);
         Some(len)
     }
 
@@ -330,6 +347,20 @@ impl Endpoint {
         if self.webrtc.is_some() {
             return; // str0m sends the WebRTC leg's RTCP, encrypted
         }
+        #[cfg(feature = "opus")]
+        if let Some(mut opus) = self.opus.take() {
+            match opus.rtcp_outbound(data) {
+                Ok(()) => self.send_rtcp_wire(&opus.out),
+                Err(_) => self.counters.send_failed += 1,
+            }
+            self.opus = Some(opus);
+            return;
+        }
+        self.send_rtcp_wire(data);
+    }
+
+    /// Sends an RTCP datagram as it is on the wire.
+    fn send_rtcp_wire(&mut self, data: &[u8]) {
         let Some(to) = self.latch.rtcp_target(self.rtcp_mux) else {
             return;
         };

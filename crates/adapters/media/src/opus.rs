@@ -6,11 +6,14 @@
 //! SSRC, sequence number and marker comes out, its timestamp moved from Opus' 48 kHz RTP clock
 //! to 8 kHz; a G.711 packet the call sends goes in, an Opus packet comes out, its timestamp
 //! scaled back up. RFC 4733 telephone-events pass through with their timestamp and duration
-//! rescaled the same way. A payload libopus refuses is dropped (the session then counts the
-//! missing sequence number as lost).
+//! rescaled the same way, and so do RTCP reports (an SR's RTP timestamp, each report block's
+//! jitter), so the leg's session and its peer each read the figures on their own clock. A
+//! payload libopus refuses is dropped (the session then counts the missing sequence number as
+//! lost).
 
 use sb_audio::g711::Law;
 use sb_audio::{OPUS_MAX_SAMPLES, OPUS_TICKS_PER_SAMPLE, OpusDecoder, OpusEncoder};
+use sb_rtp::rtcp::{RtcpPacket, parse_compound, write_compound};
 use sb_rtp::{RtpHeader, RtpPacket};
 
 use crate::MediaError;
@@ -118,6 +121,43 @@ impl OpusLeg {
         self.write(header)
     }
 
+    /// Converts a received RTCP compound packet into [`OpusLeg::out`], on the 8 kHz clock.
+    pub(crate) fn rtcp_inbound(&mut self, packet: &[u8]) -> Result<(), Refused> {
+        let clock = self.clock;
+        self.rescale_rtcp(packet, |ts| clock.peek(ts), |j| j / OPUS_TICKS_PER_SAMPLE)
+    }
+
+    /// Converts an RTCP compound packet the leg's session sends into [`OpusLeg::out`], on
+    /// the 48 kHz clock.
+    pub(crate) fn rtcp_outbound(&mut self, packet: &[u8]) -> Result<(), Refused> {
+        let up = |v: u32| v.wrapping_mul(OPUS_TICKS_PER_SAMPLE);
+        self.rescale_rtcp(packet, up, |j| j.saturating_mul(OPUS_TICKS_PER_SAMPLE))
+    }
+
+    fn rescale_rtcp(
+        &mut self,
+        packet: &[u8],
+        timestamp: impl Fn(u32) -> u32,
+        jitter: impl Fn(u32) -> u32,
+    ) -> Result<(), Refused> {
+        let mut packets = parse_compound(packet).map_err(|_| Refused::Malformed)?;
+        for p in &mut packets {
+            let reports = match p {
+                RtcpPacket::SenderReport { info, reports, .. } => {
+                    info.rtp_timestamp = timestamp(info.rtp_timestamp);
+                    reports
+                }
+                RtcpPacket::ReceiverReport { reports, .. } => reports,
+                _ => continue,
+            };
+            for block in reports.iter_mut() {
+                block.jitter = jitter(block.jitter);
+            }
+        }
+        self.out.clear();
+        write_compound(&packets, &mut self.out).map_err(|_| Refused::Malformed)
+    }
+
     fn write(&mut self, header: RtpHeader) -> Result<(), Refused> {
         self.out.clear();
         let packet = RtpPacket {
@@ -149,16 +189,21 @@ struct Downscale {
 
 impl Downscale {
     fn convert(&mut self, ts48: u32) -> u32 {
-        let ts8 = match self.last {
+        let ts8 = self.peek(ts48);
+        self.last = Some((ts48, ts8));
+        ts8
+    }
+
+    /// What `ts48` converts to, without moving the reference.
+    fn peek(&self, ts48: u32) -> u32 {
+        match self.last {
             None => ts48 / OPUS_TICKS_PER_SAMPLE,
             Some((prev48, prev8)) => {
                 let delta = ts48.wrapping_sub(prev48).cast_signed();
                 let step = delta.div_euclid(OPUS_TICKS_PER_SAMPLE.cast_signed());
                 prev8.wrapping_add_signed(step)
             }
-        };
-        self.last = Some((ts48, ts8));
-        ts8
+        }
     }
 }
 
@@ -230,6 +275,51 @@ mod tests {
         ours.inbound(&ours.out.clone()).expect("passed");
         let back = RtpPacket::parse(&ours.out).expect("RTP");
         assert_eq!(back.payload, [5, 0x8a, 0x01, 0x40]);
+    }
+
+    #[test]
+    fn rtcp_reports_are_rescaled_to_each_side_of_the_clock() {
+        use sb_rtp::rtcp::{ReportBlock, SenderInfo};
+        let block = ReportBlock {
+            ssrc: 9,
+            fraction_lost: 0,
+            cumulative_lost: 0,
+            highest_sequence: 1,
+            jitter: 80,
+            last_sr: 0,
+            delay_since_last_sr: 0,
+        };
+        let sr = RtcpPacket::SenderReport {
+            ssrc: 1,
+            info: SenderInfo {
+                rtp_timestamp: 1000,
+                ..SenderInfo::default()
+            },
+            reports: vec![block],
+        };
+        let mut compound = Vec::new();
+        write_compound(&[sr], &mut compound).expect("written");
+        let mut ours = leg();
+        ours.rtp_clock_at(6000, 1000);
+        ours.rtcp_outbound(&compound).expect("rescaled");
+        let up = parse_compound(&ours.out).expect("RTCP");
+        let RtcpPacket::SenderReport { info, reports, .. } = &up[0] else {
+            panic!("{up:?}");
+        };
+        assert_eq!((info.rtp_timestamp, reports[0].jitter), (6000, 480));
+        ours.rtcp_inbound(&ours.out.clone()).expect("rescaled");
+        assert_eq!(
+            parse_compound(&ours.out).expect("RTCP"),
+            parse_compound(&compound).expect("RTCP")
+        );
+        assert_eq!(ours.rtcp_inbound(&[0x80, 201, 0]), Err(Refused::Malformed));
+    }
+
+    impl OpusLeg {
+        /// Pins the inbound clock: 48 kHz `ts48` is 8 kHz `ts8`.
+        fn rtp_clock_at(&mut self, ts48: u32, ts8: u32) {
+            self.clock.last = Some((ts48, ts8));
+        }
     }
 
     #[test]

@@ -46,7 +46,7 @@ impl CallTask {
             ep.counters.bleed_dropped += 1;
             return;
         }
-        let Some(len) = ep.received_from_wire(&mut self.buf, d.len) else {
+        let Some(len) = ep.received_from_wire(&mut self.buf, d.len, false) else {
             return;
         };
         let Ok(received) = ep.session.handle_rtp(now, &self.buf[..len]) else {
@@ -105,7 +105,12 @@ impl CallTask {
         };
         if !admitted {
             ep.counters.bleed_dropped += 1;
-        } else if ep.session.handle_rtcp(now, &self.buf[..d.len]).is_err() {
+            return;
+        }
+        let Some(len) = ep.received_from_wire(&mut self.buf, d.len, true) else {
+            return;
+        };
+        if ep.session.handle_rtcp(now, &self.buf[..len]).is_err() {
             ep.counters.malformed_dropped += 1;
         }
     }

@@ -11,6 +11,7 @@ use common::*;
 use sb_audio::g711::Law;
 use sb_audio::{FRAME_SAMPLES, OPUS_FRAME_TICKS, OPUS_MAX_SAMPLES, OpusDecoder, OpusEncoder};
 use sb_media::{EndpointInfo, EndpointSpec, MediaEvent};
+use sb_rtp::rtcp::{ReportBlock, RtcpPacket, write_compound};
 use sb_rtp::telephone_event::TelephoneEvent;
 
 /// The dynamic payload type our "phone" gives Opus in its SDP.
@@ -165,4 +166,55 @@ async fn dtmf_crosses_an_opus_leg_on_its_48khz_clock_both_ways() {
         (4800..=5760).contains(&duration),
         "100 ms is 4800 units at 48 kHz, got {duration}"
     );
+}
+
+#[tokio::test]
+async fn an_opus_peers_rtcp_jitter_is_read_on_its_48khz_clock() {
+    let server = server(27_400);
+    let (call, _events) = call(&server);
+    let (mut opus_phone, mut pcmu_phone) = (Phone::new(Law::Mu).await, Phone::new(Law::Mu).await);
+    let a = opus_leg(&call, &opus_phone).await;
+    let b = leg(&call, "agent", Law::Mu, &pcmu_phone).await;
+    call.connect(a.id, b.id).await.expect("connect");
+    send_paced(&mut pcmu_phone, b.local, &tone_frames(1000.0, 3)).await;
+    let ours = opus_phone
+        .recv()
+        .await
+        .expect("media from the leg")
+        .header
+        .ssrc;
+
+    // 480 units of 48 kHz: 10 ms of jitter on the stream the phone receives from us.
+    let block = ReportBlock {
+        ssrc: ours,
+        fraction_lost: 0,
+        cumulative_lost: 0,
+        highest_sequence: 3,
+        jitter: 480,
+        last_sr: 0,
+        delay_since_last_sr: 0,
+    };
+    let report = RtcpPacket::ReceiverReport {
+        ssrc: opus_phone.ssrc,
+        reports: vec![block],
+    };
+    let mut rtcp = Vec::new();
+    write_compound(&[report], &mut rtcp).expect("RTCP");
+    let rtcp_port = SocketAddr::new(a.local.ip(), a.local.port() + 1);
+    opus_phone
+        .socket
+        .send_to(&rtcp, rtcp_port)
+        .await
+        .expect("sent");
+    let mut jitter = None;
+    for _ in 0..50 {
+        let stats = call.stats(a.id).await.expect("stats");
+        jitter = stats.quality.remote_jitter_ms;
+        if jitter.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let jitter = jitter.expect("the report was taken");
+    assert!((jitter - 10.0).abs() < 0.01, "remote jitter {jitter} ms");
 }

@@ -145,7 +145,7 @@ impl CallTask {
                 _ => *packet.header.payload_type,
             };
             let len = write_plain(&mut self.buf, &packet, law_pt);
-            let Some(len) = ep.received_from_wire(&mut self.buf, len) else {
+            let Some(len) = ep.received_from_wire(&mut self.buf, len, false) else {
                 continue;
             };
             let Ok(received) = ep.session.handle_rtp(now, &self.buf[..len]) else {

@@ -221,7 +221,7 @@ impl Call {
         let (call, events) = self.deps.media.open_call()?;
         let (phone, phone_answer, pt) = match &plan.phone_stream {
             Some(stream) => {
-                let pt = stream.codec.payload_type;
+                let pt = sdp::call_payload_type(stream);
                 let spec = sdp::endpoint_spec("phone", Some(stream), pt);
                 let phone = call.add_endpoint(spec).await?;
                 let local = sdp::answer_media(self.phone.local.ip(), phone.local.port(), stream);

@@ -212,7 +212,7 @@ impl Inbound {
                 .refuse(StatusCode::NOT_ACCEPTABLE_HERE, "offer PCMU or PCMA");
             return Err(StatusCode::NOT_ACCEPTABLE_HERE);
         };
-        let pt = stream.codec.payload_type;
+        let pt = sdp::call_payload_type(&stream);
         let opened = self.deps.media.open_call();
         let Ok((call, events)) = opened else {
             self.caller

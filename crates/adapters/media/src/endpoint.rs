@@ -39,6 +39,17 @@ pub(crate) struct Counters {
     pub(crate) undecodable: u64,
 }
 
+#[cfg(feature = "opus")]
+impl Counters {
+    /// Counts a packet the Opus boundary refused: undecodable audio, or not RTP/RTCP at all.
+    fn refused(&mut self, refused: crate::opus::Refused) {
+        match refused {
+            crate::opus::Refused::Codec => self.undecodable += 1,
+            crate::opus::Refused::Malformed => self.malformed_dropped += 1,
+        }
+    }
+}
+
 /// A leg of a call, owned by the call task.
 #[derive(Debug)]
 pub(crate) struct Endpoint {
@@ -242,26 +253,18 @@ impl Endpoint {
     ) -> Option<usize> {
         #[cfg(feature = "opus")]
         if let Some(opus) = self.opus.as_deref_mut() {
-            let converted = match rtcp {
-                true => opus.rtcp_inbound(&buf[..len]),
-                false => opus.inbound(&buf[..len]),
+            let out = match opus.received(&buf[..len], rtcp) {
+                Ok(out) => out,
+                Err(refused) => {
+                    self.counters.refused(refused);
+                    return None;
+                }
             };
-            match converted {
-                Ok(()) => {}
-                Err(crate::opus::Refused::Codec) => {
-                    self.counters.undecodable += 1;
-                    return None;
-                }
-                Err(crate::opus::Refused::Malformed) => {
-                    self.counters.malformed_dropped += 1;
-                    return None;
-                }
-            }
-            let out = &opus.out;
             buf.get_mut(..out.len())?.copy_from_slice(out);
             return Some(out.len());
         }
-        let _ = (buf, rtcp);
+        #[cfg(not(feature = "opus"))]
+        let _ = (buf, rtcp); // only Opus legs convert
         Some(len)
     }
 

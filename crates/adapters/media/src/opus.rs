@@ -77,6 +77,15 @@ impl OpusLeg {
         })
     }
 
+    /// A received RTP (or, with `rtcp`, RTCP) packet as the call sees it.
+    pub(crate) fn received(&mut self, packet: &[u8], rtcp: bool) -> Result<&[u8], Refused> {
+        match rtcp {
+            true => self.rtcp_inbound(packet)?,
+            false => self.inbound(packet)?,
+        }
+        Ok(&self.out)
+    }
+
     /// Converts a received packet into [`OpusLeg::out`]: Opus audio becomes G.711, every
     /// other payload type keeps its payload, all on the 8 kHz clock.
     pub(crate) fn inbound(&mut self, packet: &[u8]) -> Result<(), Refused> {

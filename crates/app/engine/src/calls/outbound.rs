@@ -178,7 +178,7 @@ impl Call {
         let phone_stream = match is_webrtc(&phone_offer) {
             true => None,
             false => Some(Box::new(sdp::negotiate_offer(&phone_offer).map_err(
-                |_| refusal(StatusCode::NOT_ACCEPTABLE_HERE, "offer PCMU or PCMA"),
+                |_| refusal(StatusCode::NOT_ACCEPTABLE_HERE, sdp::CODECS_WE_TAKE),
             )?)),
         };
         let carrier = deps

@@ -10,6 +10,13 @@ use std::net::{IpAddr, SocketAddr};
 use sb_media::{EndpointSpec, SrtpSpec};
 use sb_sdp::{LocalMedia, NegotiatedStream, SdpError, SessionDescription};
 
+/// What a 488 (an offer we cannot answer) asks the caller for.
+pub const CODECS_WE_TAKE: &str = if cfg!(feature = "opus") {
+    "offer PCMU, PCMA or Opus"
+} else {
+    "offer PCMU or PCMA"
+};
+
 /// The first audio stream of an answer: the codec, DTMF type and remote address agreed.
 pub fn first_stream(streams: &[NegotiatedStream]) -> Result<&NegotiatedStream, SdpError> {
     streams

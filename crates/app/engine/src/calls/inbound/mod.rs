@@ -209,7 +209,7 @@ impl Inbound {
             Some((o, s))
         }) else {
             self.caller
-                .refuse(StatusCode::NOT_ACCEPTABLE_HERE, "offer PCMU or PCMA");
+                .refuse(StatusCode::NOT_ACCEPTABLE_HERE, sdp::CODECS_WE_TAKE);
             return Err(StatusCode::NOT_ACCEPTABLE_HERE);
         };
         let pt = sdp::call_payload_type(&stream);
@@ -228,7 +228,7 @@ impl Inbound {
         let local = sdp::answer_media(self.caller.local.ip(), info.local.port(), &stream);
         let Ok(answer) = sb_sdp::answer(&offer, &local).map(|a| a.sdp) else {
             self.caller
-                .refuse(StatusCode::NOT_ACCEPTABLE_HERE, "offer PCMU or PCMA");
+                .refuse(StatusCode::NOT_ACCEPTABLE_HERE, sdp::CODECS_WE_TAKE);
             return Err(StatusCode::NOT_ACCEPTABLE_HERE);
         };
         self.caller.respond(StatusCode::OK, Some(&answer));

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting, lints, and every test on SQLite and PostgreSQL.
 # Installs what the tests need with apt-get (PostgreSQL, sslscan, SIPp, baresip, Dovecot,
-# espeak-ng, Node.js and npm, Chromium) and pip
+# espeak-ng, Node.js and npm, Chromium, libopus-dev for the opus feature) and pip
 # (sipvicious) when it is missing.
 # Usage: scripts/test.sh            (CI runs exactly this through .ci/run)
 set -euo pipefail
@@ -19,6 +19,8 @@ command -v espeak-ng >/dev/null 2>&1 || need_apt+=(espeak-ng)
 command -v npm >/dev/null 2>&1 || need_apt+=(nodejs npm)
 # Headless Chromium for the WebRTC tests.
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
+# libopus for the tests of the opus feature (Opus legs transcoded to G.711).
+pkg-config --exists opus 2>/dev/null || need_apt+=(libopus-dev pkg-config)
 command -v pip3 >/dev/null 2>&1 || command -v pip >/dev/null 2>&1 || need_apt+=(python3-pip)
 if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
     need_apt+=(postgresql)
@@ -52,3 +54,8 @@ echo "==> cargo test (SQLite and PostgreSQL)"
 # The PostgreSQL conformance suite and the sslscan test are mandatory under CI.
 export CI="${CI:-true}"
 scripts/test-postgres.sh run cargo test --workspace --locked
+
+echo "==> cargo test with the opus feature (libopus)"
+cargo clippy -p sb-audio -p sb-media --all-targets --locked --features opus -- -D warnings
+cargo test --locked -p sb-audio -p sb-media --features opus
+cargo test --locked -p sb-engine --features opus --lib calls::sdp

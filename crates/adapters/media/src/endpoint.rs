@@ -36,6 +36,18 @@ pub(crate) struct Counters {
     pub(crate) bleed_dropped: u64,
     pub(crate) malformed_dropped: u64,
     pub(crate) send_failed: u64,
+    pub(crate) undecodable: u64,
+}
+
+#[cfg(feature = "opus")]
+impl Counters {
+    /// Counts a packet the Opus boundary refused: undecodable audio, or not RTP/RTCP at all.
+    fn refused(&mut self, refused: crate::opus::Refused) {
+        match refused {
+            crate::opus::Refused::Codec => self.undecodable += 1,
+            crate::opus::Refused::Malformed => self.malformed_dropped += 1,
+        }
+    }
 }
 
 /// A leg of a call, owned by the call task.
@@ -69,6 +81,9 @@ pub(crate) struct Endpoint {
     pub(crate) webrtc: Option<Box<WebRtcLeg>>,
     /// SDES-SRTP contexts of an RTP/SAVP leg.
     pub(crate) srtp: Option<Box<Srtp>>,
+    /// The Opus boundary of a leg that speaks Opus on the wire.
+    #[cfg(feature = "opus")]
+    pub(crate) opus: Option<Box<crate::opus::OpusLeg>>,
     _lease: PortLease,
     _permit: Permit,
 }
@@ -109,6 +124,32 @@ pub(crate) fn law_of(payload_type: u8) -> Result<Law, MediaError> {
     }
 }
 
+/// The G.711 codec and payload type the leg has inside the call: its own, or PCMU for an
+/// Opus leg (transcoded at the boundary).
+fn inner_codec(spec: &EndpointSpec) -> Result<(Law, u8), MediaError> {
+    if !spec.opus {
+        return Ok((law_of(spec.payload_type)?, spec.payload_type));
+    }
+    if cfg!(feature = "opus") {
+        Ok((Law::Mu, PT_PCMU))
+    } else {
+        Err(MediaError::Invalid(
+            "an Opus leg needs Switchboard built with the opus feature".into(),
+        ))
+    }
+}
+
+/// The Opus boundary of an Opus leg.
+#[cfg(feature = "opus")]
+fn opus_leg(spec: &EndpointSpec) -> Result<Option<Box<crate::opus::OpusLeg>>, MediaError> {
+    if !spec.opus {
+        return Ok(None);
+    }
+    let leg =
+        crate::opus::OpusLeg::new(spec.payload_type, spec.telephone_event_pt, Law::Mu, PT_PCMU)?;
+    Ok(Some(Box::new(leg)))
+}
+
 impl Endpoint {
     /// Builds the endpoint on bound sockets (must run inside the tokio runtime).
     pub(crate) fn new(
@@ -120,7 +161,9 @@ impl Endpoint {
         permit: Permit,
         now: Timestamp,
     ) -> Result<Self, MediaError> {
-        let law = law_of(spec.payload_type)?;
+        let (law, payload_type) = inner_codec(&spec)?;
+        #[cfg(feature = "opus")]
+        let opus = opus_leg(&spec)?;
         let local = SocketAddr::new(config.bind_ip, ports.lease.port());
         let socket_error = |source| MediaError::Socket {
             addr: local,
@@ -135,7 +178,9 @@ impl Endpoint {
             label: spec.label,
             party,
             law,
-            payload_type: spec.payload_type,
+            payload_type,
+            #[cfg(feature = "opus")]
+            opus,
             rtcp_mux: spec.rtcp_mux,
             local,
             rtp,
@@ -171,6 +216,7 @@ impl Endpoint {
             bleed_dropped: self.counters.bleed_dropped,
             malformed_dropped: self.counters.malformed_dropped,
             send_failed: self.counters.send_failed,
+            undecodable: self.counters.undecodable,
             latched: self.latch.latched(),
         }
     }
@@ -181,15 +227,56 @@ impl Endpoint {
     }
 
     /// Sends an RTP datagram to the remote (dropped and counted when no address is known or
-    /// the socket buffer is full).
+    /// the socket buffer is full), as Opus on an Opus leg.
     pub(crate) fn send_rtp(&mut self, data: &[u8]) {
+        #[cfg(feature = "opus")]
+        if let Some(mut opus) = self.opus.take() {
+            match opus.outbound(data) {
+                Ok(()) => self.send_wire(&opus.out, opus.pt),
+                Err(_) => self.counters.send_failed += 1,
+            }
+            self.opus = Some(opus);
+            return;
+        }
+        self.send_wire(data, self.payload_type);
+    }
+
+    /// Turns a received Opus packet of an Opus leg in `buf` into the G.711 packet the call
+    /// works with, or its RTCP (`rtcp`) to the 8 kHz clock: the new length. `None` when it
+    /// could not be converted (counted: an Opus payload libopus refused is a lost packet).
+    /// Other legs' packets stay as they are.
+    pub(crate) fn received_from_wire(
+        &mut self,
+        buf: &mut [u8],
+        len: usize,
+        rtcp: bool,
+    ) -> Option<usize> {
+        #[cfg(feature = "opus")]
+        if let Some(opus) = self.opus.as_deref_mut() {
+            let out = match opus.received(&buf[..len], rtcp) {
+                Ok(out) => out,
+                Err(refused) => {
+                    self.counters.refused(refused);
+                    return None;
+                }
+            };
+            buf.get_mut(..out.len())?.copy_from_slice(out);
+            return Some(out.len());
+        }
+        #[cfg(not(feature = "opus"))]
+        let _ = (buf, rtcp); // only Opus legs convert
+        Some(len)
+    }
+
+    /// Sends an RTP datagram as it is on the wire, its audio as `audio_pt`.
+    fn send_wire(&mut self, data: &[u8], audio_pt: u8) {
         if let Some(leg) = self.webrtc.as_deref_mut() {
             let mut io = crate::webrtc::Io {
                 socket: &self.rtp,
                 send_failed: &mut self.counters.send_failed,
                 now: crate::clock::now(),
             };
-            leg.send_rtp(data, self.payload_type, &mut io);
+            leg.send_rtp(data, audio_pt, &mut io);
             return;
         }
         let Some(to) = self.latch.rtp_target() else {
@@ -263,6 +350,20 @@ impl Endpoint {
         if self.webrtc.is_some() {
             return; // str0m sends the WebRTC leg's RTCP, encrypted
         }
+        #[cfg(feature = "opus")]
+        if let Some(mut opus) = self.opus.take() {
+            match opus.rtcp_outbound(data) {
+                Ok(()) => self.send_rtcp_wire(&opus.out),
+                Err(_) => self.counters.send_failed += 1,
+            }
+            self.opus = Some(opus);
+            return;
+        }
+        self.send_rtcp_wire(data);
+    }
+
+    /// Sends an RTCP datagram as it is on the wire.
+    fn send_rtcp_wire(&mut self, data: &[u8]) {
         let Some(to) = self.latch.rtcp_target(self.rtcp_mux) else {
             return;
         };

@@ -6,7 +6,11 @@
 //! - [`CallMedia`]: the handle of one call — endpoints ([`EndpointSpec`], [`EndpointInfo`],
 //!   [`EndpointStats`]), relay, conference, prompts, recording, DTMF out.
 //! - [`WebRtcSpec`], [`WebRtcInfo`], [`WebRtcOffer`]: WebRTC legs for the browser softphone
-//!   (str0m: ICE-lite, DTLS-SRTP, G.711 relayed without decoding).
+//!   (str0m: ICE-lite, DTLS-SRTP, G.711 relayed without decoding; Opus when the browser takes
+//!   nothing else and the `opus` feature is on).
+//! - With the `opus` feature, Opus legs (`EndpointSpec::opus`, or a browser that chose Opus):
+//!   transcoded to and from PCMU at the endpoint (`opus` module), so the rest of the call is
+//!   G.711.
 //! - [`MediaEvent`]: DTMF in, media timeout, latching, end of a prompt, the caller's talk while
 //!   a message records.
 //! - [`MediaError`]: the crate's error.
@@ -18,7 +22,8 @@
 //! `sb_rtp::RtpSession`s (one owner per core object, no locks on the packet path); handles
 //! talk to it by channel. A relayed packet is rewritten in place by the peer leg's session
 //! (`forward`: our SSRC, continuous sequence and timestamp across transfers) and sent at
-//! once. Decoding happens only where needed: PCMU <-> PCMA transcoding (per packet), and a
+//! once. Decoding happens only where needed: PCMU <-> PCMA transcoding (per packet), Opus legs
+//! (per packet, at the endpoint's boundary, in and out), and a
 //! 20 ms tick — run only while mixing, playing, sending tones or recording — that feeds the
 //! `sb_audio::Mixer`, prompts and the recorder (file IO on a few writer threads per server).
 //! Each leg latches on its first acceptable source (strict source learning, symmetric RTP)
@@ -37,6 +42,8 @@ mod events;
 mod handle;
 mod latch;
 mod mix;
+#[cfg(feature = "opus")]
+mod opus;
 pub mod player;
 mod ports;
 pub mod recorder;

@@ -46,7 +46,10 @@ impl CallTask {
             ep.counters.bleed_dropped += 1;
             return;
         }
-        let Ok(received) = ep.session.handle_rtp(now, &self.buf[..d.len]) else {
+        let Some(len) = ep.received_from_wire(&mut self.buf, d.len, false) else {
+            return;
+        };
+        let Ok(received) = ep.session.handle_rtp(now, &self.buf[..len]) else {
             ep.counters.malformed_dropped += 1;
             return;
         };
@@ -61,7 +64,7 @@ impl CallTask {
             && matches!(received.arrival, Arrival::InOrder | Arrival::Reordered);
         if audio {
             ep.collect(&self.buf[received.payload.clone()]);
-            self.relay(d.index, d.len, received.payload, now);
+            self.relay(d.index, len, received.payload, now);
         }
     }
 
@@ -102,7 +105,12 @@ impl CallTask {
         };
         if !admitted {
             ep.counters.bleed_dropped += 1;
-        } else if ep.session.handle_rtcp(now, &self.buf[..d.len]).is_err() {
+            return;
+        }
+        let Some(len) = ep.received_from_wire(&mut self.buf, d.len, true) else {
+            return;
+        };
+        if ep.session.handle_rtcp(now, &self.buf[..len]).is_err() {
             ep.counters.malformed_dropped += 1;
         }
     }

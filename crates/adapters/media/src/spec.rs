@@ -25,8 +25,13 @@ pub const PT_PCMA: u8 = 8;
 pub struct EndpointSpec {
     /// A name for logs ("caller", "agent-1").
     pub label: String,
-    /// The audio payload type: [`PT_PCMU`] or [`PT_PCMA`].
+    /// The audio payload type on the wire: [`PT_PCMU`], [`PT_PCMA`], or with `opus` the
+    /// dynamic type SDP gave Opus.
     pub payload_type: u8,
+    /// The leg speaks Opus (RTP clock 48 kHz) as `payload_type`; the endpoint transcodes it
+    /// to and from PCMU at its boundary, so the rest of the call stays G.711. Needs the
+    /// crate's `opus` feature: without it such a spec is refused.
+    pub opus: bool,
     /// The negotiated telephone-event payload type; `None` sends DTMF as in-band tones.
     pub telephone_event_pt: Option<u8>,
     /// The remote RTP address from SDP, if known yet. Packets are accepted only from its IP
@@ -59,10 +64,23 @@ impl EndpointSpec {
         EndpointSpec {
             label: label.to_owned(),
             payload_type: PT_PCMU,
+            opus: false,
             telephone_event_pt: Some(101),
             remote,
             rtcp_mux: false,
             srtp: None,
+        }
+    }
+}
+
+impl EndpointSpec {
+    /// An Opus leg with payload type `payload_type` (telephone-event, if any, at 48 kHz).
+    pub fn opus(label: &str, remote: Option<SocketAddr>, payload_type: u8) -> Self {
+        EndpointSpec {
+            payload_type,
+            opus: true,
+            telephone_event_pt: None,
+            ..EndpointSpec::pcmu(label, remote)
         }
     }
 }
@@ -86,8 +104,12 @@ pub struct EndpointStats {
     pub bleed_dropped: u64,
     /// Datagrams that were not valid RTP/RTCP (garbage, short, wrong version).
     pub malformed_dropped: u64,
-    /// Packets we could not send (no room in the socket buffer).
+    /// Packets we could not send (no room in the socket buffer, or audio an Opus leg could
+    /// not encode).
     pub send_failed: u64,
+    /// Opus packets libopus could not decode: dropped, so the leg's figures count them as
+    /// lost (always 0 on G.711 legs).
+    pub undecodable: u64,
     /// The source the endpoint latched on, once media arrived.
     pub latched: Option<SocketAddr>,
 }

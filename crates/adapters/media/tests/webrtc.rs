@@ -1,6 +1,7 @@
 //! WebRTC endpoints against a str0m client playing the browser (full ICE, DTLS-SRTP), over
 //! real UDP on 127.0.0.1: a 1 kHz PCMU tone crosses between the WebRTC leg and a plain RTP
-//! leg both ways, whichever side made the offer.
+//! leg both ways, whichever side made the offer; with the `opus` feature a browser that
+//! speaks only Opus is transcoded to and from the plain leg's PCMU.
 
 mod common;
 
@@ -22,19 +23,25 @@ use tokio::time::timeout;
 
 /// The "browser": a str0m peer with full ICE on its own socket, driven by its own task.
 struct Client {
-    /// PCMU payloads to send, one 20 ms frame each.
+    /// Payloads to send (PCMU, or Opus for an Opus client), one 20 ms frame each.
     frames: mpsc::Sender<Vec<u8>>,
-    /// PCMU payloads received.
+    /// Payloads received.
     heard: mpsc::Receiver<Vec<u8>>,
     connected: watch::Receiver<bool>,
 }
 
 async fn client_rtc() -> (Rtc, UdpSocket) {
+    client_rtc_with(Codec::PCMU).await
+}
+
+/// A client that takes only `codec` (PCMU or Opus).
+async fn client_rtc_with(codec: Codec) -> (Rtc, UdpSocket) {
     let socket = UdpSocket::bind((LOCALHOST, 0)).await.expect("bind");
     let mut rtc = Rtc::builder()
         .set_rtp_mode(true)
         .clear_codecs()
-        .enable_pcmu(true, false)
+        .enable_pcmu(codec == Codec::PCMU, false)
+        .enable_opus(codec == Codec::Opus, false)
         .build(Instant::now());
     let addr = socket.local_addr().expect("addr");
     rtc.add_local_candidate(Candidate::host(addr, "udp").expect("candidate"));
@@ -98,13 +105,13 @@ async fn drive(
                 let _ = rtc.handle_input(Input::Receive(Instant::now(), input));
             }
             Some(payload) = frames.recv() => {
-                let pcmu = rtc.codec_config().params().iter()
-                    .find(|p| p.spec().codec == Codec::PCMU).map(|p| p.pt()).expect("PCMU");
+                let param = rtc.codec_config().params().first().copied().expect("a codec");
+                let ticks = FRAME_SAMPLES as u32 * param.spec().clock_rate.get() / 8000;
                 let mut api = rtc.direct_api();
                 let Some(stream) = mid.and_then(|m| api.stream_tx_by_mid(m, None)) else { continue };
-                stream.write_rtp(RtpWrite::new(pcmu, seq.into(), time, Instant::now(), payload));
+                stream.write_rtp(RtpWrite::new(param.pt(), seq.into(), time, Instant::now(), payload));
                 seq += 1;
-                time = time.wrapping_add(FRAME_SAMPLES as u32);
+                time = time.wrapping_add(ticks);
             }
             () = tokio::time::sleep(wait) => {
                 if rtc.handle_input(Input::Timeout(Instant::now())).is_err() {
@@ -227,17 +234,12 @@ async fn our_offer_to_a_browser_is_answered_and_a_1khz_tone_crosses_both_ways() 
     assert_tone_both_ways(&call, &mut client, offer.id, &mut phone, plain.local).await;
 }
 
+#[cfg(not(feature = "opus"))]
 #[tokio::test]
-async fn an_offer_without_g711_is_refused_and_frees_its_port() {
+async fn without_the_opus_feature_an_offer_without_g711_is_refused_and_frees_its_port() {
     let server = server(24_800);
     let (call, _events) = call(&server);
-    let socket = UdpSocket::bind((LOCALHOST, 0)).await.expect("bind");
-    let mut rtc = Rtc::builder()
-        .clear_codecs()
-        .enable_opus(true, false)
-        .build(Instant::now());
-    let addr = socket.local_addr().expect("addr");
-    rtc.add_local_candidate(Candidate::host(addr, "udp").expect("candidate"));
+    let (mut rtc, _socket) = client_rtc_with(Codec::Opus).await;
     let (offer_sdp, _, _) = client_offer(&mut rtc);
     let refused = call
         .add_webrtc_endpoint(WebRtcSpec {
@@ -246,6 +248,13 @@ async fn an_offer_without_g711_is_refused_and_frees_its_port() {
         })
         .await;
     assert!(refused.is_err(), "{refused:?}");
+    assert_eq!(server.active_endpoints(), 0);
+}
+
+#[tokio::test]
+async fn a_garbage_offer_is_refused_and_frees_its_port() {
+    let server = server(25_400);
+    let (call, _events) = call(&server);
     let garbage = call
         .add_webrtc_endpoint(WebRtcSpec {
             label: "garbage".into(),
@@ -286,4 +295,126 @@ async fn a_browser_that_stops_sending_is_reported_as_timed_out() {
     let stats = call.remove_endpoint(info.id).await.expect("removed");
     assert_eq!(stats.quality.packets_received, 5);
     assert_eq!(server.active_endpoints(), 0);
+}
+
+/// Opus payloads of `frames`, 20 ms each.
+#[cfg(feature = "opus")]
+fn opus(frames: &[sb_audio::Frame]) -> Vec<Vec<u8>> {
+    let mut encoder = sb_audio::OpusEncoder::new().expect("encoder");
+    let encode = |f: &sb_audio::Frame| {
+        let mut packet = Vec::new();
+        encoder.encode(f, &mut packet).expect("encoded");
+        packet
+    };
+    frames.iter().map(encode).collect()
+}
+
+/// Proves a 1 kHz tone crosses both ways between an Opus-only client and `phone` (PCMU).
+#[cfg(feature = "opus")]
+async fn assert_opus_tone_both_ways(
+    call: &CallMedia,
+    webrtc: EndpointId,
+    client: &mut Client,
+    answer_sdp: &str,
+    phone: &mut Phone,
+    plain: SocketAddr,
+) {
+    assert!(answer_sdp.contains("opus/48000/2"), "{answer_sdp}");
+    client.wait_connected().await;
+    for payload in opus(&tone_frames(1000.0, 40)) {
+        client.frames.send(payload).await.expect("client alive");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let heard = phone.recv_n(30).await;
+    assert!(heard.len() >= 30, "plain leg heard {} packets", heard.len());
+    assert!(heard.iter().all(|h| h.header.payload_type == 0));
+    assert_freq(&decode(&heard, Law::Mu)[5 * FRAME_SAMPLES..], 1000.0);
+
+    send_paced(phone, plain, &tone_frames(1000.0, 40)).await;
+    let heard = client.recv_n(30).await;
+    assert!(heard.len() >= 30, "browser heard {} packets", heard.len());
+    let mut decoder = sb_audio::OpusDecoder::new().expect("decoder");
+    let mut samples = Vec::new();
+    for payload in &heard {
+        let mut buf = [0i16; sb_audio::OPUS_MAX_SAMPLES];
+        let n = decoder
+            .decode(payload, &mut buf)
+            .expect("Opus from the server");
+        samples.extend_from_slice(&buf[..n]);
+    }
+    assert_freq(&samples[5 * FRAME_SAMPLES..], 1000.0);
+
+    let stats = call.stats(webrtc).await.expect("stats");
+    assert!(stats.quality.packets_received >= 30, "{stats:?}");
+    assert_eq!((stats.undecodable, stats.send_failed), (0, 0), "{stats:?}");
+}
+
+#[cfg(feature = "opus")]
+#[tokio::test]
+async fn a_browser_offering_only_opus_is_answered_with_opus_and_transcoded_to_pcmu() {
+    let server = server(25_200);
+    let (call, _events) = call(&server);
+    let (mut rtc, socket) = client_rtc_with(Codec::Opus).await;
+    let (offer_sdp, mid, pending) = client_offer(&mut rtc);
+    let info = agent_answer(&call, offer_sdp).await;
+    assert!(!info.answer_sdp.contains("PCMU"), "{}", info.answer_sdp);
+    let answer = str0m::change::SdpAnswer::from_sdp_string(&info.answer_sdp).expect("SDP");
+    rtc.sdp_api()
+        .accept_answer(pending, answer)
+        .expect("accepted");
+    let mut client = start(rtc, socket, Some(mid));
+
+    let mut phone = Phone::new(Law::Mu).await;
+    let plain = leg(&call, "caller", Law::Mu, &phone).await;
+    call.connect(info.id, plain.id).await.expect("connect");
+    assert_opus_tone_both_ways(
+        &call,
+        info.id,
+        &mut client,
+        &info.answer_sdp,
+        &mut phone,
+        plain.local,
+    )
+    .await;
+    assert_eq!(
+        server.active_endpoints(),
+        2,
+        "the refused G.711 attempt freed its port"
+    );
+}
+
+#[cfg(feature = "opus")]
+#[tokio::test]
+async fn our_offer_lists_pcmu_first_and_a_browser_choosing_opus_gets_opus() {
+    let server = server(25_300);
+    let (call, _events) = call(&server);
+    let offer = call.add_webrtc_offer("agent").await.expect("offer");
+    let sdp = &offer.offer_sdp;
+    let (pcmu, opus_at) = (sdp.find("PCMU/8000"), sdp.find("opus/48000"));
+    assert!(
+        pcmu.is_some() && opus_at.is_some() && pcmu < opus_at,
+        "{sdp}"
+    );
+
+    let (mut rtc, socket) = client_rtc_with(Codec::Opus).await;
+    let parsed = str0m::change::SdpOffer::from_sdp_string(sdp).expect("SDP");
+    let answer = rtc.sdp_api().accept_offer(parsed).expect("answer");
+    let answer_sdp = answer.to_sdp_string();
+    call.accept_webrtc_answer(offer.id, &answer_sdp)
+        .await
+        .expect("answer applied");
+    let mut client = start(rtc, socket, None);
+
+    let mut phone = Phone::new(Law::Mu).await;
+    let plain = leg(&call, "caller", Law::Mu, &phone).await;
+    call.connect(offer.id, plain.id).await.expect("connect");
+    assert_opus_tone_both_ways(
+        &call,
+        offer.id,
+        &mut client,
+        &answer_sdp,
+        &mut phone,
+        plain.local,
+    )
+    .await;
 }

@@ -1,6 +1,7 @@
 //! A real browser on a WebRTC endpoint: headless Chromium (Debian's `chromium`) with a fake
 //! microphone playing a 1 kHz WAV, driven over the DevTools protocol. Its tone must come out
-//! on a plain RTP leg, and what the plain leg sends must reach the browser over SRTP.
+//! on a plain RTP leg, and what the plain leg sends must reach the browser over SRTP. With the
+//! `opus` feature, a browser that offers only Opus is transcoded to the plain leg's PCMU.
 //! SKIPPED without /usr/bin/chromium (FAIL when CI is set).
 
 mod common;
@@ -23,15 +24,15 @@ use tokio_tungstenite::{WebSocketStream, client_async};
 const CHROMIUM: &str = "/usr/bin/chromium";
 const PAGE: &str = "<!doctype html><title>softphone</title><p>switchboard test</p>";
 
-/// The browser's side, as one expression per step (each returns a promise).
+/// The browser's side, as one expression per step (each returns a promise). The offer takes
+/// the codecs named in `__MIMES__`, in that order.
 const OFFER_JS: &str = r#"(async () => {
   window.pc = new RTCPeerConnection();
   const mic = await navigator.mediaDevices.getUserMedia({audio: {
     echoCancellation: false, noiseSuppression: false, autoGainControl: false}});
   const tr = pc.addTransceiver(mic.getAudioTracks()[0], {direction: 'sendrecv'});
   const codecs = RTCRtpReceiver.getCapabilities('audio').codecs;
-  tr.setCodecPreferences([...codecs.filter(c => c.mimeType === 'audio/PCMU'),
-                          ...codecs.filter(c => c.mimeType === 'audio/PCMA')]);
+  tr.setCodecPreferences(__MIMES__.flatMap(m => codecs.filter(c => c.mimeType === m)));
   await pc.setLocalDescription(await pc.createOffer());
   await new Promise(done => {
     if (pc.iceGatheringState === 'complete') return done();
@@ -62,6 +63,11 @@ const RECEIVED_JS: &str = r#"(async () => {
     if (r.type === 'inbound-rtp' && r.kind === 'audio') n = r.packetsReceived; });
   return n;
 })()"#;
+
+/// The offer step taking `mimes` (e.g. `audio/PCMU`) only.
+fn offer_js(mimes: &[&str]) -> String {
+    OFFER_JS.replace("__MIMES__", &json!(mimes).to_string())
+}
 
 fn chromium_missing() -> bool {
     if std::path::Path::new(CHROMIUM).exists() {
@@ -289,7 +295,7 @@ async fn chromium_offers_and_its_1khz_tone_comes_out_on_a_plain_rtp_leg() {
     let Some((mut browser, _dir)) = browser_page().await else {
         return;
     };
-    let offer = browser.eval(OFFER_JS).await;
+    let offer = browser.eval(&offer_js(&["audio/PCMU", "audio/PCMA"])).await;
     let offer_sdp = offer.as_str().expect("SDP offer").to_owned();
     let server = server(25_000);
     let (call, _events) = call(&server);
@@ -318,4 +324,31 @@ async fn chromium_answers_our_offer_and_its_1khz_tone_comes_out_on_a_plain_rtp_l
         .await
         .expect("answer applied");
     assert_audio_both_ways(&call, &mut browser, offer.id).await;
+}
+
+#[cfg(feature = "opus")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chromium_offering_only_opus_is_transcoded_and_its_1khz_tone_comes_out_as_pcmu() {
+    let Some((mut browser, _dir)) = browser_page().await else {
+        return;
+    };
+    let offer = browser.eval(&offer_js(&["audio/opus"])).await;
+    let offer_sdp = offer.as_str().expect("SDP offer").to_owned();
+    assert!(!offer_sdp.contains("PCMU"), "{offer_sdp}");
+    let server = server(25_200);
+    let (call, _events) = call(&server);
+    let info = agent_answer(&call, offer_sdp).await;
+    assert!(
+        info.answer_sdp.contains("opus/48000/2"),
+        "{}",
+        info.answer_sdp
+    );
+    let set = format!(
+        "pc.setRemoteDescription({{type: 'answer', sdp: {}}})",
+        json!(info.answer_sdp)
+    );
+    browser.eval(&set).await;
+    assert_audio_both_ways(&call, &mut browser, info.id).await;
+    let stats = call.stats(info.id).await.expect("stats");
+    assert_eq!(stats.undecodable, 0, "{stats:?}");
 }

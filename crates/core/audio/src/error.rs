@@ -20,4 +20,15 @@ pub enum AudioError {
     /// A tone specification had no segment or a zero-length cycle.
     #[error("tone specification is empty")]
     EmptyTone,
+    /// libopus refused an operation (only with the `opus` feature). A
+    /// [`crate::OpusOperation::Decode`] failure means one damaged or hostile packet: treat it
+    /// as lost and go on.
+    #[cfg(feature = "opus")]
+    #[error("Opus {operation}: {reason}")]
+    Opus {
+        /// What was being done.
+        operation: crate::OpusOperation,
+        /// libopus' description of the failure.
+        reason: String,
+    },
 }

@@ -7,6 +7,8 @@
 //! - [`DtmfDetector`]: in-band DTMF detection (Goertzel) for carriers that send tones.
 //! - [`TalkDetector`]: silence/talk detection by frame energy with a hangover.
 //! - [`estimate_frequency`] and [`tone_power_ratio`]: checks that a known tone arrived.
+//! - With the `opus` feature (libopus, Debian's `libopus-dev`): `OpusEncoder` and
+//!   `OpusDecoder`, Opus to and from 8 kHz PCM for legs that cannot take G.711.
 //!
 //! Design note: everything works on 8 kHz mono `i16` samples, by default in frames of
 //! [`FRAME_SAMPLES`] (20 ms). The crate is pure: no IO, no clock (time is counted in samples),
@@ -20,6 +22,8 @@ pub mod g711;
 mod goertzel;
 mod level;
 mod mixer;
+#[cfg(feature = "opus")]
+mod opus;
 mod tone;
 mod vad;
 
@@ -29,6 +33,11 @@ pub use freq::{estimate_frequency, tone_power_ratio};
 pub use goertzel::goertzel_power;
 pub use level::{dbm0_to_amplitude, frame_dbov};
 pub use mixer::{MixMode, Mixer, PartyId};
+#[cfg(feature = "opus")]
+pub use opus::{
+    OPUS_CLOCK_RATE, OPUS_FRAME_TICKS, OPUS_MAX_SAMPLES, OPUS_TICKS_PER_SAMPLE, OpusDecoder,
+    OpusEncoder, OpusOperation,
+};
 pub use tone::{Region, ToneGenerator, ToneSegment, ToneSpec, dtmf_frequencies};
 pub use vad::{TalkDetector, TalkEvent};
 

@@ -23,6 +23,41 @@ const RECEIVED_MAX: usize = 64;
 /// The deadline while str0m has nothing planned (a closed `Rtc`).
 const IDLE: Duration = Duration::from_secs(3600);
 
+/// The codecs a leg's `Rtc` takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Codecs {
+    /// PCMU, then PCMA: relayed without decoding.
+    G711,
+    /// PCMU, PCMA, then Opus (our offer: the browser chooses).
+    #[cfg(feature = "opus")]
+    G711ThenOpus,
+    /// Opus alone (answering a browser that offered no G.711).
+    #[cfg(feature = "opus")]
+    Opus,
+}
+
+/// The audio codec a leg negotiated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Negotiated {
+    /// PCMU or PCMA.
+    G711(Law),
+    /// Opus with this payload type, transcoded at the endpoint.
+    #[cfg(feature = "opus")]
+    Opus(u8),
+}
+
+impl Negotiated {
+    /// The G.711 codec the leg has inside the call (PCMU for Opus, transcoded at the
+    /// endpoint).
+    pub(crate) fn law(self) -> Law {
+        match self {
+            Negotiated::G711(law) => law,
+            #[cfg(feature = "opus")]
+            Negotiated::Opus(_) => Law::Mu,
+        }
+    }
+}
+
 /// The str0m side of a WebRTC endpoint.
 pub(crate) struct WebRtcLeg {
     rtc: Rtc,
@@ -54,21 +89,37 @@ impl fmt::Debug for WebRtcLeg {
     }
 }
 
+/// Why an offer or answer without a codec we take is refused.
+const NO_CODEC: &str = if cfg!(feature = "opus") {
+    "no PCMU, PCMA or Opus in common"
+} else {
+    "no PCMU or PCMA in common (Opus needs the opus feature)"
+};
+
 fn invalid(what: &str) -> impl FnOnce(String) -> MediaError + '_ {
     move |e| MediaError::Invalid(format!("WebRTC {what}: {e}"))
 }
 
 impl WebRtcLeg {
-    /// An ICE-lite, RTP-mode `Rtc` offering or accepting PCMU and PCMA, with one host
-    /// candidate at `local`.
-    pub(crate) fn new(local: SocketAddr, now: Timestamp) -> Result<Self, MediaError> {
+    /// An ICE-lite, RTP-mode `Rtc` offering or accepting `codecs`, with one host candidate
+    /// at `local`.
+    pub(crate) fn new(
+        local: SocketAddr,
+        codecs: Codecs,
+        now: Timestamp,
+    ) -> Result<Self, MediaError> {
         let instant = Instant::now();
+        #[cfg(feature = "opus")]
+        let (g711, opus) = (codecs != Codecs::Opus, codecs != Codecs::G711);
+        #[cfg(not(feature = "opus"))]
+        let (g711, opus) = (codecs == Codecs::G711, false);
         let mut rtc = Rtc::builder()
             .set_ice_lite(true)
             .set_rtp_mode(true)
             .clear_codecs()
-            .enable_pcmu(true, false)
-            .enable_pcma(true, false)
+            .enable_pcmu(g711, false)
+            .enable_pcma(g711, false)
+            .enable_opus(opus, false)
             .build(instant);
         let candidate =
             Candidate::host(local, "udp").map_err(|e| invalid("candidate")(e.to_string()))?;
@@ -87,12 +138,12 @@ impl WebRtcLeg {
         })
     }
 
-    /// Accepts the browser's offer; returns our answer and the negotiated law.
+    /// Accepts the browser's offer; returns our answer and the negotiated codec.
     pub(crate) fn accept_offer(
         &mut self,
         sdp: &str,
         io: &mut Io<'_>,
-    ) -> Result<(String, Law), MediaError> {
+    ) -> Result<(String, Negotiated), MediaError> {
         let offer = SdpOffer::from_sdp_string(sdp).map_err(|e| invalid("offer")(e.to_string()))?;
         let answer = self.rtc.sdp_api().accept_offer(offer);
         self.drain(io);
@@ -102,8 +153,8 @@ impl WebRtcLeg {
         if self.mid.is_none() {
             self.mid = audio_mid(&answer);
         }
-        let law = self.negotiated()?;
-        Ok((answer, law))
+        let codec = self.negotiated()?;
+        Ok((answer, codec))
     }
 
     /// Makes our offer: one audio line, send and receive.
@@ -119,8 +170,12 @@ impl WebRtcLeg {
         Ok(offer.to_sdp_string())
     }
 
-    /// Applies the browser's answer to our offer; returns the negotiated law.
-    pub(crate) fn accept_answer(&mut self, sdp: &str, io: &mut Io<'_>) -> Result<Law, MediaError> {
+    /// Applies the browser's answer to our offer; returns the negotiated codec.
+    pub(crate) fn accept_answer(
+        &mut self,
+        sdp: &str,
+        io: &mut Io<'_>,
+    ) -> Result<Negotiated, MediaError> {
         let answer =
             SdpAnswer::from_sdp_string(sdp).map_err(|e| invalid("answer")(e.to_string()))?;
         let pending = self
@@ -133,17 +188,25 @@ impl WebRtcLeg {
         self.negotiated()
     }
 
-    /// The G.711 codec we send with: PCMU if the browser accepts it, else PCMA.
-    fn negotiated(&mut self) -> Result<Law, MediaError> {
-        let no_codec =
-            || invalid("codecs")("no PCMU or PCMA in common (Opus needs transcoding)".into());
+    /// The codec we send with: PCMU if the browser accepts it, else PCMA, else (with the
+    /// `opus` feature) Opus.
+    fn negotiated(&mut self) -> Result<Negotiated, MediaError> {
+        let no_codec = || invalid("codecs")(NO_CODEC.into());
         let mid = self.mid.ok_or_else(no_codec)?;
         let pts = self.rtc.media(mid).ok_or_else(no_codec)?.remote_pts();
         for (codec, law) in [(Codec::PCMU, Law::Mu), (Codec::PCMA, Law::A)] {
             if let Some(&pt) = pts.iter().find(|&&pt| self.codec_of(pt) == Some(codec)) {
                 self.send_pt = Some(pt);
-                return Ok(law);
+                return Ok(Negotiated::G711(law));
             }
+        }
+        #[cfg(feature = "opus")]
+        if let Some(&pt) = pts
+            .iter()
+            .find(|&&pt| self.codec_of(pt) == Some(Codec::Opus))
+        {
+            self.send_pt = Some(pt);
+            return Ok(Negotiated::Opus(*pt));
         }
         Err(no_codec())
     }
@@ -362,7 +425,7 @@ mod tests {
     fn sequence_extension_counts_wraps_and_tolerates_reordering() {
         let now = Timestamp::from_millis(0);
         let local = "127.0.0.1:9".parse().expect("address");
-        let mut leg = WebRtcLeg::new(local, now).expect("leg");
+        let mut leg = WebRtcLeg::new(local, Codecs::G711, now).expect("leg");
         assert_eq!(*leg.extend_seq(65534), 65534);
         assert_eq!(*leg.extend_seq(65535), 65535);
         assert_eq!(*leg.extend_seq(0), 65536);

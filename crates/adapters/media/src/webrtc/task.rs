@@ -7,34 +7,46 @@ use sb_audio::g711::Law;
 use sb_rtp::Arrival;
 use sb_types::Timestamp;
 
-use super::leg::{Io, WebRtcLeg, write_plain};
+use super::leg::{Codecs, Io, Negotiated, WebRtcLeg, write_plain};
 use super::{WebRtcInfo, WebRtcOffer, WebRtcSpec};
 use crate::call::{CallTask, Datagram};
 use crate::endpoint::Endpoint;
 use crate::{EndpointId, EndpointSpec, MediaError, MediaEvent, PT_PCMA, PT_PCMU};
 
 impl CallTask {
-    /// Opens a WebRTC endpoint answering the browser's offer.
+    /// Opens a WebRTC endpoint answering the browser's offer: with G.711 when the browser
+    /// offers it, else (with the `opus` feature) with Opus, transcoded at the endpoint.
     pub(crate) fn add_webrtc(
         &mut self,
         spec: WebRtcSpec,
         now: Timestamp,
     ) -> Result<WebRtcInfo, MediaError> {
-        let index = self.open_webrtc(&spec.label, now)?;
+        let answered = self.answer_webrtc(&spec, Codecs::G711, now);
+        #[cfg(feature = "opus")]
+        let answered = answered.or_else(|_| self.answer_webrtc(&spec, Codecs::Opus, now));
+        answered
+    }
+
+    /// A WebRTC endpoint taking `codecs` that answers the offer (removed again on failure).
+    fn answer_webrtc(
+        &mut self,
+        spec: &WebRtcSpec,
+        codecs: Codecs,
+        now: Timestamp,
+    ) -> Result<WebRtcInfo, MediaError> {
+        let index = self.open_webrtc(&spec.label, codecs, now)?;
         let ep = &mut self.endpoints[index];
         let (leg, mut io) = webrtc_parts(ep, now)?;
         let negotiated = leg.accept_offer(&spec.offer_sdp, &mut io);
         let id = ep.id;
-        match negotiated {
-            Ok((answer_sdp, law)) => {
-                set_law(ep, law);
-                Ok(WebRtcInfo { id, answer_sdp })
-            }
-            Err(e) => {
-                self.endpoints.swap_remove(index);
-                Err(e)
-            }
+        let answered = negotiated.and_then(|(answer_sdp, codec)| {
+            set_codec(ep, codec)?;
+            Ok(WebRtcInfo { id, answer_sdp })
+        });
+        if answered.is_err() {
+            self.endpoints.swap_remove(index);
         }
+        answered
     }
 
     /// Opens a WebRTC endpoint with our offer (a call to a browser).
@@ -43,7 +55,11 @@ impl CallTask {
         label: &str,
         now: Timestamp,
     ) -> Result<WebRtcOffer, MediaError> {
-        let index = self.open_webrtc(label, now)?;
+        #[cfg(feature = "opus")]
+        let codecs = Codecs::G711ThenOpus;
+        #[cfg(not(feature = "opus"))]
+        let codecs = Codecs::G711;
+        let index = self.open_webrtc(label, codecs, now)?;
         let ep = &mut self.endpoints[index];
         let (leg, mut io) = webrtc_parts(ep, now)?;
         let offer = leg.make_offer(&mut io);
@@ -67,13 +83,17 @@ impl CallTask {
         let i = self.index(id)?;
         let ep = &mut self.endpoints[i];
         let (leg, mut io) = webrtc_parts(ep, now)?;
-        let law = leg.accept_answer(answer_sdp, &mut io)?;
-        set_law(ep, law);
-        Ok(())
+        let codec = leg.accept_answer(answer_sdp, &mut io)?;
+        set_codec(ep, codec)
     }
 
     /// A plain endpoint (ports, admission, RTP session) with a str0m leg on its RTP port.
-    fn open_webrtc(&mut self, label: &str, now: Timestamp) -> Result<usize, MediaError> {
+    fn open_webrtc(
+        &mut self,
+        label: &str,
+        codecs: Codecs,
+        now: Timestamp,
+    ) -> Result<usize, MediaError> {
         let permit = self.shared.admission.admit()?;
         let ports = self.shared.pool.allocate()?;
         let id = self.shared.next_endpoint_id();
@@ -82,6 +102,7 @@ impl CallTask {
         let spec = EndpointSpec {
             label: label.to_owned(),
             payload_type: PT_PCMU,
+            opus: false,
             telephone_event_pt: None,
             remote: None,
             rtcp_mux: true,
@@ -90,7 +111,7 @@ impl CallTask {
         let config = &self.shared.config;
         let mut ep = Endpoint::new(id, party, spec, config, ports, permit, now)?;
         let host = SocketAddr::new(advertised_ip(config.bind_ip)?, ep.local.port());
-        ep.webrtc = Some(Box::new(WebRtcLeg::new(host, now)?));
+        ep.webrtc = Some(Box::new(WebRtcLeg::new(host, codecs, now)?));
         self.endpoints.push(ep);
         self.refresh_audio_collection();
         Ok(self.endpoints.len() - 1)
@@ -124,6 +145,9 @@ impl CallTask {
                 _ => *packet.header.payload_type,
             };
             let len = write_plain(&mut self.buf, &packet, law_pt);
+            let Some(len) = ep.received_from_wire(&mut self.buf, len, false) else {
+                continue;
+            };
             let Ok(received) = ep.session.handle_rtp(now, &self.buf[..len]) else {
                 ep.counters.malformed_dropped += 1;
                 continue;
@@ -198,12 +222,20 @@ fn advertised_ip(bind: IpAddr) -> Result<IpAddr, MediaError> {
     })
 }
 
-fn set_law(ep: &mut Endpoint, law: Law) {
-    ep.law = law;
-    ep.payload_type = match law {
+/// Sets the endpoint to the codec its browser agreed: G.711 as is, or Opus transcoded to
+/// and from PCMU at the endpoint.
+fn set_codec(ep: &mut Endpoint, codec: Negotiated) -> Result<(), MediaError> {
+    #[cfg(feature = "opus")]
+    if let Negotiated::Opus(pt) = codec {
+        let leg = crate::opus::OpusLeg::new(pt, None, Law::Mu, PT_PCMU)?;
+        ep.opus = Some(Box::new(leg));
+    }
+    ep.law = codec.law();
+    ep.payload_type = match ep.law {
         Law::Mu => PT_PCMU,
         Law::A => PT_PCMA,
     };
+    Ok(())
 }
 
 #[cfg(test)]

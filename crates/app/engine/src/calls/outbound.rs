@@ -178,7 +178,7 @@ impl Call {
         let phone_stream = match is_webrtc(&phone_offer) {
             true => None,
             false => Some(Box::new(sdp::negotiate_offer(&phone_offer).map_err(
-                |_| refusal(StatusCode::NOT_ACCEPTABLE_HERE, "offer PCMU or PCMA"),
+                |_| refusal(StatusCode::NOT_ACCEPTABLE_HERE, sdp::CODECS_WE_TAKE),
             )?)),
         };
         let carrier = deps
@@ -221,7 +221,7 @@ impl Call {
         let (call, events) = self.deps.media.open_call()?;
         let (phone, phone_answer, pt) = match &plan.phone_stream {
             Some(stream) => {
-                let pt = stream.codec.payload_type;
+                let pt = sdp::call_payload_type(stream);
                 let spec = sdp::endpoint_spec("phone", Some(stream), pt);
                 let phone = call.add_endpoint(spec).await?;
                 let local = sdp::answer_media(self.phone.local.ip(), phone.local.port(), stream);

@@ -1,10 +1,21 @@
 //! SDP for the two legs: what the remote offered or answered, and what we send, with our
 //! media server's address and ports.
+//!
+//! Calls are G.711 inside. With the `opus` feature, an offer whose only audio codec we can take
+//! is Opus is answered with Opus, and that leg's endpoint transcodes to and from PCMU; an offer
+//! that also has PCMU or PCMA is answered with G.711, as without the feature.
 
 use std::net::{IpAddr, SocketAddr};
 
 use sb_media::{EndpointSpec, SrtpSpec};
 use sb_sdp::{LocalMedia, NegotiatedStream, SdpError, SessionDescription};
+
+/// What a 488 (an offer we cannot answer) asks the caller for.
+pub const CODECS_WE_TAKE: &str = if cfg!(feature = "opus") {
+    "offer PCMU, PCMA or Opus"
+} else {
+    "offer PCMU or PCMA"
+};
 
 /// The first audio stream of an answer: the codec, DTMF type and remote address agreed.
 pub fn first_stream(streams: &[NegotiatedStream]) -> Result<&NegotiatedStream, SdpError> {
@@ -24,13 +35,49 @@ pub fn local_media(ip: IpAddr, port: u16, preferred: Option<u8>) -> LocalMedia {
     local
 }
 
-/// What the remote's offer would be answered with (the port is filled in later). An RTP/SAVP
-/// offer gets a fresh SRTP master key of ours (SDES, RFC 4568) in the stream's keys.
+/// What the remote's offer would be answered with (the port is filled in later): G.711 when
+/// offered, else (with the `opus` feature) Opus. An RTP/SAVP offer gets a fresh SRTP master key
+/// of ours (SDES, RFC 4568) in the stream's keys.
 pub fn negotiate_offer(offer: &SessionDescription) -> Result<NegotiatedStream, SdpError> {
-    let mut probe = local_media(IpAddr::from([0, 0, 0, 0]), 9, None);
+    let g711 = negotiate_with(offer, local_media(IpAddr::from([0, 0, 0, 0]), 9, None));
+    #[cfg(feature = "opus")]
+    let g711 = g711.or_else(|_| negotiate_with(offer, opus_media(IpAddr::from([0; 4]), 9)));
+    g711
+}
+
+fn negotiate_with(
+    offer: &SessionDescription,
+    mut probe: LocalMedia,
+) -> Result<NegotiatedStream, SdpError> {
     probe.srtp_key = Some(rand::random::<[u8; 30]>().to_vec());
     let answer = sb_sdp::answer(offer, &probe)?;
     first_stream(&answer.streams).cloned()
+}
+
+/// True when the stream agreed on Opus.
+pub fn is_opus(stream: &NegotiatedStream) -> bool {
+    stream.codec.name.eq_ignore_ascii_case("opus")
+}
+
+/// The G.711 payload type the call works in when one leg negotiated `stream`: its own, or
+/// PCMU when it is an Opus leg (transcoded at its endpoint).
+pub fn call_payload_type(stream: &NegotiatedStream) -> u8 {
+    match is_opus(stream) {
+        true => sb_media::PT_PCMU,
+        false => stream.codec.payload_type,
+    }
+}
+
+/// Our Opus media at `ip:port` (only for answering an offer that has no G.711): `opus/48000/2`
+/// as RFC 7587 writes it, and the mono spelling some phones use.
+#[cfg(feature = "opus")]
+fn opus_media(ip: IpAddr, port: u16) -> LocalMedia {
+    let mut local = local_media(ip, port, None);
+    local.codecs = vec![
+        sb_sdp::Codec::new(111, "opus", 48_000, 2),
+        sb_sdp::Codec::new(111, "opus", 48_000, 1),
+    ];
+    local
 }
 
 /// Our media for offering to `ip:port`: `preferred` codec first, and a fresh SRTP key when the
@@ -55,6 +102,9 @@ pub fn srtp_spec(stream: &NegotiatedStream) -> Option<SrtpSpec> {
 /// key when the offer was RTP/SAVP.
 pub fn answer_media(ip: IpAddr, port: u16, stream: &NegotiatedStream) -> LocalMedia {
     let mut local = local_media(ip, port, Some(stream.codec.payload_type));
+    if is_opus(stream) {
+        local.codecs = vec![stream.codec.clone()];
+    }
     local.srtp_key = stream.srtp.as_ref().map(|k| k.local_key_salt.clone());
     local
 }
@@ -71,10 +121,15 @@ pub fn remote_rtcp(stream: &NegotiatedStream) -> Option<SocketAddr> {
     Some(SocketAddr::new(rtp.ip(), stream.remote_rtcp_port))
 }
 
-/// The media endpoint for a leg that negotiated `stream` (or will: `stream` `None`).
+/// The media endpoint for a leg that negotiated `stream` (or will: `stream` `None`, with G.711
+/// payload type `pt`). An Opus stream makes an Opus endpoint.
 pub fn endpoint_spec(label: &str, stream: Option<&NegotiatedStream>, pt: u8) -> EndpointSpec {
     let mut spec = EndpointSpec::pcmu(label, stream.and_then(remote_addr));
     spec.payload_type = pt;
+    if let Some(opus) = stream.filter(|s| is_opus(s)) {
+        spec.opus = true;
+        spec.payload_type = opus.codec.payload_type;
+    }
     spec.telephone_event_pt = stream.map_or(Some(101), |s| {
         s.telephone_event.as_ref().map(|c| c.payload_type)
     });
@@ -140,6 +195,58 @@ mod tests {
     #[test]
     fn an_offer_without_g711_cannot_be_answered() {
         assert!(negotiate_offer(&offer("18")).is_err());
+    }
+
+    fn opus_offer(formats: &str) -> SessionDescription {
+        let raw = format!(
+            "v=0\r\no=- 1 1 IN IP4 192.0.2.7\r\ns=-\r\nc=IN IP4 192.0.2.7\r\nt=0 0\r\n\
+             m=audio 40000 RTP/AVP {formats} 126\r\na=rtpmap:96 opus/48000/2\r\n\
+             a=fmtp:96 useinbandfec=1\r\na=rtpmap:126 telephone-event/48000\r\n"
+        );
+        sb_sdp::parse(&raw).expect("offer")
+    }
+
+    #[cfg(not(feature = "opus"))]
+    #[test]
+    fn without_the_opus_feature_an_opus_only_offer_cannot_be_answered() {
+        assert!(negotiate_offer(&opus_offer("96")).is_err());
+    }
+
+    #[test]
+    fn pcmu_is_preferred_even_when_opus_is_offered_first() {
+        let stream = negotiate_offer(&opus_offer("96 0")).expect("negotiated");
+        assert_eq!(stream.codec.payload_type, 0);
+        assert!(!is_opus(&stream));
+        assert_eq!(call_payload_type(&stream), 0);
+        assert!(!endpoint_spec("caller", Some(&stream), 0).opus);
+    }
+
+    #[cfg(feature = "opus")]
+    #[test]
+    fn with_the_opus_feature_an_opus_only_offer_is_answered_with_opus_and_an_opus_endpoint() {
+        let offer = opus_offer("96");
+        let stream = negotiate_offer(&offer).expect("negotiated");
+        assert!(is_opus(&stream));
+        assert_eq!(stream.codec.payload_type, 96);
+        assert_eq!(
+            stream.telephone_event.as_ref().map(|c| c.payload_type),
+            Some(126)
+        );
+        assert_eq!(call_payload_type(&stream), sb_media::PT_PCMU);
+        let spec = endpoint_spec("caller", Some(&stream), call_payload_type(&stream));
+        assert!(spec.opus);
+        assert_eq!(
+            (spec.payload_type, spec.telephone_event_pt),
+            (96, Some(126))
+        );
+        let local = answer_media(IpAddr::from([127, 0, 0, 1]), 10_000, &stream);
+        let answer = sb_sdp::answer(&offer, &local)
+            .expect("answer")
+            .sdp
+            .to_string();
+        assert!(answer.contains("m=audio 10000 RTP/AVP 96 126"), "{answer}");
+        assert!(answer.contains("a=rtpmap:96 opus/48000/2"), "{answer}");
+        assert!(!answer.contains("PCMU"), "{answer}");
     }
 
     #[test]

@@ -217,10 +217,10 @@ impl Inbound {
             Some((o, s))
         }) else {
             self.caller
-                .refuse(StatusCode::NOT_ACCEPTABLE_HERE, "offer PCMU or PCMA");
+                .refuse(StatusCode::NOT_ACCEPTABLE_HERE, sdp::CODECS_WE_TAKE);
             return Err(StatusCode::NOT_ACCEPTABLE_HERE);
         };
-        let pt = stream.codec.payload_type;
+        let pt = sdp::call_payload_type(&stream);
         let opened = self.deps.media.open_call();
         let Ok((call, events)) = opened else {
             self.caller
@@ -236,7 +236,7 @@ impl Inbound {
         let local = sdp::answer_media(self.caller.local.ip(), info.local.port(), &stream);
         let Ok(answer) = sb_sdp::answer(&offer, &local).map(|a| a.sdp) else {
             self.caller
-                .refuse(StatusCode::NOT_ACCEPTABLE_HERE, "offer PCMU or PCMA");
+                .refuse(StatusCode::NOT_ACCEPTABLE_HERE, sdp::CODECS_WE_TAKE);
             return Err(StatusCode::NOT_ACCEPTABLE_HERE);
         };
         self.caller.respond(StatusCode::OK, Some(&answer));

@@ -5,8 +5,9 @@
 //! listening and calling back takes the agent's line); the agent's console shows the offer;
 //! the agent who accepts it holds it until the message is closed, which completes the
 //! interaction (after-contact work as the queue says). A message closed by anyone else leaves
-//! the ACD as well; one that overflows its queue is queued again a minute later. A message in
-//! a mailbox that is not a voice queue is only listed.
+//! the ACD as well. It waits like a callback (no maximum wait, no announcements); one that
+//! finds its queue full is queued again a minute later. A message in a mailbox that is not a
+//! voice queue is only listed.
 //!
 //! Design note: the store keeps the messages, the ACD is in memory, so [`VoicemailDesk::restore`]
 //! routes the open messages again when the node starts. One owner task per routed message
@@ -146,6 +147,8 @@ impl VoicemailDesk {
         let mut enqueue = Enqueue::new(interaction, queue.id);
         enqueue.priority =
             Some(initial_priority(&queue.settings).saturating_sub(PRIORITY_BELOW_CALLS));
+        // Nobody is on the line: like a callback it has no maximum wait and no announcements.
+        enqueue.callback = true;
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         if let Err(e) = self.inner.acd.enqueue(tenant, enqueue.clone(), tx).await {
             self.inner.with(|r| r.remove(&key));

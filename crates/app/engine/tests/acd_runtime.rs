@@ -4,11 +4,11 @@
 
 mod common;
 
-use common::{store, tenant};
+use common::{store, tenant, wall_clock};
 use sb_acd::{AgentState, EndOutcome, Enqueue, Presence, WithdrawReason};
 use sb_engine::acd::{AcdHandle, AcdRuntime, EngineAcdError, InteractionEvent, agent_of};
 use sb_store::{Event, NewUser, QueueSpec, Store, Tenant};
-use sb_types::{AgentId, Channel, InteractionId, QueueId, Role, Timestamp};
+use sb_types::{AgentId, Channel, InteractionId, QueueId, Role};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,14 +16,6 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 const WAIT: Duration = Duration::from_secs(5);
-
-fn wall_clock() -> Timestamp {
-    let ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0);
-    Timestamp::from_millis(ms)
-}
 
 async fn queue(s: &dyn Store, t: &Tenant, name: &str, settings: Value) -> QueueId {
     let spec = QueueSpec {

@@ -5,26 +5,18 @@
 
 mod common;
 
-use common::{T0, store, tenant};
+use common::{T0, store, tenant, wall_clock};
 use sb_acd::{AgentState, Enqueue, Presence};
 use sb_engine::acd::{AcdHandle, AcdRuntime, InteractionEvent, agent_of};
 use sb_engine::voicemails::{DeskError, VoicemailDesk};
 use sb_store::{NewUser, NewVoicemail, QueueSpec, Store, Tenant, Voicemail};
-use sb_types::{AgentId, Channel, InteractionId, Role, Timestamp};
+use sb_types::{AgentId, Channel, InteractionId, Role};
 use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 const WAIT: Duration = Duration::from_secs(5);
-
-fn wall_clock() -> Timestamp {
-    let ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0);
-    Timestamp::from_millis(ms)
-}
 
 struct Node {
     acd: AcdHandle,

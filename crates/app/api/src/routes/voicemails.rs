@@ -240,13 +240,7 @@ async fn accept_voicemail(
     AnyUser(c): AnyUser,
     Path(id): Path<String>,
 ) -> Result<axum::http::StatusCode, ApiError> {
-    readable(&state, &c, &id).await?;
-    let agent = agent_of(c.user.id);
-    desk(&state)?
-        .accept(c.tenant.id, agent, &id)
-        .await
-        .map_err(desk_error)?;
-    Ok(axum::http::StatusCode::NO_CONTENT)
+    answer_offer(&state, &c, &id, true).await
 }
 
 /// Declines the message offered to the caller: it goes back to its place in the queue.
@@ -259,11 +253,22 @@ async fn reject_voicemail(
     AnyUser(c): AnyUser,
     Path(id): Path<String>,
 ) -> Result<axum::http::StatusCode, ApiError> {
-    readable(&state, &c, &id).await?;
-    let agent = agent_of(c.user.id);
-    desk(&state)?
-        .reject(c.tenant.id, agent, &id)
-        .await
-        .map_err(desk_error)?;
+    answer_offer(&state, &c, &id, false).await
+}
+
+/// Takes (`take`) or declines the message `id` offered to the caller.
+async fn answer_offer(
+    state: &AppState,
+    c: &Caller,
+    id: &str,
+    take: bool,
+) -> Result<axum::http::StatusCode, ApiError> {
+    readable(state, c, id).await?;
+    let (desk, agent) = (desk(state)?, agent_of(c.user.id));
+    let answered = match take {
+        true => desk.accept(c.tenant.id, agent, id).await,
+        false => desk.reject(c.tenant.id, agent, id).await,
+    };
+    answered.map_err(desk_error)?;
     Ok(axum::http::StatusCode::NO_CONTENT)
 }

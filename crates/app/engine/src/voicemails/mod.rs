@@ -208,23 +208,14 @@ impl VoicemailDesk {
         held.into_iter().map(|(_, id)| id).collect()
     }
 
-    /// The agent takes the message offered to them.
+    /// The agent takes the message offered to them: it is theirs until it is closed.
     pub async fn accept(
         &self,
         tenant: TenantId,
         agent: AgentId,
         id: &str,
     ) -> Result<(), DeskError> {
-        let interaction = self.offered(tenant, agent, id)?;
-        self.inner.acd.accept(tenant, interaction, agent).await?;
-        let key = (tenant, id.to_owned());
-        self.inner.with(|r| {
-            if let Some(x) = r.get_mut(&key) {
-                x.agent = Some(agent);
-                x.offers.clear();
-            }
-        });
-        Ok(())
+        self.answer(tenant, agent, id, true).await
     }
 
     /// The agent declines the message offered to them: it goes back to its place.
@@ -234,12 +225,30 @@ impl VoicemailDesk {
         agent: AgentId,
         id: &str,
     ) -> Result<(), DeskError> {
+        self.answer(tenant, agent, id, false).await
+    }
+
+    async fn answer(
+        &self,
+        tenant: TenantId,
+        agent: AgentId,
+        id: &str,
+        take: bool,
+    ) -> Result<(), DeskError> {
         let interaction = self.offered(tenant, agent, id)?;
-        self.inner.acd.reject(tenant, interaction, agent).await?;
+        let acd = &self.inner.acd;
+        match take {
+            true => acd.accept(tenant, interaction, agent).await?,
+            false => acd.reject(tenant, interaction, agent).await?,
+        }
         let key = (tenant, id.to_owned());
         self.inner.with(|r| {
-            if let Some(x) = r.get_mut(&key) {
-                x.offers.retain(|(a, _)| *a != agent);
+            let Some(x) = r.get_mut(&key) else {
+                return;
+            };
+            x.offers.retain(|(a, _)| !take && *a != agent);
+            if take {
+                x.agent = Some(agent);
             }
         });
         Ok(())

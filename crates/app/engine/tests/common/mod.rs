@@ -30,3 +30,12 @@ pub async fn tenant(s: &dyn Store, name: &str) -> Tenant {
     .await
     .expect("tenant")
 }
+
+/// The real time, for the live ACD's clock.
+pub fn wall_clock() -> Timestamp {
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0);
+    Timestamp::from_millis(ms)
+}

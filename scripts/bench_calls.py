@@ -253,8 +253,9 @@ def main():
         os.makedirs(data)
         env = media.sb_env(data, args, 2 * args.agents)
         env["SWITCHBOARD_LOG_LEVEL"] = env["RUST_LOG"] = args.log_level
-        # SIPp answers MD5 challenges only.
+        # SIPp answers MD5 challenges only; every agent logs in from 127.0.0.1.
         env["SWITCHBOARD_SIP_DIGEST_ALGORITHMS"] = "MD5,SHA-256"
+        env["SWITCHBOARD_AUTH_LOGIN_ATTEMPTS_PER_MINUTE"] = str(10 * args.agents)
         prepare(args, rd, env)
     before = {}
     for r in [int(x) for x in args.rates.split(",") if x]:

@@ -164,6 +164,9 @@ pub struct LiveCall {
     pub consult: Option<ConsultView>,
     /// Each connected leg's media quality, refreshed every few seconds.
     pub quality: Vec<LiveQuality>,
+    /// The last agent who left the call (its contact's history names them).
+    #[serde(skip)]
+    pub last_agent: Option<AgentId>,
 }
 
 impl LiveCall {
@@ -184,6 +187,7 @@ impl LiveCall {
             screen_pop: BTreeMap::new(),
             consult: None,
             quality: Vec::new(),
+            last_agent: None,
         }
     }
 }

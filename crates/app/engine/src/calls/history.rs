@@ -35,7 +35,10 @@ pub async fn record(
         started_at: call.started_at,
         ended_at: Some(ended_at),
         queue: call.queue.clone(),
-        agent: call.agent.map(|a| UserId::from_uuid(a.as_uuid())),
+        agent: call
+            .agent
+            .or(call.last_agent)
+            .map(|a| UserId::from_uuid(a.as_uuid())),
         outcome: Some(outcome.to_owned()),
         disposition: None,
         notes: None,

@@ -246,6 +246,16 @@ impl Inbound {
             legs::bye(&self.deps, &mut leg.dialog, local, dest, t, &cause).await;
         }
         self.drop_leg(media, leg).await;
+        // Off the call from now on: the ACD may offer them the next one while this call's
+        // task finishes (busy checks read the live calls).
+        if let Peer::Agent { agent, .. } | Peer::DirectAgent(agent) = leg.peer {
+            self.show(|c| {
+                if c.agent == Some(agent) {
+                    c.agent = None;
+                    c.last_agent = Some(agent);
+                }
+            });
+        }
         if let Peer::Agent { interaction, .. } = leg.peer
             && leg.interaction_events.is_some()
             && let Err(e) = self.deps.acd.complete(self.tenant, interaction).await

@@ -67,6 +67,28 @@ fn start(rtc: Rtc, socket: UdpSocket, mid: Option<Mid>) -> Client {
     }
 }
 
+/// Applies the endpoint's SDP answer to the client's pending offer and starts the client.
+fn accept_and_start(
+    mut rtc: Rtc,
+    socket: UdpSocket,
+    (mid, pending): (Mid, str0m::change::SdpPendingOffer),
+    answer_sdp: &str,
+) -> Client {
+    let answer = str0m::change::SdpAnswer::from_sdp_string(answer_sdp).expect("SDP");
+    rtc.sdp_api()
+        .accept_answer(pending, answer)
+        .expect("accepted");
+    start(rtc, socket, Some(mid))
+}
+
+/// A plain PCMU caller (a phone on loopback) joined to the WebRTC endpoint `webrtc`.
+async fn plain_caller(call: &CallMedia, webrtc: EndpointId) -> (Phone, sb_media::EndpointInfo) {
+    let phone = Phone::new(Law::Mu).await;
+    let plain = leg(call, "caller", Law::Mu, &phone).await;
+    call.connect(webrtc, plain.id).await.expect("connect");
+    (phone, plain)
+}
+
 async fn drive(
     mut rtc: Rtc,
     socket: UdpSocket,
@@ -197,15 +219,9 @@ async fn a_browser_offer_is_answered_and_a_1khz_tone_crosses_to_plain_rtp_both_w
         info.answer_sdp
     );
     assert!(info.answer_sdp.contains("PCMU/8000"), "{}", info.answer_sdp);
-    let answer = str0m::change::SdpAnswer::from_sdp_string(&info.answer_sdp).expect("SDP");
-    rtc.sdp_api()
-        .accept_answer(pending, answer)
-        .expect("accepted");
-    let mut client = start(rtc, socket, Some(mid));
+    let mut client = accept_and_start(rtc, socket, (mid, pending), &info.answer_sdp);
 
-    let mut phone = Phone::new(Law::Mu).await;
-    let plain = leg(&call, "caller", Law::Mu, &phone).await;
-    call.connect(info.id, plain.id).await.expect("connect");
+    let (mut phone, plain) = plain_caller(&call, info.id).await;
     assert_tone_both_ways(&call, &mut client, info.id, &mut phone, plain.local).await;
 }
 
@@ -228,9 +244,7 @@ async fn our_offer_to_a_browser_is_answered_and_a_1khz_tone_crosses_both_ways() 
         .expect("answer applied");
     let mut client = start(rtc, socket, None);
 
-    let mut phone = Phone::new(Law::Mu).await;
-    let plain = leg(&call, "caller", Law::Mu, &phone).await;
-    call.connect(offer.id, plain.id).await.expect("connect");
+    let (mut phone, plain) = plain_caller(&call, offer.id).await;
     assert_tone_both_ways(&call, &mut client, offer.id, &mut phone, plain.local).await;
 }
 
@@ -278,11 +292,7 @@ async fn a_browser_that_stops_sending_is_reported_as_timed_out() {
     let (mut rtc, socket) = client_rtc().await;
     let (offer_sdp, mid, pending) = client_offer(&mut rtc);
     let info = agent_answer(&call, offer_sdp).await;
-    let answer = str0m::change::SdpAnswer::from_sdp_string(&info.answer_sdp).expect("SDP");
-    rtc.sdp_api()
-        .accept_answer(pending, answer)
-        .expect("accepted");
-    let mut client = start(rtc, socket, Some(mid));
+    let mut client = accept_and_start(rtc, socket, (mid, pending), &info.answer_sdp);
     client.wait_connected().await;
     for payload in pcmu(&tone_frames(1000.0, 5)) {
         client.frames.send(payload).await.expect("client alive");
@@ -358,15 +368,9 @@ async fn a_browser_offering_only_opus_is_answered_with_opus_and_transcoded_to_pc
     let (offer_sdp, mid, pending) = client_offer(&mut rtc);
     let info = agent_answer(&call, offer_sdp).await;
     assert!(!info.answer_sdp.contains("PCMU"), "{}", info.answer_sdp);
-    let answer = str0m::change::SdpAnswer::from_sdp_string(&info.answer_sdp).expect("SDP");
-    rtc.sdp_api()
-        .accept_answer(pending, answer)
-        .expect("accepted");
-    let mut client = start(rtc, socket, Some(mid));
+    let mut client = accept_and_start(rtc, socket, (mid, pending), &info.answer_sdp);
 
-    let mut phone = Phone::new(Law::Mu).await;
-    let plain = leg(&call, "caller", Law::Mu, &phone).await;
-    call.connect(info.id, plain.id).await.expect("connect");
+    let (mut phone, plain) = plain_caller(&call, info.id).await;
     assert_opus_tone_both_ways(
         &call,
         info.id,
@@ -405,9 +409,7 @@ async fn our_offer_lists_pcmu_first_and_a_browser_choosing_opus_gets_opus() {
         .expect("answer applied");
     let mut client = start(rtc, socket, None);
 
-    let mut phone = Phone::new(Law::Mu).await;
-    let plain = leg(&call, "caller", Law::Mu, &phone).await;
-    call.connect(offer.id, plain.id).await.expect("connect");
+    let (mut phone, plain) = plain_caller(&call, offer.id).await;
     assert_opus_tone_both_ways(
         &call,
         offer.id,

@@ -127,9 +127,6 @@ impl VoicemailDesk {
     pub async fn route(&self, message: &Voicemail) -> Result<bool, DeskError> {
         let tenant = message.message.tenant_id;
         let key = (tenant, message.id.clone());
-        if self.inner.with(|r| r.contains_key(&key)) {
-            return Ok(false);
-        }
         let mailbox = &message.message.mailbox;
         let queue = match self.inner.store.get_queue_by_name(tenant, mailbox).await {
             Ok(q) if q.channel == Channel::Voice => q,
@@ -143,7 +140,17 @@ impl VoicemailDesk {
             offers: Vec::new(),
             agent: None,
         };
-        self.inner.with(|r| r.insert(key.clone(), routed));
+        // Checked and taken at once: the start's restore and a new message may race.
+        let fresh = self.inner.with(|r| match r.entry(key.clone()) {
+            std::collections::hash_map::Entry::Occupied(_) => false,
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(routed);
+                true
+            }
+        });
+        if !fresh {
+            return Ok(false);
+        }
         let mut enqueue = Enqueue::new(interaction, queue.id);
         enqueue.priority =
             Some(initial_priority(&queue.settings).saturating_sub(PRIORITY_BELOW_CALLS));
@@ -184,7 +191,7 @@ impl VoicemailDesk {
         Ok(queued)
     }
 
-    /// The message offered to `agent` now, if any (the oldest offer first).
+    /// The message offered to `agent` now, if any (a voice slot takes one offer at a time).
     pub fn offer_for(&self, tenant: TenantId, agent: AgentId) -> Option<VoicemailOffer> {
         self.inner.with(|r| {
             r.iter()

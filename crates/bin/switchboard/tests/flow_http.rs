@@ -10,7 +10,9 @@ use common::agents::{
     DEMO_PASSWORD, connected_call, events, import, make_available_in, passwords, register_phone,
     serve, serve_with,
 };
-use common::sipp::{dial_in, pcmu_tone, sipp, sipp_errors, wait_exit};
+use common::sipp::{
+    assert_caller_and_phone_done, dial_in, pcmu_tone, sipp, sipp_errors, wait_exit,
+};
 use common::{data_dir, free_port, sip_addr, sipp_available};
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
@@ -102,15 +104,8 @@ fn a_flows_http_answer_reaches_the_agents_screen_pop() {
         .json()
         .unwrap();
     let request = requests.recv_timeout(Duration::from_secs(5)).unwrap();
-    let caller = wait_exit(&mut caller, Duration::from_secs(30));
-    let phone = wait_exit(&mut phone, Duration::from_secs(15));
-    let errors = sipp_errors(dir.path());
+    assert_caller_and_phone_done(dir.path(), &mut caller, &mut phone, "the agent's phone");
     drop(served);
-    assert!(caller.is_some_and(|s| s.success()), "the caller: {errors}");
-    assert!(
-        phone.is_some_and(|s| s.success()),
-        "the agent's phone: {errors}"
-    );
     assert_eq!(
         request, "GET /customers?phone=+442079460123 HTTP/1.1",
         "the CRM is asked about the caller"

@@ -9,7 +9,7 @@ use common::agents::{
     DEMO_PASSWORD, events, import, make_available_in, passwords, record_every_call, register_phone,
     sales_tenant, serve,
 };
-use common::sipp::{dial_in, pcmu_tone, sipp, sipp_errors, wait_exit};
+use common::sipp::{assert_caller_and_phone_done, dial_in, pcmu_tone, sipp};
 use common::{Served, data_dir, free_port, sip_addr, sipp_available};
 use std::path::Path;
 use std::time::Duration;
@@ -26,11 +26,7 @@ fn one_call(served: &Served, dir: &Path, phone_port: u16) {
     let mut caller = dial_in(dir, "caller_talks.xml", "+15550188", 3000, &target)
         .spawn()
         .unwrap();
-    let caller = wait_exit(&mut caller, Duration::from_secs(30));
-    let phone = wait_exit(&mut phone, Duration::from_secs(15));
-    let errors = sipp_errors(dir);
-    assert!(caller.is_some_and(|s| s.success()), "the caller: {errors}");
-    assert!(phone.is_some_and(|s| s.success()), "the phone: {errors}");
+    assert_caller_and_phone_done(dir, &mut caller, &mut phone, "the phone");
 }
 
 /// The payloads of `kind` once `n` of them are logged (the end of a call is logged after the

@@ -12,7 +12,9 @@ use common::agents::{
     DEMO_PASSWORD, connected_call, control, events, import, make_available_in, passwords,
     register_phone, sales_tenant, serve,
 };
-use common::sipp::{dial_in, pcmu_tone, sipp, sipp_errors, wait_exit};
+use common::sipp::{
+    assert_caller_and_phone_done, dial_in, pcmu_tone, sipp, sipp_errors, wait_exit,
+};
 use common::{Served, data_dir, free_port, sip_addr, sipp_available};
 use reqwest::blocking::Client;
 use serde_json::{Value, json};
@@ -447,15 +449,9 @@ fn an_agent_answers_an_offer_from_the_api_and_their_desk_phone_picks_up_by_itsel
         409,
         "answered already"
     );
-    let caller = wait_exit(&mut caller, Duration::from_secs(30));
-    let phone = wait_exit(&mut phone, Duration::from_secs(15));
-    let errors = sipp_errors(dir.path());
+    let did = "the phone rang, was cancelled, and answered the INVITE that asked it to";
+    assert_caller_and_phone_done(dir.path(), &mut caller, &mut phone, did);
     drop(served);
-    assert!(caller.is_some_and(|s| s.success()), "the caller: {errors}");
-    assert!(
-        phone.is_some_and(|s| s.success()),
-        "the phone rang, was cancelled, and answered the INVITE that asked it to: {errors}"
-    );
     let events = events(&data, TENANT);
     let kinds = kinds(&events);
     for kind in ["call.offered", "call.answer_asked", "call.connected"] {

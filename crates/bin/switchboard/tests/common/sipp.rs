@@ -33,6 +33,22 @@ pub fn sipp(dir: &Path, file: &str, port: u16, args: &[&str]) -> Command {
     c
 }
 
+/// Waits for the caller (30 s) and the agent's phone (15 s) to end and checks that both
+/// ended well; `phone_did` says what the phone was to do (a failure names it, with SIPp's
+/// error log).
+pub fn assert_caller_and_phone_done(
+    dir: &Path,
+    caller: &mut Child,
+    phone: &mut Child,
+    phone_did: &str,
+) {
+    let caller = wait_exit(caller, Duration::from_secs(30));
+    let phone = wait_exit(phone, Duration::from_secs(15));
+    let errors = sipp_errors(dir);
+    assert!(caller.is_some_and(|s| s.success()), "the caller: {errors}");
+    assert!(phone.is_some_and(|s| s.success()), "{phone_did}: {errors}");
+}
+
 /// SIPp's error log, for a failed run.
 pub fn sipp_errors(dir: &Path) -> String {
     let mut out = String::new();

@@ -15,7 +15,8 @@
 //!
 //! # Contents
 //!
-//! * [`SipServer`], [`SipDeps`]: start, local address, graceful shutdown.
+//! * [`SipServer`], [`SipDeps`]: start, local address, graceful shutdown; [`TrustedSources`]
+//!   (networks trusted at run time: the carriers' trunks, never rate-limited).
 //! * [`SipConfig`], [`BanAnswer`], [`RateLimit`]: settings.
 //! * Seams: [`SipCredentials`] (secrets in), [`BindingSink`] (bindings out),
 //!   [`RequestHandler`] + [`Responder`] + [`ServerRequest`] (INVITE and other methods for the
@@ -58,5 +59,5 @@ pub use outbound::tls_client_config;
 pub use peer::{ConnId, Peer, Transport};
 pub use rate::{RateLimit, RateLimiter};
 pub use realm::realm_of_host;
-pub use server::{SipDeps, SipServer};
+pub use server::{SipDeps, SipServer, TrustedSources};
 pub use stream::{PONG, StreamDecoder, StreamItem};

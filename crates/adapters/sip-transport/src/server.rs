@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
+use ipnet::IpNet;
 use sb_sip::Response;
 use sb_sip_dialog::digest::UserSecret;
 use sb_sip_dialog::locate::Transport as LocateTransport;
@@ -48,7 +49,20 @@ pub struct SipServer {
     ws: Option<SocketAddr>,
     wss: Option<SocketAddr>,
     commands: mpsc::UnboundedSender<Command>,
+    trust: mpsc::UnboundedSender<Vec<IpNet>>,
     task: JoinHandle<()>,
+}
+
+/// Sets the networks a running [`SipServer`] trusts besides its configured `trusted` ones:
+/// the carriers' trunks, which change at run time. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct TrustedSources(mpsc::UnboundedSender<Vec<IpNet>>);
+
+impl TrustedSources {
+    /// Replaces the set; false once the server has stopped.
+    pub fn set(&self, nets: Vec<IpNet>) -> bool {
+        self.0.send(nets).is_ok()
+    }
 }
 
 impl SipServer {
@@ -87,6 +101,7 @@ impl SipServer {
         driver.local_tls = tls;
         driver.bound = bound;
         let commands = driver.commands.0.clone();
+        let trust = driver.trust.0.clone();
         let task = tokio::spawn(driver.run(listeners));
         Ok(SipServer {
             local,
@@ -94,6 +109,7 @@ impl SipServer {
             ws,
             wss,
             commands,
+            trust,
             task,
         })
     }
@@ -103,6 +119,12 @@ impl SipServer {
     /// reused while open).
     pub fn client(&self) -> SipClient {
         SipClient::new(self.commands.clone())
+    }
+
+    /// A handle that sets the networks trusted at run time (never rate-limited, always
+    /// answered): see [`Endpoint::set_trusted_sources`].
+    pub fn trusted_sources(&self) -> TrustedSources {
+        TrustedSources(self.trust.clone())
     }
 
     /// The bound address (UDP and TCP share it).
@@ -165,6 +187,8 @@ struct Driver {
     replies: Channel<(TxId, Response)>,
     /// Requests to send (from [`SipClient`]s).
     commands: Channel<Command>,
+    /// New sets of run-time trusted networks.
+    trust: Channel<Vec<IpNet>>,
     /// The waiting callers of live client transactions.
     waiters: HashMap<TxId, oneshot::Sender<Result<Response, ClientError>>>,
     progress: HashMap<TxId, mpsc::UnboundedSender<Response>>,
@@ -209,6 +233,7 @@ impl Driver {
             secrets: mpsc::unbounded_channel(),
             replies: mpsc::unbounded_channel(),
             commands: mpsc::unbounded_channel(),
+            trust: mpsc::unbounded_channel(),
             waiters: HashMap::new(),
             progress: HashMap::new(),
             connecting: HashMap::new(),
@@ -246,6 +271,7 @@ impl Driver {
                 Some((id, s)) = self.secrets.1.recv() => self.endpoint.handle_secret(now(), id, s),
                 Some((tx, r)) = self.replies.1.recv() => self.endpoint.respond(now(), tx, r),
                 Some(c) = self.commands.1.recv() => self.command(c),
+                Some(nets) = self.trust.1.recv() => self.endpoint.set_trusted_sources(nets),
                 Some(c) = self.connected.1.recv() => self.connected(c),
                 _ = &mut timer, if armed.is_some() => {
                     self.endpoint.handle_timeout(now());

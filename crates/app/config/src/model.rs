@@ -65,6 +65,11 @@ pub struct SipConfig {
     /// Answer OPTIONS and INVITE probes from sources that never authenticated (false: only
     /// REGISTER gets an answer, scanners get silence).
     pub answer_unknown_sources: bool,
+    /// Requests per second one source address may send (sustained); beyond, its datagrams
+    /// are dropped. Trunks' source networks and `trusted` peers are exempt.
+    pub requests_per_source: u32,
+    /// Requests one source may send in a burst above `requests_per_source`.
+    pub request_burst_per_source: u32,
 }
 
 /// `[media]`: the in-process media server that anchors every call leg's RTP.
@@ -155,6 +160,8 @@ impl Default for SipConfig {
             default_tenant: String::new(),
             digest_algorithms: "SHA-256,MD5".into(),
             answer_unknown_sources: true,
+            requests_per_source: 50,
+            request_burst_per_source: 200,
         }
     }
 }

@@ -42,6 +42,14 @@ pub(crate) fn validate(config: &Config, source_of: SourceOf<'_>) -> Vec<ConfigPr
         "media.max_endpoints",
         at_least(config.media.max_endpoints as u64, 2),
     );
+    check(
+        "sip.requests_per_source",
+        positive(u64::from(config.sip.requests_per_source)),
+    );
+    check(
+        "sip.request_burst_per_source",
+        positive(u64::from(config.sip.request_burst_per_source)),
+    );
     check("database.url", database_url(&config.database.url));
     check(
         "http.tls_cert",

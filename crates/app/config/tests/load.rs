@@ -132,3 +132,28 @@ fn tls_cert_without_key_is_rejected() {
         "{err}"
     );
 }
+
+#[test]
+fn the_sip_flood_protection_is_set_from_the_environment_and_never_zero() {
+    let sources = Sources {
+        env: env(&[
+            ("SWITCHBOARD_SIP_REQUESTS_PER_SOURCE", "400"),
+            ("SWITCHBOARD_SIP_REQUEST_BURST_PER_SOURCE", "1000"),
+        ]),
+        ..Default::default()
+    };
+    let config = load(&sources).unwrap();
+    assert_eq!(config.sip.requests_per_source, 400);
+    assert_eq!(config.sip.request_burst_per_source, 1000);
+    let zero = Sources {
+        env: env(&[("SWITCHBOARD_SIP_REQUESTS_PER_SOURCE", "0")]),
+        ..Default::default()
+    };
+    let err = load(&zero).unwrap_err();
+    assert!(
+        err.problems()
+            .iter()
+            .any(|p| p.key == "sip.requests_per_source"),
+        "{err}"
+    );
+}

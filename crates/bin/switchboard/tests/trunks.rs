@@ -3,7 +3,8 @@
 //! the queue and is bridged to the available agent's registered phone, and one to an unknown
 //! number is 404; a phone calls out through a trunk with its caller ID and digest; a trunk
 //! registers with digest auth to a SIPp registrar (`trunk.registered` in the event log); a
-//! pinged carrier that goes away is reported `trunk.down`.
+//! pinged carrier that goes away is reported `trunk.down`; a carrier is exempt from the
+//! per-source request rate that cuts other sources off.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -761,4 +762,68 @@ fn a_transfer_to_a_number_through_an_srtp_trunk_offers_srtp() {
         events.iter().any(|(k, _)| k == "call.connected"),
         "{events:?}"
     );
+}
+
+/// Sends `n` OPTIONS from `from` to `to` in rounds of 25 and counts the answers.
+fn options_answered(from: &str, to: std::net::SocketAddr, n: usize) -> usize {
+    let socket = std::net::UdpSocket::bind(from).unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_millis(1500)))
+        .unwrap();
+    let local = socket.local_addr().unwrap();
+    let mut answered = 0;
+    let mut buf = [0u8; 4096];
+    for round in 0..n.div_ceil(25) {
+        for i in 0..25 {
+            let branch = format!("z9hG4bK-flood-{round}-{i}");
+            let msg = format!(
+                "OPTIONS sip:{to} SIP/2.0\r\nVia: SIP/2.0/UDP {local};branch={branch}\r\n\
+                 Max-Forwards: 70\r\nFrom: <sip:carrier@{local}>;tag=f{round}\r\n\
+                 To: <sip:{to}>\r\nCall-ID: flood-{round}-{i}@{local}\r\nCSeq: 1 OPTIONS\r\n\
+                 Content-Length: 0\r\n\r\n"
+            );
+            socket.send_to(msg.as_bytes(), to).unwrap();
+        }
+        let mut got = 0;
+        while got < 25 {
+            match socket.recv_from(&mut buf) {
+                Ok((len, _)) if buf[..len].starts_with(b"SIP/2.0 200") => got += 1,
+                Ok(_) => {}
+                Err(_) => break,
+            }
+        }
+        answered += got;
+    }
+    answered
+}
+
+#[test]
+fn a_carrier_sending_past_the_per_source_rate_is_not_cut_off_but_other_sources_are() {
+    let (tmp, data) = data_dir();
+    let settings = "      inbound_sources: [\"127.0.0.1/32\"]\n      options_ping: false\n";
+    let out = import_trunk(tmp.path(), &data, settings);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let served = Served::start(
+        &data,
+        &[],
+        &[
+            ("SWITCHBOARD_SIP_REQUESTS_PER_SOURCE", "5"),
+            ("SWITCHBOARD_SIP_REQUEST_BURST_PER_SOURCE", "20"),
+        ],
+    );
+    let sip = sip_addr(&served);
+    assert_eq!(
+        options_answered("127.0.0.1:0", sip, 200),
+        200,
+        "the trunk's source is exempt from the rate"
+    );
+    let started = std::time::Instant::now();
+    let other = options_answered("127.0.0.2:0", sip, 100);
+    let most = 20 + (5.0 * started.elapsed().as_secs_f64()).ceil() as usize;
+    assert!(
+        (20..=most).contains(&other),
+        "another source gets its burst of 20 and 5/s more, then silence: {other} answered, \
+         at most {most} allowed"
+    );
+    stop(served);
 }

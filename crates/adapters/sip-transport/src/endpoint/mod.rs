@@ -130,6 +130,8 @@ pub struct Endpoint {
     digest_config: DigestServerConfig,
     failures: FailureTracker<IpAddr>,
     rate: RateLimiter,
+    /// Networks the application trusts besides `config.trusted` (its carriers' trunks).
+    trusted_sources: Vec<ipnet::IpNet>,
     known: HashMap<IpAddr, Timestamp>,
     pending: HashMap<LookupId, Pending>,
     next_lookup: u64,
@@ -164,6 +166,7 @@ impl Endpoint {
             digest_config,
             failures: FailureTracker::new(config.ban),
             rate: RateLimiter::new(config.rate),
+            trusted_sources: Vec::new(),
             known: HashMap::new(),
             pending: HashMap::new(),
             next_lookup: 0,
@@ -205,6 +208,12 @@ impl Endpoint {
             self.verify(now, p, secret);
         }
         self.pump();
+    }
+
+    /// Replaces the networks trusted besides the configured ones (the carriers' trunks, which
+    /// change at run time): like `config.trusted`, they are never rate-limited and always known.
+    pub fn set_trusted_sources(&mut self, nets: Vec<ipnet::IpNet>) {
+        self.trusted_sources = nets;
     }
 
     /// A response from the request handler for its server transaction `tx`.
@@ -401,7 +410,8 @@ impl Endpoint {
     }
 
     fn is_trusted(&self, ip: IpAddr) -> bool {
-        self.config.trusted.iter().any(|net| net.contains(&ip))
+        let nets = self.config.trusted.iter().chain(&self.trusted_sources);
+        nets.into_iter().any(|net| net.contains(&ip))
     }
 
     fn is_known(&self, now: Timestamp, ip: IpAddr) -> bool {

@@ -500,6 +500,35 @@ fn a_flooding_source_is_cut_off_but_trusted_networks_are_not() {
     assert_eq!(trusted, 10);
 }
 
+/// Answered OPTIONS out of `n` sent at once from `from`.
+fn answered_options(ep: &mut Endpoint, from: &str, n: usize, prefix: &str) -> usize {
+    (0..n)
+        .filter(|i| {
+            let r = request("OPTIONS", &format!("{prefix}{i}"), "");
+            !send(ep, at(0), udp(from), &r, None).is_empty()
+        })
+        .count()
+}
+
+#[test]
+fn a_trunk_trusted_at_run_time_is_not_rate_limited_until_it_is_removed() {
+    let mut c = config();
+    c.rate = RateLimit {
+        per_second: 1,
+        burst: 3,
+    };
+    let mut ep = endpoint(c);
+    ep.set_trusted_sources(vec!["192.0.2.0/24".parse().expect("net")]);
+    assert_eq!(answered_options(&mut ep, PHONE, 10, "a"), 10);
+    ep.set_trusted_sources(vec!["198.51.100.7/32".parse().expect("net")]);
+    assert_eq!(
+        answered_options(&mut ep, PHONE, 10, "b"),
+        3,
+        "no longer trusted: a full bucket, then silence"
+    );
+    assert_eq!(answered_options(&mut ep, "198.51.100.7:5060", 10, "c"), 10);
+}
+
 #[test]
 fn silent_mode_ignores_unknown_sources_until_they_authenticate() {
     let mut c = config();

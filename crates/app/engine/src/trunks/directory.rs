@@ -1,10 +1,11 @@
 //! The live view of every tenant's trunks: the inbound matcher and each trunk's state.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 use sb_sip_dialog::trunk::RegistrationState;
 use sb_sip_dialog::trunk::inbound::{PointOfContact, TrunkMatcher, TrunkSource};
+use sb_sip_transport::TrustedSources;
 use sb_store::{ContactKind, Store, StoreError, Trunk};
 use sb_types::{TenantId, TrunkId};
 
@@ -117,6 +118,20 @@ pub async fn load_matcher(
     Ok((matcher, loaded))
 }
 
+/// The trunk source networks the SIP server exempts from the per-source rate: narrow ones
+/// only (IPv4 /16 or longer, IPv6 /48 or longer), so a trunk open to "anywhere" in a lab
+/// never switches the flood protection off.
+fn trusted_nets<'a>(sources: impl Iterator<Item = &'a ipnet::IpNet>) -> Vec<ipnet::IpNet> {
+    let narrow = |n: &&ipnet::IpNet| match n {
+        ipnet::IpNet::V4(v4) => v4.prefix_len() >= 16,
+        ipnet::IpNet::V6(v6) => v6.prefix_len() >= 48,
+    };
+    let mut nets: Vec<_> = sources.filter(narrow).map(|n| n.trunc()).collect();
+    nets.sort();
+    nets.dedup();
+    nets
+}
+
 /// The matcher inbound calls use and the trunks' states, shared by the handler, the manager
 /// and (later) the API.
 #[derive(Debug)]
@@ -126,6 +141,9 @@ pub struct TrunkDirectory {
     outbound: RwLock<BTreeMap<TenantId, Vec<OutboundTrunk>>>,
     names: RwLock<BTreeMap<TrunkId, String>>,
     status: Mutex<BTreeMap<TrunkId, TrunkStatus>>,
+    /// The trunks' source networks of the last load, and the SIP server told of them.
+    sources: RwLock<Vec<ipnet::IpNet>>,
+    trust: OnceLock<TrustedSources>,
 }
 
 impl Default for TrunkDirectory {
@@ -142,6 +160,28 @@ impl TrunkDirectory {
             outbound: RwLock::new(BTreeMap::new()),
             names: RwLock::new(BTreeMap::new()),
             status: Mutex::new(BTreeMap::new()),
+            sources: RwLock::new(Vec::new()),
+            trust: OnceLock::new(),
+        }
+    }
+
+    /// From now on the SIP server trusts the trunks' source networks as they are loaded: a
+    /// carrier sends every call from a few addresses, far past the per-source request rate
+    /// that stops scanners. Later calls are ignored.
+    pub fn trust_sources_in(&self, trust: TrustedSources) {
+        if self.trust.set(trust).is_ok() {
+            self.publish_sources();
+        }
+    }
+
+    /// The trunks' source networks of the last load.
+    pub fn sources(&self) -> Vec<ipnet::IpNet> {
+        self.sources.read().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    fn publish_sources(&self) {
+        if let Some(trust) = self.trust.get() {
+            trust.set(self.sources());
         }
     }
 
@@ -155,6 +195,10 @@ impl TrunkDirectory {
         if let Ok(mut o) = self.outbound.write() {
             *o = outbound_trunks(&loaded);
         }
+        if let Ok(mut s) = self.sources.write() {
+            *s = trusted_nets(loaded.iter().flat_map(|l| &l.plan.sources));
+        }
+        self.publish_sources();
         if let Ok(mut n) = self.names.write() {
             *n = loaded
                 .iter()
@@ -222,5 +266,32 @@ impl TrunkDirectory {
         {
             update(entry);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::trusted_nets;
+
+    fn nets(list: &[&str]) -> Vec<ipnet::IpNet> {
+        list.iter().map(|n| n.parse().expect("net")).collect()
+    }
+
+    #[test]
+    fn only_narrow_trunk_networks_are_trusted_once_each() {
+        let sources = nets(&[
+            "203.0.113.7/32",
+            "0.0.0.0/0",
+            "10.0.0.0/8",
+            "198.51.100.9/24",
+            "203.0.113.7/32",
+            "2001:db8::/32",
+            "2001:db8:1::/48",
+        ]);
+        let trusted = trusted_nets(sources.iter());
+        assert_eq!(
+            trusted,
+            nets(&["198.51.100.0/24", "203.0.113.7/32", "2001:db8:1::/48"])
+        );
     }
 }

@@ -125,6 +125,10 @@ pub async fn start(
     sip.realm_per_domain = true;
     sip.algorithms = algorithms(&config.sip.digest_algorithms)?;
     sip.answer_unknown_sources = config.sip.answer_unknown_sources;
+    sip.rate = sb_sip_transport::RateLimit {
+        per_second: config.sip.requests_per_source,
+        burst: config.sip.request_burst_per_source,
+    };
     sip.tls_listen = optional_addr("sip.tls_listen", &config.sip.tls_listen)?;
     sip.wss_listen = optional_addr("sip.wss_listen", &config.sip.wss_listen)?;
     sip.ws_listen = optional_addr("sip.ws_listen", &config.sip.ws_listen)?;
@@ -157,6 +161,7 @@ pub async fn start(
     let server = SipServer::start(sip, deps, server_stop.clone())
         .await
         .with_context(|| format!("starting SIP on {} (sip.*)", config.sip.listen))?;
+    trunks.trust_sources_in(server.trusted_sources());
     let writer = tokio::spawn(BindingWriter::run(writer));
     let resolver = Resolver::system().unwrap_or_else(|e| {
         tracing::warn!(error = %e, "no system DNS configuration: trunks resolve numeric hosts only");

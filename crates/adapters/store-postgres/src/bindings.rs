@@ -86,6 +86,31 @@ impl BindingRepo for Backend {
         rows.iter().map(from_row).collect()
     }
 
+    async fn list_live_bindings_of_user(
+        &self,
+        tenant: TenantId,
+        user: &str,
+        now: Timestamp,
+    ) -> StoreResult<Vec<Binding>> {
+        let sql = "SELECT tenant_id, aor, contact, expires_at, call_id, cseq, path, source \
+                   FROM bindings WHERE tenant_id = $1 AND expires_at > $2 \
+                   AND (aor LIKE $3 ESCAPE '\\' OR aor LIKE $4 ESCAPE '\\') \
+                   ORDER BY aor, contact";
+        let pattern = sb_store::like_escaped(user);
+        let rows = sqlx::query(sql)
+            .bind(key(tenant.0))
+            .bind(now.as_millis())
+            .bind(format!("sip:{pattern}@%"))
+            .bind(format!("sips:{pattern}@%"))
+            .fetch_all(&mut *self.conn().await?)
+            .await
+            .map_err(db)?;
+        let bindings: Vec<Binding> = rows.iter().map(from_row).collect::<StoreResult<_>>()?;
+        // LIKE ignores case in SQLite; user parts are case-sensitive (RFC 3261 § 19.1.4).
+        let exact = |b: &Binding| sb_store::aor_has_user(&b.aor, user);
+        Ok(bindings.into_iter().filter(exact).collect())
+    }
+
     async fn list_all_live_bindings(&self, now: Timestamp) -> StoreResult<Vec<Binding>> {
         let sql = "SELECT tenant_id, aor, contact, expires_at, call_id, cseq, path, source \
                    FROM bindings WHERE expires_at > $1 ORDER BY tenant_id, aor, contact";

@@ -41,7 +41,7 @@ pub mod validate;
 mod voicemail;
 
 pub use auth::{ApiToken, ApiTokenId, ApiTokenRepo, NewApiToken, Session, SessionRepo};
-pub use binding::{Binding, BindingRepo};
+pub use binding::{Binding, BindingRepo, aor_has_user, like_escaped};
 pub use config::{ChannelConfig, ChannelConfigRepo, Trunk, TrunkRepo};
 pub use contact::{ContactKind, PointOfContact, PointOfContactRepo, PointOfContactSpec};
 pub use document::{

@@ -80,3 +80,45 @@ pub async fn bindings_refresh_expire_and_are_tenant_scoped(s: &dyn Store) {
             .is_empty()
     );
 }
+
+/// A user's bindings are found whatever host their AORs name, `sip:` or `sips:`, and only
+/// theirs: not a longer user part, another case, a LIKE wildcard, another tenant, or expired.
+pub async fn bindings_of_a_user_match_the_user_part_exactly(s: &dyn Store) {
+    let a = tenant(s, "acme").await;
+    let b = tenant(s, "beta").await;
+    let put = |t: &sb_store::Tenant, aor: &str, contact: &str, expires: i64| Binding {
+        aor: aor.to_owned(),
+        ..binding(t, contact, expires, 1)
+    };
+    let wanted = [
+        put(&a, "sip:ag_1@acme.example", "sip:ag_1@192.0.2.4:5060", 60),
+        put(&a, "sips:ag_1@10.0.0.1", "sips:ag_1@192.0.2.5:5061", 60),
+    ];
+    let others = [
+        put(&a, "sip:ag_1@old.example", "sip:ag_1@192.0.2.6", 5),
+        put(&a, "sip:1001@acme.example", "sip:1001@192.0.2.7", 60),
+        put(&a, "sip:ag_10@acme.example", "sip:ag_10@192.0.2.8", 60),
+        put(&a, "sip:ag_1X@acme.example", "sip:x@192.0.2.9", 60),
+        put(&a, "tel:ag_1", "sip:t@192.0.2.10", 60),
+        put(&b, "sip:ag_1@acme.example", "sip:ag_1@203.0.113.1", 60),
+    ];
+    for binding in wanted.iter().chain(&others) {
+        s.put_binding(binding.clone()).await.expect("put");
+    }
+    let mut found = s
+        .list_live_bindings_of_user(a.id, "ag_1", at(10))
+        .await
+        .expect("of user");
+    found.sort_by(|x, y| x.aor.cmp(&y.aor));
+    assert_eq!(found, wanted);
+    let upper = s
+        .list_live_bindings_of_user(a.id, "AG_1", at(10))
+        .await
+        .expect("of user");
+    assert!(upper.is_empty(), "{upper:?}");
+    let percent = s
+        .list_live_bindings_of_user(a.id, "%", at(10))
+        .await
+        .expect("a wildcard is literal");
+    assert!(percent.is_empty(), "{percent:?}");
+}

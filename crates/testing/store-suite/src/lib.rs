@@ -27,7 +27,9 @@ mod users;
 mod voicemails;
 
 pub use auth::{api_tokens_expire_and_are_tenant_scoped, sessions_expire_and_are_deleted};
-pub use bindings::bindings_refresh_expire_and_are_tenant_scoped;
+pub use bindings::{
+    bindings_of_a_user_match_the_user_part_exactly, bindings_refresh_expire_and_are_tenant_scoped,
+};
 pub use config::{
     channel_configs_are_unique_per_kind_and_tenant_scoped,
     points_of_contact_are_unique_across_tenants_and_found_by_address,
@@ -104,6 +106,7 @@ macro_rules! store_suite {
             audit_pages_newest_first_per_tenant,
             concurrent_appends_read_back_in_seq_order,
             bindings_refresh_expire_and_are_tenant_scoped,
+            bindings_of_a_user_match_the_user_part_exactly,
             all_live_bindings_span_tenants,
             sip_secrets_are_per_user_tenant_scoped_and_deleted_with_the_user,
             history_lists_a_contacts_interactions_newest_first,

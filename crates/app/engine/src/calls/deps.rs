@@ -43,6 +43,8 @@ pub struct CallDeps {
     pub http: super::FlowHttp,
     /// Routes voicemail messages left in queues' mailboxes to their agents.
     pub voicemails: crate::voicemails::VoicemailDesk,
+    /// Inbound numbers' compiled flows, reused while their published version stays.
+    pub programs: super::ProgramCache,
 }
 
 impl std::fmt::Debug for CallDeps {

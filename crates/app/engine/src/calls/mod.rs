@@ -47,5 +47,6 @@ pub use control::{
 };
 pub use deps::CallDeps;
 pub use flow_http::FlowHttp;
+pub use inbound::ProgramCache;
 
 pub use router::CallRouter;

@@ -65,7 +65,11 @@ async fn find_phone_where(
     let user = UserId::from_uuid(agent.as_uuid());
     let username = deps.store.get_user(tenant, user).await.ok()?.username;
     let now = (deps.clock)();
-    let bindings = deps.store.list_all_live_bindings(now).await.ok()?;
+    let bindings = deps
+        .store
+        .list_live_bindings_of_user(tenant, &username, now)
+        .await
+        .ok()?;
     pick_phone(bindings, tenant, &username, wanted)
 }
 

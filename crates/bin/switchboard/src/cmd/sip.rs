@@ -181,6 +181,7 @@ pub async fn start(
         recordings: recordings_dir(config),
         devices: live.devices,
         voicemails: live.voicemails,
+        programs: sb_engine::calls::ProgramCache::default(),
         http: sb_engine::calls::FlowHttp::new(config.flows.http_allow_nets())
             .map_err(anyhow::Error::msg)?,
     });

@@ -18,6 +18,8 @@ mod route;
 mod transfer;
 mod voicemail;
 
+pub use route::ProgramCache;
+
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -583,14 +583,6 @@ fn keep_events(done: Outcome, events: mpsc::UnboundedReceiver<InteractionEvent>)
 
 /// Whether `queue` records its calls (read at each offer, so a change applies at once).
 async fn queue_records(call: &Inbound, queue: QueueId) -> bool {
-    let queues = call
-        .deps
-        .store
-        .list_queues(call.tenant)
-        .await
-        .unwrap_or_default();
-    queues
-        .iter()
-        .find(|q| q.id == queue)
-        .is_some_and(|q| crate::queue_records(&q.settings))
+    let found = call.deps.store.get_queue(call.tenant, queue).await;
+    found.is_ok_and(|q| crate::queue_records(&q.settings))
 }

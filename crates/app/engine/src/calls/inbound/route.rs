@@ -1,15 +1,60 @@
 //! Which flow an inbound call runs: the tenant's point of contact for the dialled number, its
 //! flow's published version, compiled against the tenant's names and prompts.
+//!
+//! Compiling reads every name of the tenant (queues, skills, users, flows, prompts) and builds
+//! the expression engine: milliseconds per call. [`ProgramCache`] keeps the compiled program
+//! per number while the number's flow and published version stay the same, for at most
+//! [`NAMES_TTL_MS`] (a name the compile resolved, a queue's id say, may change meanwhile).
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use sb_flow::Program;
 use sb_sip_dialog::e164::normalize;
 use sb_store::ContactKind;
-use sb_types::TenantId;
+use sb_types::{FlowId, TenantId, Timestamp};
 
 use crate::calls::deps::CallDeps;
 use crate::{flow_catalog, known_names};
+
+/// How long a compiled program is used before the names it resolved are read again.
+pub(super) const NAMES_TTL_MS: i64 = 30_000;
+
+/// Compiled published flows by tenant and number (see the module documentation); clones
+/// share the entries.
+#[derive(Debug, Default, Clone)]
+pub struct ProgramCache {
+    entries: Arc<Mutex<HashMap<(TenantId, String), Compiled>>>,
+}
+
+#[derive(Debug)]
+struct Compiled {
+    flow: FlowId,
+    version: u32,
+    at: Timestamp,
+    program: Arc<Program>,
+}
+
+impl ProgramCache {
+    fn get(
+        &self,
+        key: &(TenantId, String),
+        flow: FlowId,
+        version: u32,
+        now: Timestamp,
+    ) -> Option<Arc<Program>> {
+        let entries = self.entries.lock().ok()?;
+        let c = entries.get(key)?;
+        let fresh = now.as_millis().saturating_sub(c.at.as_millis()) < NAMES_TTL_MS;
+        (c.flow == flow && c.version == version && fresh).then(|| c.program.clone())
+    }
+
+    fn put(&self, key: (TenantId, String), compiled: Compiled) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.insert(key, compiled);
+        }
+    }
+}
 
 /// The compiled published flow of the point of contact `number` (E.164), or why not.
 pub async fn program(
@@ -35,6 +80,11 @@ pub async fn program(
         .get_published_flow(tenant, flow.id)
         .await
         .map_err(|e| format!("flow {:?} has no published version: {e}", poc.flow))?;
+    let key = (tenant, number.to_owned());
+    let now = (deps.clock)();
+    if let Some(program) = deps.programs.get(&key, flow.id, version.version, now) {
+        return Ok(program);
+    }
     let tenant_name = store
         .get_tenant(tenant)
         .await
@@ -49,7 +99,7 @@ pub async fn program(
         .await
         .map_err(|e| format!("prompts: {e}"))?;
     let text = version.document.to_string();
-    sb_flow::compile_json(&text, &flow_catalog(&names))
+    let program = sb_flow::compile_json(&text, &flow_catalog(&names))
         .map(Arc::new)
         .map_err(|d| {
             format!(
@@ -57,5 +107,60 @@ pub async fn program(
                 poc.flow,
                 d.len()
             )
-        })
+        })?;
+    let compiled = Compiled {
+        flow: flow.id,
+        version: version.version,
+        at: now,
+        program: program.clone(),
+    };
+    deps.programs.put(key, compiled);
+    Ok(program)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Compiled, NAMES_TTL_MS, ProgramCache};
+    use sb_types::{FlowId, TenantId, Timestamp};
+    use std::sync::Arc;
+
+    fn program() -> Arc<sb_flow::Program> {
+        let doc = r#"{ "start": "a", "blocks": [{ "id": "a", "type": "end" }] }"#;
+        Arc::new(sb_flow::compile_json(doc, &sb_flow::Catalog::default()).expect("compiles"))
+    }
+
+    #[test]
+    fn a_compiled_flow_is_reused_only_for_its_flow_and_version_and_while_fresh() {
+        let cache = ProgramCache::default();
+        let key = (TenantId::from_u128(1), "+15550100".to_owned());
+        let (flow, other) = (FlowId::from_u128(2), FlowId::from_u128(3));
+        let at = Timestamp::from_millis(1_000_000);
+        let compiled = Compiled {
+            flow,
+            version: 3,
+            at,
+            program: program(),
+        };
+        cache.put(key.clone(), compiled);
+        let later = |ms: i64| Timestamp::from_millis(at.as_millis() + ms);
+        assert!(cache.get(&key, flow, 3, later(0)).is_some());
+        assert!(cache.get(&key, flow, 3, later(NAMES_TTL_MS - 1)).is_some());
+        assert!(
+            cache.get(&key, flow, 3, later(NAMES_TTL_MS)).is_none(),
+            "stale names"
+        );
+        assert!(
+            cache.get(&key, flow, 4, later(1)).is_none(),
+            "a new version"
+        );
+        assert!(
+            cache.get(&key, other, 3, later(1)).is_none(),
+            "another flow"
+        );
+        let number = (key.0, "+15550101".to_owned());
+        assert!(
+            cache.get(&number, flow, 3, later(1)).is_none(),
+            "another number"
+        );
+    }
 }

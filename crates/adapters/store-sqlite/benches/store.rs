@@ -1,5 +1,6 @@
 //! SQLite store throughput on the paths that run per call or per login: appending an event
-//! (durable, `synchronous=FULL`), looking a user up by name, routing by phone number, and a
+//! (durable, `synchronous=FULL`; 64 one after another against 64 at once, which the group
+//! commit writes in one transaction), looking a user up by name, routing by phone number, and a
 //! whole-tenant import of 200 users that changes nothing.
 //!
 //! `cargo bench -p sb-store-sqlite --bench store -- --warm-up-time 1 --measurement-time 3`
@@ -77,6 +78,30 @@ fn bench(c: &mut Criterion) {
                 payload: json!({"queue": "sales"}),
             };
             rt.block_on(store.append_event(e)).expect("append")
+        });
+    });
+    let events = |n: usize| {
+        (0..n).map(|i| NewEvent {
+            tenant_id: t,
+            at: Timestamp::EPOCH,
+            kind: "call.offered".to_owned(),
+            subject: format!("call-{i}"),
+            payload: json!({"agent": "1001"}),
+        })
+    };
+    c.bench_function("sqlite 64 append_event one after another", |b| {
+        b.iter(|| {
+            for e in events(64) {
+                rt.block_on(store.append_event(e)).expect("append");
+            }
+        });
+    });
+    c.bench_function("sqlite 64 append_event at once (group commit)", |b| {
+        b.iter(|| {
+            let all = futures::future::join_all(events(64).map(|e| store.append_event(e)));
+            for r in rt.block_on(all) {
+                r.expect("append");
+            }
         });
     });
     c.bench_function("sqlite get_user_by_username", |b| {

@@ -1,4 +1,5 @@
-//! The event log. SQLite has one writer at a time, so seq order is commit order.
+//! The event log. SQLite has one writer at a time, so seq order is commit order; appends go
+//! through the group-commit writer (`group_commit`).
 
 use crate::Backend;
 use crate::codec::{Conn, Row, db, get, get_json, get_ts, get_uuid, json, key, to_i64, write_err};
@@ -16,7 +17,7 @@ fn from_row(row: &Row) -> StoreResult<Event> {
     })
 }
 
-async fn insert(c: &mut Conn, e: &NewEvent) -> StoreResult<i64> {
+pub(crate) async fn insert(c: &mut Conn, e: &NewEvent) -> StoreResult<i64> {
     let sql = "INSERT INTO events (tenant_id, at, kind, subject, payload) \
                VALUES ($1, $2, $3, $4, $5) RETURNING seq";
     let row = sqlx::query(sql)
@@ -34,7 +35,8 @@ async fn insert(c: &mut Conn, e: &NewEvent) -> StoreResult<i64> {
 #[async_trait::async_trait]
 impl EventLog for Backend {
     async fn append_event(&self, event: NewEvent) -> StoreResult<i64> {
-        insert(&mut *self.conn().await?, &event).await
+        // One writer task commits the appends waiting together (`group_commit`).
+        self.events.append(event).await
     }
 
     async fn read_events(

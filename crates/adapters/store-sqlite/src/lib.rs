@@ -3,7 +3,9 @@
 //! [`SqliteStore::open`] creates the file if missing, sets WAL mode with `synchronous=FULL`
 //! (nothing acknowledged is lost on power failure), foreign keys on and a busy timeout, and runs
 //! the embedded migrations (`migrations/`). Writers that read first (import, draft saving) use
-//! `BEGIN IMMEDIATE` so two of them never deadlock on the lock upgrade.
+//! `BEGIN IMMEDIATE` so two of them never deadlock on the lock upgrade. Event appends, the
+//! hottest write (a dozen per call), are committed in groups by one writer task
+//! (`group_commit`): one WAL sync per batch instead of one per event.
 //!
 //! One module per aggregate, with the same file names as `sb-store-postgres`; they speak to the
 //! database only through the `codec` module's helpers, so the two backends' aggregate files stay alike.
@@ -16,6 +18,7 @@ mod codec;
 mod contacts;
 mod events;
 mod flows;
+mod group_commit;
 mod history;
 mod import;
 mod queues;
@@ -36,10 +39,12 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use std::path::Path;
 use std::time::Duration;
 
-/// The SQLite store. Cheap to clone (a pool handle).
+/// The SQLite store. Cheap to clone (a pool handle and the event writer's). Open it inside a
+/// tokio runtime: event appends are committed in groups by a task of that runtime.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: sqlx::SqlitePool,
+    events: group_commit::EventWriter,
 }
 
 /// The name the aggregate modules use, the same in both backends.
@@ -62,7 +67,8 @@ impl SqliteStore {
             .connect_with(options)
             .await
             .map_err(codec::db)?;
-        let store = SqliteStore { pool };
+        let events = group_commit::EventWriter::start(pool.clone());
+        let store = SqliteStore { pool, events };
         store.run_migrations().await?;
         Ok(store)
     }

@@ -40,7 +40,6 @@ impl EventWriter {
     }
 
     /// Transactions committed so far (batches, and events retried alone).
-    #[cfg(test)]
     pub(crate) fn commits(&self) -> u64 {
         self.commits.load(Ordering::Relaxed)
     }
@@ -107,7 +106,7 @@ async fn insert_all(
         .map_err(crate::codec::db)?;
     let mut seqs = Vec::with_capacity(events.len());
     for event in events {
-        seqs.push(insert(&mut *tx, event).await?);
+        seqs.push(insert(&mut tx, event).await?);
     }
     tx.commit().await.map_err(crate::codec::db)?;
     commits.fetch_add(1, Ordering::Relaxed);

@@ -86,6 +86,12 @@ impl SqliteStore {
         self.pool.close().await;
     }
 
+    /// How many transactions the event writer has committed (one per batch of appends):
+    /// with `events` appended, `events / event_commits` is the group commit's batch size.
+    pub fn event_commits(&self) -> u64 {
+        self.events.commits()
+    }
+
     pub(crate) async fn conn(&self) -> StoreResult<sqlx::pool::PoolConnection<sqlx::Sqlite>> {
         self.pool.acquire().await.map_err(codec::db)
     }

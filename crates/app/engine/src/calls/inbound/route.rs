@@ -76,15 +76,17 @@ pub async fn program(
         .get_flow_by_name(tenant, &poc.flow)
         .await
         .map_err(|e| format!("flow {:?}: {e}", poc.flow))?;
+    let key = (tenant, number.to_owned());
+    let now = (deps.clock)();
+    if let Some(published) = flow.published_version
+        && let Some(program) = deps.programs.get(&key, flow.id, published, now)
+    {
+        return Ok(program);
+    }
     let version = store
         .get_published_flow(tenant, flow.id)
         .await
         .map_err(|e| format!("flow {:?} has no published version: {e}", poc.flow))?;
-    let key = (tenant, number.to_owned());
-    let now = (deps.clock)();
-    if let Some(program) = deps.programs.get(&key, flow.id, version.version, now) {
-        return Ok(program);
-    }
     let tenant_name = store
         .get_tenant(tenant)
         .await

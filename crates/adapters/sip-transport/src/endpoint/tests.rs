@@ -463,13 +463,19 @@ fn a_udp_crlf_ping_gets_a_pong() {
     assert!(ep.poll_output().is_none(), "a pong is not answered");
 }
 
-#[test]
-fn a_flooding_source_is_cut_off_but_trusted_networks_are_not() {
+/// A source may send a burst of 3 requests, then 1 a second.
+fn tight_rate() -> SipConfig {
     let mut c = config();
     c.rate = RateLimit {
         per_second: 1,
         burst: 3,
     };
+    c
+}
+
+#[test]
+fn a_flooding_source_is_cut_off_but_trusted_networks_are_not() {
+    let mut c = tight_rate();
     c.trusted = vec!["10.0.0.0/8".parse().expect("net")];
     let mut ep = endpoint(c);
     let answered = (0..10)
@@ -512,12 +518,7 @@ fn answered_options(ep: &mut Endpoint, from: &str, n: usize, prefix: &str) -> us
 
 #[test]
 fn a_trunk_trusted_at_run_time_is_not_rate_limited_until_it_is_removed() {
-    let mut c = config();
-    c.rate = RateLimit {
-        per_second: 1,
-        burst: 3,
-    };
-    let mut ep = endpoint(c);
+    let mut ep = endpoint(tight_rate());
     ep.set_trusted_sources(vec!["192.0.2.0/24".parse().expect("net")]);
     assert_eq!(answered_options(&mut ep, PHONE, 10, "a"), 10);
     ep.set_trusted_sources(vec!["198.51.100.7/32".parse().expect("net")]);

@@ -2,7 +2,7 @@
 # The whole test suite: formatting, lints, and every test on SQLite and PostgreSQL.
 # Installs what the tests need with apt-get (PostgreSQL, sslscan, SIPp, baresip, Dovecot,
 # espeak-ng, Node.js and npm, Chromium, libopus-dev for the opus feature) and pip
-# (sipvicious) when it is missing.
+# (sipvicious; aiosmtpd, the SMTP sink of the email tests) when it is missing.
 # Usage: scripts/test.sh            (CI runs exactly this through .ci/run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,6 +39,12 @@ if ! command -v sipvicious_svcrack >/dev/null 2>&1; then
         || "$PIP" install -q --break-system-packages sipvicious==0.3.8
     # pyenv exposes new scripts only through its shims.
     if command -v pyenv >/dev/null 2>&1; then pyenv rehash; fi
+fi
+
+if ! python3 -c "import aiosmtpd" >/dev/null 2>&1; then
+    echo "==> installing aiosmtpd (PyPI)"
+    PIP="$(command -v pip3 || command -v pip)"
+    "$PIP" install -q aiosmtpd 2>/dev/null || "$PIP" install -q --break-system-packages aiosmtpd
 fi
 
 # The console must build here (elsewhere a missing npm embeds a placeholder page).

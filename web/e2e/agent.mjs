@@ -19,7 +19,11 @@
 // history <number>, history-call, device <softphone|desk|pstn> [number], wait-pstn-offer, desk-answer,
 // wait-pstn-connected,
 // voicemails [count] (waits for that many new messages), voicemail-audio, voicemail-done,
-// wait-voicemail-offer, voicemail-accept, voicemail-reject, quit.
+// wait-voicemail-offer, voicemail-accept, voicemail-reject,
+// wait-email-offer, email-accept, email-reject, emails [count], email-open [id], email-download, email-attach <file>,
+// email-reply [--all] [--quote] [--cc=<a,b>] <text...>, email-reply-refused <same>, email-note <text...>,
+// email-transfer <queue>,
+// email-close, quit.
 // With a PSTN device (calls ring the agent's own phone) hangup, hold, resume, dtmf, transfer,
 // wait-state and wrap-up work as with the softphone; mute, accept and reject do not apply.
 // The exit status is 0 when every command succeeded.
@@ -343,6 +347,118 @@ const commands = {
     await page.click(`${tid('voicemail')} >> nth=0 >> ${tid('voicemail-done')}`, { timeout: TIMEOUT });
     await page.locator(`${tid('voicemails')}[data-count="${before - 1}"]`).waitFor({ timeout: TIMEOUT });
   },
+  /** An email offer shows: prints `info email-offer id=… customer=… subject=…` (the subject last). */
+  async 'wait-email-offer'(page) {
+    const card = page.locator(tid('email-offer'));
+    await card.waitFor({ timeout: TIMEOUT });
+    const id = await card.getAttribute('data-id');
+    const customer = (await page.locator(tid('email-offer-customer')).innerText()).trim();
+    const subject = (await page.locator(tid('email-offer-subject')).innerText()).trim();
+    say(`info email-offer id=${id} customer=${customer} subject=${subject}`);
+    await shot(page, 'email-offer');
+  },
+  /** Takes the offer: the conversation is the agent's, first in the Email panel and open. */
+  async 'email-accept'(page) {
+    const id = await page.getAttribute(tid('email-offer'), 'data-id', { timeout: TIMEOUT });
+    await page.click(tid('email-accept'), { timeout: TIMEOUT });
+    await page.locator(`${tid('email-item')}[data-id="${id}"][data-mine="true"]`).waitFor({ timeout: TIMEOUT });
+    await page.locator(`${tid('email-offer')}[data-id="${id}"]`).waitFor({ state: 'detached', timeout: TIMEOUT });
+    await shot(page, 'email-mine');
+  },
+  async 'email-reject'(page) {
+    const id = await page.getAttribute(tid('email-offer'), 'data-id', { timeout: TIMEOUT });
+    await page.click(tid('email-reject'), { timeout: TIMEOUT });
+    await page.locator(`${tid('email-offer')}[data-id="${id}"]`).waitFor({ state: 'detached', timeout: TIMEOUT });
+  },
+  /** The Email panel's list (with `count`, waits until it shows that many). */
+  async emails(page, count) {
+    const want = count === undefined ? '' : `[data-count="${Number.parseInt(count, 10)}"]`;
+    const panel = page.locator(`${tid('email-panel')}[data-loading="false"]${want}`);
+    // The list refreshes every 20 s besides the console's changes.
+    await panel.waitFor({ timeout: Math.max(TIMEOUT, 30000) });
+    const items = await panel.locator(tid('email-item'))
+      .evaluateAll((els) => els.map((e) => `${e.dataset.id}|${e.dataset.mine}|${e.dataset.state}`));
+    say(`info emails n=${items.length} ${items.join(' ')}`.trim());
+  },
+  /** Opens a conversation (the agent's first, else the first listed); prints its messages. */
+  async 'email-open'(page, id) {
+    await page.locator(`${tid('email-panel')}[data-loading="false"]`).waitFor({ timeout: TIMEOUT });
+    const mine = page.locator(`${tid('email-item')}[data-mine="true"]`);
+    const item = id
+      ? page.locator(`${tid('email-item')}[data-id="${id}"]`)
+      : (await mine.count()) > 0 ? mine.first() : page.locator(tid('email-item')).first();
+    await item.waitFor({ timeout: TIMEOUT });
+    const which = await item.getAttribute('data-id');
+    await item.click({ timeout: TIMEOUT });
+    await threadShown(page, which);
+    await printThread(page);
+    await shot(page, 'email-thread');
+  },
+  /** Fetches the open thread's attachment links and raw message links as the page would:
+   * `info email-download <filename> status=… type=… bytes=…` each. */
+  async 'email-download'(page) {
+    await page.locator(tid('email-thread')).waitFor({ timeout: TIMEOUT });
+    const found = await page.locator(`${tid('email-attachment')}, ${tid('email-raw')}`)
+      .evaluateAll((links) => Promise.all(links.map(async (a) => {
+        const res = await fetch(a.href, { credentials: 'same-origin' });
+        const bytes = (await res.arrayBuffer()).byteLength;
+        return `${a.getAttribute('download')} status=${res.status} type=${res.headers.get('content-type')} bytes=${bytes}`;
+      })));
+    if (found.length === 0) throw new Error('no attachment or raw message link');
+    for (const line of found) say(`info email-download ${line}`);
+  },
+  /** Attaches a file to the next reply. */
+  async 'email-attach'(page, file) {
+    if (!file) throw new Error('usage: email-attach <file>');
+    await openComposer(page, 'reply');
+    const before = await page.locator(tid('email-attached-file')).count();
+    await page.setInputFiles(tid('email-attach'), file, { timeout: TIMEOUT });
+    await page.locator(tid('email-attached-file')).nth(before).waitFor({ timeout: TIMEOUT });
+    say(`info email-attached ${await page.locator(tid('email-attach-limit')).innerText()}`);
+  },
+  /** Sends a reply; fails with the server's reason (the text stays in the box). */
+  async 'email-reply'(page, ...words) {
+    await fillReply(page, words);
+    await addToThread(page, 'email-send', 'outbound');
+    await shot(page, 'email-replied');
+  },
+  /** A reply the server refuses (e.g. the mail server refused a recipient): prints
+   * `info email-refused <the error shown>` and `info email-kept <whether the text stayed>`. */
+  async 'email-reply-refused'(page, ...words) {
+    const text = await fillReply(page, words);
+    const thread = page.locator(tid('email-thread'));
+    const before = Number(await thread.getAttribute('data-count', { timeout: TIMEOUT }));
+    await page.click(tid('email-send'), { timeout: TIMEOUT });
+    const error = page.locator(tid('email-error')).filter({ hasText: /\S/ });
+    await error.waitFor({ timeout: TIMEOUT });
+    if (Number(await thread.getAttribute('data-count')) !== before) throw new Error('the reply was added');
+    say(`info email-refused ${(await error.innerText()).replace(/\s+/g, ' ').trim()}`);
+    say(`info email-kept ${(await page.inputValue(tid('email-reply-text'))) === text}`);
+    await shot(page, 'email-refused');
+  },
+  async 'email-note'(page, ...words) {
+    const text = words.join(' ');
+    if (!text) throw new Error('usage: email-note <text...>');
+    await openComposer(page, 'note');
+    await page.fill(tid('email-note-text'), text);
+    await addToThread(page, 'email-note-add', 'note');
+    await shot(page, 'email-note');
+  },
+  /** Passes the open conversation to another email queue: it is no longer the agent's. */
+  async 'email-transfer'(page, queue) {
+    if (!queue) throw new Error('usage: email-transfer <queue>');
+    const id = await page.getAttribute(tid('email-thread'), 'data-id', { timeout: TIMEOUT });
+    await page.fill(tid('email-transfer-queue'), queue, { timeout: TIMEOUT });
+    await page.click(tid('email-transfer'), { timeout: TIMEOUT });
+    await actionDone(page, page.locator(`${tid('email-item')}[data-id="${id}"][data-mine="true"]`), 'detached');
+    await shot(page, 'email-transferred');
+  },
+  async 'email-close'(page) {
+    const id = await page.getAttribute(tid('email-thread'), 'data-id', { timeout: TIMEOUT });
+    await page.click(tid('email-close'), { timeout: TIMEOUT });
+    await actionDone(page, page.locator(`${tid('email-thread')}[data-id="${id}"][data-state="closed"]`), 'visible');
+    await shot(page, 'email-closed');
+  },
   async 'history-call'(page) {
     await page.click(tid('history-call'), { timeout: TIMEOUT });
     await page.locator(tid('call-panel')).waitFor({ timeout: TIMEOUT });
@@ -499,6 +615,75 @@ async function directoryLoaded(page) {
 async function expectNoCallError(page) {
   const text = (await page.locator(tid('call-error')).innerText()).trim();
   if (text) throw new Error(text);
+}
+
+/** The thread of conversation `id` is shown and loaded. */
+async function threadShown(page, id) {
+  await page.locator(`${tid('email-thread')}[data-id="${id}"]`).waitFor({ timeout: TIMEOUT });
+  await page.locator(`${tid('email-view')}[data-loading="false"]`).waitFor({ timeout: TIMEOUT });
+}
+
+/** `info email-thread id=… state=… messages=N`, then one `info email-message <direction> <text>` each. */
+async function printThread(page) {
+  const thread = page.locator(tid('email-thread'));
+  const id = await thread.getAttribute('data-id');
+  const state = await thread.getAttribute('data-state');
+  const messages = await thread.locator(tid('email-message')).evaluateAll((els) => els.map((e) => ({
+    direction: e.dataset.direction,
+    text: e.querySelector('[data-testid="email-text"]')?.textContent ?? '',
+    files: Array.from(e.querySelectorAll('[data-testid="email-attachment"]')).map((a) => a.dataset.filename),
+    raw: e.querySelector('[data-testid="email-raw"]') !== null,
+  })));
+  say(`info email-thread id=${id} state=${state} messages=${messages.length}`);
+  for (const m of messages) {
+    const files = m.files.length > 0 ? ` files=${m.files.join(',')}` : '';
+    say(`info email-message ${m.direction} raw=${m.raw}${files} ${m.text.replace(/\s+/g, ' ').trim()}`);
+  }
+}
+
+/** Fills the reply box from `[--all] [--quote] [--cc=<a,b>] <text...>`; the text. */
+async function fillReply(page, words) {
+  const flags = words.filter((w) => w.startsWith('--'));
+  const text = words.filter((w) => !w.startsWith('--')).join(' ');
+  if (!text) throw new Error('usage: email-reply [--all] [--quote] [--cc=<a,b>] <text...>');
+  await openComposer(page, 'reply');
+  await page.setChecked(tid('email-reply-all'), flags.includes('--all'));
+  await page.setChecked(tid('email-quote'), flags.includes('--quote'));
+  const cc = flags.find((f) => f.startsWith('--cc='));
+  await page.fill(tid('email-cc'), cc ? cc.slice('--cc='.length) : '');
+  await page.fill(tid('email-reply-text'), text);
+  return text;
+}
+
+async function openComposer(page, mode) {
+  await page.locator(tid('email-composer')).waitFor({ timeout: TIMEOUT });
+  const button = page.locator(tid(`email-mode-${mode}`));
+  if (await button.isDisabled()) throw new Error(`cannot write a ${mode} in this conversation`);
+  await button.click({ timeout: TIMEOUT });
+  await page.locator(`${tid('email-composer')}[data-mode="${mode}"]`).waitFor({ timeout: TIMEOUT });
+}
+
+/** Clicks `button`; waits until the thread has one more message, the last one `direction`, or
+ * fails with the composer's error (the server's reason). */
+async function addToThread(page, button, direction) {
+  const thread = page.locator(tid('email-thread'));
+  const before = Number(await thread.getAttribute('data-count', { timeout: TIMEOUT }));
+  await page.click(tid(button), { timeout: TIMEOUT });
+  const grown = page.locator(`${tid('email-thread')}[data-count="${before + 1}"]`);
+  const error = page.locator(tid('email-error')).filter({ hasText: /\S/ });
+  await Promise.race([grown.waitFor({ timeout: TIMEOUT }), error.waitFor({ timeout: TIMEOUT })]);
+  if (!(await grown.isVisible())) throw new Error((await error.innerText()).trim());
+  const last = await thread.locator(tid('email-message')).last().getAttribute('data-direction');
+  if (last !== direction) throw new Error(`the last message is ${last}, not ${direction}`);
+  await printThread(page);
+}
+
+/** Waits until `target` is in `state`, else fails with the thread's action error. */
+async function actionDone(page, target, state) {
+  const error = page.locator(tid('email-action-error')).filter({ hasText: /\S/ });
+  await Promise.race([target.waitFor({ state, timeout: TIMEOUT }), error.waitFor({ timeout: TIMEOUT })]);
+  const reached = state === 'detached' ? (await target.count()) === 0 : await target.isVisible();
+  if (!reached) throw new Error((await error.innerText()).trim());
 }
 
 function oneLine(e) {

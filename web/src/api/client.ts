@@ -4,11 +4,15 @@ import type {
   AgentState,
   CallAction,
   CallView,
+  Conversation,
+  ConversationMessage,
   Device,
   HistoryEntry,
   Directory,
   Me,
+  ReplyRequest,
   SoftphoneCredentials,
+  Thread,
   TransferMode,
   TransferTarget,
   Voicemail,
@@ -126,6 +130,53 @@ export function closeVoicemail(id: string): Promise<Voicemail> {
 /** Takes (`accept`) or declines (`reject`) the voicemail message offered to the agent. */
 export function answerVoicemailOffer(id: string, answer: 'accept' | 'reject'): Promise<void> {
   return request<void>('POST', `/voicemails/${encodeURIComponent(id)}/${answer}`);
+}
+
+/** Which email conversations to list. */
+export type ConversationFilter = 'open' | 'closed' | 'all';
+
+/** The email conversations of the agent's queues and those they handled, most recently active first. */
+export function conversations(state: ConversationFilter, limit = 50): Promise<Conversation[]> {
+  const q = new URLSearchParams({ state, limit: String(limit) });
+  return request<Conversation[]>('GET', `/conversations?${q.toString()}`);
+}
+
+function conversationPath(id: string): string {
+  return `/conversations/${encodeURIComponent(id)}`;
+}
+
+/** A conversation with its messages, oldest first. */
+export function conversation(id: string): Promise<Thread> {
+  return request<Thread>('GET', conversationPath(id));
+}
+
+/** Where an attachment of a message downloads from (same origin, the session cookie). */
+export function attachmentUrl(conversationId: string, message: string, index: number): string {
+  return `${BASE}${conversationPath(conversationId)}/messages/${encodeURIComponent(message)}/attachments/${index}`;
+}
+
+/** Takes (`accept`) or declines (`reject`) the conversation offered to the agent. */
+export function answerEmailOffer(id: string, answer: 'accept' | 'reject'): Promise<void> {
+  return request<void>('POST', `${conversationPath(id)}/${answer}`);
+}
+
+/** Sends a reply to the customer; 502 carries the mail server's refusal. */
+export function replyToConversation(id: string, body: ReplyRequest): Promise<ConversationMessage> {
+  return request<ConversationMessage>('POST', `${conversationPath(id)}/reply`, body);
+}
+
+/** Adds an internal note (never sent to the customer). */
+export function addConversationNote(id: string, text: string): Promise<ConversationMessage> {
+  return request<ConversationMessage>('POST', `${conversationPath(id)}/notes`, { text });
+}
+
+/** Passes the conversation to another email queue, by name. */
+export function transferConversation(id: string, queue: string): Promise<Conversation> {
+  return request<Conversation>('POST', `${conversationPath(id)}/transfer`, { queue });
+}
+
+export function closeConversation(id: string): Promise<Conversation> {
+  return request<Conversation>('POST', `${conversationPath(id)}/close`);
 }
 
 /** The tenant's other agents with their states, and its voice queues. */

@@ -9,6 +9,26 @@ export type AgentState = Schemas['AgentStateView'];
 export type CallView = Schemas['CallView'];
 /** One earlier interaction of a contact (`GET /contacts/history`). */
 export type HistoryEntry = Schemas['HistoryEntry'];
+/** An email conversation (`GET /conversations`). */
+export type Conversation = Schemas['ConversationView'];
+/** A file of a message (the OpenAPI document types the list as a bare object). */
+export interface EmailAttachment {
+  index: number;
+  filename: string;
+  content_type: string;
+  size: number;
+}
+/** One message of a conversation, with its attachments typed. */
+export type ConversationMessage = Omit<Schemas['MessageView'], 'attachments'> & { attachments: EmailAttachment[] };
+/** A conversation with its messages, oldest first (`GET /conversations/{id}`). */
+export interface Thread {
+  conversation: Conversation;
+  messages: ConversationMessage[];
+}
+/** The body of `POST /conversations/{id}/reply`. */
+export type ReplyRequest = Schemas['ReplyBody'];
+/** A file attached to a reply. */
+export type OutgoingFile = Schemas['FileBody'];
 /** A voicemail message of the agent's queues (`GET /voicemails`). */
 export type Voicemail = Schemas['VoicemailView'];
 export type WantedState = Schemas['WantedState'];
@@ -98,6 +118,10 @@ export interface ConsoleSnapshot {
   voicemail_offer: VoicemailOffer | null;
   /** Ids of the voicemail messages the agent has taken and not closed, oldest first. */
   voicemails_held: string[];
+  /** Email conversations offered to the agent now (none from servers without email). */
+  email_offers: EmailOffer[];
+  /** Ids of the conversations the agent has taken and not closed or passed on. */
+  emails_held: string[];
 }
 
 /** A voicemail message the ACD offers to the agent, like a call. */
@@ -107,6 +131,18 @@ export interface VoicemailOffer {
   caller: string;
   duration_ms: number;
   received_at: number;
+  expires_at: number;
+}
+
+/** An email conversation the ACD offers to the agent (times in ms since the epoch, server clock). */
+export interface EmailOffer {
+  conversation: string;
+  /** The queue's id (the snapshot's queue glances carry names only). */
+  queue: string;
+  /** The customer's address. */
+  customer: string;
+  subject: string;
+  waiting_since: number;
   expires_at: number;
 }
 

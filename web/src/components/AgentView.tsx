@@ -18,6 +18,7 @@ import { ContactHistory } from './ContactHistory';
 import { Voicemails } from './Voicemails';
 import { DeviceChoice } from './DeviceChoice';
 import { DialPad } from './DialPad';
+import { EmailPanel } from './EmailPanel';
 import { Header } from './Header';
 import { OfferToast } from './OfferToast';
 import { QueueStats } from './QueueStats';
@@ -57,6 +58,8 @@ export function AgentView({ me, onLogout, onLinkLost }: Props) {
   const mic = useMicrophone();
   const device = useDevice(link);
   const [dismissed, setDismissed] = useState<string | null>(null);
+  // The email conversation open in the Email panel.
+  const [emailOpen, setEmailOpen] = useState<string | null>(null);
 
   const call = ps.call;
   // The snapshot's view of the softphone's call.
@@ -124,6 +127,18 @@ export function AgentView({ me, onLogout, onLinkLost }: Props) {
   });
 
   const agent = state.agent;
+  const emailOffers = snapshot?.email_offers ?? [];
+  const emailsHeld = snapshot?.emails_held ?? [];
+  const emailRefresh = [agent?.state ?? '', emailsHeld.join(','), emailOffers.map((o) => o.conversation).join(',')].join('|');
+  // Busy with email rather than a call: the header says so.
+  const activity = callGoingOn
+    ? null
+    : agent?.state === 'working' && emailsHeld.length > 0
+      ? 'On email'
+      : agent?.state === 'reserved' && emailOffers.length > 0
+        ? 'Email offered'
+        : null;
+  const supervisor = me.user.role === 'supervisor' || me.user.role === 'admin';
   const notice = snapshot?.notice ?? null;
   const next = agent?.next ? parseChoice(agent.next === 'unavailable' ? `unavailable:${agent.next_reason ?? ''}` : agent.next) : null;
   const done = next ?? { state: 'available' as const };
@@ -141,7 +156,7 @@ export function AgentView({ me, onLogout, onLinkLost }: Props) {
 
   return (
     <div className="agent-view">
-      <Header me={me} agent={agent} reasons={reasonsOf(snapshot?.reason_codes)} stateBusy={state.busy}
+      <Header me={me} agent={agent} activity={activity} reasons={reasonsOf(snapshot?.reason_codes)} stateBusy={state.busy}
         stateError={state.error} onState={(s, r) => void state.change(s, r)} onLogout={onLogout} />
       <div className="banners">
         <ReconnectBanner link={link} />
@@ -156,7 +171,13 @@ export function AgentView({ me, onLogout, onLinkLost }: Props) {
             onAutoAccept={(on) => phone.setAutoAccept(on)}
             pstn={pstnNumber === null ? null : { number: pstnNumber, desk, offer: pstn.offer, screenPopUrl: popUrl(pstn.offer?.queue) }}
             voicemail={snapshot?.voicemail_offer ?? null}
-            onVoicemailAccepted={(m) => setLastCall({ id: null, queue: m.mailbox, contact: m.caller || null })} />
+            onVoicemailAccepted={(m) => setLastCall({ id: null, queue: m.mailbox, contact: m.caller || null })}
+            email={emailOffers}
+            onEmailAccepted={(o) => {
+              // After-contact work follows the conversation; its queue is known by id only.
+              setLastCall({ id: null, queue: null, contact: null });
+              setEmailOpen(o.conversation);
+            }} />
           {leg && !ringing ? (
             <CallPanel leg={leg} details={details} c={controls} screenPopUrl={screenPopUrl} />
           ) : (
@@ -173,6 +194,8 @@ export function AgentView({ me, onLogout, onLinkLost }: Props) {
               endsAt={lastQueue && lastQueue.wrap_up_secs > 0 ? agent.since + lastQueue.wrap_up_secs * 1000 : null}
               onDone={(disposition, notes) => void finishWrapUp(disposition, notes)} />
           )}
+          <EmailPanel me={me.user.id} supervisor={supervisor} refresh={emailRefresh} held={emailsHeld}
+            selected={emailOpen} onSelect={setEmailOpen} queues={(snapshot?.queues ?? []).map((q) => q.name)} />
         </div>
         <aside className="column side">
           <SoftphoneStatus reg={ps.reg} mic={mic}>

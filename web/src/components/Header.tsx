@@ -6,6 +6,8 @@ import { StateSelect } from './StateSelect';
 interface Props {
   me: Me;
   agent: AgentState | null;
+  /** What the agent is busy with when it is not a call (e.g. "On email"), shown instead of the state's name. */
+  activity?: string | null;
   reasons: string[];
   stateBusy: boolean;
   stateError: string | null;
@@ -18,7 +20,7 @@ function TimeInState({ since }: { since: number }) {
   return <span className="time-in-state" data-testid="state-timer" title="Time in this state">{formatDuration(now - since)}</span>;
 }
 
-export function Header({ me, agent, reasons, stateBusy, stateError, onState, onLogout }: Props) {
+export function Header({ me, agent, activity, reasons, stateBusy, stateError, onState, onLogout }: Props) {
   const name = me.user.display_name || me.user.username;
   const busy = agent && ['reserved', 'working', 'wrap_up'].includes(agent.state);
   return (
@@ -30,7 +32,7 @@ export function Header({ me, agent, reasons, stateBusy, stateError, onState, onL
       <div className="presence">
         <span className={`badge state-${agent?.state ?? 'unknown'}`} data-testid="agent-state"
           data-state={agent?.state ?? ''}>
-          {agent ? stateLabel(agent.state, agent.reason) : 'State unknown'}
+          {agent ? activity ?? stateLabel(agent.state, agent.reason) : 'State unknown'}
         </span>
         {agent && <TimeInState since={agent.since} />}
         {busy && agent?.next && (

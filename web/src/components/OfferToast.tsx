@@ -1,9 +1,10 @@
 import { useState } from 'react';
 import { callAction, describe } from '../api/client';
-import type { ConsoleCall, VoicemailOffer } from '../api/types';
+import type { ConsoleCall, EmailOffer, VoicemailOffer } from '../api/types';
 import type { CallInfo } from '../softphone/call';
 import { formatDuration, useNow } from '../time';
 import { ScreenPopLink } from './ScreenPop';
+import { EmailOfferCard } from './EmailOfferCard';
 import { VoicemailOfferCard } from './VoicemailOfferCard';
 
 interface Props {
@@ -21,6 +22,9 @@ interface Props {
   /** A voicemail message offered to the agent (shown when no call rings). */
   voicemail: VoicemailOffer | null;
   onVoicemailAccepted(offer: VoicemailOffer): void;
+  /** Email conversations offered to the agent, oldest first (shown when nothing else is). */
+  email: EmailOffer[];
+  onEmailAccepted(offer: EmailOffer): void;
   onAccept(): void;
   onReject(): void;
   onAutoAccept(on: boolean): void;
@@ -101,7 +105,7 @@ function PstnOffer({ number, desk, call, screenPopUrl }: { number: string; desk:
 export function OfferToast(p: Props) {
   const { offer, details } = p;
   return (
-    <section className="toast-area" aria-live="assertive" aria-label="Incoming call">
+    <section className="toast-area" aria-live="assertive" aria-label="Offers">
       {offer ? (
         <div className="toast" data-testid="offer-toast">
           <div className="toast-head">
@@ -134,6 +138,9 @@ export function OfferToast(p: Props) {
         <PstnOffer number={p.pstn.number} desk={p.pstn.desk} call={p.pstn.offer} screenPopUrl={p.pstn.screenPopUrl} />
       ) : p.voicemail ? (
         <VoicemailOfferCard key={p.voicemail.voicemail} offer={p.voicemail} onAccepted={p.onVoicemailAccepted} />
+      ) : p.email[0] ? (
+        <EmailOfferCard key={p.email[0].conversation} offer={p.email[0]} more={p.email.length - 1}
+          onAccepted={p.onEmailAccepted} />
       ) : (
         <p className="toast-idle muted">No incoming call.</p>
       )}

@@ -1,5 +1,13 @@
 // Checks a console WebSocket message before the UI trusts it.
-import type { ConsoleCall, ConsoleMessage, ConsoleSnapshot, ConsultView, QueueGlance, VoicemailOffer } from '../api/types';
+import type {
+  ConsoleCall,
+  ConsoleMessage,
+  ConsoleSnapshot,
+  ConsultView,
+  EmailOffer,
+  QueueGlance,
+  VoicemailOffer,
+} from '../api/types';
 
 type Obj = Record<string, unknown>;
 
@@ -88,6 +96,25 @@ function snapshot(v: Obj): ConsoleSnapshot | string {
     queues: Array.isArray(v.queues) ? v.queues.map(glance).filter((q): q is QueueGlance => q !== null) : [],
     voicemail_offer: voicemailOffer(v.voicemail_offer),
     voicemails_held: strings(v.voicemails_held),
+    // Absent from servers without the email channel.
+    email_offers: Array.isArray(v.email_offers)
+      ? v.email_offers.map(emailOffer).filter((o): o is EmailOffer => o !== null)
+      : [],
+    emails_held: strings(v.emails_held),
+  };
+}
+
+function emailOffer(v: unknown): EmailOffer | null {
+  if (!isObj(v) || typeof v.conversation !== 'string' || v.conversation === '') return null;
+  const num = (x: unknown) => (typeof x === 'number' && x >= 0 ? x : 0);
+  const text = (x: unknown) => (typeof x === 'string' ? x : '');
+  return {
+    conversation: v.conversation,
+    queue: text(v.queue),
+    customer: text(v.customer),
+    subject: text(v.subject),
+    waiting_since: num(v.waiting_since),
+    expires_at: num(v.expires_at),
   };
 }
 

@@ -2,11 +2,12 @@
 
 use std::io;
 
-/// Why a retrieval or acknowledgement failed.
+/// Why a retrieval, an acknowledgement, a sending or opening a sealed password failed.
 ///
 /// Every variant says whether trying again unchanged (after a backoff) can succeed:
 /// see [`EmailError::retryable`]. Authentication failures, certificate failures, invalid
-/// settings and missing server features need a change of configuration first.
+/// settings, missing server features, permanent SMTP refusals, unsendable messages and
+/// sealed passwords that do not open need a change first.
 #[derive(Debug, thiserror::Error)]
 pub enum EmailError {
     /// The TCP connection could not be opened (refused, unreachable, DNS failure). Retry.
@@ -52,7 +53,8 @@ pub enum EmailError {
         /// What was wrong.
         detail: String,
     },
-    /// The server lacks something we need (STLS/STARTTLS, POP3 UIDL, IMAP UIDVALIDITY).
+    /// The server lacks something we need (STLS/STARTTLS, POP3 UIDL, IMAP UIDVALIDITY, an SMTP
+    /// AUTH mechanism we speak, 8BITMIME for an 8-bit message, SMTPUTF8 for a UTF-8 address).
     #[error("server does not support {what}")]
     Unsupported {
         /// The missing feature.
@@ -77,14 +79,45 @@ pub enum EmailError {
         /// What is wrong.
         detail: String,
     },
+    /// The SMTP server answered with a negative reply (RFC 5321 § 4.2.1): 4xx is temporary
+    /// (retried), 5xx permanent (not retried). A 5xx to `AUTH` is reported as [`Self::Auth`].
+    #[error("SMTP server refused {stage} with {code}: {text}")]
+    SmtpRefused {
+        /// What was refused: `"the greeting"`, `"EHLO"`, `"STARTTLS"`, `"AUTH"` or
+        /// `"the message (MAIL, RCPT or DATA)"`.
+        stage: &'static str,
+        /// The reply code, e.g. 550.
+        code: u16,
+        /// The server's text, every line.
+        text: String,
+    },
+    /// The message or its envelope cannot be sent as given: an address that is not an email
+    /// address, no recipient, a bare CR or LF in the message (RFC 5321 § 2.3.8).
+    #[error("cannot send this message: {detail}")]
+    InvalidMessage {
+        /// What is wrong.
+        detail: String,
+    },
+    /// A secret could not be used: the key is not 32 bytes of base64, a sealed password is
+    /// malformed, or it does not open (another key sealed it, or the text was altered).
+    #[error("secret: {detail}")]
+    Secret {
+        /// What is wrong; never the secret itself.
+        detail: String,
+    },
 }
 
 impl EmailError {
     /// Whether retrying unchanged, after a backoff, can succeed.
     pub fn retryable(&self) -> bool {
         match self {
-            Self::Auth { .. } | Self::Unsupported { .. } | Self::InvalidSettings { .. } => false,
+            Self::Auth { .. }
+            | Self::Unsupported { .. }
+            | Self::InvalidSettings { .. }
+            | Self::InvalidMessage { .. }
+            | Self::Secret { .. } => false,
             Self::Tls { certificate, .. } => !certificate,
+            Self::SmtpRefused { code, .. } => *code < 500,
             Self::Connect { .. }
             | Self::Server { .. }
             | Self::Protocol { .. }
@@ -105,6 +138,12 @@ impl EmailError {
             detail: detail.into(),
         }
     }
+
+    pub(crate) fn secret(detail: impl Into<String>) -> Self {
+        Self::Secret {
+            detail: detail.into(),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -122,5 +161,17 @@ mod tests {
         assert!(!tls(true).retryable());
         assert!(tls(false).retryable());
         assert!(EmailError::ConnectionLost.retryable());
+    }
+
+    #[test]
+    fn smtp_refusals_are_retried_only_when_temporary() {
+        let refused = |code| EmailError::SmtpRefused {
+            stage: "RCPT",
+            code,
+            text: "x".into(),
+        };
+        assert!(refused(451).retryable());
+        assert!(!refused(550).retryable());
+        assert!(!EmailError::secret("x").retryable());
     }
 }

@@ -2,9 +2,11 @@
 
 use std::io;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use rustls::ClientConfig;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
@@ -32,12 +34,20 @@ impl std::fmt::Debug for MailStream {
 impl MailStream {
     /// Opens the TCP connection to the configured host and port.
     pub(crate) async fn connect(server: &ServerSettings) -> Result<Self, EmailError> {
-        let target = (server.host.as_str(), server.port);
-        let tcp = within(server.timeout, "connecting", TcpStream::connect(target))
+        Self::connect_to(&server.host, server.port, server.timeout).await
+    }
+
+    /// Opens a TCP connection to `host:port`, waiting at most `timeout`.
+    pub(crate) async fn connect_to(
+        host: &str,
+        port: u16,
+        timeout: Duration,
+    ) -> Result<Self, EmailError> {
+        let tcp = within(timeout, "connecting", TcpStream::connect((host, port)))
             .await?
             .map_err(|source| EmailError::Connect {
-                host: server.host.clone(),
-                port: server.port,
+                host: host.to_owned(),
+                port,
                 source,
             })?;
         // Best effort: lower latency for the small command/response exchanges.
@@ -47,16 +57,35 @@ impl MailStream {
 
     /// Runs the TLS handshake over a plain stream (implicit TLS or after STLS/STARTTLS).
     pub(crate) async fn upgrade(self, server: &ServerSettings) -> Result<Self, EmailError> {
+        let config = tls::client_config(&server.tls)?;
+        self.upgrade_with(config, &server.host, server.timeout)
+            .await
+    }
+
+    /// Runs the TLS handshake with `config`, checking the certificate against `host`.
+    pub(crate) async fn upgrade_with(
+        self,
+        config: Arc<ClientConfig>,
+        host: &str,
+        timeout: Duration,
+    ) -> Result<Self, EmailError> {
         let tcp = match self {
             Self::Plain(tcp) => tcp,
             Self::Tls(_) => return Err(EmailError::protocol("TLS requested twice")),
         };
-        let config = tls::client_config(&server.tls)?;
-        let name = tls::server_name(&server.host)?;
+        let name = tls::server_name(host)?;
         let handshake = TlsConnector::from(config).connect(name, tcp);
-        match within(server.timeout, "the TLS handshake", handshake).await? {
+        match within(timeout, "the TLS handshake", handshake).await? {
             Ok(tls) => Ok(Self::Tls(Box::new(tls))),
-            Err(e) => Err(tls_error(&server.host, &e)),
+            Err(e) => Err(tls_error(host, &e)),
+        }
+    }
+
+    /// The server's address.
+    pub(crate) fn peer_addr(&self) -> io::Result<std::net::SocketAddr> {
+        match self {
+            Self::Plain(tcp) => tcp.peer_addr(),
+            Self::Tls(tls) => tls.get_ref().0.peer_addr(),
         }
     }
 }

@@ -50,6 +50,11 @@ pub(crate) fn client_config(settings: &TlsSettings) -> Result<Arc<ClientConfig>,
     Ok(Arc::new(config))
 }
 
+/// Whether `pem` holds at least one usable CA certificate and nothing malformed.
+pub(crate) fn check_ca_pem(pem: &str) -> Result<(), EmailError> {
+    roots(Some(pem)).map(|_| ())
+}
+
 fn roots(ca_pem: Option<&str>) -> Result<RootCertStore, EmailError> {
     let mut roots = RootCertStore::empty();
     let Some(pem) = ca_pem else {

@@ -100,6 +100,15 @@ pub(crate) fn write_err(what: &str, referenced: &str) -> impl Fn(sqlx::Error) ->
 /// cannot connect now, too many connections.
 const RETRYABLE: [&str; 6] = ["40001", "40P01", "55P03", "57P01", "57P03", "53300"];
 
+/// Maps the error of a DELETE; a foreign-key violation (rows that must not go with it still
+/// reference the row) becomes `Conflict { what }`.
+pub(crate) fn delete_err(what: &str) -> impl Fn(sqlx::Error) -> StoreError {
+    move |e| match &e {
+        sqlx::Error::Database(d) if d.is_foreign_key_violation() => StoreError::conflict(what),
+        _ => db(e),
+    }
+}
+
 /// Maps a driver error with no special meaning.
 pub(crate) fn db(e: sqlx::Error) -> StoreError {
     let retryable = match &e {
@@ -148,3 +157,12 @@ macro_rules! json_texts {
     };
 }
 pub(crate) use json_texts;
+
+/// What ends a SELECT that reads a row a write transaction will update: `FOR UPDATE` in PostgreSQL, so that concurrent read-modify-write
+/// transactions on one row queue instead of losing an update.
+macro_rules! for_update {
+    () => {
+        " FOR UPDATE"
+    };
+}
+pub(crate) use for_update;

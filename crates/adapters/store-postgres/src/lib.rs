@@ -13,6 +13,7 @@ mod bindings;
 mod channels;
 mod codec;
 mod contacts;
+mod conversations;
 mod events;
 mod flows;
 mod history;

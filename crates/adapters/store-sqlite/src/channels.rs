@@ -1,7 +1,10 @@
-//! Channel accounts (mailboxes, chat widgets, SMS accounts).
+//! Channel accounts (mailboxes, chat widgets, SMS accounts). Deleting one takes its mailbox
+//! cursor along but is refused (`Conflict`) while conversations reference it.
 
 use crate::Backend;
-use crate::codec::{Conn, Row, db, found, get, get_json, get_uuid, json, key, touched, write_err};
+use crate::codec::{
+    Conn, Row, db, delete_err, found, get, get_json, get_uuid, json, key, touched, write_err,
+};
 use sb_store::{ChannelConfig, ChannelConfigRepo, StoreResult, validate};
 use sb_types::{Channel, ChannelId, TenantId};
 
@@ -74,7 +77,11 @@ pub(crate) async fn list(c: &mut Conn, tenant: TenantId) -> StoreResult<Vec<Chan
     rows.iter().map(from_row).collect()
 }
 
-async fn by_id(c: &mut Conn, tenant: TenantId, id: ChannelId) -> StoreResult<ChannelConfig> {
+pub(crate) async fn by_id(
+    c: &mut Conn,
+    tenant: TenantId,
+    id: ChannelId,
+) -> StoreResult<ChannelConfig> {
     let sql = concat!(
         "SELECT ",
         cols!(),
@@ -122,6 +129,20 @@ impl ChannelConfigRepo for Backend {
         list(&mut *self.conn().await?, tenant).await
     }
 
+    async fn list_all_channel_configs(&self, kind: Channel) -> StoreResult<Vec<ChannelConfig>> {
+        let sql = concat!(
+            "SELECT ",
+            cols!(),
+            " FROM channel_configs WHERE kind = $1 ORDER BY tenant_id, name"
+        );
+        let rows = sqlx::query(sql)
+            .bind(kind.as_str())
+            .fetch_all(&mut *self.conn().await?)
+            .await
+            .map_err(db)?;
+        rows.iter().map(from_row).collect()
+    }
+
     async fn update_channel_config(
         &self,
         tenant: TenantId,
@@ -147,7 +168,7 @@ impl ChannelConfigRepo for Backend {
             .bind(key(id.0))
             .execute(&mut *self.conn().await?)
             .await
-            .map_err(db)?;
+            .map_err(delete_err(&format!("conversations of channel {id}")))?;
         touched(done, || format!("channel {id}"))
     }
 }

@@ -98,6 +98,15 @@ pub(crate) fn write_err(what: &str, referenced: &str) -> impl Fn(sqlx::Error) ->
     }
 }
 
+/// Maps the error of a DELETE; a foreign-key violation (rows that must not go with it still
+/// reference the row) becomes `Conflict { what }`.
+pub(crate) fn delete_err(what: &str) -> impl Fn(sqlx::Error) -> StoreError {
+    move |e| match &e {
+        sqlx::Error::Database(d) if d.is_foreign_key_violation() => StoreError::conflict(what),
+        _ => db(e),
+    }
+}
+
 /// Maps a driver error with no special meaning.
 pub(crate) fn db(e: sqlx::Error) -> StoreError {
     let retryable = match &e {
@@ -153,3 +162,12 @@ macro_rules! json_texts {
     };
 }
 pub(crate) use json_texts;
+
+/// What ends a SELECT that reads a row a write transaction will update: nothing in SQLite, whose write transactions (`BEGIN IMMEDIATE`) already
+/// exclude each other.
+macro_rules! for_update {
+    () => {
+        ""
+    };
+}
+pub(crate) use for_update;

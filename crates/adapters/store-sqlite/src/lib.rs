@@ -16,6 +16,7 @@ mod bindings;
 mod channels;
 mod codec;
 mod contacts;
+mod conversations;
 mod events;
 mod flows;
 mod group_commit;

@@ -77,6 +77,9 @@ pub trait ChannelConfigRepo: Send + Sync {
     ) -> StoreResult<ChannelConfig>;
     /// All of the tenant, by kind then name.
     async fn list_channel_configs(&self, tenant: TenantId) -> StoreResult<Vec<ChannelConfig>>;
+    /// Every tenant's of this kind, by tenant id then name (the engine's mailbox pollers start
+    /// one per email account).
+    async fn list_all_channel_configs(&self, kind: Channel) -> StoreResult<Vec<ChannelConfig>>;
     /// Replaces name and settings (the kind never changes).
     async fn update_channel_config(
         &self,
@@ -85,6 +88,7 @@ pub trait ChannelConfigRepo: Send + Sync {
         name: &str,
         settings: serde_json::Value,
     ) -> StoreResult<ChannelConfig>;
-    /// Deletes it.
+    /// Deletes it (with its mailbox cursor). `Conflict` while it holds conversations: customer
+    /// mail is never deleted with its channel account.
     async fn delete_channel_config(&self, tenant: TenantId, id: ChannelId) -> StoreResult<()>;
 }

@@ -4,8 +4,11 @@
 //!   ([`TenantRepo`], [`UserRepo`], [`SkillRepo`], [`TeamRepo`], [`QueueRepo`],
 //!   [`PointOfContactRepo`], [`FlowRepo`], [`TrunkRepo`], [`ChannelConfigRepo`],
 //!   [`SessionRepo`], [`ApiTokenRepo`], [`EventLog`], [`AuditLog`], [`BindingRepo`],
-//!   [`SipSecretRepo`], [`InteractionHistory`], [`VoicemailRepo`], [`TenantSettingsRepo`],
-//!   [`TenantDocuments`]).
+//!   [`SipSecretRepo`], [`InteractionHistory`], [`VoicemailRepo`], [`ConversationRepo`],
+//!   [`TenantSettingsRepo`], [`TenantDocuments`]).
+//! - [`ConversationRepo`] keeps email conversations (chat and SMS later): fetched mail is
+//!   threaded and stored with its mailbox's cursor in one transaction, then acknowledged on the
+//!   server; [`conversation_token`] makes the `SB-…` subject tokens of both backends.
 //! - [`StoreError`] is the one error; [`validate`] holds the checks every backend runs.
 //! - [`TenantDocument`] is the user-facing configuration file of a tenant (YAML/JSON, with a JSON
 //!   Schema); [`plan_import`] turns it and the tenant's [`TenantSnapshot`] into [`ImportOp`]s,
@@ -22,6 +25,7 @@ mod auth;
 mod binding;
 mod config;
 mod contact;
+mod conversation;
 mod document;
 mod error;
 mod export;
@@ -36,6 +40,7 @@ mod snapshot;
 mod store;
 mod tenant;
 mod tenant_settings;
+mod token;
 mod user;
 pub mod validate;
 mod voicemail;
@@ -44,6 +49,11 @@ pub use auth::{ApiToken, ApiTokenId, ApiTokenRepo, NewApiToken, Session, Session
 pub use binding::{Binding, BindingRepo, aor_has_user, like_escaped};
 pub use config::{ChannelConfig, ChannelConfigRepo, Trunk, TrunkRepo};
 pub use contact::{ContactKind, PointOfContact, PointOfContactRepo, PointOfContactSpec};
+pub use conversation::{
+    Conversation, ConversationFilter, ConversationMessage, ConversationRepo, ConversationState,
+    InboundEmail, MAX_CONVERSATION_LIMIT, MAX_THREAD_REFS, MessageDirection,
+    NewConversationMessage, StoredInbound, Threading, conversation_limit,
+};
 pub use document::{
     ChannelDoc, Counts, DOCUMENT_VERSION, ExportOptions, FlowDoc, ImportSummary, PointOfContactDoc,
     QueueDoc, TeamDoc, TenantDocument, TenantSection, TrunkDoc, UserDoc, UserSkillDoc,
@@ -62,6 +72,9 @@ pub use snapshot::TenantSnapshot;
 pub use store::{Store, TenantDocuments};
 pub use tenant::{NewTenant, Tenant, TenantRepo, TenantUpdate};
 pub use tenant_settings::TenantSettingsRepo;
+pub use token::{
+    TOKEN_PREFIX, conversation_token, find_conversation_token, parse_conversation_token,
+};
 pub use user::{LockoutPolicy, NewUser, User, UserProfile, UserRepo};
 pub use voicemail::{
     MAX_VOICEMAIL_LIMIT, NewVoicemail, Voicemail, VoicemailRepo, VoicemailState, voicemail_limit,

@@ -1,8 +1,8 @@
 use crate::{
-    ApiTokenRepo, AuditLog, BindingRepo, ChannelConfigRepo, EventLog, ExportOptions, FlowRepo,
-    ImportSummary, InteractionHistory, PointOfContactRepo, QueueRepo, SessionRepo, SipSecretRepo,
-    SkillRepo, StoreResult, TeamRepo, TenantDocument, TenantRepo, TenantSettingsRepo, Timestamp,
-    TrunkRepo, UserRepo, VoicemailRepo,
+    ApiTokenRepo, AuditLog, BindingRepo, ChannelConfigRepo, ConversationRepo, EventLog,
+    ExportOptions, FlowRepo, ImportSummary, InteractionHistory, PointOfContactRepo, QueueRepo,
+    SessionRepo, SipSecretRepo, SkillRepo, StoreResult, TeamRepo, TenantDocument, TenantRepo,
+    TenantSettingsRepo, Timestamp, TrunkRepo, UserRepo, VoicemailRepo,
 };
 use sb_types::TenantId;
 
@@ -49,6 +49,7 @@ pub trait Store:
     + SipSecretRepo
     + InteractionHistory
     + VoicemailRepo
+    + ConversationRepo
     + TenantSettingsRepo
     + TenantDocuments
     + Send

@@ -224,6 +224,98 @@ fn has_nul(v: &Value) -> bool {
     false
 }
 
+/// Longest mailbox key of a fetched email (`imap:<uidvalidity>:<uid>`, `pop3:<uidl>`).
+pub const MAX_MAILBOX_KEY_LEN: usize = 300;
+/// Longest RFC 5322 Message-ID kept (without brackets): one header line's worth.
+pub const MAX_MESSAGE_ID_LEN: usize = 998;
+/// Longest subject kept with a conversation or a message, in characters.
+pub const MAX_SUBJECT_LEN: usize = 998;
+/// Most bytes of a message's text body (1 MiB); the email adapter cuts longer ones and flags
+/// them `too_large`.
+pub const MAX_BODY_TEXT_BYTES: usize = 1024 * 1024;
+/// Most recipients kept with a message.
+pub const MAX_RECIPIENTS: usize = 500;
+/// Most bytes of a message's attachment list or of a mailbox cursor, serialized (64 KiB).
+pub const MAX_METADATA_BYTES: usize = 64 * 1024;
+
+/// A mailbox key: 1 to [`MAX_MAILBOX_KEY_LEN`] characters, no control characters.
+pub fn mailbox_key(value: &str) -> Result<(), StoreError> {
+    bounded_text("mailbox_key", value, 1, MAX_MAILBOX_KEY_LEN)
+}
+
+/// A Message-ID (without brackets): 1 to [`MAX_MESSAGE_ID_LEN`] characters, no control
+/// characters (an empty one is accepted by the records and means "none").
+pub fn message_id(field: &str, value: &str) -> Result<(), StoreError> {
+    bounded_text(field, value, 1, MAX_MESSAGE_ID_LEN)
+}
+
+/// An email address: 1 to [`MAX_CONTACT_LEN`] characters, no control characters (the syntax is
+/// the email adapter's business).
+pub fn email_address(field: &str, value: &str) -> Result<(), StoreError> {
+    bounded_text(field, value, 1, MAX_CONTACT_LEN)
+}
+
+/// A one-line text that may be empty or blank (a subject, a display name from a header): at
+/// most `max` characters, no control characters.
+pub fn line(field: &str, value: &str, max: usize) -> Result<(), StoreError> {
+    if value.chars().count() <= max && !value.chars().any(char::is_control) {
+        Ok(())
+    } else {
+        Err(StoreError::invalid(
+            field,
+            format!("at most {max} characters, no control characters"),
+        ))
+    }
+}
+
+/// A message's text body: at most [`MAX_BODY_TEXT_BYTES`] bytes (UTF-8) and no NUL character
+/// (line breaks, tabs and other controls are kept as sent).
+pub fn body_text(value: &str) -> Result<(), StoreError> {
+    if value.len() > MAX_BODY_TEXT_BYTES {
+        return Err(StoreError::invalid(
+            "body_text",
+            format!("at most {MAX_BODY_TEXT_BYTES} bytes, not {}", value.len()),
+        ));
+    }
+    if value.contains('\0') {
+        return Err(StoreError::invalid("body_text", "no NUL character"));
+    }
+    Ok(())
+}
+
+/// A message's attachment list: a JSON array of at most [`MAX_METADATA_BYTES`] serialized, with
+/// no NUL character in a key or a string.
+pub fn attachments(value: &Value) -> Result<(), StoreError> {
+    if !value.is_array() {
+        return Err(StoreError::invalid("attachments", "must be a JSON array"));
+    }
+    metadata("attachments", value)
+}
+
+/// A mailbox's cursor: any JSON of at most [`MAX_METADATA_BYTES`] serialized, with no NUL
+/// character in a key or a string.
+pub fn mailbox_cursor(value: &Value) -> Result<(), StoreError> {
+    metadata("cursor", value)
+}
+
+/// Opaque JSON kept by the store: bounded in size, without NUL (see [`tenant_settings`]).
+fn metadata(field: &str, value: &Value) -> Result<(), StoreError> {
+    let size = serde_json::to_vec(value).map_or(usize::MAX, |bytes| bytes.len());
+    if size > MAX_METADATA_BYTES {
+        return Err(StoreError::invalid(
+            field,
+            format!("at most {MAX_METADATA_BYTES} bytes serialized, not {size}"),
+        ));
+    }
+    if has_nul(value) {
+        return Err(StoreError::invalid(
+            field,
+            "no NUL character (\\u0000) in a key or a string",
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -356,5 +448,29 @@ mod tests {
         );
         assert_eq!(field(&serde_json::json!({"a": {"k\u{0}": 1}})), "settings");
         assert!(tenant_settings(&serde_json::json!({"a": "\\u0000 written out"})).is_ok());
+    }
+
+    #[test]
+    fn email_fields_are_bounded() {
+        assert!(mailbox_key("imap:123:45").is_ok() && mailbox_key(&"k".repeat(300)).is_ok());
+        assert!(mailbox_key("").is_err() && mailbox_key(&"k".repeat(301)).is_err());
+        assert!(message_id("message_id", &"m".repeat(998)).is_ok());
+        assert!(message_id("message_id", &"m".repeat(999)).is_err());
+        assert!(message_id("message_id", "a\rb").is_err());
+        assert!(email_address("sender", "jane@example.com").is_ok());
+        assert!(email_address("sender", "").is_err());
+        assert!(line("subject", "", 10).is_ok() && line("subject", "   ", 10).is_ok());
+        assert!(
+            line("subject", "a\nb", 10).is_err()
+                && line("subject", "é".repeat(11).as_str(), 10).is_err()
+        );
+        assert!(body_text(&"b".repeat(MAX_BODY_TEXT_BYTES)).is_ok());
+        assert!(body_text(&"b".repeat(MAX_BODY_TEXT_BYTES + 1)).is_err());
+        assert!(body_text("line\r\n\tx\u{c}").is_ok() && body_text("a\u{0}").is_err());
+        assert!(attachments(&serde_json::json!([])).is_ok());
+        assert!(attachments(&serde_json::json!({})).is_err());
+        assert!(attachments(&serde_json::json!([{"name": "a\u{0}"}])).is_err());
+        assert!(mailbox_cursor(&serde_json::json!({"uid": 5})).is_ok());
+        assert!(mailbox_cursor(&serde_json::json!("x".repeat(MAX_METADATA_BYTES))).is_err());
     }
 }

@@ -49,6 +49,10 @@ pub enum ApiError {
         /// Seconds until a new attempt is accepted.
         retry_after_secs: u64,
     },
+    /// A server of the tenant's (their mail server) refused or could not be reached; the
+    /// message says what it answered.
+    #[error("{0}")]
+    Upstream(String),
     /// The database or another internal part failed; details are logged, not returned.
     #[error("internal error")]
     Internal(String),
@@ -94,6 +98,7 @@ impl ApiError {
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             ApiError::Locked { .. } => (StatusCode::LOCKED, "locked"),
             ApiError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+            ApiError::Upstream(_) => (StatusCode::BAD_GATEWAY, "upstream"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }

@@ -68,6 +68,10 @@ pub struct AppState {
     pub(crate) prompts: Option<sb_engine::prompts::PromptLibrary>,
     /// Voicemail messages routed to agents, when voice runs here.
     pub(crate) voicemails: Option<sb_engine::voicemails::VoicemailDesk>,
+    /// The email channel (conversations, replies), when it runs on this server.
+    pub(crate) email: Option<sb_engine::email::EmailDesk>,
+    /// Seals the passwords of email channel settings an admin stores.
+    pub(crate) email_secrets: Option<sb_email::SecretKey>,
 }
 
 /// What the console softphone needs from the SIP side.
@@ -98,6 +102,8 @@ impl AppState {
             recordings: None,
             prompts: None,
             voicemails: None,
+            email: None,
+            email_secrets: None,
         })
     }
 
@@ -127,6 +133,17 @@ impl AppState {
     /// The same state with the prompt library (uploads, listing, flows' prompt names).
     pub fn with_prompts(mut self, prompts: sb_engine::prompts::PromptLibrary) -> Self {
         self.prompts = Some(prompts);
+        self
+    }
+
+    /// The same state serving the email channel: conversations, replies, channels' settings and status.
+    pub fn with_email(
+        mut self,
+        desk: sb_engine::email::EmailDesk,
+        secrets: sb_email::SecretKey,
+    ) -> Self {
+        self.email = Some(desk);
+        self.email_secrets = Some(secrets);
         self
     }
 

@@ -199,6 +199,63 @@ fn routes() -> Vec<(Method, &'static str, Role, Option<Value>)> {
             Agent,
             None,
         ),
+        (M::GET, "/api/v1/conversations", Agent, None),
+        (M::GET, "/api/v1/conversations/{conversation}", Agent, None),
+        (
+            M::GET,
+            "/api/v1/conversations/{conversation}/messages/{message}/raw",
+            Agent,
+            None,
+        ),
+        (
+            M::GET,
+            "/api/v1/conversations/{conversation}/messages/{message}/attachments/0",
+            Agent,
+            None,
+        ),
+        (
+            M::POST,
+            "/api/v1/conversations/{conversation}/accept",
+            Agent,
+            None,
+        ),
+        (
+            M::POST,
+            "/api/v1/conversations/{conversation}/reject",
+            Agent,
+            None,
+        ),
+        (
+            M::POST,
+            "/api/v1/conversations/{conversation}/reply",
+            Agent,
+            Some(json!({"text": "Thanks"})),
+        ),
+        (
+            M::POST,
+            "/api/v1/conversations/{conversation}/notes",
+            Agent,
+            Some(json!({"text": "A note"})),
+        ),
+        (
+            M::POST,
+            "/api/v1/conversations/{conversation}/transfer",
+            Agent,
+            Some(json!({"queue": "support"})),
+        ),
+        (
+            M::POST,
+            "/api/v1/conversations/{conversation}/close",
+            Agent,
+            None,
+        ),
+        (M::GET, "/api/v1/email/channels", Supervisor, None),
+        (
+            M::PUT,
+            "/api/v1/email/channels/support",
+            Admin,
+            Some(json!({"address": "support@example.com"})),
+        ),
         (M::GET, "/api/v1/calls", Supervisor, None),
         (M::GET, "/api/v1/me/calls", Agent, None),
         (M::GET, "/api/v1/me/console", Agent, None),
@@ -224,6 +281,7 @@ fn routes() -> Vec<(Method, &'static str, Role, Option<Value>)> {
         ),
         // Deletions last: they remove what the routes above use.
         (M::DELETE, "/api/v1/tokens/{token}", Admin, None),
+        (M::DELETE, "/api/v1/email/channels/support", Admin, None),
         (M::DELETE, "/api/v1/prompts/{prompt}", Admin, None),
         (M::DELETE, "/api/v1/points-of-contact/{poc}", Admin, None),
         (M::DELETE, "/api/v1/flows/{flow}", Admin, None),
@@ -242,6 +300,9 @@ static FLOW: std::sync::LazyLock<Value> = std::sync::LazyLock::new(|| {
         {"id": "bye", "type": "hangup"}
     ]})
 });
+
+/// An id no object has.
+const NO_SUCH_ID: &str = "00000000-0000-7000-8000-000000000000";
 
 /// Ids of one tenant's objects, substituted into paths and bodies.
 struct Ids {
@@ -267,6 +328,8 @@ impl Ids {
             .replace("{poc}", &self.poc)
             .replace("{call}", "no-such-call")
             .replace("{voicemail}", "no-such-voicemail")
+            .replace("{conversation}", NO_SUCH_ID)
+            .replace("{message}", NO_SUCH_ID)
             .replace("{prompt}", "no-such-prompt")
     }
 
@@ -363,11 +426,14 @@ async fn the_route_table_covers_every_route_in_the_openapi_document() {
                 "{call}",
                 "{voicemail}",
                 "{prompt}",
+                "{conversation}",
             ]
             .iter()
             .fold(p.to_string(), |p, v| p.replace(v, "{x}"));
             let p = p.replace("/versions/1", "/versions/{version}");
             let p = p.replace("/calls/{x}/hold", "/calls/{x}/{action}");
+            let p = p.replace("/attachments/0", "/attachments/{index}");
+            let p = p.replace("/email/channels/support", "/email/channels/{name}");
             format!("{m} {p}")
         })
         .collect();

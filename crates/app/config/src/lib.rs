@@ -16,5 +16,6 @@ mod validate;
 pub use error::{ConfigError, ConfigProblem};
 pub use load::{Sources, load};
 pub use model::{
-    AuthConfig, Config, DatabaseConfig, FlowsConfig, HttpConfig, LogConfig, MediaConfig, SipConfig,
+    AuthConfig, Config, DatabaseConfig, EmailConfig, FlowsConfig, HttpConfig, LogConfig,
+    MediaConfig, SipConfig,
 };

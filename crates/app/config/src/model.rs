@@ -23,6 +23,8 @@ pub struct Config {
     pub log: LogConfig,
     /// What routing flows may do.
     pub flows: FlowsConfig,
+    /// The email channel: mailbox pollers, replies, secrets.
+    pub email: EmailConfig,
 }
 
 /// `[http]`: the HTTPS listener for the API and the consoles.
@@ -133,6 +135,7 @@ impl Default for Config {
             auth: AuthConfig::default(),
             log: LogConfig::default(),
             flows: FlowsConfig::default(),
+            email: EmailConfig::default(),
         }
     }
 }
@@ -213,6 +216,41 @@ impl FlowsConfig {
     /// The networks of `http_allow` (validated when the configuration was loaded).
     pub fn http_allow_nets(&self) -> Vec<ipnet::IpNet> {
         networks(&self.http_allow).unwrap_or_default()
+    }
+}
+
+/// `[email]`: the email channel on this node.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EmailConfig {
+    /// Poll the tenants' mailboxes from this node (one node of a cluster is enough).
+    pub poll: bool,
+    /// The key that encrypts mailbox and SMTP passwords at rest: 32 bytes in base64. Empty: a
+    /// key is generated at the first start and kept in `<data_dir>/email-secret.key` (back it
+    /// up with the database: without it stored passwords cannot be read).
+    pub secret_key: String,
+    /// The largest message kept whole, in bytes; a larger one keeps its beginning and is flagged.
+    pub max_message_bytes: u64,
+    /// Internal networks mail servers may be on, comma-separated CIDRs (the office's mail
+    /// server: `10.1.2.0/24`); empty = public addresses only, as for flows' HTTP requests.
+    pub server_allow: String,
+}
+
+impl Default for EmailConfig {
+    fn default() -> Self {
+        EmailConfig {
+            poll: true,
+            secret_key: String::new(),
+            max_message_bytes: 25 * 1024 * 1024,
+            server_allow: String::new(),
+        }
+    }
+}
+
+impl EmailConfig {
+    /// The networks of `server_allow` (validated when the configuration was loaded).
+    pub fn server_allow_nets(&self) -> Vec<ipnet::IpNet> {
+        networks(&self.server_allow).unwrap_or_default()
     }
 }
 

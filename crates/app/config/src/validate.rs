@@ -64,6 +64,15 @@ pub(crate) fn validate(config: &Config, source_of: SourceOf<'_>) -> Vec<ConfigPr
         "flows.http_allow",
         crate::model::networks(&config.flows.http_allow).map(|_| ()),
     );
+    check(
+        "email.server_allow",
+        crate::model::networks(&config.email.server_allow).map(|_| ()),
+    );
+    check(
+        "email.max_message_bytes",
+        at_least(config.email.max_message_bytes, 64 * 1024),
+    );
+    check("email.secret_key", email_key(&config.email.secret_key));
     check("data_dir", non_empty(&config.data_dir.to_string_lossy()));
     check("log.level", non_empty(&config.log.level));
     check(
@@ -87,6 +96,19 @@ pub(crate) fn validate(config: &Config, source_of: SourceOf<'_>) -> Vec<ConfigPr
         positive(u64::from(config.auth.argon2_iterations)),
     );
     out
+}
+
+/// Empty (generated at start) or 32 bytes in base64.
+fn email_key(value: &str) -> Result<(), String> {
+    use base64::Engine as _;
+    if value.is_empty() {
+        return Ok(());
+    }
+    match base64::engine::general_purpose::STANDARD.decode(value.trim()) {
+        Ok(bytes) if bytes.len() == 32 => Ok(()),
+        Ok(bytes) => Err(format!("must be 32 bytes in base64, not {}", bytes.len())),
+        Err(_) => Err("is not base64 (make one with `openssl rand -base64 32`)".into()),
+    }
 }
 
 fn digest_algorithms(value: &str) -> Result<(), String> {

@@ -157,3 +157,36 @@ fn the_sip_flood_protection_is_set_from_the_environment_and_never_zero() {
         "{err}"
     );
 }
+
+#[test]
+fn the_email_section_checks_its_key_networks_and_size_all_at_once() {
+    let good = Sources {
+        env: env(&[
+            (
+                "SWITCHBOARD_EMAIL_SECRET_KEY",
+                "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+            ),
+            ("SWITCHBOARD_EMAIL_SERVER_ALLOW", "127.0.0.0/8, 10.1.2.3"),
+        ]),
+        ..Default::default()
+    };
+    let config = load(&good).unwrap();
+    assert_eq!(config.email.server_allow_nets().len(), 2);
+    assert!(config.email.poll, "polling is on by default");
+    let bad = Sources {
+        env: env(&[
+            ("SWITCHBOARD_EMAIL_SECRET_KEY", "c2hvcnQ="),
+            ("SWITCHBOARD_EMAIL_SERVER_ALLOW", "office"),
+            ("SWITCHBOARD_EMAIL_MAX_MESSAGE_BYTES", "10"),
+        ]),
+        ..Default::default()
+    };
+    let err = load(&bad).unwrap_err();
+    for key in [
+        "email.secret_key",
+        "email.server_allow",
+        "email.max_message_bytes",
+    ] {
+        assert!(err.problems().iter().any(|p| p.key == key), "{key}: {err}");
+    }
+}

@@ -21,6 +21,18 @@ impl fmt::Display for Problem {
     }
 }
 
+/// Seals the passwords of the document's email channels with the node's key, so a document
+/// never puts a password in the database in clear (call after [`validate_document`]).
+pub fn seal_channel_passwords(doc: &mut TenantDocument, secrets: &sb_email::SecretKey) {
+    for c in doc.channels.iter_mut() {
+        if c.kind == sb_types::Channel::Email
+            && let Ok(sealed) = crate::email::channel_settings(&c.settings, secrets)
+        {
+            c.settings = sealed;
+        }
+    }
+}
+
 /// Every domain problem of `doc` (empty when it may be imported). `known` holds the names that
 /// already exist in the tenant (the document may refer to them without redefining them).
 pub fn validate_document(doc: &TenantDocument, known: Names) -> Vec<Problem> {
@@ -49,6 +61,17 @@ pub fn validate_document(doc: &TenantDocument, known: Names) -> Vec<Problem> {
                 format!("queues[{i}].settings.{field}")
             };
             out.push(Problem { field, message });
+        }
+    }
+    for (i, c) in doc.channels.iter().enumerate() {
+        if c.kind != sb_types::Channel::Email {
+            continue;
+        }
+        if let Err(problems) = sb_email::EmailChannelSettings::from_json(&c.settings) {
+            out.extend(problems.into_iter().map(|p| Problem {
+                field: format!("channels[{i}].settings.{}", p.field),
+                message: p.message,
+            }));
         }
     }
     let catalog = flow_catalog(&names);

@@ -30,6 +30,10 @@
 //! - [`voicemails`]: messages left in a queue's mailbox, routed to its agents like calls
 //!   ([`voicemails::VoicemailDesk`]).
 //!
+//! - [`email`]: the email channel — mailboxes polled into conversations, routed by the
+//!   point of contact's flow to email queues, answered by agents over SMTP
+//!   ([`email::EmailDesk`]).
+//!
 //! - [`TenantSettings`]: the tenant's settings document as the app reads it (reason codes).
 //! - [`devices`]: where each agent takes calls (their registered phone, or a number dialled
 //!   through the trunk and accepted with a key).
@@ -42,6 +46,7 @@ pub mod acd;
 pub mod calls;
 pub mod devices;
 mod document;
+pub mod email;
 mod names;
 pub mod prompts;
 mod queue;
@@ -51,7 +56,7 @@ mod tenant_settings;
 pub mod trunks;
 pub mod voicemails;
 
-pub use document::{Problem, validate_document};
+pub use document::{Problem, seal_channel_passwords, validate_document};
 pub use names::{Names, flow_catalog, known_names};
 pub use queue::{
     Dispositions, queue_config, queue_dispositions, queue_records, queue_screen_pop_url,

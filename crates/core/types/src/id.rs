@@ -79,6 +79,10 @@ define_id!(/// A voice call (the B2BUA object holding legs).
     CallId, "call");
 define_id!(/// One leg of a call (A leg to the caller, B legs to agents).
     LegId, "leg");
+define_id!(/// A digital conversation (an email thread today; chat and SMS later) with a customer.
+    ConversationId, "conversation");
+define_id!(/// One message of a conversation: inbound, outbound or an agent's internal note.
+    ConversationMessageId, "conversation message");
 
 #[cfg(test)]
 mod tests {

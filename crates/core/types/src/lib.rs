@@ -17,8 +17,8 @@ mod time;
 pub use channel::Channel;
 pub use error::TypesError;
 pub use id::{
-    AgentId, CallId, ChannelId, FlowId, InteractionId, LegId, PointOfContactId, QueueId, SkillId,
-    TeamId, TenantId, TrunkId, UserId,
+    AgentId, CallId, ChannelId, ConversationId, ConversationMessageId, FlowId, InteractionId,
+    LegId, PointOfContactId, QueueId, SkillId, TeamId, TenantId, TrunkId, UserId,
 };
 pub use role::Role;
 pub use time::{Duration, Timestamp};

@@ -197,3 +197,39 @@ pub async fn channel_configs_are_unique_per_kind_and_tenant_scoped(s: &dyn Store
         .expect("delete");
     assert_eq!(s.list_channel_configs(a.id).await.expect("list"), [updated]);
 }
+
+/// Every tenant's channel accounts of one kind, by tenant id then name (the mailbox pollers'
+/// list); other kinds left out.
+pub async fn all_channel_configs_of_a_kind_span_tenants(s: &dyn Store) {
+    let a = tenant(s, "acme").await;
+    let b = tenant(s, "beta").await;
+    let create = |t, kind, name: &'static str| async move {
+        s.create_channel_config(t, kind, name, json!({"n": name}))
+            .await
+            .expect("create")
+    };
+    let a_sales = create(a.id, Channel::Email, "sales").await;
+    let a_support = create(a.id, Channel::Email, "support").await;
+    let b_info = create(b.id, Channel::Email, "info").await;
+    create(a.id, Channel::Chat, "web").await;
+    let mut want = vec![a_sales, a_support, b_info];
+    want.sort_by(|x, y| (x.tenant_id, &x.name).cmp(&(y.tenant_id, &y.name)));
+    let all = s
+        .list_all_channel_configs(Channel::Email)
+        .await
+        .expect("all");
+    assert_eq!(all, want);
+    assert!(
+        s.list_all_channel_configs(Channel::Sms)
+            .await
+            .expect("none")
+            .is_empty()
+    );
+    assert_eq!(
+        s.list_all_channel_configs(Channel::Chat)
+            .await
+            .expect("chat")
+            .len(),
+        1
+    );
+}

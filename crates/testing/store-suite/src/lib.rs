@@ -2,9 +2,10 @@
 //!
 //! Each public `async fn` here takes a fresh, empty `&dyn Store` and panics when the backend
 //! breaks the port's contract (CRUD, uniqueness, tenant isolation, lock-out accounting, session
-//! expiry, event order, contact history, voicemails, tenant settings, import idempotence and
-//! atomicity, export/import round trip). A backend runs them all with [`store_suite!`], giving it an async factory that returns
-//! a [`Fixture`] (or `None` to skip, e.g. when no PostgreSQL is configured).
+//! expiry, event order, contact history, voicemails, email conversations (threading, duplicates,
+//! batch atomicity, acknowledgements), tenant settings, import idempotence and atomicity,
+//! export/import round trip). A backend runs them all with [`store_suite!`], giving it an async
+//! factory that returns a [`Fixture`] (or `None` to skip, e.g. when no PostgreSQL is configured).
 //!
 //! Design note: the suite never reads the clock; every timestamp is a constant of the test, so
 //! expiry and lock-out are checked at exact instants on both sides of each boundary.
@@ -13,6 +14,7 @@
 mod auth;
 mod bindings;
 mod config;
+mod conversations;
 mod documents;
 mod fixtures;
 mod flows;
@@ -31,9 +33,22 @@ pub use bindings::{
     bindings_of_a_user_match_the_user_part_exactly, bindings_refresh_expire_and_are_tenant_scoped,
 };
 pub use config::{
+    all_channel_configs_of_a_kind_span_tenants,
     channel_configs_are_unique_per_kind_and_tenant_scoped,
     points_of_contact_are_unique_across_tenants_and_found_by_address,
     queues_are_unique_per_tenant_and_isolated, trunks_are_unique_per_tenant_and_isolated,
+};
+pub use conversations::{
+    a_batch_with_one_invalid_email_stores_nothing, a_channel_with_conversations_cannot_be_deleted,
+    a_reply_in_the_same_batch_joins_its_conversation, a_reply_reopens_a_closed_conversation,
+    acknowledgements_are_tracked_per_channel, agents_add_outbound_messages_and_notes,
+    an_inbound_email_starts_a_conversation_that_reads_back,
+    concurrent_messages_on_one_conversation_are_all_counted, conversations_are_per_tenant,
+    conversations_list_by_filter_most_recently_updated_first,
+    duplicates_by_mailbox_key_and_by_message_id_store_nothing, replies_thread_by_in_reply_to,
+    replies_thread_by_references_earliest_ref_first, replies_thread_by_token,
+    routing_assignment_and_state_change_only_what_they_set, the_cursor_is_stored_with_its_batch,
+    tokens_are_unique_and_well_formed,
 };
 pub use documents::{
     concurrent_imports_of_one_document_create_it_once, export_then_import_round_trips,
@@ -98,6 +113,7 @@ macro_rules! store_suite {
             points_of_contact_are_unique_across_tenants_and_found_by_address,
             trunks_are_unique_per_tenant_and_isolated,
             channel_configs_are_unique_per_kind_and_tenant_scoped,
+            all_channel_configs_of_a_kind_span_tenants,
             flow_drafts_publish_and_rollback,
             flows_are_isolated_between_tenants,
             sessions_expire_and_are_deleted,
@@ -125,6 +141,23 @@ macro_rules! store_suite {
             voicemails_are_per_tenant,
             voicemails_of_an_unknown_tenant_are_not_found,
             invalid_voicemails_are_refused_and_nothing_is_stored,
+            an_inbound_email_starts_a_conversation_that_reads_back,
+            replies_thread_by_in_reply_to,
+            replies_thread_by_references_earliest_ref_first,
+            replies_thread_by_token,
+            a_reply_in_the_same_batch_joins_its_conversation,
+            duplicates_by_mailbox_key_and_by_message_id_store_nothing,
+            a_reply_reopens_a_closed_conversation,
+            the_cursor_is_stored_with_its_batch,
+            a_batch_with_one_invalid_email_stores_nothing,
+            acknowledgements_are_tracked_per_channel,
+            conversations_are_per_tenant,
+            conversations_list_by_filter_most_recently_updated_first,
+            agents_add_outbound_messages_and_notes,
+            routing_assignment_and_state_change_only_what_they_set,
+            tokens_are_unique_and_well_formed,
+            a_channel_with_conversations_cannot_be_deleted,
+            concurrent_messages_on_one_conversation_are_all_counted,
             a_tenant_without_settings_reads_an_empty_object,
             tenant_settings_read_back_as_set,
             setting_tenant_settings_replaces_the_whole_document,

@@ -49,7 +49,7 @@ async fn export(
 async fn import(
     State(state): State<AppState>,
     Admin(c): Admin,
-    ApiJson(doc): ApiJson<TenantDocument>,
+    ApiJson(mut doc): ApiJson<TenantDocument>,
 ) -> Result<Json<ImportSummary>, ApiError> {
     if doc.tenant.name != c.tenant.name {
         return Err(ApiError::Forbidden);
@@ -58,6 +58,9 @@ async fn import(
     known.prompts = super::prompts::tenant_prompt_ids(&state, &c).await?;
     if let Some(p) = sb_engine::validate_document(&doc, known).into_iter().next() {
         return Err(ApiError::invalid(p.field, p.message));
+    }
+    if let Some(secrets) = &state.email_secrets {
+        sb_engine::seal_channel_passwords(&mut doc, secrets);
     }
     let actor = format!("user:{}", c.user.username);
     let summary = state

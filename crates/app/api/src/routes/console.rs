@@ -85,6 +85,10 @@ struct Snapshot {
     voicemail_offer: Option<sb_engine::voicemails::VoicemailOffer>,
     /// The voicemail messages the agent has taken and not closed yet, oldest first.
     voicemails_held: Vec<String>,
+    /// Conversations (email) offered to the agent now.
+    email_offers: Vec<sb_engine::email::EmailOffer>,
+    /// Conversations the agent has taken and not closed or passed on.
+    emails_held: Vec<sb_types::ConversationId>,
 }
 
 /// One of the agent's queues at a glance.
@@ -326,8 +330,14 @@ async fn snapshot(
         Some(desk) => (desk.offer_for(me.0, me.1), desk.held_by(me.0, me.1)),
         None => (None, Vec::new()),
     };
+    let (email_offers, emails_held) = match &state.email {
+        Some(desk) => (desk.offers_for(me.0, me.1), desk.held_by(me.0, me.1)),
+        None => (Vec::new(), Vec::new()),
+    };
     Snapshot {
         kind: "snapshot",
+        email_offers,
+        emails_held,
         agent,
         calls,
         voicemail_offer,

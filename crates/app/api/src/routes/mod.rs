@@ -7,7 +7,9 @@ mod calls;
 mod config;
 mod console;
 mod contacts;
+mod conversations;
 mod device;
+mod email_channels;
 mod events;
 mod flows;
 mod health;
@@ -41,6 +43,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "routing", description = "Queues and points of contact"),
         (name = "agents", description = "Agent states: presence for routing"),
         (name = "calls", description = "Live voice calls and call control"),
+        (name = "email", description = "Email channels, conversations and replies"),
     ),
     components(schemas(calls::Action))
 )]
@@ -70,6 +73,8 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(console::routes())
         .merge(wrap_up::routes())
         .merge(voicemails::routes())
+        .merge(conversations::routes())
+        .merge(email_channels::routes())
 }
 
 /// The whole HTTP application over `state`, with the OpenAPI document at `/api/v1/openapi.json`.

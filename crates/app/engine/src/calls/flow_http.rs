@@ -43,6 +43,12 @@ impl FlowHttp {
         Ok(FlowHttp { client, guard })
     }
 
+    /// Whether an address may be reached: public, or in the allowed networks. Other
+    /// outbound connections of tenants' making (their mail servers) use the same rule.
+    pub fn permits(&self, ip: IpAddr) -> bool {
+        self.guard.permits(ip)
+    }
+
     /// The client, for a URL [`check`](FlowHttp::check) accepted.
     pub fn client(&self) -> &reqwest::Client {
         &self.client

@@ -34,6 +34,7 @@ mod events;
 mod flow_http;
 mod history;
 mod inbound;
+pub(crate) use inbound::{HttpCall, flow_http_send};
 mod leg_media;
 mod legs;
 mod outbound;

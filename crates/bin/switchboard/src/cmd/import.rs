@@ -42,14 +42,17 @@ async fn validate_and_apply(
         "cli:{}",
         std::env::var("USER").unwrap_or_else(|_| "operator".into())
     );
+    let mut doc = doc.clone();
+    let secrets = super::email::secret_key(config)?;
+    sb_engine::seal_channel_passwords(&mut doc, &secrets);
     let summary = store
-        .import_tenant_document(doc, &actor, now())
+        .import_tenant_document(&doc, &actor, now())
         .await
         .map_err(|e| match e {
             StoreError::Backend { .. } => anyhow::Error::new(e),
             other => bad_input(format!("{}: {other}", file.display())),
         })?;
-    print_summary(doc, &summary);
+    print_summary(&doc, &summary);
     Ok(())
 }
 

@@ -2,6 +2,7 @@
 
 mod admin;
 mod demo;
+mod email;
 mod export;
 pub(crate) mod flow;
 mod import;

@@ -39,6 +39,15 @@ pub async fn run(args: &ConfigArgs, demo: bool) -> anyhow::Result<()> {
     state = state.with_prompts(prompts.clone());
     let voicemails = sb_engine::voicemails::VoicemailDesk::new(acd.clone(), open.store.clone());
     state = state.with_voicemails(voicemails.clone());
+    let email_key = super::email::secret_key(&config)?;
+    let email = super::email::desk(
+        &config,
+        open.store.clone(),
+        acd.clone(),
+        prompts.clone(),
+        email_key.clone(),
+    )?;
+    state = state.with_email(email.clone(), email_key);
     let softphones = sb_engine::softphone::SoftphonePasswords::default();
     let sip = super::sip::start(
         &config,
@@ -83,6 +92,19 @@ pub async fn run(args: &ConfigArgs, demo: bool) -> anyhow::Result<()> {
         match voicemails.restore().await {
             Ok(n) => tracing::info!(queued = n, "open voicemail messages routed"),
             Err(e) => tracing::warn!(error = %e, "open voicemail messages not routed"),
+        }
+    });
+    // Conversations routed before this start wait in their queues again; then the
+    // mailboxes are polled.
+    let email_shutdown = shutdown.clone();
+    let poll = config.email.poll;
+    tokio::spawn(async move {
+        match email.restore().await {
+            Ok(n) => tracing::info!(queued = n, "open email conversations routed"),
+            Err(e) => tracing::warn!(error = %e, "open email conversations not routed"),
+        }
+        if poll {
+            email.start(email_shutdown);
         }
     });
     tokio::spawn(watch_signals(shutdown.clone()));

@@ -17,7 +17,7 @@ const MAX_TIMEOUT: Duration = Duration::from_secs(30);
 const MAX_BODY: usize = 256 * 1024 + 1;
 
 /// What the flow asks for.
-pub struct HttpCall {
+pub(crate) struct HttpCall {
     pub method: String,
     pub url: String,
     pub headers: Vec<(String, String)>,
@@ -66,7 +66,8 @@ fn host_of(url: &str) -> String {
         .unwrap_or_default()
 }
 
-async fn send(http: super::super::FlowHttp, r: HttpCall) -> Input {
+/// Runs one request of a flow (also for interactions without a caller: email).
+pub(crate) async fn send(http: super::super::FlowHttp, r: HttpCall) -> Input {
     let Ok(method) = reqwest::Method::from_bytes(r.method.to_ascii_uppercase().as_bytes()) else {
         return Input::Failed(format!("{:?} is not an HTTP method", r.method));
     };

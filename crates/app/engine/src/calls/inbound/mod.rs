@@ -9,6 +9,7 @@ mod blind;
 mod connected;
 mod consult;
 mod http;
+pub(crate) use http::{HttpCall, send as flow_http_send};
 mod ivr;
 mod pstn;
 mod queue;

@@ -1,0 +1,369 @@
+//! The email channel in the agent console, end to end: `switchboard serve` reads a real
+//! Dovecot (IMAP) as the organisation's mailbox and sends through an SMTP sink; headless
+//! Chromium (driven by `web/e2e/agent.mjs`) logs in as agent 4001 and goes Available; a
+//! customer's message (with an attachment, and markup that must show as text) arrives in
+//! Dovecot, the point of contact's flow queues it, the console shows the offer, the agent
+//! accepts it, reads the thread, downloads the attachment, writes an internal note; a reply
+//! copied to an address the relay refuses shows the mail server's answer and keeps the text;
+//! the reply sent again with a file attached reaches the sink threaded under the customer's
+//! message (without the note); the agent closes the conversation and ends the after-contact work.
+//! Screenshots of each step go to `target/console-shots/email` (or `SB_SHOTS/email`).
+#![allow(clippy::unwrap_used)]
+
+mod common;
+#[path = "../../../adapters/email/tests/dovecot/mod.rs"]
+mod dovecot;
+#[path = "../../../adapters/email/tests/smtp_sink/mod.rs"]
+mod smtp_sink;
+
+use common::agents::{DEMO_PASSWORD, import, login_in, passwords, serve_with};
+use common::sipp::wait_exit;
+use common::{Served, data_dir};
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+const ADDRESS: &str = "support@example.com";
+const CUSTOMER: &str = "carol@customer.example";
+const TENANT: &str = "mail-a";
+const AGENT: &str = "4001";
+/// An address the SMTP sink refuses.
+const REFUSED: &str = "nobody@customer.example";
+
+/// The `web/` directory.
+fn web_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../web")
+}
+
+/// Whether Node.js, the console's packages and Chromium are here; under CI they must be.
+fn browser_available() -> bool {
+    let node = Command::new("node").arg("--version").output().is_ok();
+    let packages = web_dir().join("node_modules/playwright-core").exists();
+    let chromium = Path::new("/usr/bin/chromium").exists();
+    let found = node && packages && chromium;
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "under CI the console test needs node ({node}), web/node_modules ({packages}) \
+             and /usr/bin/chromium ({chromium})"
+        );
+        eprintln!("SKIPPED: node, web/node_modules or chromium missing");
+    }
+    found
+}
+
+/// Where the test saves its screenshots.
+fn shots_dir(name: &str) -> PathBuf {
+    let root = std::env::var_os("SB_SHOTS").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../target/console-shots"),
+        PathBuf::from,
+    );
+    root.join(name)
+}
+
+/// The console in Chromium, one command at a time (see `web/e2e/agent.mjs`).
+struct Agent {
+    child: Child,
+    stdin: ChildStdin,
+    lines: mpsc::Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Agent {
+    fn start(served: &Served, (tenant, user): (&str, &str), shots: &Path) -> Agent {
+        let mut child = Command::new("node")
+            .arg("e2e/agent.mjs")
+            .current_dir(web_dir())
+            .env("SB_URL", served.url(""))
+            .env("SB_TENANT", tenant)
+            .env("SB_USER", user)
+            .env("SB_PASSWORD", DEMO_PASSWORD)
+            .env("SB_SHOTS", shots)
+            .env("SB_TIMEOUT_MS", "45000")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let stdout = BufReader::new(child.stdout.take().unwrap());
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in stdout.lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut agent = Agent {
+            child,
+            stdin,
+            lines,
+            seen: Vec::new(),
+        };
+        agent.expect("ready:start");
+        agent
+    }
+
+    /// Waits for a line starting with `prefix`; panics on an `err` line or a silent minute.
+    fn expect(&mut self, prefix: &str) {
+        loop {
+            let line = self
+                .lines
+                .recv_timeout(Duration::from_secs(60))
+                .unwrap_or_else(|_| panic!("no {prefix:?} from the console: {:?}", self.seen));
+            self.seen.push(line.clone());
+            assert!(!line.starts_with("err "), "{line} after {:?}", self.seen);
+            if line.starts_with(prefix) {
+                return;
+            }
+        }
+    }
+
+    /// Runs one command and waits for its `ok`.
+    fn run(&mut self, command: &str) {
+        writeln!(self.stdin, "{command}").unwrap();
+        self.expect(&format!("ok {command}"));
+    }
+
+    /// Whether an `info` line equal to `line` was printed.
+    fn saw(&self, line: &str) -> bool {
+        self.seen.iter().any(|l| l == line)
+    }
+}
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        let _ = writeln!(self.stdin, "quit");
+        if wait_exit(&mut self.child, Duration::from_secs(10)).is_none() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// Tenant `mail-a`: agent 4001; the email queue `mail`; the point of contact
+/// support@example.com whose flow queues every message there; the channel `support` reading
+/// the Dovecot mailbox over IMAP (STARTTLS) and sending through the sink.
+fn tenant(imap: u16, ca_pem: &str, smtp_port: u16) -> String {
+    let channel = json!({
+        "address": ADDRESS, "display_name": "Example Support",
+        "protocol": "imap", "starttls": true, "port": imap, "ca_pem": ca_pem,
+        "host": "127.0.0.1", "username": dovecot::USER, "password": dovecot::PASSWORD,
+        "poll_interval_secs": 5,
+        "smtp": { "host": "127.0.0.1", "port": smtp_port, "security": "plain" },
+    });
+    let flow = json!({
+        "version": 1, "name": "Mail", "start": "queue",
+        "blocks": [{ "id": "queue", "type": "enqueue", "params": { "queue": "mail" } }],
+    });
+    json!({
+        "version": 1,
+        "tenant": { "name": TENANT, "display_name": "Mail A", "cluster": "C1", "ip_allowlist": [] },
+        "users": [{ "username": AGENT, "display_name": "Ada", "role": "agent" }],
+        "queues": [{ "name": "mail", "channel": "email", "settings": { "offer_timeout_secs": 120, "wrap_up_secs": 60 } }],
+        "channels": [{ "kind": "email", "name": "support", "settings": channel }],
+        "points_of_contact": [{ "kind": "email", "address": ADDRESS, "flow": "mail" }],
+        "flows": [{ "name": "mail", "publish": true, "document": flow }],
+    })
+    .to_string()
+}
+
+/// The customer's message: text with markup that must not be rendered, and a file.
+fn customer_message() -> Vec<u8> {
+    format!(
+        "From: Carol <{CUSTOMER}>\r\nTo: {ADDRESS}\r\nSubject: Printer on fire\r\n\
+         Message-ID: <c1@customer.example>\r\nDate: Mon, 07 Dec 2026 10:00:00 +0000\r\n\
+         MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n\
+         --b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
+         Our printer is on fire. <b>Please</b> hurry.\r\n\
+         --b1\r\nContent-Type: application/octet-stream; name=\"receipt.txt\"\r\n\
+         Content-Disposition: attachment; filename=\"receipt.txt\"\r\n\
+         Content-Transfer-Encoding: base64\r\n\r\nUmVjZWlwdCA0Mg==\r\n--b1--\r\n"
+    )
+    .into_bytes()
+}
+
+/// The value of header `name` in a raw message (first occurrence, unfolded).
+fn header(raw: &[u8], name: &str) -> String {
+    let text = String::from_utf8_lossy(raw);
+    let head = text
+        .split("\r\n\r\n")
+        .next()
+        .unwrap_or_default()
+        .replace("\r\n ", " ");
+    head.lines()
+        .find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.eq_ignore_ascii_case(name).then(|| v.trim().to_owned())
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn an_agent_takes_an_email_in_the_console_replies_with_a_file_and_closes_it() {
+    if !browser_available() {
+        return;
+    }
+    let Some(dc) = dovecot::start("console email") else {
+        return;
+    };
+    // The relay refuses one address: a reply copied to it fails as a whole.
+    let refusing = smtp_sink::SinkOptions {
+        refuse: vec![(REFUSED.into(), "550 5.1.1 no such user here".into())],
+        ..Default::default()
+    };
+    let Some(sink) = smtp_sink::SmtpSink::start("console email", refusing) else {
+        return;
+    };
+    let started = Instant::now();
+    let (tmp, data) = data_dir();
+    import(tmp.path(), &data, &tenant(dc.imap, &dc.ca_pem, sink.port));
+    passwords(&data, TENANT, AGENT, DEMO_PASSWORD);
+    let served = serve_with(&data, &[("SWITCHBOARD_EMAIL_SERVER_ALLOW", "127.0.0.0/8")]);
+    let file = tmp.path().join("steps.txt");
+    std::fs::write(&file, "1. Unplug it.\n2. Step back.\n").unwrap();
+
+    let mut agent = Agent::start(&served, (TENANT, AGENT), &shots_dir("email"));
+    for step in ["login", "available", "emails 0", "shot available"] {
+        agent.run(step);
+    }
+    dc.deliver(&customer_message());
+    agent.run("wait-email-offer");
+    let offer = agent
+        .seen
+        .iter()
+        .find_map(|l| l.strip_prefix("info email-offer id="))
+        .map(str::to_owned)
+        .unwrap();
+    let id = offer.split(' ').next().unwrap().to_owned();
+    assert!(
+        offer.ends_with(&format!("customer={CUSTOMER} subject=Printer on fire")),
+        "the offer names the customer and the subject: {offer}"
+    );
+    for step in [
+        "email-accept",
+        "wait-state working",
+        "email-open",
+        "email-download",
+        "email-note Warranty checked: still valid.",
+        &format!("email-attach {}", file.display()),
+        &format!("email-reply-refused --cc={REFUSED} We are on our way."),
+        "email-reply --quote We are on our way.",
+    ] {
+        agent.run(step);
+    }
+    let refused = agent
+        .seen
+        .iter()
+        .find_map(|l| l.strip_prefix("info email-refused "))
+        .unwrap_or_default();
+    assert!(
+        refused.starts_with("Not sent:") && refused.contains("no such user here"),
+        "a refused reply shows the mail server's answer: {:?}",
+        agent.seen
+    );
+    assert!(
+        agent.saw("info email-kept true"),
+        "the refused reply's text stays in the box: {:?}",
+        agent.seen
+    );
+    assert!(
+        agent.saw(&format!("info email-thread id={id} state=open messages=1")),
+        "the thread opens with the customer's message: {:?}",
+        agent.seen
+    );
+    assert!(
+        agent.saw(
+            "info email-message inbound raw=true files=receipt.txt \
+             Our printer is on fire. <b>Please</b> hurry."
+        ),
+        "the customer's text shows as text, markup included, with its file: {:?}",
+        agent.seen
+    );
+    assert!(
+        agent.saw(
+            "info email-download receipt.txt status=200 type=application/octet-stream bytes=10"
+        ),
+        "the attachment downloads: {:?}",
+        agent.seen
+    );
+    assert!(
+        agent
+            .seen
+            .iter()
+            .any(|l| l.starts_with("info email-download ")
+                && l.contains(".eml status=200 type=message/rfc822")),
+        "the raw message downloads: {:?}",
+        agent.seen
+    );
+    assert!(
+        agent.saw("info email-message note raw=false Warranty checked: still valid."),
+        "the note shows in the thread: {:?}",
+        agent.seen
+    );
+
+    // The reply reaches the customer threaded under their message, with the file, quoting
+    // them, and without the internal note.
+    let received = sink.wait_for(1, Duration::from_secs(30));
+    let reply = &received[0];
+    let text = String::from_utf8_lossy(&reply.data).into_owned();
+    assert_eq!(reply.rcpt_to, vec![CUSTOMER.to_owned()], "{text}");
+    assert_eq!(reply.mail_from, ADDRESS, "{text}");
+    assert_eq!(header(&reply.data, "In-Reply-To"), "<c1@customer.example>");
+    assert!(
+        header(&reply.data, "References").contains("<c1@customer.example>"),
+        "{text}"
+    );
+    assert!(
+        header(&reply.data, "Subject").starts_with("Re: Printer on fire"),
+        "{text}"
+    );
+    assert!(text.contains("We are on our way."), "{text}");
+    assert!(text.contains("> Our printer is on fire."), "quoted: {text}");
+    assert!(text.contains("steps.txt"), "the file is attached: {text}");
+    assert!(
+        !text.contains("Warranty checked"),
+        "no internal note: {text}"
+    );
+
+    // Closed: the agent does the queue's after-contact work, then is ready again.
+    for step in [
+        "email-close",
+        "wait-state wrap_up",
+        "wrap-up resolved Answered by email",
+        "wait-state available",
+        "emails 0",
+        "shot done",
+    ] {
+        agent.run(step);
+    }
+    let seen = agent.seen.clone();
+    drop(agent);
+    let http = login_in(&served, TENANT, AGENT);
+    let thread: Value = http
+        .get(served.url(&format!("/api/v1/conversations/{id}")))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(thread["conversation"]["state"], "closed", "{thread}");
+    let directions: Vec<&str> = thread["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["direction"].as_str().unwrap())
+        .collect();
+    assert_eq!(directions, ["inbound", "note", "outbound"], "{thread}");
+    assert_eq!(sink.received().len(), 1, "one message sent: {seen:?}");
+    println!(
+        "console email: {:.1} s; screenshots in {}",
+        started.elapsed().as_secs_f64(),
+        shots_dir("email").display()
+    );
+    drop(served);
+    drop(tmp);
+}

@@ -1,0 +1,146 @@
+// Writing in a conversation: a reply to the customer (reply-all, copies, the customer's last
+// message quoted, files attached) or an internal note. Each keeps its own text; a failed send
+// shows the server's reason and keeps the text. Ctrl+Enter sends.
+import { type ChangeEvent, type KeyboardEvent, useState } from 'react';
+import { addConversationNote, describe, replyToConversation } from '../api/client';
+import { MAX_ATTACHMENT_BYTES, type ReadFile, formatBytes, readFile } from '../agent/files';
+
+type Mode = 'reply' | 'note';
+
+interface Props {
+  conversation: string;
+  /** Whether the agent may reply (they hold it or handled it last); notes are always allowed. */
+  canReply: boolean;
+  /** A reply or a note was added. */
+  onAdded(): void;
+}
+
+/** `a@x.org, b@y.org; c@z.org` → the addresses. */
+function addresses(text: string): string[] {
+  return text.split(/[\s,;]+/).filter((a) => a !== '');
+}
+
+function useAttachments() {
+  const [files, setFiles] = useState<ReadFile[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const total = files.reduce((n, f) => n + f.size, 0);
+  const add = async (e: ChangeEvent<HTMLInputElement>) => {
+    const input = e.currentTarget;
+    const picked = Array.from(input.files ?? []);
+    input.value = '';
+    setError(null);
+    const size = picked.reduce((n, f) => n + f.size, total);
+    if (size > MAX_ATTACHMENT_BYTES) {
+      setError(`Not attached: that makes ${formatBytes(size)}, at most ${formatBytes(MAX_ATTACHMENT_BYTES)} in all.`);
+      return;
+    }
+    try {
+      const read = await Promise.all(picked.map(readFile));
+      setFiles((fs) => [...fs, ...read]);
+    } catch (err) {
+      setError(describe(err));
+    }
+  };
+  const remove = (i: number) => setFiles((fs) => fs.filter((_, j) => j !== i));
+  return { files, total, error, add, remove, clear: () => setFiles([]) };
+}
+
+export function EmailComposer({ conversation, canReply, onAdded }: Props) {
+  const [mode, setMode] = useState<Mode>('reply');
+  const [reply, setReply] = useState('');
+  const [note, setNote] = useState('');
+  const [all, setAll] = useState(false);
+  const [quote, setQuote] = useState(false);
+  const [cc, setCc] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const att = useAttachments();
+  const shown: Mode = canReply ? mode : 'note';
+  const text = shown === 'reply' ? reply : note;
+
+  const send = async () => {
+    if (busy || text.trim() === '') return;
+    setBusy(true);
+    setError(null);
+    try {
+      if (shown === 'reply') {
+        const attachments = att.files.map(({ filename, content_type, content_base64 }) => ({ filename, content_type, content_base64 }));
+        await replyToConversation(conversation, { text: reply, all, quote, cc: addresses(cc), attachments });
+        setReply('');
+        setCc('');
+        att.clear();
+      } else {
+        await addConversationNote(conversation, note);
+        setNote('');
+      }
+      onAdded();
+    } catch (e) {
+      setError(`${shown === 'reply' ? 'Not sent' : 'Note not added'}: ${describe(e)}`);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const onKey = (e: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+      e.preventDefault();
+      void send();
+    }
+  };
+
+  return (
+    <form className={`email-composer ${shown}`} data-testid="email-composer" data-mode={shown}
+      onSubmit={(e) => { e.preventDefault(); void send(); }}>
+      <div className="composer-modes" role="group" aria-label="Write">
+        <button type="button" data-testid="email-mode-reply" aria-pressed={shown === 'reply'} disabled={!canReply}
+          onClick={() => { setMode('reply'); setError(null); }}>Reply to customer</button>
+        <button type="button" data-testid="email-mode-note" aria-pressed={shown === 'note'}
+          onClick={() => { setMode('note'); setError(null); }}>Internal note</button>
+      </div>
+      {!canReply && <p className="muted small">Accept the conversation from an offer to reply; notes can be added.</p>}
+      <textarea data-testid={shown === 'reply' ? 'email-reply-text' : 'email-note-text'} rows={4} value={text}
+        aria-label={shown === 'reply' ? 'Reply to the customer' : 'Internal note (not sent to the customer)'}
+        placeholder={shown === 'reply' ? 'Write to the customer…' : 'A note for colleagues, never sent to the customer…'}
+        onChange={(e) => (shown === 'reply' ? setReply : setNote)(e.target.value)} onKeyDown={onKey} />
+      {shown === 'reply' && (
+        <div className="composer-options">
+          <label><input type="checkbox" data-testid="email-reply-all" checked={all}
+            onChange={(e) => setAll(e.target.checked)} /> Reply to all</label>
+          <label><input type="checkbox" data-testid="email-quote" checked={quote}
+            onChange={(e) => setQuote(e.target.checked)} /> Quote the last message</label>
+          <label className="composer-cc">Cc
+            <input data-testid="email-cc" type="text" inputMode="email" autoComplete="off" value={cc}
+              placeholder="addresses, separated by commas" onChange={(e) => setCc(e.target.value)} />
+          </label>
+          <label className="composer-attach">
+            <input className="sr-only" data-testid="email-attach" type="file" multiple onChange={(e) => void att.add(e)} />
+            Attach files…
+          </label>
+          <span className="muted small" data-testid="email-attach-limit">
+            {formatBytes(att.total)} of {formatBytes(MAX_ATTACHMENT_BYTES)} in files
+          </span>
+        </div>
+      )}
+      {shown === 'reply' && att.files.length > 0 && (
+        <ul className="composer-files" data-testid="email-attached">
+          {att.files.map((f, i) => (
+            <li key={`${f.filename}-${i}`} data-testid="email-attached-file" data-filename={f.filename}>
+              {f.filename} <span className="muted small">{formatBytes(f.size)}</span>
+              <button type="button" className="link" aria-label={`Remove ${f.filename}`} onClick={() => att.remove(i)}>
+                Remove
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      {shown === 'reply' && att.error && <p className="error small" role="alert">{att.error}</p>}
+      <p className="error small" role="alert" data-testid="email-error">{error ?? ''}</p>
+      <div className="composer-actions">
+        <button type="submit" className="primary" data-testid={shown === 'reply' ? 'email-send' : 'email-note-add'}
+          disabled={busy || text.trim() === ''}>
+          {busy ? (shown === 'reply' ? 'Sending…' : 'Adding…') : shown === 'reply' ? 'Send reply' : 'Add note'}
+        </button>
+        <span className="muted small">Ctrl+Enter</span>
+      </div>
+    </form>
+  );
+}

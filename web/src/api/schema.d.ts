@@ -1354,9 +1354,10 @@ export interface components {
             message_count: number;
             /**
              * Format: uuid
-             * @description The queue it was routed to.
+             * @description The queue it was routed to, and its name.
              */
             queue?: string | null;
+            queue_name?: string | null;
             /** @description `open` or `closed`. */
             state: string;
             subject: string;

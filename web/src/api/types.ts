@@ -137,8 +137,10 @@ export interface VoicemailOffer {
 /** An email conversation the ACD offers to the agent (times in ms since the epoch, server clock). */
 export interface EmailOffer {
   conversation: string;
-  /** The queue's id (the snapshot's queue glances carry names only). */
+  /** The queue's id. */
   queue: string;
+  /** The queue's name (its after-contact work and disposition codes follow it). */
+  queue_name: string;
   /** The customer's address. */
   customer: string;
   subject: string;

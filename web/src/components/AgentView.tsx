@@ -174,8 +174,8 @@ export function AgentView({ me, onLogout, onLinkLost }: Props) {
             onVoicemailAccepted={(m) => setLastCall({ id: null, queue: m.mailbox, contact: m.caller || null })}
             email={emailOffers}
             onEmailAccepted={(o) => {
-              // After-contact work follows the conversation; its queue is known by id only.
-              setLastCall({ id: null, queue: null, contact: null });
+              // After-contact work follows the conversation's queue.
+              setLastCall({ id: null, queue: o.queue_name || null, contact: o.customer || null });
               setEmailOpen(o.conversation);
             }} />
           {leg && !ringing ? (

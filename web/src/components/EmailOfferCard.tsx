@@ -42,6 +42,7 @@ export function EmailOfferCard({ offer, more, onAccepted }: Props) {
         {offer.subject || '(no subject)'}
       </p>
       <div className="toast-meta">
+        {offer.queue_name && <span>Queue: <strong data-testid="email-offer-queue">{offer.queue_name}</strong></span>}
         <span>Waiting: <strong data-testid="email-offer-waited">{formatDuration(now - offer.waiting_since)}</strong></span>
         <span className={left < 10_000 ? 'urgent' : undefined}>
           Offer ends in <strong data-testid="email-offer-left">{formatDuration(left)}</strong>

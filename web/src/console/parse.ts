@@ -111,6 +111,7 @@ function emailOffer(v: unknown): EmailOffer | null {
   return {
     conversation: v.conversation,
     queue: text(v.queue),
+    queue_name: text(v.queue_name),
     customer: text(v.customer),
     subject: text(v.subject),
     waiting_since: num(v.waiting_since),

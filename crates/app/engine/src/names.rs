@@ -70,6 +70,33 @@ pub fn flow_catalog(names: &Names) -> Catalog {
     catalog
 }
 
+/// Compiles a published flow document of tenant `tenant` against the tenant's names and the
+/// prompts of `prompts` (the built-in ones only when `None`); `flow` names it in errors.
+pub(crate) async fn compile_published(
+    store: &dyn sb_store::Store,
+    prompts: Option<&crate::prompts::PromptLibrary>,
+    tenant: sb_types::TenantId,
+    flow: &str,
+    document: &serde_json::Value,
+) -> Result<sb_flow::Program, String> {
+    let tenant_name = store
+        .get_tenant(tenant)
+        .await
+        .map_err(|e| format!("tenant: {e}"))?
+        .name;
+    let mut names = known_names(store, &tenant_name)
+        .await
+        .map_err(|e| format!("names: {e}"))?;
+    if let Some(prompts) = prompts {
+        names.prompts = prompts
+            .ids(tenant)
+            .await
+            .map_err(|e| format!("prompts: {e}"))?;
+    }
+    sb_flow::compile_json(&document.to_string(), &flow_catalog(&names))
+        .map_err(|d| format!("flow {flow:?} does not compile: {} problem(s)", d.len()))
+}
+
 /// The names that exist in the tenant called `tenant` (empty if there is no such tenant yet).
 pub async fn known_names(
     store: &dyn sb_store::Store,

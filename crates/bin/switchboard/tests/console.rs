@@ -14,12 +14,10 @@
 
 mod common;
 
+use common::browser::{Agent, browser_available, shots_dir};
 use common::sipp::{caller_audio, dial_in, sipp, sipp_errors, spawn_carrier, wait_exit};
 use common::{Served, data_dir, free_port, run, sip_addr, sipp_available, text};
-use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc;
+use std::path::Path;
 use std::time::Duration;
 
 const PASSWORD: &str = "Console-pass-2026!";
@@ -27,105 +25,6 @@ const PASSWORD: &str = "Console-pass-2026!";
 const AGENT_HZ: f64 = 700.0;
 /// The caller's tone (`pcmu_tone`).
 const CALLER_HZ: f64 = 1000.0;
-
-/// The `web/` directory.
-fn web_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../web")
-}
-
-/// Whether Node.js, the console's packages and Chromium are here; under CI they must be.
-fn browser_available() -> bool {
-    let node = Command::new("node").arg("--version").output().is_ok();
-    let packages = web_dir().join("node_modules/playwright-core").exists();
-    let chromium = Path::new("/usr/bin/chromium").exists();
-    let found = node && packages && chromium;
-    if !found {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "under CI the console test needs node ({node}), web/node_modules ({packages}) \
-             and /usr/bin/chromium ({chromium})"
-        );
-        eprintln!("SKIPPED: node, web/node_modules or chromium missing");
-    }
-    found
-}
-
-/// The console in Chromium, one command at a time (see `web/e2e/agent.mjs`).
-struct Agent {
-    child: Child,
-    stdin: ChildStdin,
-    lines: mpsc::Receiver<String>,
-    seen: Vec<String>,
-}
-
-impl Agent {
-    fn start(served: &Served, (tenant, user): (&str, &str), shots: &Path, tone: &Path) -> Agent {
-        let mut child = Command::new("node")
-            .arg("e2e/agent.mjs")
-            .current_dir(web_dir())
-            .env("SB_URL", served.url(""))
-            .env("SB_TENANT", tenant)
-            .env("SB_USER", user)
-            .env("SB_PASSWORD", PASSWORD)
-            .env("SB_SHOTS", shots)
-            .env("SB_TIMEOUT_MS", "45000")
-            .env("SB_TONE_WAV", tone)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let stdin = child.stdin.take().unwrap();
-        let stdout = BufReader::new(child.stdout.take().unwrap());
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in stdout.lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut agent = Agent {
-            child,
-            stdin,
-            lines,
-            seen: Vec::new(),
-        };
-        agent.expect("ready:start");
-        agent
-    }
-
-    /// Waits for a line starting with `prefix`; panics on an `err` line or a silent minute.
-    fn expect(&mut self, prefix: &str) {
-        loop {
-            let line = self
-                .lines
-                .recv_timeout(Duration::from_secs(60))
-                .unwrap_or_else(|_| panic!("no {prefix:?} from the console: {:?}", self.seen));
-            self.seen.push(line.clone());
-            assert!(!line.starts_with("err "), "{line} after {:?}", self.seen);
-            if line.starts_with(prefix) {
-                return;
-            }
-        }
-    }
-
-    /// Runs one command and waits for its `ok`.
-    fn run(&mut self, command: &str) {
-        writeln!(self.stdin, "{command}").unwrap();
-        self.expect(&format!("ok {command}"));
-    }
-}
-
-impl Drop for Agent {
-    fn drop(&mut self) {
-        let _ = writeln!(self.stdin, "quit");
-        if wait_exit(&mut self.child, Duration::from_secs(10)).is_none() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
 
 /// `serve --demo` with the test's password, media on loopback.
 fn serve_demo(data: &Path) -> Served {
@@ -139,15 +38,6 @@ fn serve_demo(data: &Path) -> Served {
     )
 }
 
-/// Where test `name` saves its screenshots (one directory per test: they run in parallel).
-fn shots_dir(name: &str) -> PathBuf {
-    let root = std::env::var_os("SB_SHOTS").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../target/console-shots"),
-        PathBuf::from,
-    );
-    root.join(name)
-}
-
 #[test]
 fn an_agent_takes_a_queued_call_in_the_browser_console_and_hears_the_caller() {
     if !sipp_available() || !browser_available() {
@@ -159,7 +49,12 @@ fn an_agent_takes_a_queued_call_in_the_browser_console_and_hears_the_caller() {
     // The agent's microphone plays a 700 Hz tone; the caller sends 1 kHz.
     let tone = tmp.path().join("agent-tone.wav");
     wav_tone(&tone, AGENT_HZ);
-    let mut agent = Agent::start(&served, ("demo", "1001"), &shots_dir("inbound"), &tone);
+    let mut agent = Agent::start(
+        &served,
+        ("demo", "1001", PASSWORD),
+        &shots_dir("inbound"),
+        Some(&tone),
+    );
     for step in [
         "login",
         "available",
@@ -333,8 +228,18 @@ fn an_agent_consults_a_second_browser_agent_and_hands_the_caller_over() {
     wav_tone(&first_tone, AGENT_HZ);
     wav_tone(&second_tone, SECOND_HZ);
     let shots = shots_dir("transfer");
-    let mut first = Agent::start(&served, ("demo", "1001"), &shots.join("1001"), &first_tone);
-    let mut second = Agent::start(&served, ("demo", "1002"), &shots.join("1002"), &second_tone);
+    let mut first = Agent::start(
+        &served,
+        ("demo", "1001", PASSWORD),
+        &shots.join("1001"),
+        Some(&first_tone),
+    );
+    let mut second = Agent::start(
+        &served,
+        ("demo", "1002", PASSWORD),
+        &shots.join("1002"),
+        Some(&second_tone),
+    );
     for step in ["login", "available", "wait-registered"] {
         first.run(step);
     }
@@ -447,7 +352,12 @@ fn an_agent_takes_a_call_on_their_phone_number_chosen_in_the_console() {
     let target = sip_addr(&served).to_string();
     let tone = tmp.path().join("agent-tone.wav");
     wav_tone(&tone, AGENT_HZ);
-    let mut agent = Agent::start(&served, ("home", "3001"), &shots_dir("pstn"), &tone);
+    let mut agent = Agent::start(
+        &served,
+        ("home", "3001", PASSWORD),
+        &shots_dir("pstn"),
+        Some(&tone),
+    );
     for step in ["login", "device pstn 020 7946 0000", "available"] {
         agent.run(step);
     }
@@ -529,7 +439,12 @@ fn an_agent_dials_out_from_the_browser_through_the_trunk_and_hears_the_carrier()
     let served = Served::start(&data, &[], &[("SWITCHBOARD_MEDIA_BIND_IP", "127.0.0.1")]);
     let tone = tmp.path().join("agent-tone.wav");
     wav_tone(&tone, AGENT_HZ);
-    let mut agent = Agent::start(&served, ("acme", "1001"), &shots_dir("dial-out"), &tone);
+    let mut agent = Agent::start(
+        &served,
+        ("acme", "1001", PASSWORD),
+        &shots_dir("dial-out"),
+        Some(&tone),
+    );
     agent.run("login");
     agent.run("wait-registered");
     // The carrier (at most 20 s per call) echoes what it hears: the browser hearing its own
@@ -622,7 +537,12 @@ fn an_agent_on_a_desk_phone_answers_from_the_console_and_the_phone_picks_up() {
     .unwrap();
     let tone = tmp.path().join("agent-tone.wav");
     wav_tone(&tone, AGENT_HZ);
-    let mut agent = Agent::start(&served, ("desk", "3002"), &shots_dir("desk"), &tone);
+    let mut agent = Agent::start(
+        &served,
+        ("desk", "3002", PASSWORD),
+        &shots_dir("desk"),
+        Some(&tone),
+    );
     for step in ["login", "wait-registered", "device desk", "available"] {
         agent.run(step);
     }
@@ -705,7 +625,12 @@ fn a_voicemail_left_in_a_queue_is_offered_to_its_agent_who_plays_it_and_closes_i
 
     let tone = tmp.path().join("agent-tone.wav");
     wav_tone(&tone, AGENT_HZ);
-    let mut agent = Agent::start(&served, ("demo", "1001"), &shots_dir("voicemail"), &tone);
+    let mut agent = Agent::start(
+        &served,
+        ("demo", "1001", PASSWORD),
+        &shots_dir("voicemail"),
+        Some(&tone),
+    );
     // The ACD offers the message to the support agent once they are ready, like a call; it
     // is theirs until they close it, and the queue's after-contact work follows.
     for step in [

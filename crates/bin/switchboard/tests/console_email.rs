@@ -17,13 +17,10 @@ mod dovecot;
 mod smtp_sink;
 
 use common::agents::{DEMO_PASSWORD, import, login_in, passwords, serve_with};
-use common::sipp::wait_exit;
-use common::{Served, data_dir};
+use common::browser::{Agent, browser_available, shots_dir};
+use common::data_dir;
+use common::mail::header;
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 const ADDRESS: &str = "support@example.com";
@@ -32,118 +29,6 @@ const TENANT: &str = "mail-a";
 const AGENT: &str = "4001";
 /// An address the SMTP sink refuses.
 const REFUSED: &str = "nobody@customer.example";
-
-/// The `web/` directory.
-fn web_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../web")
-}
-
-/// Whether Node.js, the console's packages and Chromium are here; under CI they must be.
-fn browser_available() -> bool {
-    let node = Command::new("node").arg("--version").output().is_ok();
-    let packages = web_dir().join("node_modules/playwright-core").exists();
-    let chromium = Path::new("/usr/bin/chromium").exists();
-    let found = node && packages && chromium;
-    if !found {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "under CI the console test needs node ({node}), web/node_modules ({packages}) \
-             and /usr/bin/chromium ({chromium})"
-        );
-        eprintln!("SKIPPED: node, web/node_modules or chromium missing");
-    }
-    found
-}
-
-/// Where the test saves its screenshots.
-fn shots_dir(name: &str) -> PathBuf {
-    let root = std::env::var_os("SB_SHOTS").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../target/console-shots"),
-        PathBuf::from,
-    );
-    root.join(name)
-}
-
-/// The console in Chromium, one command at a time (see `web/e2e/agent.mjs`).
-struct Agent {
-    child: Child,
-    stdin: ChildStdin,
-    lines: mpsc::Receiver<String>,
-    seen: Vec<String>,
-}
-
-impl Agent {
-    fn start(served: &Served, (tenant, user): (&str, &str), shots: &Path) -> Agent {
-        let mut child = Command::new("node")
-            .arg("e2e/agent.mjs")
-            .current_dir(web_dir())
-            .env("SB_URL", served.url(""))
-            .env("SB_TENANT", tenant)
-            .env("SB_USER", user)
-            .env("SB_PASSWORD", DEMO_PASSWORD)
-            .env("SB_SHOTS", shots)
-            .env("SB_TIMEOUT_MS", "45000")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let stdin = child.stdin.take().unwrap();
-        let stdout = BufReader::new(child.stdout.take().unwrap());
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in stdout.lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut agent = Agent {
-            child,
-            stdin,
-            lines,
-            seen: Vec::new(),
-        };
-        agent.expect("ready:start");
-        agent
-    }
-
-    /// Waits for a line starting with `prefix`; panics on an `err` line or a silent minute.
-    fn expect(&mut self, prefix: &str) {
-        loop {
-            let line = self
-                .lines
-                .recv_timeout(Duration::from_secs(60))
-                .unwrap_or_else(|_| panic!("no {prefix:?} from the console: {:?}", self.seen));
-            self.seen.push(line.clone());
-            assert!(!line.starts_with("err "), "{line} after {:?}", self.seen);
-            if line.starts_with(prefix) {
-                return;
-            }
-        }
-    }
-
-    /// Runs one command and waits for its `ok`.
-    fn run(&mut self, command: &str) {
-        writeln!(self.stdin, "{command}").unwrap();
-        self.expect(&format!("ok {command}"));
-    }
-
-    /// Whether an `info` line equal to `line` was printed.
-    fn saw(&self, line: &str) -> bool {
-        self.seen.iter().any(|l| l == line)
-    }
-}
-
-impl Drop for Agent {
-    fn drop(&mut self) {
-        let _ = writeln!(self.stdin, "quit");
-        if wait_exit(&mut self.child, Duration::from_secs(10)).is_none() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
 
 /// Tenant `mail-a`: agent 4001; the email queue `mail`; the point of contact
 /// support@example.com whose flow queues every message there; the channel `support` reading
@@ -187,22 +72,6 @@ fn customer_message() -> Vec<u8> {
     .into_bytes()
 }
 
-/// The value of header `name` in a raw message (first occurrence, unfolded).
-fn header(raw: &[u8], name: &str) -> String {
-    let text = String::from_utf8_lossy(raw);
-    let head = text
-        .split("\r\n\r\n")
-        .next()
-        .unwrap_or_default()
-        .replace("\r\n ", " ");
-    head.lines()
-        .find_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            k.eq_ignore_ascii_case(name).then(|| v.trim().to_owned())
-        })
-        .unwrap_or_default()
-}
-
 #[test]
 fn an_agent_takes_an_email_in_the_console_replies_with_a_file_and_closes_it() {
     if !browser_available() {
@@ -227,7 +96,12 @@ fn an_agent_takes_an_email_in_the_console_replies_with_a_file_and_closes_it() {
     let file = tmp.path().join("steps.txt");
     std::fs::write(&file, "1. Unplug it.\n2. Step back.\n").unwrap();
 
-    let mut agent = Agent::start(&served, (TENANT, AGENT), &shots_dir("email"));
+    let mut agent = Agent::start(
+        &served,
+        (TENANT, AGENT, DEMO_PASSWORD),
+        &shots_dir("email"),
+        None,
+    );
     for step in ["login", "available", "emails 0", "shot available"] {
         agent.run(step);
     }

@@ -13,6 +13,7 @@ mod dovecot;
 mod smtp_sink;
 
 use common::agents::{DEMO_PASSWORD, import, login_in, make_available_in, passwords, serve_with};
+use common::mail::header;
 use common::{Served, data_dir};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
@@ -104,22 +105,6 @@ fn customer_message(message_id: &str, subject: &str, extra: &str, body: &str) ->
          MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n"
     )
     .into_bytes()
-}
-
-/// The value of header `name` in a raw message (first occurrence, unfolded).
-fn header(raw: &[u8], name: &str) -> String {
-    let text = String::from_utf8_lossy(raw);
-    let head = text
-        .split("\r\n\r\n")
-        .next()
-        .unwrap_or_default()
-        .replace("\r\n ", " ");
-    head.lines()
-        .find_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            k.eq_ignore_ascii_case(name).then(|| v.trim().to_owned())
-        })
-        .unwrap_or_default()
 }
 
 fn thread(served: &Served, http: &reqwest::blocking::Client, id: &str) -> Value {

@@ -73,8 +73,9 @@ struct ConversationView {
     subject: String,
     /// `open` or `closed`.
     state: String,
-    /// The queue it was routed to.
+    /// The queue it was routed to, and its name.
     queue: Option<Uuid>,
+    queue_name: Option<String>,
     /// The agent who handled it last.
     agent: Option<Uuid>,
     /// Milliseconds since the Unix epoch.
@@ -117,8 +118,9 @@ struct ThreadView {
     messages: Vec<MessageView>,
 }
 
-fn view(c: Conversation, held: bool) -> ConversationView {
+fn view(c: Conversation, held: bool, queues: &QueueNames) -> ConversationView {
     ConversationView {
+        queue_name: c.queue_id.and_then(|q| queues.get(&q).cloned()),
         id: c.id.as_uuid(),
         token: c.token,
         channel: c.channel_id.as_uuid(),
@@ -133,6 +135,14 @@ fn view(c: Conversation, held: bool) -> ConversationView {
         message_count: c.message_count,
         held_by_you: held,
     }
+}
+
+/// The tenant's queue names by id.
+type QueueNames = std::collections::HashMap<QueueId, String>;
+
+async fn queue_names(state: &AppState, c: &Caller) -> Result<QueueNames, ApiError> {
+    let queues = state.store.list_queues(c.tenant.id).await?;
+    Ok(queues.into_iter().map(|q| (q.id, q.name)).collect())
 }
 
 fn message_view(m: ConversationMessage) -> MessageView {
@@ -272,11 +282,12 @@ async fn list_conversations(
         found.sort_by_key(|c| std::cmp::Reverse(c.updated_at));
         found.truncate(q.limit.clamp(1, 200) as usize);
     }
+    let names = queue_names(&state, &c).await?;
     let views = found
         .into_iter()
         .map(|x| {
             let h = held(&state, &c, x.id);
-            view(x, h)
+            view(x, h, &names)
         })
         .collect();
     Ok(Json(views))
@@ -297,8 +308,9 @@ async fn get_conversation(
         .conversation_messages(c.tenant.id, conversation.id)
         .await?;
     let h = held(&state, &c, conversation.id);
+    let names = queue_names(&state, &c).await?;
     Ok(Json(ThreadView {
-        conversation: view(conversation, h),
+        conversation: view(conversation, h, &names),
         messages: messages.into_iter().map(message_view).collect(),
     }))
 }
@@ -396,12 +408,7 @@ async fn accept(
     AnyUser(c): AnyUser,
     Path(id): Path<Uuid>,
 ) -> Result<StatusCode, ApiError> {
-    let conversation = visible(&state, &c, id).await?;
-    desk(&state)?
-        .accept(c.tenant.id, c.user.id, conversation.id)
-        .await
-        .map_err(desk_error)?;
-    Ok(StatusCode::NO_CONTENT)
+    answer_offer(&state, &c, id, true).await
 }
 
 /// Declines the conversation offered to the caller: it goes to the next agent.
@@ -414,11 +421,23 @@ async fn reject(
     AnyUser(c): AnyUser,
     Path(id): Path<Uuid>,
 ) -> Result<StatusCode, ApiError> {
-    let conversation = visible(&state, &c, id).await?;
-    desk(&state)?
-        .reject(c.tenant.id, c.user.id, conversation.id)
-        .await
-        .map_err(desk_error)?;
+    answer_offer(&state, &c, id, false).await
+}
+
+/// Takes (`take`) or declines the conversation `id` offered to the caller.
+async fn answer_offer(
+    state: &AppState,
+    c: &Caller,
+    id: Uuid,
+    take: bool,
+) -> Result<StatusCode, ApiError> {
+    let conversation = visible(state, c, id).await?;
+    let desk = desk(state)?;
+    let answered = match take {
+        true => desk.accept(c.tenant.id, c.user.id, conversation.id).await,
+        false => desk.reject(c.tenant.id, c.user.id, conversation.id).await,
+    };
+    answered.map_err(desk_error)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -566,7 +585,8 @@ async fn transfer(
             serde_json::json!({ "queue": body.queue }),
         ))
         .await?;
-    Ok(Json(view(moved, false)))
+    let names = queue_names(&state, &c).await?;
+    Ok(Json(view(moved, false, &names)))
 }
 
 /// Closes the conversation; the agent goes to the queue's after-contact work. A new message
@@ -593,5 +613,6 @@ async fn close(
             serde_json::json!({}),
         ))
         .await?;
-    Ok(Json(view(closed, false)))
+    let names = queue_names(&state, &c).await?;
+    Ok(Json(view(closed, false, &names)))
 }

@@ -24,6 +24,7 @@ mod events;
 mod handle;
 mod load;
 mod log;
+pub(crate) mod owner;
 mod task;
 
 pub use engagement::Engagement;

@@ -6,7 +6,6 @@
 
 use super::{EmailDeps, ingest::Prepared};
 use crate::calls::{HttpCall, flow_http_send};
-use crate::{flow_catalog, known_names};
 use sb_acd::SkillRequirement;
 use sb_flow::{Action, Input, MessageChannel, Session, Start, Step};
 use sb_store::{ContactKind, Conversation};
@@ -180,27 +179,13 @@ async fn program(
         .get_published_flow(tenant, flow.id)
         .await
         .map_err(|e| format!("flow {:?} has no published version: {e}", poc.flow))?;
-    let tenant_name = store
-        .get_tenant(tenant)
-        .await
-        .map_err(|e| format!("tenant: {e}"))?
-        .name;
-    let mut names = known_names(store, &tenant_name)
-        .await
-        .map_err(|e| format!("names: {e}"))?;
-    if let Some(prompts) = &deps.prompts {
-        names.prompts = prompts
-            .ids(tenant)
-            .await
-            .map_err(|e| format!("prompts: {e}"))?;
-    }
-    sb_flow::compile_json(&version.document.to_string(), &flow_catalog(&names))
-        .map(Arc::new)
-        .map_err(|d| {
-            format!(
-                "flow {:?} does not compile: {} problem(s)",
-                poc.flow,
-                d.len()
-            )
-        })
+    crate::names::compile_published(
+        store,
+        deps.prompts.as_ref(),
+        tenant,
+        &poc.flow,
+        &version.document,
+    )
+    .await
+    .map(Arc::new)
 }

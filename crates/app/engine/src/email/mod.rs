@@ -14,13 +14,13 @@
 //! transaction, and only then acknowledged on the server; keys stored but not acknowledged
 //! (a crash in between) are acknowledged at the poller's next start. Routing is in memory like
 //! every ACD interaction: [`EmailDesk::restore`] queues the open, routed conversations again
-//! when the node starts. One owner task per routed conversation takes the ACD's events for it.
+//! when the node starts. One owner task per routed conversation takes the ACD's events for it
+//! (`acd::owner`, shared with the voicemail desk).
 
 mod files;
 mod flow;
 mod ingest;
 mod offers;
-mod owner;
 mod poller;
 mod reply;
 mod status;
@@ -107,6 +107,7 @@ pub struct EmailDeps {
 struct Routed {
     interaction: InteractionId,
     queue: sb_types::QueueId,
+    queue_name: String,
     offers: Vec<(AgentId, Timestamp)>,
     agent: Option<AgentId>,
     customer: String,
@@ -130,6 +131,42 @@ impl Inner {
 
     fn now(&self) -> Timestamp {
         (self.deps.clock)()
+    }
+}
+
+impl crate::acd::owner::RoutedItem for Routed {
+    fn offers(&mut self) -> &mut Vec<(AgentId, Timestamp)> {
+        &mut self.offers
+    }
+
+    fn set_interaction(&mut self, interaction: InteractionId) {
+        self.interaction = interaction;
+    }
+}
+
+impl crate::acd::owner::RoutedItems for Inner {
+    type Key = Key;
+    type Item = Routed;
+
+    fn items(&self) -> &Mutex<HashMap<Key, Routed>> {
+        &self.routed
+    }
+
+    fn acd(&self) -> &AcdHandle {
+        &self.deps.acd
+    }
+
+    fn tenant(key: &Key) -> TenantId {
+        key.0
+    }
+
+    fn requeue_after(&self) -> Duration {
+        self.requeue_after
+    }
+
+    async fn still_open(&self, (tenant, id): &Key) -> bool {
+        let conversation = self.deps.store.get_conversation(*tenant, *id).await;
+        conversation.is_ok_and(|c| c.state == sb_store::ConversationState::Open)
     }
 }
 

@@ -23,6 +23,8 @@ pub struct EmailOffer {
     pub conversation: ConversationId,
     /// The queue it waits in.
     pub queue: sb_types::QueueId,
+    /// That queue's name (its after-contact work and disposition codes follow it).
+    pub queue_name: String,
     /// The customer's address.
     pub customer: String,
     /// Its subject.
@@ -122,9 +124,17 @@ impl EmailDesk {
         }
         let key = (c.tenant_id, c.id);
         let interaction = new_interaction();
+        let queue_name = self
+            .inner
+            .deps
+            .store
+            .get_queue(c.tenant_id, queue)
+            .await?
+            .name;
         let routed = Routed {
             interaction,
             queue,
+            queue_name,
             offers: Vec::new(),
             agent: None,
             customer: c.customer.clone(),
@@ -158,7 +168,7 @@ impl EmailDesk {
             self.inner.with(|r| r.remove(&key));
             return Err(e.into());
         }
-        tokio::spawn(super::owner::own(self.inner.clone(), key, enqueue, rx));
+        tokio::spawn(crate::acd::owner::own(self.inner.clone(), key, enqueue, rx));
         Ok(true)
     }
 
@@ -172,6 +182,7 @@ impl EmailDesk {
                     Some(EmailOffer {
                         conversation: *id,
                         queue: x.queue,
+                        queue_name: x.queue_name.clone(),
                         customer: x.customer.clone(),
                         subject: x.subject.clone(),
                         waiting_since: x.since.as_millis(),
@@ -210,23 +221,10 @@ impl EmailDesk {
         user: UserId,
         id: ConversationId,
     ) -> Result<(), EmailDeskError> {
-        let agent = agent_of(user);
-        let interaction = self.offered(tenant, agent, id)?;
-        self.inner
-            .deps
-            .acd
-            .accept(tenant, interaction, agent)
-            .await?;
-        self.inner.with(|r| {
-            if let Some(x) = r.get_mut(&(tenant, id)) {
-                x.offers.retain(|(a, _)| *a != agent);
-                x.agent = Some(agent);
-            }
-        });
+        self.answer(tenant, user, id, true).await?;
         let now = self.inner.now();
-        self.inner
-            .deps
-            .store
+        let store = &self.inner.deps.store;
+        store
             .set_conversation_agent(tenant, id, Some(user), now)
             .await?;
         Ok(())
@@ -239,16 +237,30 @@ impl EmailDesk {
         user: UserId,
         id: ConversationId,
     ) -> Result<(), EmailDeskError> {
+        self.answer(tenant, user, id, false).await
+    }
+
+    /// Takes (`take`) or declines the offer of `id` to `user`.
+    async fn answer(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        id: ConversationId,
+        take: bool,
+    ) -> Result<(), EmailDeskError> {
         let agent = agent_of(user);
         let interaction = self.offered(tenant, agent, id)?;
-        self.inner
-            .deps
-            .acd
-            .reject(tenant, interaction, agent)
-            .await?;
+        let acd = &self.inner.deps.acd;
+        match take {
+            true => acd.accept(tenant, interaction, agent).await?,
+            false => acd.reject(tenant, interaction, agent).await?,
+        }
         self.inner.with(|r| {
             if let Some(x) = r.get_mut(&(tenant, id)) {
                 x.offers.retain(|(a, _)| *a != agent);
+                if take {
+                    x.agent = Some(agent);
+                }
             }
         });
         Ok(())

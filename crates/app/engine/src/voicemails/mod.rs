@@ -11,9 +11,7 @@
 //!
 //! Design note: the store keeps the messages, the ACD is in memory, so [`VoicemailDesk::restore`]
 //! routes the open messages again when the node starts. One owner task per routed message
-//! takes the ACD's events for it (the ACD's owner protocol, as a call task does).
-
-mod owner;
+//! takes the ACD's events for it (`acd::owner`, shared with the email desk).
 
 use crate::acd::{AcdHandle, EngineAcdError};
 use sb_acd::Enqueue;
@@ -84,6 +82,42 @@ pub const REQUEUE_AFTER: Duration = Duration::from_secs(60);
 impl Inner {
     fn with<T>(&self, f: impl FnOnce(&mut HashMap<Key, Routed>) -> T) -> T {
         f(&mut self.routed.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+}
+
+impl crate::acd::owner::RoutedItem for Routed {
+    fn offers(&mut self) -> &mut Vec<(AgentId, Timestamp)> {
+        &mut self.offers
+    }
+
+    fn set_interaction(&mut self, interaction: InteractionId) {
+        self.interaction = interaction;
+    }
+}
+
+impl crate::acd::owner::RoutedItems for Inner {
+    type Key = Key;
+    type Item = Routed;
+
+    fn items(&self) -> &Mutex<HashMap<Key, Routed>> {
+        &self.routed
+    }
+
+    fn acd(&self) -> &AcdHandle {
+        &self.acd
+    }
+
+    fn tenant(key: &Key) -> TenantId {
+        key.0
+    }
+
+    fn requeue_after(&self) -> Duration {
+        self.requeue_after
+    }
+
+    async fn still_open(&self, (tenant, id): &Key) -> bool {
+        let message = self.store.voicemail(*tenant, id).await;
+        message.is_ok_and(|m| m.state == VoicemailState::New)
     }
 }
 
@@ -161,7 +195,7 @@ impl VoicemailDesk {
             self.inner.with(|r| r.remove(&key));
             return Err(e.into());
         }
-        tokio::spawn(owner::own(self.inner.clone(), key, enqueue, rx));
+        tokio::spawn(crate::acd::owner::own(self.inner.clone(), key, enqueue, rx));
         Ok(true)
     }
 

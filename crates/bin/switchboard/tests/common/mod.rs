@@ -2,6 +2,8 @@
 #![allow(dead_code, clippy::unwrap_used)]
 
 pub mod agents;
+pub mod browser;
+pub mod mail;
 pub mod sipp;
 
 use std::io::{BufRead, BufReader};

@@ -15,7 +15,6 @@ use sb_store::ContactKind;
 use sb_types::{FlowId, TenantId, Timestamp};
 
 use crate::calls::deps::CallDeps;
-use crate::{flow_catalog, known_names};
 
 /// How long a compiled program is used before the names it resolved are read again.
 pub(super) const NAMES_TTL_MS: i64 = 30_000;
@@ -87,29 +86,15 @@ pub async fn program(
         .get_published_flow(tenant, flow.id)
         .await
         .map_err(|e| format!("flow {:?} has no published version: {e}", poc.flow))?;
-    let tenant_name = store
-        .get_tenant(tenant)
-        .await
-        .map_err(|e| format!("tenant: {e}"))?
-        .name;
-    let mut names = known_names(store, &tenant_name)
-        .await
-        .map_err(|e| format!("names: {e}"))?;
-    names.prompts = deps
-        .prompts
-        .ids(tenant)
-        .await
-        .map_err(|e| format!("prompts: {e}"))?;
-    let text = version.document.to_string();
-    let program = sb_flow::compile_json(&text, &flow_catalog(&names))
-        .map(Arc::new)
-        .map_err(|d| {
-            format!(
-                "flow {:?} does not compile: {} problem(s)",
-                poc.flow,
-                d.len()
-            )
-        })?;
+    let program = crate::names::compile_published(
+        store,
+        Some(&deps.prompts),
+        tenant,
+        &poc.flow,
+        &version.document,
+    )
+    .await
+    .map(Arc::new)?;
     let compiled = Compiled {
         flow: flow.id,
         version: version.version,

@@ -22,6 +22,7 @@
 // wait-voicemail-offer, voicemail-accept, voicemail-reject,
 // wait-email-offer, email-accept, email-reject, emails [count], email-open [id], email-download, email-attach <file>,
 // email-reply [--all] [--quote] [--cc=<a,b>] <text...>, email-reply-refused <same>, email-note <text...>,
+// email-forward <to> <text...>,
 // email-transfer <queue>,
 // email-close, quit.
 // With a PSTN device (calls ring the agent's own phone) hangup, hold, resume, dtmf, transfer,
@@ -443,6 +444,15 @@ const commands = {
     await page.fill(tid('email-note-text'), text);
     await addToThread(page, 'email-note-add', 'note');
     await shot(page, 'email-note');
+  },
+  /** Forwards the customer's last message to `to` (comma-separated) with `text` above it. */
+  async 'email-forward'(page, to, ...words) {
+    if (!to) throw new Error('usage: email-forward <to> <text...>');
+    await openComposer(page, 'forward');
+    await page.fill(tid('email-forward-to'), to);
+    await page.fill(tid('email-forward-text'), words.join(' '));
+    await addToThread(page, 'email-forward-send', 'outbound');
+    await shot(page, 'email-forwarded');
   },
   /** Passes the open conversation to another email queue: it is no longer the agent's. */
   async 'email-transfer'(page, queue) {

@@ -165,6 +165,11 @@ export function replyToConversation(id: string, body: ReplyRequest): Promise<Con
   return request<ConversationMessage>('POST', `${conversationPath(id)}/reply`, body);
 }
 
+/** Forwards the customer's last message (attached whole) to other addresses. */
+export function forwardConversation(id: string, to: string[], text: string): Promise<ConversationMessage> {
+  return request<ConversationMessage>('POST', `${conversationPath(id)}/forward`, { to, text });
+}
+
 /** Adds an internal note (never sent to the customer). */
 export function addConversationNote(id: string, text: string): Promise<ConversationMessage> {
   return request<ConversationMessage>('POST', `${conversationPath(id)}/notes`, { text });

@@ -272,6 +272,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/conversations/{id}/forward": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Forwards the customer's last message (attached as `original.eml`, its text below yours)
+         *     through the channel's relay; an answer from the recipient joins the conversation.
+         */
+        post: operations["forward"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/conversations/{id}/messages/{message}/attachments/{index}": {
         parameters: {
             query?: never;
@@ -1491,6 +1511,13 @@ export interface components {
              */
             published_version?: number | null;
         };
+        /** @description A forward of the customer's last message. */
+        ForwardBody: {
+            /** @description The text above the forwarded message. */
+            text?: string;
+            /** @description Where to (a colleague, a supplier). */
+            to: string[];
+        };
         /** @description One earlier interaction. */
         HistoryEntry: {
             /**
@@ -2470,6 +2497,64 @@ export interface operations {
                 content?: never;
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    forward: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The conversation */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ForwardBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageView"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not yours to forward */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The mail server refused it or is unreachable */
+            502: {
                 headers: {
                     [name: string]: unknown;
                 };

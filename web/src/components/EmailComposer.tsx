@@ -1,11 +1,12 @@
 // Writing in a conversation: a reply to the customer (reply-all, copies, the customer's last
-// message quoted, files attached) or an internal note. Each keeps its own text; a failed send
+// message quoted, files attached), a forward of the customer's last message to other
+// addresses, or an internal note. Each keeps its own text; a failed send
 // shows the server's reason and keeps the text. Ctrl+Enter sends.
 import { type ChangeEvent, type KeyboardEvent, useState } from 'react';
-import { addConversationNote, describe, replyToConversation } from '../api/client';
+import { addConversationNote, describe, forwardConversation, replyToConversation } from '../api/client';
 import { MAX_ATTACHMENT_BYTES, type ReadFile, formatBytes, readFile } from '../agent/files';
 
-type Mode = 'reply' | 'note';
+type Mode = 'reply' | 'forward' | 'note';
 
 interface Props {
   conversation: string;
@@ -49,6 +50,8 @@ export function EmailComposer({ conversation, canReply, onAdded }: Props) {
   const [mode, setMode] = useState<Mode>('reply');
   const [reply, setReply] = useState('');
   const [note, setNote] = useState('');
+  const [fwd, setFwd] = useState('');
+  const [fwdTo, setFwdTo] = useState('');
   const [all, setAll] = useState(false);
   const [quote, setQuote] = useState(false);
   const [cc, setCc] = useState('');
@@ -56,10 +59,12 @@ export function EmailComposer({ conversation, canReply, onAdded }: Props) {
   const [error, setError] = useState<string | null>(null);
   const att = useAttachments();
   const shown: Mode = canReply ? mode : 'note';
-  const text = shown === 'reply' ? reply : note;
+  const text = shown === 'reply' ? reply : shown === 'forward' ? fwd : note;
+  const setText = shown === 'reply' ? setReply : shown === 'forward' ? setFwd : setNote;
+  const ready = shown === 'forward' ? addresses(fwdTo).length > 0 : text.trim() !== '';
 
   const send = async () => {
-    if (busy || text.trim() === '') return;
+    if (busy || !ready) return;
     setBusy(true);
     setError(null);
     try {
@@ -69,13 +74,17 @@ export function EmailComposer({ conversation, canReply, onAdded }: Props) {
         setReply('');
         setCc('');
         att.clear();
+      } else if (shown === 'forward') {
+        await forwardConversation(conversation, addresses(fwdTo), fwd);
+        setFwd('');
+        setFwdTo('');
       } else {
         await addConversationNote(conversation, note);
         setNote('');
       }
       onAdded();
     } catch (e) {
-      setError(`${shown === 'reply' ? 'Not sent' : 'Note not added'}: ${describe(e)}`);
+      setError(`${shown === 'note' ? 'Note not added' : 'Not sent'}: ${describe(e)}`);
     } finally {
       setBusy(false);
     }
@@ -93,14 +102,25 @@ export function EmailComposer({ conversation, canReply, onAdded }: Props) {
       <div className="composer-modes" role="group" aria-label="Write">
         <button type="button" data-testid="email-mode-reply" aria-pressed={shown === 'reply'} disabled={!canReply}
           onClick={() => { setMode('reply'); setError(null); }}>Reply to customer</button>
+        <button type="button" data-testid="email-mode-forward" aria-pressed={shown === 'forward'} disabled={!canReply}
+          onClick={() => { setMode('forward'); setError(null); }}>Forward</button>
         <button type="button" data-testid="email-mode-note" aria-pressed={shown === 'note'}
           onClick={() => { setMode('note'); setError(null); }}>Internal note</button>
       </div>
       {!canReply && <p className="muted small">Accept the conversation from an offer to reply; notes can be added.</p>}
-      <textarea data-testid={shown === 'reply' ? 'email-reply-text' : 'email-note-text'} rows={4} value={text}
-        aria-label={shown === 'reply' ? 'Reply to the customer' : 'Internal note (not sent to the customer)'}
-        placeholder={shown === 'reply' ? 'Write to the customer…' : 'A note for colleagues, never sent to the customer…'}
-        onChange={(e) => (shown === 'reply' ? setReply : setNote)(e.target.value)} onKeyDown={onKey} />
+      {shown === 'forward' && (
+        <label className="composer-cc">To
+          <input data-testid="email-forward-to" type="text" inputMode="email" autoComplete="off" value={fwdTo}
+            placeholder="addresses, separated by commas" onChange={(e) => setFwdTo(e.target.value)} />
+        </label>
+      )}
+      <textarea data-testid={`email-${shown}-text`} rows={4} value={text}
+        aria-label={shown === 'reply' ? 'Reply to the customer' : shown === 'forward'
+          ? 'Text above the forwarded message' : 'Internal note (not sent to the customer)'}
+        placeholder={shown === 'reply' ? 'Write to the customer…' : shown === 'forward'
+          ? 'A few words for the recipient (the customer\'s last message follows, attached whole)…'
+          : 'A note for colleagues, never sent to the customer…'}
+        onChange={(e) => setText(e.target.value)} onKeyDown={onKey} />
       {shown === 'reply' && (
         <div className="composer-options">
           <label><input type="checkbox" data-testid="email-reply-all" checked={all}
@@ -135,9 +155,11 @@ export function EmailComposer({ conversation, canReply, onAdded }: Props) {
       {shown === 'reply' && att.error && <p className="error small" role="alert">{att.error}</p>}
       <p className="error small" role="alert" data-testid="email-error">{error ?? ''}</p>
       <div className="composer-actions">
-        <button type="submit" className="primary" data-testid={shown === 'reply' ? 'email-send' : 'email-note-add'}
-          disabled={busy || text.trim() === ''}>
-          {busy ? (shown === 'reply' ? 'Sending…' : 'Adding…') : shown === 'reply' ? 'Send reply' : 'Add note'}
+        <button type="submit" className="primary"
+          data-testid={shown === 'reply' ? 'email-send' : shown === 'forward' ? 'email-forward-send' : 'email-note-add'}
+          disabled={busy || !ready}>
+          {busy ? (shown === 'note' ? 'Adding…' : 'Sending…')
+            : shown === 'reply' ? 'Send reply' : shown === 'forward' ? 'Forward' : 'Add note'}
         </button>
         <span className="muted small">Ctrl+Enter</span>
       </div>

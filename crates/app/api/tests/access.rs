@@ -233,6 +233,12 @@ fn routes() -> Vec<(Method, &'static str, Role, Option<Value>)> {
         ),
         (
             M::POST,
+            "/api/v1/conversations/{conversation}/forward",
+            Agent,
+            Some(json!({"to": ["billing@vendor.example"], "text": "FYI"})),
+        ),
+        (
+            M::POST,
             "/api/v1/conversations/{conversation}/notes",
             Agent,
             Some(json!({"text": "A note"})),

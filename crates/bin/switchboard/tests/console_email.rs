@@ -127,6 +127,7 @@ fn an_agent_takes_an_email_in_the_console_replies_with_a_file_and_closes_it() {
         &format!("email-attach {}", file.display()),
         &format!("email-reply-refused --cc={REFUSED} We are on our way."),
         "email-reply --quote We are on our way.",
+        "email-forward toner@vendor.example Can you ship toner?",
     ] {
         agent.run(step);
     }
@@ -204,6 +205,22 @@ fn an_agent_takes_an_email_in_the_console_replies_with_a_file_and_closes_it() {
         "no internal note: {text}"
     );
 
+    // The forward reaches the supplier with the customer's message below the agent's words.
+    let received = sink.wait_for(2, Duration::from_secs(30));
+    let forward = &received[1];
+    let text = String::from_utf8_lossy(&forward.data).into_owned();
+    assert_eq!(
+        forward.rcpt_to,
+        vec!["toner@vendor.example".to_owned()],
+        "{text}"
+    );
+    assert!(
+        header(&forward.data, "Subject").starts_with("Fwd: Printer on fire"),
+        "{text}"
+    );
+    assert!(text.contains("Can you ship toner?"), "{text}");
+    assert!(text.contains("Our printer is on fire."), "{text}");
+
     // Closed: the agent does the queue's after-contact work, then is ready again.
     for step in [
         "email-close",
@@ -231,8 +248,16 @@ fn an_agent_takes_an_email_in_the_console_replies_with_a_file_and_closes_it() {
         .iter()
         .map(|m| m["direction"].as_str().unwrap())
         .collect();
-    assert_eq!(directions, ["inbound", "note", "outbound"], "{thread}");
-    assert_eq!(sink.received().len(), 1, "one message sent: {seen:?}");
+    assert_eq!(
+        directions,
+        ["inbound", "note", "outbound", "outbound"],
+        "{thread}"
+    );
+    assert_eq!(
+        sink.received().len(),
+        2,
+        "a reply and a forward sent: {seen:?}"
+    );
     println!(
         "console email: {:.1} s; screenshots in {}",
         started.elapsed().as_secs_f64(),

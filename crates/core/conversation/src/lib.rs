@@ -43,7 +43,7 @@ pub use attachment::{AttachmentInfo, attachment, safe_content_type, sanitize_fil
 pub use build::{Outgoing, OutgoingAttachment, build};
 pub use error::ConversationError;
 pub use parse::{MAX_TEXT_BYTES, ParsedEmail, parse};
-pub use quote::quote;
+pub use quote::{forwarded, quote};
 pub use thread::{
     MAX_REFERENCES, MAX_THREAD_REFS, ThreadHeaders, message_id, references_for_reply,
 };

@@ -35,9 +35,36 @@ pub fn quote(author: &str, date: i64, text: &str) -> String {
     out
 }
 
+/// The block a forward carries under the agent's text: a separator, the original's sender,
+/// date (Unix seconds, shown in UTC) and subject, then its text as it was.
+pub fn forwarded(from: &str, date: i64, subject: &str, text: &str) -> String {
+    format!(
+        "---------- Forwarded message ----------\nFrom: {}\nDate: {}\nSubject: {}\n\n{}",
+        one_line(from),
+        short_utc(date),
+        one_line(subject),
+        text.replace("\r\n", "\n").trim_end()
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_forward_names_the_original_sender_date_and_subject_above_its_text() {
+        let f = forwarded(
+            "carol@x",
+            1_796_637_600,
+            "Printer\r\non fire",
+            "Hello\r\nthere\r\n",
+        );
+        assert_eq!(
+            f,
+            "---------- Forwarded message ----------\nFrom: carol@x\nDate: 2026-12-07 10:00 UTC\n\
+             Subject: Printer on fire\n\nHello\nthere"
+        );
+    }
 
     #[test]
     fn quote_prefixes_every_line_under_an_attribution() {

@@ -1,5 +1,5 @@
 //! Email conversations: the list, a thread with its messages, raw messages and attachments,
-//! and what agents do — accept or reject an offer, reply (SMTP), write a note, pass to another
+//! and what agents do — accept or reject an offer, reply or forward (SMTP), write a note, pass to another
 //! queue, close. Agents see the conversations of the queues they serve and those they
 //! handled; supervisors and admins see every conversation of the tenant.
 
@@ -12,7 +12,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use base64::Engine as _;
 use sb_engine::acd::agent_of;
-use sb_engine::email::{EmailDesk, EmailDeskError, OutgoingFile, ReplyRequest};
+use sb_engine::email::{EmailDesk, EmailDeskError, ForwardRequest, OutgoingFile, ReplyRequest};
 use sb_store::{
     Conversation, ConversationFilter, ConversationMessage, ConversationState, MessageDirection,
 };
@@ -34,6 +34,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(accept))
         .routes(routes!(reject))
         .routes(routes!(reply))
+        .routes(routes!(forward))
         .routes(routes!(note))
         .routes(routes!(transfer))
         .routes(routes!(close))
@@ -515,6 +516,51 @@ async fn reply(
         .store
         .append_audit(c.audit(
             "conversation.reply",
+            format!("conversation:{id}"),
+            serde_json::json!({ "message": sent.id.as_uuid() }),
+        ))
+        .await?;
+    Ok(Json(message_view(sent)))
+}
+
+/// A forward of the customer's last message.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct ForwardBody {
+    /// Where to (a colleague, a supplier).
+    to: Vec<String>,
+    /// The text above the forwarded message.
+    #[serde(default)]
+    text: String,
+}
+
+/// Forwards the customer's last message (attached as `original.eml`, its text below yours)
+/// through the channel's relay; an answer from the recipient joins the conversation.
+#[utoipa::path(post, path = "/conversations/{id}/forward", tag = "email",
+    params(("id" = Uuid, Path, description = "The conversation")),
+    request_body = ForwardBody,
+    responses((status = 200, body = MessageView), (status = 400), (status = 401), (status = 404),
+        (status = 409, description = "Not yours to forward"),
+        (status = 502, description = "The mail server refused it or is unreachable")))]
+async fn forward(
+    State(state): State<AppState>,
+    AnyUser(c): AnyUser,
+    Path(id): Path<Uuid>,
+    ApiJson(body): ApiJson<ForwardBody>,
+) -> Result<Json<MessageView>, ApiError> {
+    let conversation = workable(&state, &c, id).await?;
+    let request = ForwardRequest {
+        to: body.to,
+        text: body.text,
+    };
+    let sent = desk(&state)?
+        .forward(c.tenant.id, c.user.id, conversation.id, request)
+        .await
+        .map_err(desk_error)?;
+    state
+        .store
+        .append_audit(c.audit(
+            "conversation.forward",
             format!("conversation:{id}"),
             serde_json::json!({ "message": sent.id.as_uuid() }),
         ))

@@ -4,7 +4,8 @@
 //!
 //! Contents:
 //! - [`EmailDesk`] — the node's email channels: [`EmailDesk::start`] runs one poller per
-//!   channel; offers, accept/reject, [`EmailDesk::reply`], [`EmailDesk::note`],
+//!   channel; offers, accept/reject, [`EmailDesk::reply`], [`EmailDesk::forward`],
+//!   [`EmailDesk::note`],
 //!   [`EmailDesk::close`], [`EmailDesk::transfer`]; [`EmailDesk::status`] per channel.
 //! - [`EmailDeps`] — what it needs from the node; [`EmailDeskError`] — what it refuses.
 //! - [`channel_settings`] — checks and seals an admin's channel settings before storing.
@@ -26,7 +27,7 @@ mod reply;
 mod status;
 
 pub use offers::EmailOffer;
-pub use reply::{OutgoingFile, ReplyRequest};
+pub use reply::{ForwardRequest, OutgoingFile, ReplyRequest};
 pub use status::ChannelStatus;
 
 use crate::acd::{AcdHandle, EngineAcdError};

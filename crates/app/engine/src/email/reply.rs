@@ -51,6 +51,15 @@ pub struct ReplyRequest {
     pub attachments: Vec<OutgoingFile>,
 }
 
+/// A forward of the customer's last message to someone else (a colleague, a supplier).
+#[derive(Debug, Clone, Default)]
+pub struct ForwardRequest {
+    /// Where to.
+    pub to: Vec<String>,
+    /// The agent's text above the forwarded message.
+    pub text: String,
+}
+
 /// An automatic answer the flow asked for.
 pub(super) struct AutoAnswer<'a> {
     pub to: &'a str,
@@ -128,6 +137,65 @@ impl EmailDesk {
             .set_conversation_agent(tenant, id, Some(user), now)
             .await?;
         Ok(stored)
+    }
+
+    /// Forwards the customer's last message (its text below the agent's, the original message
+    /// attached as `original.eml`) and adds the forward to the conversation. An answer from
+    /// the recipient refers to it, so it joins the conversation.
+    pub async fn forward(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        id: ConversationId,
+        request: ForwardRequest,
+    ) -> Result<ConversationMessage, EmailDeskError> {
+        let to: Vec<String> = request
+            .to
+            .iter()
+            .map(|a| a.trim().to_owned())
+            .filter(|a| !a.is_empty())
+            .collect();
+        if to.is_empty() || to.len() > MAX_RECIPIENTS {
+            return Err(EmailDeskError::Invalid(format!(
+                "forward to 1 to {MAX_RECIPIENTS} addresses"
+            )));
+        }
+        let store = &self.inner.deps.store;
+        let conversation = store.get_conversation(tenant, id).await?;
+        let messages = store.conversation_messages(tenant, id).await?;
+        let settings = self.settings_of(&conversation).await?;
+        let original = messages
+            .iter()
+            .rev()
+            .find(|m| m.direction == MessageDirection::Inbound)
+            .ok_or_else(|| {
+                EmailDeskError::Invalid("nothing from the customer to forward".into())
+            })?;
+        let block = sb_conversation::forwarded(
+            &original.sender,
+            original.created_at.as_millis() / 1000,
+            &original.subject,
+            &original.body_text,
+        );
+        let text = format!("{}\n\n{block}", request.text.trim_end());
+        let mut attachments = Vec::new();
+        if let Some(raw) = self.raw_message(original).await? {
+            attachments.push(OutgoingFile {
+                filename: "original.eml".into(),
+                content_type: "message/rfc822".into(),
+                bytes: raw,
+            });
+        }
+        let draft = Draft {
+            to,
+            cc: Vec::new(),
+            subject: sb_conversation::forward_subject(&original.subject, &conversation.token),
+            text,
+            attachments,
+            auto_reply: false,
+        };
+        self.send(&conversation, &settings, &messages, draft, Some(user))
+            .await
     }
 
     /// Adds an internal note (never sent).

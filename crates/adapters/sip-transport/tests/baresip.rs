@@ -127,6 +127,23 @@ async fn register_and_refresh(server: &common::Running, dir: &Path) -> Vec<Bindi
     bound
 }
 
+/// A port `p` for baresip's `sip_listen`: it listens on `p` (UDP and TCP) and its TLS
+/// transport on `p + 1`, so both must be free (a free `p` alone made a CI run fail with
+/// "SIP/TLS transport failed: Address already in use").
+fn sip_ports() -> u16 {
+    loop {
+        let p = common::free_port();
+        let Some(next) = p.checked_add(1) else {
+            continue;
+        };
+        let tcp = std::net::TcpListener::bind(("127.0.0.1", next));
+        let udp = std::net::UdpSocket::bind(("127.0.0.1", next));
+        if tcp.is_ok() && udp.is_ok() {
+            return p;
+        }
+    }
+}
+
 /// Created, then refreshed (at least twice) by the same phone: same contact, same Call-ID,
 /// increasing CSeq.
 fn assert_refreshed(bound: &[Binding], transport: &str) {
@@ -157,7 +174,7 @@ async fn baresip_registers_over_udp_and_stays_registered() {
     let server = common::start(config()).await;
     let dir = common::scratch_dir("sb-baresip");
     let outbound = format!("sip:{}", server.addr());
-    write_config(&dir, common::free_port(), &outbound, "");
+    write_config(&dir, sip_ports(), &outbound, "");
     let bound = register_and_refresh(&server, &dir).await;
     assert_refreshed(&bound, "udp");
     let _ = std::fs::remove_dir_all(&dir);
@@ -172,7 +189,7 @@ async fn baresip_registers_over_tcp_and_stays_registered() {
     let server = common::start(config()).await;
     let dir = common::scratch_dir("sb-baresip");
     let outbound = format!("sip:{};transport=tcp", server.addr());
-    write_config(&dir, common::free_port(), &outbound, "");
+    write_config(&dir, sip_ports(), &outbound, "");
     let bound = register_and_refresh(&server, &dir).await;
     assert_refreshed(&bound, "tcp");
     let _ = std::fs::remove_dir_all(&dir);
@@ -236,7 +253,7 @@ async fn baresip_registers_over_tls_and_stays_registered() {
     std::fs::write(dir.join("ca.pem"), ca_pem).expect("write CA");
     let outbound = format!("sip:{tls_addr};transport=tls");
     let cafile = format!("sip_cafile\t\t{}\n", dir.join("ca.pem").display());
-    write_config(&dir, common::free_port(), &outbound, &cafile);
+    write_config(&dir, sip_ports(), &outbound, &cafile);
     let bound = register_and_refresh(&server, &dir).await;
     assert_refreshed(&bound, "tls");
     let _ = std::fs::remove_dir_all(&dir);

@@ -31,11 +31,10 @@ pub(super) async fn prepare(
     deps: &EmailDeps,
     tenant: TenantId,
     channel: ChannelId,
-    fetched: &[Fetched],
+    fetched: Vec<Fetched>,
 ) -> std::io::Result<Vec<Prepared>> {
     let dir = deps.mail_dir.clone();
     let now = (deps.clock)();
-    let fetched = fetched.to_vec();
     tokio::task::spawn_blocking(move || {
         let files: Vec<(PathBuf, &[u8])> = fetched
             .iter()

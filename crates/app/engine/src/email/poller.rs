@@ -234,7 +234,9 @@ async fn poll_once(
     let started = std::time::Instant::now();
     let poll = retriever.poll(&cursor).await?;
     let fetched_in = started.elapsed();
-    let prepared = ingest::prepare(&inner.deps, tenant, channel, &poll.messages).await?;
+    let (count, more) = (poll.messages.len(), poll.more);
+    // The messages move into the file writer: a batch's bodies are held once, not twice.
+    let prepared = ingest::prepare(&inner.deps, tenant, channel, poll.messages).await?;
     let filed_in = started.elapsed();
     let emails: Vec<_> = prepared.iter().map(|p| p.email.clone()).collect();
     let cursor = serde_json::to_value(&poll.cursor).unwrap_or(serde_json::Value::Null);
@@ -271,7 +273,7 @@ async fn poll_once(
     acknowledge(inner, config, retriever, keys).await?;
     tracing::debug!(
         channel = %config.name,
-        messages = poll.messages.len(),
+        messages = count,
         fetched_ms = fetched_in.as_millis(),
         filed_ms = (filed_in - fetched_in).as_millis(),
         stored_ms = (stored_in - filed_in).as_millis(),
@@ -279,5 +281,5 @@ async fn poll_once(
         acknowledged_ms = (started.elapsed() - routed_in).as_millis(),
         "mailbox polled"
     );
-    Ok(poll.more)
+    Ok(more)
 }

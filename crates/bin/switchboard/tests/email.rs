@@ -257,6 +257,28 @@ fn an_email_reaches_an_agent_whose_reply_threads_and_the_customers_answer_joins_
 }
 
 #[test]
+fn a_mail_server_on_an_internal_address_is_refused_unless_the_operator_allows_its_network() {
+    // No Dovecot needed: the address is refused before any connection.
+    let mailbox = json!({ "protocol": "imap", "port": 143 });
+    let (tmp, data) = data_dir();
+    import(tmp.path(), &data, &tenant(mailbox, 25));
+    passwords(&data, "mail-a", "boss", DEMO_PASSWORD);
+    let served = serve_with(&data, &[]);
+    let boss = login_in(&served, "mail-a", "boss");
+    let status = wait(20, "the refusal", || {
+        let list = get(&served, &boss, "/api/v1/email/channels");
+        let s = list.as_array()?.first()?["status"].clone();
+        (s["state"] == "failing").then_some(s)
+    });
+    let error = status["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("127.0.0.1") && error.contains("email.server_allow"),
+        "{status}"
+    );
+    drop(tmp);
+}
+
+#[test]
 fn killing_serve_in_the_middle_of_fetching_500_messages_loses_and_duplicates_none() {
     const N: usize = 500;
     let Some(dc) = dovecot::start("email crash") else {

@@ -20,6 +20,7 @@
 
 mod files;
 mod flow;
+mod guard;
 mod ingest;
 mod offers;
 mod poller;

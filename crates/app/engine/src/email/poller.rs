@@ -83,7 +83,7 @@ async fn run(desk: EmailDesk, config: ChannelConfig, stop: CancellationToken) {
         inner,
         ChannelStatus::starting(config.tenant_id, config.id, &config.name),
     );
-    let settings = match usable(inner, &config).await {
+    let settings = match usable(&config) {
         Ok(s) => s,
         Err(why) => {
             tracing::warn!(channel = %config.name, %why, "email channel not polled");
@@ -112,11 +112,15 @@ async fn run(desk: EmailDesk, config: ChannelConfig, stop: CancellationToken) {
     let mut backoff = FIRST_BACKOFF;
     let mut acked_leftovers = false;
     loop {
-        let result = match acked_leftovers {
-            false => acknowledge_leftovers(inner, &config, &retriever)
-                .await
-                .map(|()| true),
-            true => poll_once(&desk, &config, &settings, &retriever).await,
+        let server = (settings.host.as_str(), settings.port.unwrap_or(0));
+        let result = match super::guard::reachable(&inner.deps, server).await {
+            Err(e) => Err(e),
+            Ok(()) => match acked_leftovers {
+                false => acknowledge_leftovers(inner, &config, &retriever)
+                    .await
+                    .map(|()| true),
+                true => poll_once(&desk, &config, &settings, &retriever).await,
+            },
         };
         let wait = match result {
             Ok(more) => {
@@ -156,29 +160,14 @@ fn millis_of(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
-/// The channel's settings, when they parse and their server may be reached from here.
-async fn usable(inner: &Inner, config: &ChannelConfig) -> Result<EmailChannelSettings, String> {
-    let settings = EmailChannelSettings::from_json(&config.settings).map_err(|ps| {
+/// The channel's settings, when they parse.
+fn usable(config: &ChannelConfig) -> Result<EmailChannelSettings, String> {
+    EmailChannelSettings::from_json(&config.settings).map_err(|ps| {
         ps.iter()
             .map(|p| format!("{}: {}", p.field, p.message))
             .collect::<Vec<_>>()
             .join("; ")
-    })?;
-    let port = settings.port.unwrap_or(0);
-    let found = tokio::net::lookup_host((settings.host.as_str(), port))
-        .await
-        .map_err(|e| format!("{}: {e}", settings.host))?;
-    for addr in found {
-        if !inner.deps.servers.permits(addr.ip()) {
-            return Err(format!(
-                "{} ({}) is an internal address; mail servers may be on it only when \
-                 email.server_allow lists its network",
-                settings.host,
-                addr.ip()
-            ));
-        }
-    }
-    Ok(settings)
+    })
 }
 
 /// Acknowledges the messages stored but not acknowledged before (a crash in between).

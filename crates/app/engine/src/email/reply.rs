@@ -378,6 +378,7 @@ impl EmailDesk {
         let raw = sb_conversation::build(&outgoing)
             .map_err(|e| EmailDeskError::Invalid(e.to_string()))?;
         let smtp = settings.smtp(&deps.secrets)?;
+        super::guard::reachable(deps, (smtp.host.as_str(), smtp.port)).await?;
         let recipients: Vec<String> = draft.to.iter().chain(&draft.cc).cloned().collect();
         SmtpSender::new(smtp)?
             .send(&settings.address, &recipients, &raw)

@@ -510,16 +510,22 @@ async fn reply(
     };
     let sent = desk(&state)?
         .reply(c.tenant.id, c.user.id, conversation.id, request)
-        .await
-        .map_err(desk_error)?;
-    state
-        .store
-        .append_audit(c.audit(
-            "conversation.reply",
-            format!("conversation:{id}"),
-            serde_json::json!({ "message": sent.id.as_uuid() }),
-        ))
-        .await?;
+        .await;
+    audited_send(&state, &c, "conversation.reply", id, sent).await
+}
+
+/// A message sent to the outside (reply, forward): its audit entry, then its view.
+async fn audited_send(
+    state: &AppState,
+    c: &Caller,
+    action: &str,
+    id: Uuid,
+    sent: Result<ConversationMessage, EmailDeskError>,
+) -> Result<Json<MessageView>, ApiError> {
+    let sent = sent.map_err(desk_error)?;
+    let details = serde_json::json!({ "message": sent.id.as_uuid() });
+    let entry = c.audit(action, format!("conversation:{id}"), details);
+    state.store.append_audit(entry).await?;
     Ok(Json(message_view(sent)))
 }
 
@@ -555,17 +561,8 @@ async fn forward(
     };
     let sent = desk(&state)?
         .forward(c.tenant.id, c.user.id, conversation.id, request)
-        .await
-        .map_err(desk_error)?;
-    state
-        .store
-        .append_audit(c.audit(
-            "conversation.forward",
-            format!("conversation:{id}"),
-            serde_json::json!({ "message": sent.id.as_uuid() }),
-        ))
-        .await?;
-    Ok(Json(message_view(sent)))
+        .await;
+    audited_send(&state, &c, "conversation.forward", id, sent).await
 }
 
 /// An internal note.

@@ -132,15 +132,26 @@ async fn sipp_registers_with_md5_digest_over_udp_and_tcp() {
         sipp("register.xml", "t1", server.addr()).await,
         "REGISTER over TCP"
     );
-    let bound: Vec<String> = server
-        .sink
-        .events()
-        .into_iter()
-        .filter_map(|e| match e {
-            RegistrarEvent::Bound(b) => Some(b.source.unwrap_or_default()),
-            _ => None,
-        })
-        .collect();
+    // The registrar's events reach the sink after the 200 OK that ended SIPp: wait for both.
+    let bound_now = || -> Vec<String> {
+        server
+            .sink
+            .events()
+            .into_iter()
+            .filter_map(|e| match e {
+                RegistrarEvent::Bound(b) => Some(b.source.unwrap_or_default()),
+                _ => None,
+            })
+            .collect()
+    };
+    let mut bound = bound_now();
+    for _ in 0..50 {
+        if bound.len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        bound = bound_now();
+    }
     assert_eq!(bound.len(), 2, "{bound:?}");
     assert!(
         bound[0].starts_with("udp:127.0.0.1:") && bound[1].starts_with("tcp:127.0.0.1:"),

@@ -36,32 +36,29 @@ pub(super) async fn prepare(
     let dir = deps.mail_dir.clone();
     let now = (deps.clock)();
     tokio::task::spawn_blocking(move || {
+        let relative: Vec<PathBuf> = fetched
+            .iter()
+            .map(|f| raw_path(tenant, channel, &f.key.to_string()))
+            .collect();
         let files: Vec<(PathBuf, &[u8])> = fetched
             .iter()
-            .map(|f| {
-                let path = dir.join(raw_path(tenant, channel, &f.key.to_string()));
-                (path, f.raw.as_slice())
-            })
+            .zip(&relative)
+            .map(|(f, r)| (dir.join(r), f.raw.as_slice()))
             .collect();
         files::write_batch(&files)?;
         Ok(fetched
             .iter()
-            .map(|f| prepare_one(tenant, channel, f, now))
+            .zip(relative)
+            .map(|(f, r)| prepare_one(f, r, now))
             .collect())
     })
     .await
     .map_err(std::io::Error::other)?
 }
 
-/// The store record of a message whose file is written.
-fn prepare_one(
-    tenant: TenantId,
-    channel: ChannelId,
-    fetched: &Fetched,
-    now: sb_types::Timestamp,
-) -> Prepared {
+/// The store record of a message whose file is written at `relative`.
+fn prepare_one(fetched: &Fetched, relative: PathBuf, now: sb_types::Timestamp) -> Prepared {
     let key = fetched.key.to_string();
-    let relative = raw_path(tenant, channel, &key);
     let parsed = sb_conversation::parse(&fetched.raw);
     let customer = parsed.reply_to.as_ref().or(parsed.from.as_ref());
     let recipients = parsed

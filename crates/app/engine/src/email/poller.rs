@@ -131,7 +131,7 @@ async fn run(desk: EmailDesk, config: ChannelConfig, stop: CancellationToken) {
                 status::update(inner, config.id, |s| {
                     s.state = "ok";
                     s.error = None;
-                    s.last_ok_at = status::millis(now);
+                    s.last_ok_at = Some(now.as_millis());
                     s.next_poll_at = Some(now.as_millis() + millis_of(wait));
                 });
                 wait

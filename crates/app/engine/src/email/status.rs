@@ -1,7 +1,7 @@
 //! What each channel's poller last did, for the admin's channel page.
 
 use super::Inner;
-use sb_types::{ChannelId, TenantId, Timestamp};
+use sb_types::{ChannelId, TenantId};
 use serde::Serialize;
 use std::sync::PoisonError;
 
@@ -74,8 +74,4 @@ pub(super) fn set(inner: &Inner, status: ChannelStatus) {
 pub(super) fn remove(inner: &Inner, channel: ChannelId) {
     let mut map = inner.status.lock().unwrap_or_else(PoisonError::into_inner);
     map.remove(&channel);
-}
-
-pub(super) fn millis(t: Timestamp) -> Option<i64> {
-    Some(t.as_millis())
 }

@@ -5,13 +5,17 @@
 //!   file name with no path separator, quote or control character; the next index fetches none;
 //! * answering the message works like the engine does it: a reply built from it either is
 //!   refused with an error or parses back with its Message-ID, In-Reply-To, References and the
-//!   conversation token intact.
+//!   conversation token intact;
+//! * its HTML, made safe, holds no script element, no event handler and, unless asked for, no
+//!   remote image;
+//! * its `Authentication-Results` verdicts are single lower-case words with printable domains.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use sb_conversation::{
-    MAX_TEXT_BYTES, MAX_THREAD_REFS, Mailbox, Outgoing, attachment, build, find_token, parse,
-    quote, references_for_reply, reply_subject, safe_content_type,
+    HtmlOptions, MAX_TEXT_BYTES, MAX_THREAD_REFS, Mailbox, Outgoing, attachment,
+    authentication_results, build, find_token, parse, quote, references_for_reply, reply_subject,
+    safe_content_type, safe_html,
 };
 
 const TOKEN: &str = "SB-7K3M9Q2T";
@@ -61,4 +65,17 @@ fuzz_target!(|data: &[u8]| {
     }
     assert!(attachment(data, email.attachments.len()).is_none());
     answer(&email);
+    if let Some(safe) = safe_html(data, HtmlOptions::default()) {
+        let lower = safe.html.to_ascii_lowercase();
+        assert!(!lower.contains("<script"), "{}", safe.html);
+        assert!(!lower.contains(" onerror="), "{}", safe.html);
+        assert!(!lower.contains("src=\"http"), "{}", safe.html);
+    }
+    if let Some(auth) = authentication_results(data, &[]) {
+        assert!(!auth.authserv_id.is_empty() && !auth.trusted);
+        for check in [auth.spf, auth.dkim, auth.dmarc].into_iter().flatten() {
+            assert!(check.result.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
+            assert!(check.domain.iter().all(|d| d.bytes().all(|b| b.is_ascii_graphic())));
+        }
+    }
 });

@@ -23,7 +23,7 @@
 // wait-email-offer, email-accept, email-reject, emails [count], email-open [id], email-download, email-attach <file>,
 // email-reply [--all] [--quote] [--cc=<a,b>] <text...>, email-reply-refused <same>, email-note <text...>,
 // email-forward <to> <text...>,
-// email-transfer <queue>,
+// email-auth, email-html [remote], email-transfer <queue>,
 // email-close, quit.
 // With a PSTN device (calls ring the agent's own phone) hangup, hold, resume, dtmf, transfer,
 // wait-state and wrap-up work as with the softphone; mute, accept and reject do not apply.
@@ -453,6 +453,35 @@ const commands = {
     await page.fill(tid('email-forward-text'), words.join(' '));
     await addToThread(page, 'email-forward-send', 'outbound');
     await shot(page, 'email-forwarded');
+  },
+  /** The sender checks on the customer's first message: `info email-auth trusted=<bool> <chips>`. */
+  async 'email-auth'(page) {
+    const message = page.locator(`${tid('email-message')}[data-direction="inbound"]`).first();
+    const auth = message.locator(tid('email-auth'));
+    await auth.waitFor({ timeout: TIMEOUT });
+    const chips = await auth.locator(tid('email-auth-check')).allInnerTexts();
+    say(`info email-auth trusted=${await auth.getAttribute('data-trusted')} ${chips.map((c) => c.trim()).join(' ')}`.trim());
+  },
+  /** Shows the customer's first message formatted (its sanitised HTML in the sandboxed frame):
+   * `info email-html text=<the frame's text> imgs=<images with a source> scripts=<script elements>`.
+   * With `remote`, clicks "Load remote images" first and waits until an image has loaded. */
+  async 'email-html'(page, remote) {
+    const message = page.locator(`${tid('email-message')}[data-direction="inbound"]`).first();
+    const toggle = message.locator(tid('email-show-html'));
+    if ((await toggle.getAttribute('aria-pressed', { timeout: TIMEOUT })) !== 'true') await toggle.click({ timeout: TIMEOUT });
+    if (remote === 'remote') await message.locator(tid('email-load-remote')).click({ timeout: TIMEOUT });
+    const frame = message.frameLocator(tid('email-html'));
+    const body = frame.locator('body');
+    await body.waitFor({ timeout: TIMEOUT });
+    if (remote === 'remote') {
+      await frame.locator('img[src^="http"]').first().waitFor({ timeout: TIMEOUT });
+      await body.evaluate((b) => Promise.all([...b.querySelectorAll('img')].map((i) => i.decode().catch(() => {}))));
+    }
+    const text = (await body.innerText()).replace(/\s+/g, ' ').trim();
+    const imgs = await body.evaluate((b) => b.querySelectorAll('img[src]').length);
+    const scripts = await body.evaluate((b) => b.ownerDocument.querySelectorAll('script').length);
+    say(`info email-html imgs=${imgs} scripts=${scripts} text=${text}`);
+    await shot(page, remote === 'remote' ? 'email-html-remote' : 'email-html');
   },
   /** Passes the open conversation to another email queue: it is no longer the agent's. */
   async 'email-transfer'(page, queue) {

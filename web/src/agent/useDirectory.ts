@@ -19,7 +19,10 @@ export function useDirectory(): DirectoryView {
     let live = true;
     const load = () => {
       fetchDirectory().then(
-        (d) => live && setView({ directory: { agents: d.agents ?? [], queues: d.queues ?? [] }, error: null }),
+        (d) => live && setView({
+          directory: { agents: d.agents ?? [], queues: d.queues ?? [], email_queues: d.email_queues ?? [] },
+          error: null,
+        }),
         (e) => live && setView((v) => ({ ...v, error: `directory not loaded: ${describe(e)}` })),
       );
     };

@@ -151,6 +151,55 @@ export function conversation(id: string): Promise<Thread> {
 }
 
 /** Where an attachment of a message downloads from (same origin, the session cookie). */
+/** A canned response as listed: its templates, not yet filled in. */
+export interface CannedResponse {
+  name: string;
+  /** The subject template; null keeps the conversation's subject. */
+  subject: string | null;
+  body: string;
+  /** Milliseconds since the Unix epoch. */
+  updated_at: number;
+}
+
+/** A canned response filled in for one conversation. */
+export interface FilledResponse {
+  /** Null when the response has no subject. */
+  subject: string | null;
+  body: string;
+}
+
+export function listCannedResponses(): Promise<CannedResponse[]> {
+  return request<CannedResponse[]>('GET', '/email/canned-responses');
+}
+
+export function renderCannedResponse(conversation: string, name: string): Promise<FilledResponse> {
+  return request<FilledResponse>('POST', `${conversationPath(conversation)}/canned-responses/${encodeURIComponent(name)}/render`);
+}
+
+/** One sender check as the mail server reported it. */
+export interface SenderCheck { result: string; domain?: string | null }
+
+/** SPF, DKIM and DMARC on a customer's message, from its mail server's report (null: none). */
+export interface SenderAuthentication {
+  server: string;
+  trusted: boolean;
+  spf?: SenderCheck | null;
+  dkim?: SenderCheck | null;
+  dmarc?: SenderCheck | null;
+}
+
+export function messageAuthentication(conversation: string, message: string): Promise<SenderAuthentication | null> {
+  const path = `${conversationPath(conversation)}/messages/${encodeURIComponent(message)}/authentication`;
+  return request<SenderAuthentication | null>('GET', path);
+}
+
+/** The message's HTML body as a sanitised page for a sandboxed frame; `remote` loads its
+ * remote images too (only after the agent asks). */
+export function messageHtmlUrl(conversation: string, message: string, remote: boolean): string {
+  const base = `${conversationPath(conversation)}/messages/${encodeURIComponent(message)}/html`;
+  return `${BASE}${base}${remote ? '?remote=true' : ''}`;
+}
+
 export function attachmentUrl(conversationId: string, message: string, index: number): string {
   return `${BASE}${conversationPath(conversationId)}/messages/${encodeURIComponent(message)}/attachments/${index}`;
 }
@@ -176,15 +225,18 @@ export function addConversationNote(id: string, text: string): Promise<Conversat
 }
 
 /** Passes the conversation to another email queue, by name. */
-export function transferConversation(id: string, queue: string): Promise<Conversation> {
-  return request<Conversation>('POST', `${conversationPath(id)}/transfer`, { queue });
+/** Where a conversation is passed: an email queue by name, or an agent by user id. */
+export type ConversationTarget = { queue: string } | { agent: string };
+
+export function transferConversation(id: string, to: ConversationTarget): Promise<Conversation> {
+  return request<Conversation>('POST', `${conversationPath(id)}/transfer`, to);
 }
 
 export function closeConversation(id: string): Promise<Conversation> {
   return request<Conversation>('POST', `${conversationPath(id)}/close`);
 }
 
-/** The tenant's other agents with their states, and its voice queues. */
+/** The tenant's other agents with their states, its voice queues and its email queues. */
 export function directory(): Promise<Directory> {
   return request<Directory>('GET', '/me/directory');
 }

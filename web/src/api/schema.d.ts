@@ -252,6 +252,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/conversations/{id}/canned-responses/{name}/render": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Fills the canned response `name` in for the conversation: the customer's address and name,
+         *     the caller's display name, the conversation's subject, token and queue. Nothing is stored
+         *     or sent; the agent edits the text and replies as usual.
+         */
+        post: operations["render"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/conversations/{id}/close": {
         parameters: {
             query?: never;
@@ -304,6 +325,48 @@ export interface paths {
          *     scripts come as `application/octet-stream`).
          */
         get: operations["attachment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/conversations/{id}/messages/{message}/authentication": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The SPF, DKIM and DMARC verdicts on a customer's message, from the `Authentication-Results`
+         *     header of the organisation's mail server (the channel's `authserv_ids`); `null` when there
+         *     is none (or the channel trusts servers and none of them wrote one).
+         */
+        get: operations["message_authentication"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/conversations/{id}/messages/{message}/html": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The message's HTML body, sanitised, as a page for a sandboxed frame (`text/html`). A
+         *     message without an HTML part gives a page that says so. The header
+         *     `x-remote-images-blocked` counts the remote images left out.
+         */
+        get: operations["message_html"];
         put?: never;
         post?: never;
         delete?: never;
@@ -392,9 +455,50 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Passes the conversation to another email queue, where it waits for an agent. */
+        /**
+         * Passes the conversation to another email queue or to one agent; the agent who had it goes
+         *     to after-contact work.
+         */
         post: operations["transfer"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/email/canned-responses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's canned responses, by name. */
+        get: operations["list_canned_responses"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/email/canned-responses/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Creates or replaces the canned response `name`, once its templates compile and use only the
+         *     known variables (400 naming `name`, `subject` or `body` otherwise).
+         */
+        put: operations["put_canned_response"];
+        post?: never;
+        /** Deletes the canned response `name`. */
+        delete: operations["delete_canned_response"];
         options?: never;
         head?: never;
         patch?: never;
@@ -645,7 +749,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The transfer directory: the tenant's other agents and their states, and its voice queues. */
+        /**
+         * The transfer directory: the tenant's other agents and their states, its voice queues and
+         *     its email queues.
+         */
         get: operations["directory"];
         put?: never;
         post?: never;
@@ -1251,6 +1358,19 @@ export interface components {
             ip?: string | null;
             target: string;
         };
+        /** @description The sender's authentication as a mail server reported it. */
+        AuthenticationView: {
+            dkim?: null | components["schemas"]["CheckView"];
+            dmarc?: null | components["schemas"]["CheckView"];
+            /** @description The server that reported it (its `authserv-id`). */
+            server: string;
+            spf?: null | components["schemas"]["CheckView"];
+            /**
+             * @description The server is one the channel trusts (`authserv_ids`): the organisation's own. When
+             *     false the channel names none, and the verdicts are what the topmost header says.
+             */
+            trusted: boolean;
+        };
         /** @description A live call. */
         CallView: {
             /**
@@ -1295,6 +1415,33 @@ export interface components {
             /** @description `ivr`, `queued`, `ringing` (offered to an agent), `connected` or `held`. */
             state: string;
         };
+        /**
+         * @description A canned response's content. Both are minijinja templates over `customer`,
+         *     `customer_name`, `agent_name`, `subject`, `token` and `queue` (see docs/email.md).
+         */
+        CannedResponseBody: {
+            /** @description The text, at most 16 KiB. */
+            body: string;
+            /**
+             * @description One line of at most 200 characters; absent (or empty), replies keep the conversation's
+             *     subject.
+             */
+            subject?: string | null;
+        };
+        /** @description A canned response. */
+        CannedResponseView: {
+            /** @description The text template. */
+            body: string;
+            /** @description Its name: 1 to 64 of `a-z`, `0-9`, `-` and `_`. */
+            name: string;
+            /** @description The subject template; none keeps the conversation's subject. */
+            subject?: string | null;
+            /**
+             * Format: int64
+             * @description When it was last saved, in milliseconds since the Unix epoch.
+             */
+            updated_at: number;
+        };
         /** @description A password change by the user themself. */
         ChangePassword: {
             /** @description The current password. */
@@ -1311,6 +1458,13 @@ export interface components {
             settings: Record<string, never>;
             /** @description The poller's state on this server (none when this server does not poll). */
             status: Record<string, never>;
+        };
+        /** @description One check's verdict. */
+        CheckView: {
+            /** @description The domain checked (SPF: the envelope sender's; DKIM: the signer's; DMARC: the From's). */
+            domain?: string | null;
+            /** @description `pass`, `fail`, `softfail`, `neutral`, `none`, `temperror`, `permerror`… */
+            result: string;
         };
         /** @description A consultation in progress. */
         ConsultInfo: {
@@ -1450,6 +1604,8 @@ export interface components {
         Directory: {
             /** @description The tenant's other agents with their states, by user name. */
             agents: components["schemas"]["AgentStateView"][];
+            /** @description The tenant's email queues, by name (where a conversation can be passed). */
+            email_queues: components["schemas"]["QueueEntry"][];
             /** @description The tenant's voice queues, by name. */
             queues: components["schemas"]["QueueEntry"][];
         };
@@ -1683,6 +1839,13 @@ export interface components {
             /** @description Routing settings: service level, strategy, skills (by name), bullseye, overflow… */
             settings: Record<string, never>;
         };
+        /** @description A canned response filled in for one conversation. */
+        RenderedView: {
+            /** @description The text to put in the reply. */
+            body: string;
+            /** @description The subject for the reply; none when the response has none (keep the conversation's). */
+            subject?: string | null;
+        };
         /** @description A reply to the customer. */
         ReplyBody: {
             /** @description Also to the other recipients of the customer's last message. */
@@ -1692,6 +1855,12 @@ export interface components {
             cc?: string[];
             /** @description Quote the customer's last message under the text. */
             quote?: boolean;
+            /**
+             * @description A subject of the agent's own (e.g. from a canned response), one line of at most 200
+             *     characters; absent, the reply is `Re:` the customer's subject. The conversation's token
+             *     is added either way.
+             */
+            subject?: string | null;
             text: string;
         };
         /** @description A new password set by an admin. */
@@ -1824,10 +1993,16 @@ export interface components {
             /** Format: uuid */
             user_id: string;
         };
-        /** @description Where to pass the conversation. */
+        /** @description Where to pass the conversation: exactly one of `queue` or `agent`. */
         TransferBody: {
-            /** @description An email queue's name. */
-            queue: string;
+            /**
+             * Format: uuid
+             * @description An agent's user id: the conversation is offered to that agent (who must be logged in)
+             *     when they have room; if they refuse it, it waits in its queue.
+             */
+            agent?: string | null;
+            /** @description An email queue's name: the conversation waits there for any agent. */
+            queue?: string | null;
         };
         /**
          * @description How a transfer is made.
@@ -2464,6 +2639,49 @@ export interface operations {
             };
         };
     };
+    render: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The conversation */
+                id: string;
+                /** @description The response's name */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RenderedView"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not yours to answer, or the response's template fails */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     close: {
         parameters: {
             query?: never;
@@ -2583,6 +2801,80 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    message_authentication: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The conversation */
+                id: string;
+                /** @description The message */
+                message: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": null | components["schemas"]["AuthenticationView"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    message_html: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The conversation */
+                id: string;
+                /** @description The message */
+                message: string;
+                /** @description Load the message's remote images (`true` after the reader's click); default `false`. */
+                remote: boolean;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": unknown;
+                };
             };
             401: {
                 headers: {
@@ -2799,6 +3091,7 @@ export interface operations {
                     "application/json": components["schemas"]["ConversationView"];
                 };
             };
+            /** @description Not exactly one target, not an email queue, or the agent is logged out or has it already */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2818,6 +3111,113 @@ export interface operations {
                 content?: never;
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    list_canned_responses: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CannedResponseView"][];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    put_canned_response: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The response's name */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CannedResponseBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CannedResponseView"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    delete_canned_response: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The response's name */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

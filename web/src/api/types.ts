@@ -79,10 +79,12 @@ export interface DirectoryAgent {
   reason: string | null;
 }
 
-/** Where a call can be transferred: the tenant's other agents and its voice queues. */
+/** Where a call or conversation can be transferred: the tenant's other agents, its voice
+ * queues and its email queues. */
 export interface Directory {
   agents: DirectoryAgent[];
   queues: { name: string }[];
+  email_queues: { name: string }[];
 }
 
 /** The body's `to` of `POST /calls/{id}/transfer`. */

@@ -1,10 +1,11 @@
 // Writing in a conversation: a reply to the customer (reply-all, copies, the customer's last
-// message quoted, files attached), a forward of the customer's last message to other
-// addresses, or an internal note. Each keeps its own text; a failed send
-// shows the server's reason and keeps the text. Ctrl+Enter sends.
+// message quoted, files attached, a canned response filled in at the top to edit), a forward
+// of the customer's last message to other addresses, or an internal note. Each keeps its own
+// text; a failed send shows the server's reason and keeps the text. Ctrl+Enter sends.
 import { type ChangeEvent, type KeyboardEvent, useState } from 'react';
 import { addConversationNote, describe, forwardConversation, replyToConversation } from '../api/client';
 import { MAX_ATTACHMENT_BYTES, type ReadFile, formatBytes, readFile } from '../agent/files';
+import { useCannedResponses } from '../agent/useCannedResponses';
 
 type Mode = 'reply' | 'forward' | 'note';
 
@@ -58,6 +59,10 @@ export function EmailComposer({ conversation, canReply, onAdded }: Props) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const att = useAttachments();
+  const canned = useCannedResponses(conversation, canReply);
+  const [filling, setFilling] = useState(false);
+  /** A subject of the agent's own (from a canned response); null answers under `Re:`. */
+  const [subject, setSubject] = useState<string | null>(null);
   const shown: Mode = canReply ? mode : 'note';
   const text = shown === 'reply' ? reply : shown === 'forward' ? fwd : note;
   const setText = shown === 'reply' ? setReply : shown === 'forward' ? setFwd : setNote;
@@ -70,8 +75,10 @@ export function EmailComposer({ conversation, canReply, onAdded }: Props) {
     try {
       if (shown === 'reply') {
         const attachments = att.files.map(({ filename, content_type, content_base64 }) => ({ filename, content_type, content_base64 }));
-        await replyToConversation(conversation, { text: reply, all, quote, cc: addresses(cc), attachments });
+        const own = subject !== null && subject.trim() !== '' ? subject.trim() : null;
+        await replyToConversation(conversation, { text: reply, all, quote, cc: addresses(cc), attachments, subject: own });
         setReply('');
+        setSubject(null);
         setCc('');
         att.clear();
       } else if (shown === 'forward') {
@@ -87,6 +94,21 @@ export function EmailComposer({ conversation, canReply, onAdded }: Props) {
       setError(`${shown === 'note' ? 'Note not added' : 'Not sent'}: ${describe(e)}`);
     } finally {
       setBusy(false);
+    }
+  };
+  /** Puts the response filled in for this conversation above what the reply already says. */
+  const insertCanned = async (name: string) => {
+    if (name === '' || filling) return;
+    setFilling(true);
+    setError(null);
+    try {
+      const filled = await canned.fill(name);
+      setReply((said) => (said.trim() === '' ? filled.body : `${filled.body}\n\n${said}`));
+      if (filled.subject) setSubject(filled.subject);
+    } catch (e) {
+      setError(`Canned response not inserted: ${describe(e)}`);
+    } finally {
+      setFilling(false);
     }
   };
   const onKey = (e: KeyboardEvent<HTMLTextAreaElement>) => {
@@ -108,6 +130,24 @@ export function EmailComposer({ conversation, canReply, onAdded }: Props) {
           onClick={() => { setMode('note'); setError(null); }}>Internal note</button>
       </div>
       {!canReply && <p className="muted small">Accept the conversation from an offer to reply; notes can be added.</p>}
+      {shown === 'reply' && (
+        <label className="composer-canned">Canned response
+          <select data-testid="email-canned" value="" disabled={busy || filling || canned.responses.length === 0}
+            onChange={(e) => void insertCanned(e.target.value)}>
+            <option value="">{filling ? 'Filling in…' : canned.responses.length === 0 ? 'None yet' : 'Insert…'}</option>
+            {canned.responses.map((r) => <option key={r.name} value={r.name}>{r.name}</option>)}
+          </select>
+          {canned.error && <span className="muted small" data-testid="email-canned-error">{canned.error}</span>}
+        </label>
+      )}
+      {shown === 'reply' && subject !== null && (
+        <label className="composer-cc composer-subject">Subject
+          <input data-testid="email-subject" type="text" maxLength={200} value={subject}
+            onChange={(e) => setSubject(e.target.value)} />
+          <button type="button" className="link" aria-label="Answer under the customer's subject"
+            onClick={() => setSubject(null)}>Use “Re:”</button>
+        </label>
+      )}
       {shown === 'forward' && (
         <label className="composer-cc">To
           <input data-testid="email-forward-to" type="text" inputMode="email" autoComplete="off" value={fwdTo}

@@ -1,9 +1,13 @@
 // One message of an email thread: from the customer, a reply, or an internal note, each drawn
-// differently. The text is plain text (an HTML message arrives converted by the server) and is
-// never rendered as HTML; attachments and the raw message are downloads.
-import { attachmentUrl } from '../api/client';
+// differently. The text is plain text (an HTML message arrives converted by the server). A
+// customer's formatted (HTML) message can be shown on request, sanitised by the server, in a
+// sandboxed frame that runs nothing and loads no remote image until the agent asks;
+// attachments and the raw message are downloads.
+import { useState } from 'react';
+import { attachmentUrl, messageHtmlUrl } from '../api/client';
 import type { ConversationMessage } from '../api/types';
 import { formatBytes } from '../agent/files';
+import { SenderChecks } from './SenderChecks';
 
 const LABELS: Record<string, string> = { inbound: 'Customer', outbound: 'Reply', note: 'Internal note' };
 
@@ -18,7 +22,35 @@ interface Props {
   me: string;
 }
 
+/** The formatted view: off, sanitised without remote images, or with them. */
+type View = 'text' | 'html' | 'html-remote';
+
+function Formatted({ conversation, m, view, setView }:
+  { conversation: string; m: ConversationMessage; view: View; setView(v: View): void }) {
+  return (
+    <div className="email-format">
+      <div className="email-format-bar">
+        <button type="button" className="link small" data-testid="email-show-html" aria-pressed={view !== 'text'}
+          onClick={() => setView(view === 'text' ? 'html' : 'text')}>
+          {view === 'text' ? 'Show formatted' : 'Show plain text'}
+        </button>
+        {view === 'html' && (
+          <button type="button" className="link small" data-testid="email-load-remote"
+            title="Remote images can tell the sender that the message was read"
+            onClick={() => setView('html-remote')}>Load remote images</button>
+        )}
+      </div>
+      {view !== 'text' && (
+        <iframe className="email-html" data-testid="email-html" title={`Formatted message ${m.id}`}
+          sandbox="allow-popups allow-popups-to-escape-sandbox" referrerPolicy="no-referrer"
+          src={messageHtmlUrl(conversation, m.id, view === 'html-remote')} />
+      )}
+    </div>
+  );
+}
+
 export function EmailMessage({ conversation, m, me }: Props) {
+  const [view, setView] = useState<View>('text');
   const direction = m.direction in LABELS ? m.direction : 'inbound';
   const mine = m.author === me;
   // The server builds it from ids; anything else is not linked.
@@ -32,6 +64,7 @@ export function EmailMessage({ conversation, m, me }: Props) {
         <strong className="email-from">{who}{mine && direction === 'outbound' ? ' (you)' : ''}</strong>
         <span className="muted small email-when">{when(m.created_at)}</span>
       </div>
+      {direction === 'inbound' && raw && <SenderChecks conversation={conversation} message={m.id} />}
       {direction !== 'note' && m.recipients.length > 0 && (
         <div className="muted small email-to">To: {m.recipients.join(', ')}</div>
       )}
@@ -41,7 +74,8 @@ export function EmailMessage({ conversation, m, me }: Props) {
           {m.malformed && <span className="chip flag" data-testid="email-malformed">Malformed: kept as received</span>}
         </div>
       )}
-      <pre className="email-text" data-testid="email-text">{m.text}</pre>
+      {view === 'text' && <pre className="email-text" data-testid="email-text">{m.text}</pre>}
+      {direction === 'inbound' && raw && <Formatted conversation={conversation} m={m} view={view} setView={setView} />}
       {(m.attachments.length > 0 || raw) && (
         <ul className="email-files">
           {m.attachments.map((a) => (

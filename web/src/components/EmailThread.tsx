@@ -1,7 +1,9 @@
 // An open email conversation: who and what it is about, its messages oldest first, and what
-// the agent can do with it — reply or note, pass it to another email queue, close it.
+// the agent can do with it — reply or note, pass it to another email queue or agent, close it.
 import { useEffect, useRef, useState } from 'react';
 import { closeConversation, describe, transferConversation } from '../api/client';
+import { useDirectory } from '../agent/useDirectory';
+import type { ConversationTarget } from '../api/client';
 import type { Thread } from '../api/types';
 import { EmailComposer } from './EmailComposer';
 import { EmailMessage } from './EmailMessage';
@@ -20,17 +22,23 @@ interface Props {
   onChanged(): void;
 }
 
-/** Transfer to a queue by name, and close. */
+/** Transfer to a queue by name or to an agent, and close. */
 function Actions({ id, queues, onChanged }: { id: string; queues: string[]; onChanged(): void }) {
   const [queue, setQueue] = useState('');
+  const [agent, setAgent] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const { directory } = useDirectory();
+  const agents = directory?.agents ?? [];
+  const emailQueues = directory && directory.email_queues.length > 0
+    ? directory.email_queues.map((q) => q.name) : queues;
   const run = async (what: string, f: () => Promise<unknown>) => {
     setBusy(true);
     setError(null);
     try {
       await f();
       setQueue('');
+      setAgent('');
       onChanged();
     } catch (e) {
       setError(`${what}: ${describe(e)}`);
@@ -38,18 +46,35 @@ function Actions({ id, queues, onChanged }: { id: string; queues: string[]; onCh
       setBusy(false);
     }
   };
+  const pass = (to: ConversationTarget) => void run('Not transferred', () => transferConversation(id, to));
   const listId = `email-queues-${id}`;
   return (
     <div className="email-actions">
       <form className="email-transfer" onSubmit={(e) => {
         e.preventDefault();
-        if (queue.trim()) void run('Not transferred', () => transferConversation(id, queue.trim()));
+        if (queue.trim()) pass({ queue: queue.trim() });
       }}>
         <label htmlFor={`${listId}-input`}>Transfer to queue</label>
         <input id={`${listId}-input`} data-testid="email-transfer-queue" list={listId} autoComplete="off"
           placeholder="email queue name" value={queue} onChange={(e) => setQueue(e.target.value)} />
-        <datalist id={listId}>{queues.map((q) => <option key={q} value={q} />)}</datalist>
+        <datalist id={listId}>{emailQueues.map((q) => <option key={q} value={q} />)}</datalist>
         <button type="submit" data-testid="email-transfer" disabled={busy || queue.trim() === ''}>Transfer</button>
+      </form>
+      <form className="email-transfer" onSubmit={(e) => {
+        e.preventDefault();
+        if (agent) pass({ agent });
+      }}>
+        <label htmlFor={`${listId}-agent`}>or to agent</label>
+        <select id={`${listId}-agent`} data-testid="email-transfer-agent" value={agent}
+          onChange={(e) => setAgent(e.target.value)}>
+          <option value="">Choose…</option>
+          {agents.map((a) => (
+            <option key={a.agent} value={a.agent} disabled={a.state === 'logged_out'}>
+              {a.display_name || a.username} ({a.state.replace('_', ' ')})
+            </option>
+          ))}
+        </select>
+        <button type="submit" data-testid="email-transfer-to-agent" disabled={busy || agent === ''}>Transfer</button>
       </form>
       <button type="button" className="danger" data-testid="email-close" disabled={busy}
         onClick={() => void run('Not closed', () => closeConversation(id))}>Close conversation</button>

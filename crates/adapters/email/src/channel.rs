@@ -72,13 +72,23 @@ pub struct EmailChannelSettings {
     /// POP3: `delete` (default) or `keep`.
     #[serde(default)]
     pub after: Option<String>,
-    /// Seconds between polls: default 60, at least 5, at most 86400.
+    /// Seconds between polls: default 60, at least 5, at most 86400. With `idle`, the longest
+    /// wait between two polls.
     #[serde(default)]
     pub poll_interval_secs: Option<u32>,
+    /// IMAP only: wait for new mail with IDLE (RFC 2177) between polls, so a message is
+    /// fetched as soon as it arrives; default `false` (poll every `poll_interval_secs`).
+    #[serde(default)]
+    pub idle: bool,
     /// Largest message kept whole (default 25 MiB, at most 1 GiB); a bigger one is kept as
     /// its beginning and flagged.
     #[serde(default)]
     pub max_message_bytes: Option<u64>,
+    /// The `authserv-id`s of the organisation's own mail servers (e.g. `mx.example.com`):
+    /// only their `Authentication-Results` headers are trusted for the SPF/DKIM/DMARC verdicts
+    /// shown to agents. Empty: the topmost header is shown, marked untrusted. At most 10.
+    #[serde(default)]
+    pub authserv_ids: Vec<String>,
     /// CA certificates (PEM) trusted for the mail server instead of the system's.
     #[serde(default)]
     pub ca_pem: Option<String>,
@@ -189,6 +199,7 @@ impl EmailChannelSettings {
             timeout: self.timeout(),
         };
         let mut mailbox = MailboxSettings::new(server, protocol);
+        mailbox.idle = self.idle;
         if let Some(max) = self.max_message_bytes {
             mailbox.max_message_size = usize::try_from(max).unwrap_or(usize::MAX);
         }
@@ -319,6 +330,22 @@ impl EmailChannelSettings {
             MIN_POLL_SECS.into(),
             MAX_POLL_SECS.into(),
         );
+        if self.authserv_ids.len() > 10 {
+            p.add("authserv_ids", "at most 10");
+        }
+        for (i, id) in self.authserv_ids.iter().enumerate() {
+            let field = format!("authserv_ids[{i}]");
+            check_text(p, &field, id, 253);
+            if id.contains([' ', ';', '(', ')', '"']) {
+                p.add(
+                    &field,
+                    "a server name: no spaces, semicolons, parentheses or quotes",
+                );
+            }
+        }
+        if self.idle && !self.is_imap() {
+            p.add("idle", "only for \"imap\" and \"imaps\": POP3 has no IDLE");
+        }
         check_range(
             p,
             "max_message_bytes",
@@ -608,7 +635,9 @@ const CHANNEL_FIELDS: &[&str] = &[
     "folder",
     "after",
     "poll_interval_secs",
+    "idle",
     "max_message_bytes",
+    "authserv_ids",
     "ca_pem",
     "accept_invalid_certificates",
     "timeout_secs",
@@ -642,7 +671,9 @@ fn read_channel(v: &Value, problems: &mut Problems) -> Option<(EmailChannelSetti
         folder: f.optional("folder"),
         after: f.optional("after"),
         poll_interval_secs: f.optional("poll_interval_secs"),
+        idle: f.optional("idle"),
         max_message_bytes: f.optional("max_message_bytes"),
+        authserv_ids: f.optional("authserv_ids"),
         ca_pem: f.optional("ca_pem"),
         accept_invalid_certificates: f.optional("accept_invalid_certificates"),
         timeout_secs: f.optional("timeout_secs"),

@@ -130,16 +130,19 @@ pub struct MailboxSettings {
     /// At most this many messages per poll, so memory stays bounded; `Poll::more` says when
     /// another poll should follow at once.
     pub max_messages_per_poll: usize,
+    /// IMAP: [`crate::Retriever::wait_for_mail`] waits with IDLE (RFC 2177).
+    pub idle: bool,
 }
 
 impl MailboxSettings {
-    /// Settings with the defaults: 25 MiB per message, 100 messages per poll.
+    /// Settings with the defaults: 25 MiB per message, 100 messages per poll, no IDLE.
     pub fn new(server: ServerSettings, protocol: Protocol) -> Self {
         Self {
             server,
             protocol,
             max_message_size: 25 * 1024 * 1024,
             max_messages_per_poll: 100,
+            idle: false,
         }
     }
 }

@@ -424,3 +424,21 @@ proptest! {
         read_never_panics(&v)?;
     }
 }
+
+#[test]
+fn idle_is_for_imap_only_and_reaches_the_retriever() {
+    let key = new_key();
+    let imap = with(valid(), json!({ "protocol": "imaps", "idle": true }));
+    let settings = EmailChannelSettings::from_json(&imap).unwrap();
+    let retriever = sb_email::Retriever::new(settings.mailbox(&key).unwrap());
+    assert!(retriever.idles());
+    let pop3 = with(valid(), json!({ "protocol": "pop3s", "idle": true }));
+    let problems = EmailChannelSettings::from_json(&pop3).unwrap_err();
+    assert_eq!(
+        problems[0].to_string(),
+        "idle: only for \"imap\" and \"imaps\": POP3 has no IDLE"
+    );
+    let plain = with(valid(), json!({ "protocol": "imaps" }));
+    let settings = EmailChannelSettings::from_json(&plain).unwrap();
+    assert!(!sb_email::Retriever::new(settings.mailbox(&key).unwrap()).idles());
+}

@@ -373,3 +373,53 @@ async fn connection_refused_is_a_retryable_connect_error() {
     assert!(matches!(err, EmailError::Connect { .. }), "{err:?}");
     assert!(err.retryable());
 }
+
+/// IMAP IDLE: a wait ends when mail arrives, not at its limit; it ends at once when mail came
+/// after the last poll; it times out when nothing comes; POP3 cannot IDLE.
+#[tokio::test]
+async fn imap_idle_wakes_on_new_mail_and_only_then() {
+    let Some(dc) = dovecot::start("imap idle") else {
+        return;
+    };
+    let mut settings = dc.imap(dc.imaps, Security::Tls);
+    settings.idle = true;
+    let retriever = Retriever::new(settings);
+    let empty = retriever.poll(&MailboxCursor::Fresh).await.unwrap();
+    let cursor = empty.cursor;
+
+    let started = std::time::Instant::now();
+    let quiet = retriever
+        .wait_for_mail(&cursor, std::time::Duration::from_secs(2))
+        .await
+        .unwrap();
+    assert!(!quiet, "no mail, so the wait ran out");
+    assert!(started.elapsed() >= std::time::Duration::from_secs(2));
+
+    let long = std::time::Duration::from_secs(120);
+    let waiting = tokio::spawn({
+        let retriever = retriever.clone();
+        let cursor = cursor.clone();
+        async move { retriever.wait_for_mail(&cursor, long).await }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let started = std::time::Instant::now();
+    dc.deliver(&dovecot::messages()[0]);
+    let woke = waiting.await.unwrap().unwrap();
+    assert!(woke, "the wait ended because mail came");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "it ended soon after the mail, not at the limit"
+    );
+
+    // Mail that arrived after the poll is seen before idling: no wait at all.
+    let started = std::time::Instant::now();
+    assert!(retriever.wait_for_mail(&cursor, long).await.unwrap());
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    let poll = retriever.poll(&cursor).await.unwrap();
+    assert_eq!(poll.messages.len(), 1);
+
+    let pop3 = Retriever::new(dc.pop3(dc.pop3s, Security::Tls));
+    assert!(!pop3.idles());
+    let refused = pop3.wait_for_mail(&MailboxCursor::Fresh, long).await;
+    assert!(matches!(refused, Err(EmailError::Unsupported { .. })));
+}

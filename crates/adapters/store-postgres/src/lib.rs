@@ -10,6 +10,7 @@
 
 mod audit;
 mod bindings;
+mod canned_responses;
 mod channels;
 mod codec;
 mod contacts;

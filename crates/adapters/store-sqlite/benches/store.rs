@@ -54,6 +54,7 @@ fn document() -> TenantDocument {
         }],
         trunks: Vec::new(),
         channels: Vec::new(),
+        canned_responses: Vec::new(),
     }
 }
 

@@ -3,8 +3,8 @@
 
 use crate::codec::{Conn, db};
 use crate::{
-    Backend, audit, channels, contacts, flows, queues, skills, teams, tenant_settings, tenants,
-    trunks, users,
+    Backend, audit, canned_responses, channels, contacts, flows, queues, skills, teams,
+    tenant_settings, tenants, trunks, users,
 };
 use sb_store::{
     ExportOptions, ImportOp, ImportSummary, StoreResult, TenantDocument, TenantDocuments,
@@ -30,6 +30,7 @@ pub(crate) async fn load_snapshot(c: &mut Conn, tenant: TenantId) -> StoreResult
     }
     snap.trunks = trunks::list(c, Some(tenant)).await?;
     snap.channels = channels::list(c, tenant).await?;
+    snap.canned_responses = canned_responses::list(c, tenant).await?;
     Ok(snap)
 }
 
@@ -59,6 +60,7 @@ async fn apply(c: &mut Conn, tenant: TenantId, op: &ImportOp) -> StoreResult<()>
         ImportOp::UpdateTrunk(t) => trunks::update(c, t).await,
         ImportOp::InsertChannel(ch) => channels::insert(c, ch).await,
         ImportOp::UpdateChannel(ch) => channels::update(c, ch).await,
+        ImportOp::PutCannedResponse(r) => canned_responses::put(c, r).await.map(|_| ()),
     }
 }
 

@@ -13,6 +13,7 @@
 
 mod audit;
 mod bindings;
+mod canned_responses;
 mod channels;
 mod codec;
 mod contacts;

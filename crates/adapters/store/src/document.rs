@@ -61,6 +61,9 @@ pub struct TenantDocument {
     /// Channel accounts (mailboxes, chat widgets, SMS accounts).
     #[serde(default)]
     pub channels: Vec<ChannelDoc>,
+    /// Canned responses of the email channel; those absent from the document are left alone.
+    #[serde(default)]
+    pub canned_responses: Vec<CannedResponseDoc>,
 }
 
 /// The tenant's own fields.
@@ -194,6 +197,19 @@ pub struct ChannelDoc {
     pub settings: Value,
 }
 
+/// A canned response: a reusable email answer, a template filled from the conversation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CannedResponseDoc {
+    /// Unique name: 1 to 64 of `a-z`, `0-9`, `-` and `_`.
+    pub name: String,
+    /// The subject it suggests (one line, at most 200 characters); absent, the conversation's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// The text, at most 16 KiB.
+    pub body: String,
+}
+
 /// What an import did, per section.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counts {
@@ -254,6 +270,9 @@ pub struct ImportSummary {
     pub trunks: Counts,
     /// Channel accounts.
     pub channels: Counts,
+    /// Canned responses.
+    #[serde(default)]
+    pub canned_responses: Counts,
 }
 
 impl ImportSummary {
@@ -269,6 +288,7 @@ impl ImportSummary {
             self.flows,
             self.trunks,
             self.channels,
+            self.canned_responses,
         ]
         .into_iter()
         .fold(Counts::default(), Counts::add)
@@ -319,6 +339,26 @@ points_of_contact:
         assert!(!doc.users[0].disabled && doc.users[0].password_hash.is_none());
         assert_eq!(doc.points_of_contact[0].settings, serde_json::json!({}));
         assert!(doc.queues.is_empty() && doc.trunks.is_empty());
+        assert!(doc.canned_responses.is_empty(), "older documents have none");
+    }
+
+    #[test]
+    fn canned_responses_parse_with_an_optional_subject() {
+        let with = format!(
+            "{YAML}canned_responses:\n  - {{ name: greeting, body: 'Hello {{{{ customer_name }}}}' }}\n  - {{ name: refund, subject: 'Your refund', body: x }}\n"
+        );
+        let doc: TenantDocument = serde_yaml_ng::from_str(&with).expect("parse");
+        assert_eq!(doc.canned_responses.len(), 2);
+        assert_eq!(doc.canned_responses[0].body, "Hello {{ customer_name }}");
+        assert_eq!(doc.canned_responses[0].subject, None);
+        assert_eq!(
+            doc.canned_responses[1].subject.as_deref(),
+            Some("Your refund")
+        );
+        let json = serde_json::to_value(&doc).expect("json");
+        assert!(json["canned_responses"][0].get("subject").is_none());
+        let typo = with.replace("subject:", "subjet:");
+        assert!(serde_yaml_ng::from_str::<TenantDocument>(&typo).is_err());
     }
 
     #[test]
@@ -388,17 +428,19 @@ points_of_contact:
             flows: Counts::default(),
             trunks: Counts::default(),
             channels: Counts::default(),
+            canned_responses: Counts::default(),
         };
         s.users.unchanged = 3;
         assert!(!s.changed());
         s.flows.updated = 1;
+        s.canned_responses.unchanged = 2;
         assert!(s.changed());
         assert_eq!(
             s.total(),
             Counts {
                 created: 0,
                 updated: 1,
-                unchanged: 3
+                unchanged: 5
             }
         );
     }

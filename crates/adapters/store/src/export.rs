@@ -1,8 +1,8 @@
 //! Export: a snapshot written as a [`TenantDocument`], sorted so that exports diff cleanly.
 
 use crate::document::{
-    ChannelDoc, FlowDoc, PointOfContactDoc, QueueDoc, TeamDoc, TenantSection, TrunkDoc, UserDoc,
-    UserSkillDoc,
+    CannedResponseDoc, ChannelDoc, FlowDoc, PointOfContactDoc, QueueDoc, TeamDoc, TenantSection,
+    TrunkDoc, UserDoc, UserSkillDoc,
 };
 use crate::{DOCUMENT_VERSION, ExportOptions, TenantDocument, TenantSnapshot, User};
 use sb_types::{SkillId, UserId};
@@ -24,6 +24,7 @@ impl TenantSnapshot {
             flows: self.flow_docs(),
             trunks: self.trunk_docs(),
             channels: self.channel_docs(),
+            canned_responses: self.canned_response_docs(),
         }
     }
 
@@ -193,6 +194,20 @@ impl TenantSnapshot {
             })
             .collect();
         out.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
+        out
+    }
+
+    fn canned_response_docs(&self) -> Vec<CannedResponseDoc> {
+        let mut out: Vec<CannedResponseDoc> = self
+            .canned_responses
+            .iter()
+            .map(|r| CannedResponseDoc {
+                name: r.name.clone(),
+                subject: r.subject.clone(),
+                body: r.body.clone(),
+            })
+            .collect();
+        out.sort_by(|a, b| a.name.cmp(&b.name));
         out
     }
 }

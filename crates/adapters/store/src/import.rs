@@ -5,8 +5,9 @@
 
 use crate::document::{Change, Counts};
 use crate::{
-    ChannelConfig, Flow, FlowVersion, ImportSummary, NewAuditEntry, PointOfContact, Queue, Skill,
-    StoreError, Team, Tenant, TenantDocument, TenantSnapshot, Trunk, User, UserSkill, validate,
+    CannedResponse, ChannelConfig, Flow, FlowVersion, ImportSummary, NewAuditEntry, PointOfContact,
+    Queue, Skill, StoreError, Team, Tenant, TenantDocument, TenantSnapshot, Trunk, User, UserSkill,
+    validate,
 };
 use sb_types::{
     ChannelId, FlowId, PointOfContactId, QueueId, SkillId, TeamId, TenantId, Timestamp, TrunkId,
@@ -14,6 +15,7 @@ use sb_types::{
 };
 use std::collections::{BTreeSet, HashMap};
 
+mod canned_responses;
 mod entities;
 mod flows;
 mod users;
@@ -77,6 +79,9 @@ pub enum ImportOp {
     InsertChannel(ChannelConfig),
     /// Update a channel account's settings.
     UpdateChannel(ChannelConfig),
+    /// Insert a canned response, or replace the subject, body and `updated_at` of the one with
+    /// its name (keeping the stored id).
+    PutCannedResponse(CannedResponse),
 }
 
 /// The writes of an import, its summary and its audit entry.
@@ -263,7 +268,8 @@ impl<'a, 'g> Planner<'a, 'g> {
         self.plan_queues(&doc.queues)?;
         self.plan_points_of_contact(&doc.points_of_contact)?;
         self.plan_trunks(&doc.trunks)?;
-        self.plan_channels(&doc.channels)
+        self.plan_channels(&doc.channels)?;
+        self.plan_canned_responses(&doc.canned_responses)
     }
 
     fn id(&mut self) -> uuid::Uuid {
@@ -309,6 +315,7 @@ fn empty_summary(tenant_id: TenantId) -> ImportSummary {
         flows: z,
         trunks: z,
         channels: z,
+        canned_responses: z,
     }
 }
 

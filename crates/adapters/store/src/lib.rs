@@ -5,10 +5,12 @@
 //!   [`PointOfContactRepo`], [`FlowRepo`], [`TrunkRepo`], [`ChannelConfigRepo`],
 //!   [`SessionRepo`], [`ApiTokenRepo`], [`EventLog`], [`AuditLog`], [`BindingRepo`],
 //!   [`SipSecretRepo`], [`InteractionHistory`], [`VoicemailRepo`], [`ConversationRepo`],
-//!   [`TenantSettingsRepo`], [`TenantDocuments`]).
+//!   [`TenantSettingsRepo`], [`CannedResponseRepo`], [`TenantDocuments`]).
 //! - [`ConversationRepo`] keeps email conversations (chat and SMS later): fetched mail is
 //!   threaded and stored with its mailbox's cursor in one transaction, then acknowledged on the
 //!   server; [`conversation_token`] makes the `SB-…` subject tokens of both backends.
+//! - [`CannedResponseRepo`] keeps the tenants' canned responses (reusable email answers whose
+//!   text the app fills from the conversation), by name.
 //! - [`StoreError`] is the one error; [`validate`] holds the checks every backend runs.
 //! - [`TenantDocument`] is the user-facing configuration file of a tenant (YAML/JSON, with a JSON
 //!   Schema); [`plan_import`] turns it and the tenant's [`TenantSnapshot`] into [`ImportOp`]s,
@@ -23,6 +25,7 @@
 
 mod auth;
 mod binding;
+mod canned_response;
 mod config;
 mod contact;
 mod conversation;
@@ -47,6 +50,7 @@ mod voicemail;
 
 pub use auth::{ApiToken, ApiTokenId, ApiTokenRepo, NewApiToken, Session, SessionRepo};
 pub use binding::{Binding, BindingRepo, aor_has_user, like_escaped};
+pub use canned_response::{CannedResponse, CannedResponseRepo, CannedResponseSpec};
 pub use config::{ChannelConfig, ChannelConfigRepo, Trunk, TrunkRepo};
 pub use contact::{ContactKind, PointOfContact, PointOfContactRepo, PointOfContactSpec};
 pub use conversation::{
@@ -55,9 +59,9 @@ pub use conversation::{
     NewConversationMessage, StoredInbound, Threading, conversation_limit,
 };
 pub use document::{
-    ChannelDoc, Counts, DOCUMENT_VERSION, ExportOptions, FlowDoc, ImportSummary, PointOfContactDoc,
-    QueueDoc, TeamDoc, TenantDocument, TenantSection, TrunkDoc, UserDoc, UserSkillDoc,
-    tenant_document_schema,
+    CannedResponseDoc, ChannelDoc, Counts, DOCUMENT_VERSION, ExportOptions, FlowDoc, ImportSummary,
+    PointOfContactDoc, QueueDoc, TeamDoc, TenantDocument, TenantSection, TrunkDoc, UserDoc,
+    UserSkillDoc, tenant_document_schema,
 };
 pub use error::{StoreError, StoreResult};
 pub use flow::{Flow, FlowRepo, FlowVersion, FlowVersionState};

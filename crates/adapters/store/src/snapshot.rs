@@ -1,8 +1,8 @@
 //! A tenant's whole configuration as records: what import compares against and export writes.
 
 use crate::{
-    ChannelConfig, Flow, FlowVersion, PointOfContact, Queue, Skill, Team, Tenant, Trunk, User,
-    UserSkill,
+    CannedResponse, ChannelConfig, Flow, FlowVersion, PointOfContact, Queue, Skill, Team, Tenant,
+    Trunk, User, UserSkill,
 };
 use sb_types::UserId;
 
@@ -32,6 +32,8 @@ pub struct TenantSnapshot {
     pub trunks: Vec<Trunk>,
     /// Its channel accounts.
     pub channels: Vec<ChannelConfig>,
+    /// Its canned responses.
+    pub canned_responses: Vec<CannedResponse>,
 }
 
 impl TenantSnapshot {
@@ -49,6 +51,7 @@ impl TenantSnapshot {
             flows: Vec::new(),
             trunks: Vec::new(),
             channels: Vec::new(),
+            canned_responses: Vec::new(),
         }
     }
 

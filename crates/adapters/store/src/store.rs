@@ -1,8 +1,8 @@
 use crate::{
-    ApiTokenRepo, AuditLog, BindingRepo, ChannelConfigRepo, ConversationRepo, EventLog,
-    ExportOptions, FlowRepo, ImportSummary, InteractionHistory, PointOfContactRepo, QueueRepo,
-    SessionRepo, SipSecretRepo, SkillRepo, StoreResult, TeamRepo, TenantDocument, TenantRepo,
-    TenantSettingsRepo, Timestamp, TrunkRepo, UserRepo, VoicemailRepo,
+    ApiTokenRepo, AuditLog, BindingRepo, CannedResponseRepo, ChannelConfigRepo, ConversationRepo,
+    EventLog, ExportOptions, FlowRepo, ImportSummary, InteractionHistory, PointOfContactRepo,
+    QueueRepo, SessionRepo, SipSecretRepo, SkillRepo, StoreResult, TeamRepo, TenantDocument,
+    TenantRepo, TenantSettingsRepo, Timestamp, TrunkRepo, UserRepo, VoicemailRepo,
 };
 use sb_types::TenantId;
 
@@ -51,6 +51,7 @@ pub trait Store:
     + VoicemailRepo
     + ConversationRepo
     + TenantSettingsRepo
+    + CannedResponseRepo
     + TenantDocuments
     + Send
     + Sync

@@ -316,6 +316,54 @@ fn metadata(field: &str, value: &Value) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Longest canned response name.
+pub const MAX_CANNED_NAME_LEN: usize = 64;
+/// Longest canned response subject, in characters.
+pub const MAX_CANNED_SUBJECT_LEN: usize = 200;
+/// Most bytes of a canned response's body (16 KiB).
+pub const MAX_CANNED_BODY_BYTES: usize = 16 * 1024;
+
+/// A canned response's name: 1 to [`MAX_CANNED_NAME_LEN`] of `a-z`, `0-9`, `-` and `_` (it
+/// appears in URLs and documents as it is).
+pub fn canned_name(name: &str) -> Result<(), StoreError> {
+    let ok_len = (1..=MAX_CANNED_NAME_LEN).contains(&name.len());
+    let ok_chars = name
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+    if ok_len && ok_chars {
+        Ok(())
+    } else {
+        Err(StoreError::invalid(
+            "name",
+            format!("1 to {MAX_CANNED_NAME_LEN} characters of a-z, 0-9, - and _"),
+        ))
+    }
+}
+
+/// A canned response: its [`canned_name`]; its subject, when it has one, one line of 1 to
+/// [`MAX_CANNED_SUBJECT_LEN`] characters (no CR, LF or other control character, not only
+/// spaces); its body not blank, at most [`MAX_CANNED_BODY_BYTES`] bytes (UTF-8) and without NUL
+/// (line breaks and tabs are kept).
+pub fn canned_response(name: &str, subject: Option<&str>, body: &str) -> Result<(), StoreError> {
+    canned_name(name)?;
+    if let Some(subject) = subject {
+        bounded_text("subject", subject, 1, MAX_CANNED_SUBJECT_LEN)?;
+    }
+    if body.len() > MAX_CANNED_BODY_BYTES {
+        return Err(StoreError::invalid(
+            "body",
+            format!("at most {MAX_CANNED_BODY_BYTES} bytes, not {}", body.len()),
+        ));
+    }
+    if body.trim().is_empty() {
+        return Err(StoreError::invalid("body", "must not be blank"));
+    }
+    if body.contains('\0') {
+        return Err(StoreError::invalid("body", "no NUL character"));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -472,5 +520,28 @@ mod tests {
         assert!(attachments(&serde_json::json!([{"name": "a\u{0}"}])).is_err());
         assert!(mailbox_cursor(&serde_json::json!({"uid": 5})).is_ok());
         assert!(mailbox_cursor(&serde_json::json!("x".repeat(MAX_METADATA_BYTES))).is_err());
+    }
+
+    #[test]
+    fn canned_responses_are_bounded_and_named_as_slugs() {
+        let field = |r: Result<(), StoreError>| match r {
+            Err(StoreError::Invalid { field, .. }) => field,
+            other => panic!("expected Invalid, got {other:?}"),
+        };
+        assert!(canned_response("greeting_2-fr", None, "Hello").is_ok());
+        assert!(canned_response(&"n".repeat(64), Some(&"s".repeat(200)), "b").is_ok());
+        let body = "é".repeat(MAX_CANNED_BODY_BYTES / 2);
+        assert!(canned_response("x", Some("Re: {{ subject }}"), &body).is_ok());
+        assert!(canned_response("x", None, "line\r\n\tline").is_ok());
+        for bad in ["", "Greeting", "a b", "a.b", "é", &"n".repeat(65)] {
+            assert_eq!(field(canned_response(bad, None, "b")), "name", "{bad:?}");
+        }
+        for bad in ["", " ", "a\nb", "a\rb", &"s".repeat(201)] {
+            assert_eq!(field(canned_response("x", Some(bad), "b")), "subject");
+        }
+        let long = "b".repeat(MAX_CANNED_BODY_BYTES + 1);
+        for bad in ["", " \n", "a\u{0}b", &long] {
+            assert_eq!(field(canned_response("x", None, bad)), "body");
+        }
     }
 }

@@ -214,6 +214,18 @@ fn routes() -> Vec<(Method, &'static str, Role, Option<Value>)> {
             None,
         ),
         (
+            M::GET,
+            "/api/v1/conversations/{conversation}/messages/{message}/html",
+            Agent,
+            None,
+        ),
+        (
+            M::GET,
+            "/api/v1/conversations/{conversation}/messages/{message}/authentication",
+            Agent,
+            None,
+        ),
+        (
             M::POST,
             "/api/v1/conversations/{conversation}/accept",
             Agent,
@@ -255,6 +267,19 @@ fn routes() -> Vec<(Method, &'static str, Role, Option<Value>)> {
             Agent,
             None,
         ),
+        (M::GET, "/api/v1/email/canned-responses", Agent, None),
+        (
+            M::PUT,
+            "/api/v1/email/canned-responses/greeting",
+            Admin,
+            Some(json!({"body": "Hello {{ customer_name }}"})),
+        ),
+        (
+            M::POST,
+            "/api/v1/conversations/{conversation}/canned-responses/greeting/render",
+            Agent,
+            None,
+        ),
         (M::GET, "/api/v1/email/channels", Supervisor, None),
         (
             M::PUT,
@@ -288,6 +313,12 @@ fn routes() -> Vec<(Method, &'static str, Role, Option<Value>)> {
         // Deletions last: they remove what the routes above use.
         (M::DELETE, "/api/v1/tokens/{token}", Admin, None),
         (M::DELETE, "/api/v1/email/channels/support", Admin, None),
+        (
+            M::DELETE,
+            "/api/v1/email/canned-responses/greeting",
+            Admin,
+            None,
+        ),
         (M::DELETE, "/api/v1/prompts/{prompt}", Admin, None),
         (M::DELETE, "/api/v1/points-of-contact/{poc}", Admin, None),
         (M::DELETE, "/api/v1/flows/{flow}", Admin, None),
@@ -440,6 +471,7 @@ async fn the_route_table_covers_every_route_in_the_openapi_document() {
             let p = p.replace("/calls/{x}/hold", "/calls/{x}/{action}");
             let p = p.replace("/attachments/0", "/attachments/{index}");
             let p = p.replace("/email/channels/support", "/email/channels/{name}");
+            let p = p.replace("/canned-responses/greeting", "/canned-responses/{name}");
             format!("{m} {p}")
         })
         .collect();

@@ -3,7 +3,10 @@
 //! Chromium (driven by `web/e2e/agent.mjs`) logs in as agent 4001 and goes Available; a
 //! customer's message (with an attachment, and markup that must show as text) arrives in
 //! Dovecot, the point of contact's flow queues it, the console shows the offer, the agent
-//! accepts it, reads the thread, downloads the attachment, writes an internal note; a reply
+//! accepts it, reads the thread, sees the sender checks (SPF, DKIM, DMARC) of the
+//! organisation's mail server (not those of a header the sender forged), sees its HTML version sanitised (no script, no remote image
+//! until asked for: a loopback server counts the loads), downloads the attachment, writes an
+//! internal note; a reply
 //! copied to an address the relay refuses shows the mail server's answer and keeps the text;
 //! the reply sent again with a file attached reaches the sink threaded under the customer's
 //! message (without the note); the agent closes the conversation and ends the after-contact work.
@@ -38,7 +41,7 @@ fn tenant(imap: u16, ca_pem: &str, smtp_port: u16) -> String {
         "address": ADDRESS, "display_name": "Example Support",
         "protocol": "imap", "starttls": true, "port": imap, "ca_pem": ca_pem,
         "host": "127.0.0.1", "username": dovecot::USER, "password": dovecot::PASSWORD,
-        "poll_interval_secs": 5,
+        "poll_interval_secs": 5, "authserv_ids": ["mx.example.com"],
         "smtp": { "host": "127.0.0.1", "port": smtp_port, "security": "plain" },
     });
     let flow = json!({
@@ -57,19 +60,58 @@ fn tenant(imap: u16, ca_pem: &str, smtp_port: u16) -> String {
     .to_string()
 }
 
-/// The customer's message: text with markup that must not be rendered, and a file.
-fn customer_message() -> Vec<u8> {
+/// The customer's message: text with markup that must not be rendered, its HTML version
+/// (with a script and a remote image served by `pixel`), and a file.
+fn customer_message(pixel: u16) -> Vec<u8> {
     format!(
-        "From: Carol <{CUSTOMER}>\r\nTo: {ADDRESS}\r\nSubject: Printer on fire\r\n\
+        "Authentication-Results: mx.example.com; spf=pass smtp.mailfrom=carol@customer.example;\r\n \
+         dkim=pass header.d=customer.example; dmarc=pass header.from=customer.example\r\n\
+         Authentication-Results: forged.example; spf=fail smtp.mailfrom=customer.example\r\n\
+         From: Carol <{CUSTOMER}>\r\nTo: {ADDRESS}\r\nSubject: Printer on fire\r\n\
          Message-ID: <c1@customer.example>\r\nDate: Mon, 07 Dec 2026 10:00:00 +0000\r\n\
          MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n\
-         --b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
+         --b1\r\nContent-Type: multipart/alternative; boundary=\"b2\"\r\n\r\n\
+         --b2\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
          Our printer is on fire. <b>Please</b> hurry.\r\n\
+         --b2\r\nContent-Type: text/html; charset=utf-8\r\n\r\n\
+         <p onmouseover=\"steal()\">Our printer is <b>really</b> on fire.</p>\
+         <img src=\"http://127.0.0.1:{pixel}/pixel.gif\" alt=\"tracker\">\
+         <script>document.body.textContent = 'pwned'</script>\r\n--b2--\r\n\
          --b1\r\nContent-Type: application/octet-stream; name=\"receipt.txt\"\r\n\
          Content-Disposition: attachment; filename=\"receipt.txt\"\r\n\
          Content-Transfer-Encoding: base64\r\n\r\nUmVjZWlwdCA0Mg==\r\n--b1--\r\n"
     )
     .into_bytes()
+}
+
+/// A 1×1 GIF.
+const GIF: [u8; 35] = [
+    0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 1, 0, 1, 0, 0x80, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0x2c, 0,
+    0, 0, 0, 1, 0, 1, 0, 0, 2, 2, 0x44, 0x01, 0, 0x3b,
+];
+
+/// A web server on loopback standing for a sender's tracking pixel: it counts the requests.
+fn pixel_server() -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let hits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = hits.clone();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut buf = [0u8; 2048];
+            let _ = stream.read(&mut buf);
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: image/gif\r\nContent-Length: {}\r\n\
+                 Connection: close\r\n\r\n",
+                GIF.len()
+            );
+            let _ = stream.write_all(head.as_bytes());
+            let _ = stream.write_all(&GIF);
+        }
+    });
+    (port, hits)
 }
 
 #[test]
@@ -105,7 +147,8 @@ fn an_agent_takes_an_email_in_the_console_replies_with_a_file_and_closes_it() {
     for step in ["login", "available", "emails 0", "shot available"] {
         agent.run(step);
     }
-    dc.deliver(&customer_message());
+    let (pixel, hits) = pixel_server();
+    dc.deliver(&customer_message(pixel));
     agent.run("wait-email-offer");
     let offer = agent
         .seen
@@ -122,6 +165,8 @@ fn an_agent_takes_an_email_in_the_console_replies_with_a_file_and_closes_it() {
         "email-accept",
         "wait-state working",
         "email-open",
+        "email-auth",
+        "email-html",
         "email-download",
         "email-note Warranty checked: still valid.",
         &format!("email-attach {}", file.display()),
@@ -158,6 +203,34 @@ fn an_agent_takes_an_email_in_the_console_replies_with_a_file_and_closes_it() {
         ),
         "the customer's text shows as text, markup included, with its file: {:?}",
         agent.seen
+    );
+    // The organisation's mail server's verdicts show, not the forged header's.
+    assert!(
+        agent.saw("info email-auth trusted=true SPF pass DKIM pass DMARC pass"),
+        "the sender checks of the trusted server show: {:?}",
+        agent.seen
+    );
+    // Its HTML shows sanitised: no script ran, no handler, no remote image loaded...
+    assert!(
+        agent.saw("info email-html imgs=0 scripts=0 text=Our printer is really on fire."),
+        "the formatted message shows without its script or remote image: {:?}",
+        agent.seen
+    );
+    assert_eq!(
+        hits.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "no remote load"
+    );
+    // ...until the agent asks for remote images.
+    agent.run("email-html remote");
+    assert!(
+        agent.saw("info email-html imgs=1 scripts=0 text=Our printer is really on fire."),
+        "remote images load on request: {:?}",
+        agent.seen
+    );
+    assert!(
+        hits.load(std::sync::atomic::Ordering::SeqCst) >= 1,
+        "the remote image loaded"
     );
     assert!(
         agent.saw(

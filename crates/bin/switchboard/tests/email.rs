@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 const ADDRESS: &str = "support@example.com";
 const CUSTOMER: &str = "carol@customer.example";
 
-/// Tenant `mail-a`: agent 4001 and supervisor boss; the email queue `mail`; the point of
+/// Tenant `mail-a`: agents 4001 and 4002 and supervisor boss; the email queue `mail`; the point of
 /// contact support@example.com whose flow answers automatically, then queues; the channel
 /// `support` reading the Dovecot mailbox over `mailbox` and replying through the sink.
 fn tenant(mailbox: Value, smtp_port: u16) -> String {
@@ -50,6 +50,7 @@ fn tenant(mailbox: Value, smtp_port: u16) -> String {
         "tenant": { "name": "mail-a", "display_name": "Mail A", "cluster": "C1", "ip_allowlist": [] },
         "users": [
             { "username": "4001", "display_name": "Ada", "role": "agent" },
+            { "username": "4002", "display_name": "Grace", "role": "agent" },
             { "username": "boss", "display_name": "Boss", "role": "supervisor" },
         ],
         "queues": [{ "name": "mail", "channel": "email", "settings": {} }],
@@ -71,7 +72,7 @@ const ENV: [(&str, &str); 1] = [("SWITCHBOARD_EMAIL_SERVER_ALLOW", "127.0.0.0/8"
 fn start(doc: &str) -> Desk {
     let (tmp, data) = data_dir();
     import(tmp.path(), &data, doc);
-    for user in ["4001", "boss"] {
+    for user in ["4001", "4002", "boss"] {
         passwords(&data, "mail-a", user, DEMO_PASSWORD);
     }
     let served = serve_with(&data, &ENV);
@@ -253,6 +254,130 @@ fn an_email_reaches_an_agent_whose_reply_threads_and_the_customers_answer_joins_
             .is_none(),
         "no password: {status}"
     );
+    drop(desk.data);
+}
+
+/// The user id of `username`, from the agent's transfer directory.
+fn agent_id(served: &Served, http: &reqwest::blocking::Client, username: &str) -> String {
+    let directory = get(served, http, "/api/v1/me/directory");
+    let agents = directory["agents"].as_array().unwrap();
+    let entry = agents.iter().find(|a| a["username"] == username);
+    entry.unwrap_or_else(|| panic!("{username} in {directory}"))["agent"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+fn transfer(
+    served: &Served,
+    http: &reqwest::blocking::Client,
+    id: &str,
+    body: Value,
+) -> reqwest::blocking::Response {
+    let url = served.url(&format!("/api/v1/conversations/{id}/transfer"));
+    http.post(url).json(&body).send().unwrap()
+}
+
+#[test]
+fn an_agent_passes_a_conversation_to_a_named_colleague_who_alone_is_offered_it() {
+    // The channel waits with IMAP IDLE: the message arrives without a poll interval passing.
+    let Some(dc) = dovecot::start("email transfer") else {
+        return;
+    };
+    let Some(sink) = smtp_sink::SmtpSink::start("email transfer", Default::default()) else {
+        return;
+    };
+    // IMAP IDLE: with a 10-minute interval, the message can only arrive in time by IDLE.
+    let mailbox = json!({ "protocol": "imaps", "port": dc.imaps, "ca_pem": dc.ca_pem,
+                          "idle": true, "poll_interval_secs": 600 });
+    let desk = start(&tenant(mailbox, sink.port));
+    let served = &desk.served;
+    let ada = make_available_in(served, "mail-a", "4001");
+    dc.deliver(&customer_message(
+        "t1@customer.example",
+        "Refund",
+        "",
+        "Where is my refund?",
+    ));
+    let list = wait(20, "the conversation", || {
+        let l = get(served, &ada, "/api/v1/conversations");
+        (l.as_array().map(Vec::len) == Some(1)).then_some(l)
+    });
+    let id = list[0]["id"].as_str().unwrap().to_owned();
+    accept(served, &ada, &id);
+    let ada_id = thread(served, &ada, &id)["conversation"]["agent"].clone();
+    assert!(ada_id.is_string(), "Ada has it: {ada_id}");
+
+    // Grace has not logged in yet: refused, and Ada keeps the conversation.
+    let grace_id = agent_id(served, &ada, "4002");
+    let refused = transfer(served, &ada, &id, json!({ "agent": grace_id }));
+    assert_eq!(refused.status(), 400);
+    assert!(refused.text().unwrap().contains("logged out"));
+    let both = transfer(
+        served,
+        &ada,
+        &id,
+        json!({ "agent": grace_id, "queue": "mail" }),
+    );
+    assert_eq!(both.status(), 400, "exactly one target");
+
+    // Grace logs in but is on a break: the conversation waits for her, not for anyone.
+    let grace = login_in(served, "mail-a", "4002");
+    let on_break = grace
+        .put(served.url("/api/v1/me/state"))
+        .json(&json!({ "state": "unavailable", "reason": "break" }))
+        .send()
+        .unwrap();
+    assert!(
+        on_break.status().is_success(),
+        "{}",
+        on_break.text().unwrap()
+    );
+    let passed = transfer(served, &ada, &id, json!({ "agent": grace_id }));
+    assert_eq!(passed.status(), 200, "{}", passed.text().unwrap());
+    // Ada ends her after-contact work and is available again: it is not offered to her.
+    let done = ada
+        .post(served.url("/api/v1/me/wrap-up"))
+        .json(&json!({}))
+        .send()
+        .unwrap();
+    assert!(done.status().is_success(), "{}", done.text().unwrap());
+    let again = ada
+        .put(served.url("/api/v1/me/state"))
+        .json(&json!({ "state": "available" }))
+        .send()
+        .unwrap();
+    assert!(again.status().is_success());
+    std::thread::sleep(Duration::from_millis(500));
+    let url = served.url(&format!("/api/v1/conversations/{id}/accept"));
+    assert_eq!(ada.post(&url).send().unwrap().status(), 409, "not Ada's");
+
+    // Grace comes back: it is offered to her, she takes it and answers.
+    let back = grace
+        .put(served.url("/api/v1/me/state"))
+        .json(&json!({ "state": "available" }))
+        .send()
+        .unwrap();
+    assert!(back.status().is_success());
+    accept(served, &grace, &id);
+    let taken = thread(served, &grace, &id);
+    assert_eq!(taken["conversation"]["agent"], grace_id.as_str(), "{taken}");
+    let sent = grace
+        .post(served.url(&format!("/api/v1/conversations/{id}/reply")))
+        .json(&json!({ "text": "Your refund left today.", "subject": "Your refund" }))
+        .send()
+        .unwrap();
+    assert_eq!(sent.status(), 200, "{}", sent.text().unwrap_or_default());
+    // Her own subject (e.g. a canned response's), with the conversation's token.
+    let received = sink.wait_for(2, Duration::from_secs(10));
+    let subject = header(&received[1].data, "Subject");
+    let token = taken["conversation"]["token"].as_str().unwrap();
+    assert_eq!(subject, format!("Your refund [#{token}]"));
+
+    // And back to the queue: it waits for anyone, and Ada gets it.
+    let queued = transfer(served, &grace, &id, json!({ "queue": "mail" }));
+    assert_eq!(queued.status(), 200, "{}", queued.text().unwrap());
+    accept(served, &ada, &id);
     drop(desk.data);
 }
 

@@ -5,7 +5,9 @@
 //! - [`parse`] turns raw RFC 5322 bytes into a [`ParsedEmail`] (addresses as [`Mailbox`],
 //!   decoded subject and text, [`AttachmentInfo`] list, the [`ParsedEmail::automatic`] loop
 //!   guard); [`attachment`] decodes one attachment for download and [`safe_content_type`] says
-//!   what type it may be served as.
+//!   what type it may be served as; [`safe_html`] gives the HTML body made safe to show
+//!   (ammonia's allow-list, no remote image unless asked, inline images as `data:` URLs);
+//!   [`authentication_results`] reads the SPF/DKIM/DMARC verdicts of the organisation's MTA.
 //! - Threading: [`ParsedEmail::thread_refs`] lists the ids an inbound message points at,
 //!   [`references_for_reply`] computes In-Reply-To/References for an answer (RFC 5322 §3.6.4),
 //!   [`message_id`] makes our own ids.
@@ -25,12 +27,14 @@
 
 mod address;
 mod attachment;
+mod auth_results;
 mod automatic;
 mod body;
 mod build;
 mod date;
 mod error;
 mod guard;
+mod html;
 mod parse;
 mod quote;
 mod text;
@@ -40,11 +44,15 @@ mod validate;
 
 pub use address::Mailbox;
 pub use attachment::{AttachmentInfo, attachment, safe_content_type, sanitize_filename};
+pub use auth_results::{AuthCheck, AuthResults, authentication_results};
 pub use build::{Outgoing, OutgoingAttachment, build};
 pub use error::ConversationError;
+pub use html::{HtmlOptions, MAX_HTML_BYTES, SafeHtml, safe_html};
 pub use parse::{MAX_TEXT_BYTES, ParsedEmail, parse};
 pub use quote::{forwarded, quote};
 pub use thread::{
     MAX_REFERENCES, MAX_THREAD_REFS, ThreadHeaders, message_id, references_for_reply,
 };
-pub use token::{find_token, forward_subject, is_token, reply_subject, token_from_bytes};
+pub use token::{
+    find_token, forward_subject, is_token, reply_subject, tagged_subject, token_from_bytes,
+};

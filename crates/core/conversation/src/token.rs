@@ -89,6 +89,12 @@ pub fn forward_subject(original: &str, token: &str) -> String {
     compose("Fwd:", original, token)
 }
 
+/// A subject the agent chose (e.g. a canned response's), with the conversation's token:
+/// `"<subject> [#SB-…]"`, cleaned as in [`reply_subject`] but with no prefix added.
+pub fn tagged_subject(subject: &str, token: &str) -> String {
+    compose("", subject, token).trim_start().to_owned()
+}
+
 fn compose(prefix: &str, original: &str, token: &str) -> String {
     let base = subject_base(original);
     let token = normalise_token(token);
@@ -219,5 +225,14 @@ mod tests {
     #[test]
     fn nested_tokens_are_removed_completely() {
         assert_eq!(remove_tokens("a [#SB-[#SB-0000AAAA]0000AAAA] b"), "a  b");
+    }
+
+    #[test]
+    fn a_chosen_subject_keeps_its_words_and_gains_one_token() {
+        assert_eq!(
+            tagged_subject("Your refund [#SB-7K3M9Q2T]", "SB-7K3M9Q2T"),
+            "Your refund [#SB-7K3M9Q2T]"
+        );
+        assert_eq!(tagged_subject("  ", "SB-7K3M9Q2T"), "[#SB-7K3M9Q2T]");
     }
 }

@@ -44,6 +44,7 @@ pub use error::FlowError;
 pub use limits::Limits;
 pub use program::Program;
 pub use session::{Session, Start};
+pub use template::lint_template;
 pub use value::{Attributes, Value};
 
 /// The shared ids and time the API speaks in, re-exported for hosts' convenience.

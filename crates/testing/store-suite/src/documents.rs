@@ -85,6 +85,7 @@ pub(crate) fn sample(name: &str) -> TenantDocument {
             name: "support".to_owned(),
             settings: json!({"imap": "imap.example"}),
         }],
+        canned_responses: Vec::new(),
     }
 }
 

@@ -3,9 +3,10 @@
 //! Each public `async fn` here takes a fresh, empty `&dyn Store` and panics when the backend
 //! breaks the port's contract (CRUD, uniqueness, tenant isolation, lock-out accounting, session
 //! expiry, event order, contact history, voicemails, email conversations (threading, duplicates,
-//! batch atomicity, acknowledgements), tenant settings, import idempotence and atomicity,
-//! export/import round trip). A backend runs them all with [`store_suite!`], giving it an async
-//! factory that returns a [`Fixture`] (or `None` to skip, e.g. when no PostgreSQL is configured).
+//! batch atomicity, acknowledgements), canned responses, tenant settings, import idempotence and
+//! atomicity, export/import round trip). A backend runs them all with [`store_suite!`], giving it
+//! an async factory that returns a [`Fixture`] (or `None` to skip, e.g. when no PostgreSQL is
+//! configured).
 //!
 //! Design note: the suite never reads the clock; every timestamp is a constant of the test, so
 //! expiry and lock-out are checked at exact instants on both sides of each boundary.
@@ -13,6 +14,7 @@
 
 mod auth;
 mod bindings;
+mod canned_responses;
 mod config;
 mod conversations;
 mod documents;
@@ -31,6 +33,13 @@ mod voicemails;
 pub use auth::{api_tokens_expire_and_are_tenant_scoped, sessions_expire_and_are_deleted};
 pub use bindings::{
     bindings_of_a_user_match_the_user_part_exactly, bindings_refresh_expire_and_are_tenant_scoped,
+};
+pub use canned_responses::{
+    a_canned_response_reads_back_as_stored, canned_responses_are_per_tenant,
+    canned_responses_list_by_name, canned_responses_of_an_unknown_tenant_are_not_found,
+    canned_responses_travel_in_the_tenant_document, deleting_a_canned_response_removes_only_it,
+    invalid_canned_responses_are_refused_and_nothing_is_stored,
+    upserting_a_canned_response_replaces_it_and_keeps_its_id,
 };
 pub use config::{
     all_channel_configs_of_a_kind_span_tenants,
@@ -165,6 +174,14 @@ macro_rules! store_suite {
             bad_tenant_settings_are_refused_and_keep_the_stored_ones,
             tenant_settings_of_an_unknown_tenant_are_not_found,
             tenant_settings_travel_in_the_tenant_document,
+            a_canned_response_reads_back_as_stored,
+            upserting_a_canned_response_replaces_it_and_keeps_its_id,
+            canned_responses_list_by_name,
+            deleting_a_canned_response_removes_only_it,
+            canned_responses_are_per_tenant,
+            invalid_canned_responses_are_refused_and_nothing_is_stored,
+            canned_responses_of_an_unknown_tenant_are_not_found,
+            canned_responses_travel_in_the_tenant_document,
             import_is_idempotent_and_counts_changes,
             import_keeps_absent_password_and_other_users,
             import_rejects_bad_references_with_field_path,

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use async_imap::error::Error as ImapError;
+use async_imap::extensions::idle::IdleResponse;
 use async_imap::imap_proto::{Response, Status};
 use futures::{Stream, TryStreamExt};
 
@@ -21,6 +22,7 @@ pub struct ImapSession {
     timeout: Duration,
     has_move: bool,
     has_uidplus: bool,
+    has_idle: bool,
 }
 
 /// The selected folder's identity.
@@ -77,6 +79,7 @@ impl ImapSession {
         Ok(Self {
             has_move: caps.has_str("MOVE"),
             has_uidplus: caps.has_str("UIDPLUS"),
+            has_idle: caps.has_str("IDLE"),
             session,
             timeout: server.timeout,
         })
@@ -249,6 +252,32 @@ impl ImapSession {
     }
 
     /// `LOGOUT`.
+    /// Waits in `IDLE` (RFC 2177) on the selected folder until the server reports a change
+    /// (`true`) or `max` passes (`false`), then ends it with `DONE` and logs out. Servers drop
+    /// idle clients after 30 minutes at the earliest, so callers keep `max` below that.
+    pub async fn idle(self, max: Duration) -> Result<bool, EmailError> {
+        if !self.has_idle {
+            return Err(EmailError::Unsupported { what: "IMAP IDLE" });
+        }
+        let timeout = self.timeout;
+        let mut handle = self.session.idle();
+        within(timeout, "IDLE", handle.init())
+            .await?
+            .map_err(|e| imap_error("IDLE", e))?;
+        let (wait, _stop) = handle.wait_with_timeout(max);
+        let changed = match wait.await.map_err(|e| imap_error("IDLE", e))? {
+            IdleResponse::NewData(_) => true,
+            IdleResponse::Timeout | IdleResponse::ManualInterrupt => false,
+        };
+        let session = within(timeout, "DONE", handle.done())
+            .await?
+            .map_err(|e| imap_error("DONE", e))?;
+        let mut session = session;
+        // Best effort: the answer is in; a server that hangs up first changes nothing.
+        let _ = within(timeout, "LOGOUT", session.logout()).await;
+        Ok(changed)
+    }
+
     pub async fn logout(mut self) -> Result<(), EmailError> {
         let logout = self.session.logout();
         within(self.timeout, "LOGOUT", logout)

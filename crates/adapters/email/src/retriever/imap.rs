@@ -76,3 +76,27 @@ pub(super) async fn acknowledge(
     session.logout().await?;
     Ok(uids.len())
 }
+
+/// Waits with IDLE on the folder until something changes there or `max` passes; at once
+/// when messages past `cursor` are there already (they came after the last poll's session).
+pub(super) async fn wait(
+    settings: &MailboxSettings,
+    folder: &str,
+    cursor: &MailboxCursor,
+    max: std::time::Duration,
+) -> Result<bool, EmailError> {
+    let mut session = ImapSession::connect(&settings.server).await?;
+    let selected = session.select(folder).await?;
+    let last_uid = match *cursor {
+        MailboxCursor::Imap {
+            uid_validity,
+            last_uid,
+        } if uid_validity == selected.uid_validity => last_uid,
+        _ => 0,
+    };
+    if !session.uids_after(last_uid).await?.is_empty() {
+        let _ = session.logout().await;
+        return Ok(true);
+    }
+    session.idle(max).await
+}

@@ -3,7 +3,12 @@
 mod imap;
 mod pop3;
 
+use std::time::Duration;
+
 use crate::{EmailError, MailboxCursor, MailboxSettings, MessageKey, Protocol};
+
+/// The longest single IDLE (RFC 2177 § 3: servers may log out clients idle for 30 minutes).
+const MAX_IDLE: Duration = Duration::from_secs(25 * 60);
 
 /// One retrieved message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,6 +76,29 @@ impl Retriever {
         match &self.settings.protocol {
             Protocol::Pop3 { auth, .. } => pop3::poll(&self.settings, *auth, cursor).await,
             Protocol::Imap { folder, .. } => imap::poll(&self.settings, folder, cursor).await,
+        }
+    }
+
+    /// Whether [`Self::wait_for_mail`] can be used: an IMAP mailbox with `idle` set.
+    pub fn idles(&self) -> bool {
+        self.settings.idle && matches!(self.settings.protocol, Protocol::Imap { .. })
+    }
+
+    /// IMAP with `idle`: waits (IDLE, RFC 2177) until the folder changes (`true`: poll now)
+    /// or `max` passes (`false`); `true` at once when messages past `cursor` (the stored one)
+    /// are there already. At most 25 minutes are waited in one IDLE, below the 30 minutes
+    /// after which servers may drop an idle client. `Unsupported` for POP3, without `idle`, or
+    /// when the server has no IDLE.
+    pub async fn wait_for_mail(
+        &self,
+        cursor: &MailboxCursor,
+        max: Duration,
+    ) -> Result<bool, EmailError> {
+        match &self.settings.protocol {
+            Protocol::Imap { folder, .. } if self.settings.idle => {
+                imap::wait(&self.settings, folder, cursor, max.min(MAX_IDLE)).await
+            }
+            _ => Err(EmailError::Unsupported { what: "IDLE" }),
         }
     }
 

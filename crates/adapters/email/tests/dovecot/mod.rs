@@ -165,6 +165,7 @@ disable_plaintext_auth = no
 auth_mechanisms = plain login apop
 auth_failure_delay = 0
 mail_location = maildir:{root}/mail
+mailbox_idle_check_interval = 1 secs
 first_valid_uid = 1
 last_valid_uid = 0
 first_valid_gid = 1

@@ -3,7 +3,8 @@
 
 use super::*;
 use crate::document::{
-    ChannelDoc, FlowDoc, PointOfContactDoc, QueueDoc, TeamDoc, TenantSection, UserDoc, UserSkillDoc,
+    CannedResponseDoc, ChannelDoc, FlowDoc, PointOfContactDoc, QueueDoc, TeamDoc, TenantSection,
+    UserDoc, UserSkillDoc,
 };
 use crate::{ContactKind, ExportOptions, FlowVersionState};
 use proptest::prelude::*;
@@ -50,6 +51,15 @@ fn apply(snap: &mut Option<TenantSnapshot>, op: ImportOp) {
         ImportOp::UpdateTrunk(t) => replace(&mut s.trunks, |x| x.id, t),
         ImportOp::InsertChannel(c) => s.channels.push(c),
         ImportOp::UpdateChannel(c) => replace(&mut s.channels, |x| x.id, c),
+        ImportOp::PutCannedResponse(r) => {
+            match s.canned_responses.iter_mut().find(|x| x.name == r.name) {
+                Some(old) => {
+                    assert_eq!(old.id, r.id, "a replaced response keeps its id");
+                    *old = r;
+                }
+                None => s.canned_responses.push(r),
+            }
+        }
     }
 }
 
@@ -187,6 +197,15 @@ fn build(skills: Vec<String>, users: Vec<String>, flows: Vec<String>, bits: u64)
             name: "m".to_owned(),
             settings: json!({"b": bit(60)}),
         }],
+        canned_responses: users
+            .iter()
+            .enumerate()
+            .map(|(i, u)| CannedResponseDoc {
+                name: format!("r-{u}"),
+                subject: bit(i + 20).then(|| format!("About {u}")),
+                body: format!("Hello {{{{ customer_name }}}}, {}", bit(i + 25)),
+            })
+            .collect(),
     }
 }
 
@@ -220,10 +239,11 @@ fn first_import_creates_everything_and_reports_counts() {
     );
     let mut snap = None;
     let s = import(&mut snap, &doc, 1, &mut counter()).expect("import");
+    assert_eq!(s.canned_responses.created, 1);
     assert_eq!(
         s.total(),
         Counts {
-            created: 10,
+            created: 11,
             updated: 0,
             unchanged: 0
         }
@@ -327,4 +347,57 @@ fn bad_settings_are_refused_on_the_tenant_section_and_plan_nothing() {
         let err = plan_import(&doc, None, "t", Timestamp::EPOCH, &mut counter()).expect_err("bad");
         assert!(matches!(err, StoreError::Invalid { ref field, .. } if field == "tenant.settings"));
     }
+}
+
+#[test]
+fn canned_responses_are_put_by_name_keeping_their_id_and_stamped_when_changed() {
+    let mut doc = build(Vec::new(), vec!["1".into(), "2".into()], Vec::new(), 0);
+    let (mut snap, mut ids) = (None, counter());
+    let first = import(&mut snap, &doc, 1, &mut ids).expect("first");
+    assert_eq!(first.canned_responses.created, 2);
+    let stored =
+        |snap: &Option<TenantSnapshot>| snap.as_ref().expect("tenant").canned_responses.clone();
+    let before = stored(&snap);
+    assert!(
+        before
+            .iter()
+            .all(|r| r.updated_at == Timestamp::from_millis(1))
+    );
+    doc.canned_responses[1].subject = Some("Changed".to_owned());
+    doc.canned_responses.remove(0);
+    let second = import(&mut snap, &doc, 2, &mut ids).expect("second");
+    assert_eq!(
+        second.canned_responses,
+        Counts {
+            created: 0,
+            updated: 1,
+            unchanged: 0
+        }
+    );
+    let after = stored(&snap);
+    assert_eq!(after[0], before[0], "absent from the document: left alone");
+    assert_eq!(
+        (after[1].id, after[1].updated_at),
+        (before[1].id, Timestamp::from_millis(2))
+    );
+    assert_eq!(after[1].subject.as_deref(), Some("Changed"));
+}
+
+#[test]
+fn bad_or_repeated_canned_responses_are_refused_with_their_path() {
+    let mut doc = build(Vec::new(), vec!["1".into(), "2".into()], Vec::new(), 0);
+    doc.canned_responses[1].name = "Not A Slug".to_owned();
+    let err = plan_import(&doc, None, "t", Timestamp::EPOCH, &mut counter()).expect_err("bad");
+    assert!(
+        matches!(err, StoreError::Invalid { ref field, .. } if field == "canned_responses[1].name")
+    );
+    doc.canned_responses[1].name = doc.canned_responses[0].name.clone();
+    let err = plan_import(&doc, None, "t", Timestamp::EPOCH, &mut counter()).expect_err("twice");
+    assert!(matches!(err, StoreError::Invalid { ref field, .. } if field == "canned_responses[1]"));
+    doc.canned_responses.truncate(1);
+    doc.canned_responses[0].body = "x".repeat(validate::MAX_CANNED_BODY_BYTES + 1);
+    let err = plan_import(&doc, None, "t", Timestamp::EPOCH, &mut counter()).expect_err("long");
+    assert!(
+        matches!(err, StoreError::Invalid { ref field, .. } if field == "canned_responses[0].body")
+    );
 }

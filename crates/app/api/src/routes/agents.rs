@@ -238,9 +238,12 @@ struct Directory {
     agents: Vec<AgentStateView>,
     /// The tenant's voice queues, by name.
     queues: Vec<QueueEntry>,
+    /// The tenant's email queues, by name (where a conversation can be passed).
+    email_queues: Vec<QueueEntry>,
 }
 
-/// The transfer directory: the tenant's other agents and their states, and its voice queues.
+/// The transfer directory: the tenant's other agents and their states, its voice queues and
+/// its email queues.
 #[utoipa::path(get, path = "/me/directory", tag = "agents",
     responses((status = 200, body = Directory),
         (status = 503, description = "Routing does not run on this server")))]
@@ -251,16 +254,22 @@ async fn directory(
     let me = agent_of(c.user.id);
     let mut agents = agent_views(&state, &c).await?;
     agents.retain(|a| a.agent != me.as_uuid() && !a.username.is_empty());
-    let mut queues: Vec<QueueEntry> = state
-        .store
-        .list_queues(c.tenant.id)
-        .await?
-        .into_iter()
-        .filter(|q| q.channel == sb_types::Channel::Voice)
-        .map(|q| QueueEntry { name: q.name })
-        .collect();
-    queues.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(Json(Directory { agents, queues }))
+    let mut all = state.store.list_queues(c.tenant.id).await?;
+    all.sort_by(|a, b| a.name.cmp(&b.name));
+    let of = |channel: sb_types::Channel| -> Vec<QueueEntry> {
+        all.iter()
+            .filter(|q| q.channel == channel)
+            .map(|q| QueueEntry {
+                name: q.name.clone(),
+            })
+            .collect()
+    };
+    let (queues, email_queues) = (of(sb_types::Channel::Voice), of(sb_types::Channel::Email));
+    Ok(Json(Directory {
+        agents,
+        queues,
+        email_queues,
+    }))
 }
 
 /// Every agent's routing state, by user name.

@@ -12,11 +12,13 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use base64::Engine as _;
 use sb_engine::acd::agent_of;
-use sb_engine::email::{EmailDesk, EmailDeskError, ForwardRequest, OutgoingFile, ReplyRequest};
+use sb_engine::email::{
+    EmailDesk, EmailDeskError, ForwardRequest, OutgoingFile, ReplyRequest, TransferTo,
+};
 use sb_store::{
     Conversation, ConversationFilter, ConversationMessage, ConversationState, MessageDirection,
 };
-use sb_types::{ConversationId, ConversationMessageId, QueueId, Role};
+use sb_types::{ConversationId, ConversationMessageId, QueueId, Role, UserId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -225,7 +227,11 @@ async fn visible(state: &AppState, c: &Caller, id: Uuid) -> Result<Conversation,
 
 /// The conversation `id` when `c` may act on it: supervisors always; an agent who holds it
 /// or handled it last.
-async fn workable(state: &AppState, c: &Caller, id: Uuid) -> Result<Conversation, ApiError> {
+pub(super) async fn workable(
+    state: &AppState,
+    c: &Caller,
+    id: Uuid,
+) -> Result<Conversation, ApiError> {
     let conversation = visible(state, c, id).await?;
     let held = state
         .email
@@ -317,7 +323,7 @@ async fn get_conversation(
 }
 
 /// The message of `conversation` with id `message`, when `c` may see it.
-async fn message_of(
+pub(super) async fn message_of(
     state: &AppState,
     c: &Caller,
     conversation: Uuid,
@@ -334,7 +340,10 @@ async fn message_of(
     Ok(found)
 }
 
-async fn raw_bytes(state: &AppState, m: &ConversationMessage) -> Result<Vec<u8>, ApiError> {
+pub(super) async fn raw_bytes(
+    state: &AppState,
+    m: &ConversationMessage,
+) -> Result<Vec<u8>, ApiError> {
     desk(state)?
         .raw_message(m)
         .await
@@ -473,6 +482,11 @@ struct ReplyBody {
     quote: bool,
     #[serde(default)]
     attachments: Vec<FileBody>,
+    /// A subject of the agent's own (e.g. from a canned response), one line of at most 200
+    /// characters; absent, the reply is `Re:` the customer's subject. The conversation's token
+    /// is added either way.
+    #[serde(default)]
+    subject: Option<String>,
 }
 
 /// Sends a reply to the customer through the channel's SMTP relay (threaded: `In-Reply-To`,
@@ -507,6 +521,7 @@ async fn reply(
         cc: body.cc,
         quote: body.quote,
         attachments,
+        subject: body.subject,
     };
     let sent = desk(&state)?
         .reply(c.tenant.id, c.user.id, conversation.id, request)
@@ -591,20 +606,27 @@ async fn note(
     Ok(Json(message_view(added)))
 }
 
-/// Where to pass the conversation.
+/// Where to pass the conversation: exactly one of `queue` or `agent`.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct TransferBody {
-    /// An email queue's name.
-    queue: String,
+    /// An email queue's name: the conversation waits there for any agent.
+    #[serde(default)]
+    queue: Option<String>,
+    /// An agent's user id: the conversation is offered to that agent (who must be logged in)
+    /// when they have room; if they refuse it, it waits in its queue.
+    #[serde(default)]
+    agent: Option<Uuid>,
 }
 
-/// Passes the conversation to another email queue, where it waits for an agent.
+/// Passes the conversation to another email queue or to one agent; the agent who had it goes
+/// to after-contact work.
 #[utoipa::path(post, path = "/conversations/{id}/transfer", tag = "email",
     params(("id" = Uuid, Path, description = "The conversation")),
     request_body = TransferBody,
-    responses((status = 200, body = ConversationView), (status = 400), (status = 401),
-        (status = 404), (status = 409)))]
+    responses((status = 200, body = ConversationView),
+        (status = 400, description = "Not exactly one target, not an email queue, or the agent is logged out or has it already"),
+        (status = 401), (status = 404), (status = 409)))]
 async fn transfer(
     State(state): State<AppState>,
     AnyUser(c): AnyUser,
@@ -612,12 +634,22 @@ async fn transfer(
     ApiJson(body): ApiJson<TransferBody>,
 ) -> Result<Json<ConversationView>, ApiError> {
     let conversation = workable(&state, &c, id).await?;
-    let queue = state
-        .store
-        .get_queue_by_name(c.tenant.id, &body.queue)
-        .await?;
+    let (to, detail) = match (body.queue, body.agent) {
+        (Some(name), None) => {
+            let queue = state.store.get_queue_by_name(c.tenant.id, &name).await?;
+            (
+                TransferTo::Queue(queue.id),
+                serde_json::json!({ "queue": name }),
+            )
+        }
+        (None, Some(agent)) => (
+            TransferTo::Agent(UserId::from_uuid(agent)),
+            serde_json::json!({ "agent": agent }),
+        ),
+        _ => return Err(ApiError::invalid("queue", "exactly one of queue or agent")),
+    };
     let moved = desk(&state)?
-        .transfer(c.tenant.id, conversation.id, queue.id)
+        .transfer(c.tenant.id, conversation.id, to)
         .await
         .map_err(desk_error)?;
     state
@@ -625,7 +657,7 @@ async fn transfer(
         .append_audit(c.audit(
             "conversation.transfer",
             format!("conversation:{id}"),
-            serde_json::json!({ "queue": body.queue }),
+            detail,
         ))
         .await?;
     let names = queue_names(&state, &c).await?;

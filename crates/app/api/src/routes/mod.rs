@@ -4,6 +4,7 @@ mod agents;
 mod audit;
 mod auth;
 mod calls;
+mod canned_responses;
 mod config;
 mod console;
 mod contacts;
@@ -14,6 +15,7 @@ mod events;
 mod flows;
 mod health;
 mod history;
+mod message_content;
 mod prompts;
 mod queues;
 mod skills;
@@ -74,7 +76,9 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(wrap_up::routes())
         .merge(voicemails::routes())
         .merge(conversations::routes())
+        .merge(message_content::routes())
         .merge(email_channels::routes())
+        .merge(canned_responses::routes())
 }
 
 /// The whole HTTP application over `state`, with the OpenAPI document at `/api/v1/openapi.json`.

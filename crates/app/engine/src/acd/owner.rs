@@ -17,6 +17,8 @@ use tokio::sync::mpsc::{self, UnboundedReceiver};
 pub trait RoutedItem: Send + 'static {
     /// The offers open now: agent and expiry.
     fn offers(&mut self) -> &mut Vec<(AgentId, Timestamp)>;
+    /// The interaction the item waits as now.
+    fn interaction(&self) -> InteractionId;
     /// The item waits as `interaction` now.
     fn set_interaction(&mut self, interaction: InteractionId);
 }
@@ -52,19 +54,23 @@ pub async fn own<D: RoutedItems>(
     enqueue: Enqueue,
     mut events: UnboundedReceiver<InteractionEvent>,
 ) {
+    let mut current = enqueue.interaction;
     loop {
         let overflowed = follow(&*desk, &key, &mut events).await;
         if !overflowed {
             break;
         }
         tokio::time::sleep(desk.requeue_after()).await;
-        match requeue(&*desk, &key, &enqueue).await {
-            Some(rx) => events = rx,
+        match requeue(&*desk, &key, &enqueue, current).await {
+            Some((interaction, rx)) => (current, events) = (interaction, rx),
             None => break,
         }
     }
+    // The desk may have routed the item anew meanwhile (a transfer): that one is not ours.
     let mut items = desk.items().lock().unwrap_or_else(PoisonError::into_inner);
-    items.remove(&key);
+    if items.get(&key).is_some_and(|x| x.interaction() == current) {
+        items.remove(&key);
+    }
 }
 
 /// Follows the interaction until it leaves the ACD; whether it overflowed out of it.
@@ -101,22 +107,25 @@ async fn requeue<D: RoutedItems>(
     desk: &D,
     key: &D::Key,
     template: &Enqueue,
-) -> Option<UnboundedReceiver<InteractionEvent>> {
+    current: InteractionId,
+) -> Option<(InteractionId, UnboundedReceiver<InteractionEvent>)> {
     if !desk.still_open(key).await {
         return None;
     }
     let interaction = InteractionId::from_uuid(uuid::Uuid::now_v7());
     desk.with_item(key, |x| {
-        x.set_interaction(interaction);
-        x.offers().clear();
-    })?;
+        (x.interaction() == current).then(|| {
+            x.set_interaction(interaction);
+            x.offers().clear();
+        })
+    })??;
     let enqueue = Enqueue {
         interaction,
         ..template.clone()
     };
     let (tx, rx) = mpsc::unbounded_channel();
     match desk.acd().enqueue(D::tenant(key), enqueue, tx).await {
-        Ok(()) => Some(rx),
+        Ok(()) => Some((interaction, rx)),
         Err(e) => {
             tracing::warn!(error = %e, item = ?key, "not queued again");
             None

@@ -5,10 +5,12 @@
 //! Contents:
 //! - [`EmailDesk`] — the node's email channels: [`EmailDesk::start`] runs one poller per
 //!   channel; offers, accept/reject, [`EmailDesk::reply`], [`EmailDesk::forward`],
-//!   [`EmailDesk::note`],
-//!   [`EmailDesk::close`], [`EmailDesk::transfer`]; [`EmailDesk::status`] per channel.
+//!   [`EmailDesk::note`], [`EmailDesk::close`], [`EmailDesk::transfer`] to a queue or an agent
+//!   ([`TransferTo`]); [`EmailDesk::status`] per channel.
 //! - [`EmailDeps`] — what it needs from the node; [`EmailDeskError`] — what it refuses.
 //! - [`channel_settings`] — checks and seals an admin's channel settings before storing.
+//! - Canned responses: [`check_canned_response`] before storing, [`render_canned_response`]
+//!   fills one in for a conversation ([`CannedVariables`]).
 //!
 //! Design note: nothing is lost and nothing is duplicated (the `sb-email` contract): a poll's
 //! messages are written as files (synced), then stored with the mailbox's new cursor in one
@@ -18,6 +20,7 @@
 //! when the node starts. One owner task per routed conversation takes the ACD's events for it
 //! (`acd::owner`, shared with the voicemail desk).
 
+mod canned;
 mod files;
 mod flow;
 mod guard;
@@ -26,10 +29,16 @@ mod offers;
 mod poller;
 mod reply;
 mod status;
+mod transfer;
 
+pub use canned::{
+    CANNED_FUEL, CANNED_VARIABLES, CannedResponseError, CannedVariables, MAX_RENDERED_BYTES,
+    RenderedResponse, check_canned_response, render_canned_response,
+};
 pub use offers::EmailOffer;
 pub use reply::{ForwardRequest, OutgoingFile, ReplyRequest};
 pub use status::ChannelStatus;
+pub use transfer::TransferTo;
 
 use crate::acd::{AcdHandle, EngineAcdError};
 use crate::calls::FlowHttp;
@@ -139,6 +148,10 @@ impl Inner {
 impl crate::acd::owner::RoutedItem for Routed {
     fn offers(&mut self) -> &mut Vec<(AgentId, Timestamp)> {
         &mut self.offers
+    }
+
+    fn interaction(&self) -> InteractionId {
+        self.interaction
     }
 
     fn set_interaction(&mut self, interaction: InteractionId) {

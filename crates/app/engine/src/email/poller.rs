@@ -2,7 +2,8 @@
 //!
 //! A poller: acknowledges what a crash left stored but unacknowledged, then loops: poll with
 //! the stored cursor, store the messages and the new cursor together, route new and reopened
-//! conversations, acknowledge, wait the channel's interval (at once again when more wait).
+//! conversations, acknowledge, wait the channel's interval (at once again when more wait; with
+//! IMAP IDLE, only until the server reports new mail).
 //! Errors back off from 5 s to 5 min; settings or a login that are wrong wait until the
 //! channel changes (the supervisor restarts a changed channel's poller).
 
@@ -111,6 +112,7 @@ async fn run(desk: EmailDesk, config: ChannelConfig, stop: CancellationToken) {
     };
     let mut backoff = FIRST_BACKOFF;
     let mut acked_leftovers = false;
+    let mut idling = retriever.idles();
     loop {
         let server = (settings.host.as_str(), settings.port.unwrap_or(0));
         let result = match super::guard::reachable(&inner.deps, server).await {
@@ -122,7 +124,7 @@ async fn run(desk: EmailDesk, config: ChannelConfig, stop: CancellationToken) {
                 true => poll_once(&desk, &config, &settings, &retriever).await,
             },
         };
-        let wait = match result {
+        let (wait, idle) = match result {
             Ok(more) => {
                 acked_leftovers = true;
                 backoff = FIRST_BACKOFF;
@@ -134,7 +136,8 @@ async fn run(desk: EmailDesk, config: ChannelConfig, stop: CancellationToken) {
                     s.last_ok_at = Some(now.as_millis());
                     s.next_poll_at = Some(now.as_millis() + millis_of(wait));
                 });
-                wait
+                // Caught up: wait for new mail in IDLE when the channel can.
+                (wait, idling && !more)
             }
             Err(e) => {
                 let wait = if e.retryable() { backoff } else { MAX_BACKOFF };
@@ -146,12 +149,48 @@ async fn run(desk: EmailDesk, config: ChannelConfig, stop: CancellationToken) {
                     s.error = Some(e.to_string());
                     s.next_poll_at = Some(now.as_millis() + millis_of(wait));
                 });
-                wait
+                (wait, false)
             }
         };
         tokio::select! {
-            () = tokio::time::sleep(wait) => {}
+            () = pause(inner, &retriever, &config, (wait, idle), &mut idling) => {}
             () = stop.cancelled() => return,
+        }
+    }
+}
+
+/// Waits `wait` before the next poll; with `idle`, only until the mailbox reports new mail
+/// (IMAP IDLE). A server that cannot IDLE makes the channel poll on its interval from then on
+/// (`idling` turns false); any other IDLE error waits the interval once.
+async fn pause(
+    inner: &Inner,
+    retriever: &Retriever,
+    config: &ChannelConfig,
+    (wait, idle): (Duration, bool),
+    idling: &mut bool,
+) {
+    if !idle {
+        return tokio::time::sleep(wait).await;
+    }
+    let started = tokio::time::Instant::now();
+    let waited = match stored_cursor(inner, config).await {
+        Ok(cursor) => retriever
+            .wait_for_mail(&cursor, wait)
+            .await
+            .map_err(EmailDeskError::from),
+        Err(e) => Err(e),
+    };
+    match waited {
+        Ok(_) => {}
+        Err(e) => {
+            if matches!(
+                e,
+                EmailDeskError::Mail(sb_email::EmailError::Unsupported { .. })
+            ) {
+                *idling = false;
+            }
+            tracing::warn!(channel = %config.name, error = %e, "IMAP IDLE failed: polling");
+            tokio::time::sleep_until(started + wait).await;
         }
     }
 }
@@ -205,6 +244,20 @@ async fn acknowledge(
     Ok(())
 }
 
+/// The mailbox cursor stored with the channel's last poll (the start when none).
+async fn stored_cursor(
+    inner: &Inner,
+    config: &ChannelConfig,
+) -> Result<MailboxCursor, EmailDeskError> {
+    Ok(inner
+        .deps
+        .store
+        .mailbox_cursor(config.tenant_id, config.id)
+        .await?
+        .and_then(|v| serde_json::from_value::<MailboxCursor>(v).ok())
+        .unwrap_or_default())
+}
+
 /// One poll: store, route, acknowledge; whether more messages wait.
 async fn poll_once(
     desk: &EmailDesk,
@@ -215,11 +268,7 @@ async fn poll_once(
     let inner = &desk.inner;
     let store = &inner.deps.store;
     let (tenant, channel) = (config.tenant_id, config.id);
-    let cursor = store
-        .mailbox_cursor(tenant, channel)
-        .await?
-        .and_then(|v| serde_json::from_value::<MailboxCursor>(v).ok())
-        .unwrap_or_default();
+    let cursor = stored_cursor(inner, config).await?;
     let started = std::time::Instant::now();
     let poll = retriever.poll(&cursor).await?;
     let fetched_in = started.elapsed();

@@ -1,6 +1,6 @@
 //! What agents do with a conversation: reply (built with threading headers, sent through the
-//! channel's SMTP relay, then stored with its raw file), write an internal note, close it,
-//! pass it to another queue. Automatic answers from the flow go the same way.
+//! channel's SMTP relay, then stored with its raw file), write an internal note, close it.
+//! Automatic answers from the flow go the same way.
 //!
 //! A reply threads in the customer's mail client: `In-Reply-To` is the customer's last
 //! message, `References` the conversation's message ids in order (the last 20), and the
@@ -15,7 +15,7 @@ use sb_email::{EmailChannelSettings, SmtpSender};
 use sb_store::{
     Conversation, ConversationMessage, ConversationState, MessageDirection, NewConversationMessage,
 };
-use sb_types::{ConversationId, QueueId, TenantId, UserId};
+use sb_types::{ConversationId, TenantId, UserId};
 use std::path::PathBuf;
 
 /// The most recipients a reply may have.
@@ -49,6 +49,25 @@ pub struct ReplyRequest {
     pub quote: bool,
     /// Files to attach.
     pub attachments: Vec<OutgoingFile>,
+    /// A subject of the agent's own (e.g. a canned response's), at most 200 characters on one
+    /// line; none answers under `Re:` of the customer's subject. The token is added either way.
+    pub subject: Option<String>,
+}
+
+/// The longest subject an agent may give a reply, in characters.
+const MAX_SUBJECT_CHARS: usize = 200;
+
+/// A subject for `conversation`'s reply: the agent's own, or `Re:` the customer's.
+fn subject_for(chosen: Option<&str>, base: &str, token: &str) -> Result<String, EmailDeskError> {
+    match chosen.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(sb_conversation::reply_subject(base, token)),
+        Some(s) if s.chars().count() > MAX_SUBJECT_CHARS || s.chars().any(char::is_control) => {
+            Err(EmailDeskError::Invalid(format!(
+                "the subject must be one line of at most {MAX_SUBJECT_CHARS} characters"
+            )))
+        }
+        Some(s) => Ok(sb_conversation::tagged_subject(s, token)),
+    }
 }
 
 /// A forward of the customer's last message to someone else (a colleague, a supplier).
@@ -121,10 +140,11 @@ impl EmailDesk {
             text = format!("{text}\n\n{quoted}");
         }
         let base = parent.map_or(conversation.subject.as_str(), |p| p.subject.as_str());
+        let subject = subject_for(request.subject.as_deref(), base, &conversation.token)?;
         let draft = Draft {
             to: vec![conversation.customer.clone()],
             cc,
-            subject: sb_conversation::reply_subject(base, &conversation.token),
+            subject,
             text,
             attachments: request.attachments,
             auto_reply: false,
@@ -245,32 +265,6 @@ impl EmailDesk {
             .await?;
         self.leave_acd(tenant, id).await;
         Ok(closed)
-    }
-
-    /// Passes the conversation to another email queue: it leaves its agent and waits there.
-    pub async fn transfer(
-        &self,
-        tenant: TenantId,
-        id: ConversationId,
-        queue: QueueId,
-    ) -> Result<Conversation, EmailDeskError> {
-        let store = &self.inner.deps.store;
-        let target = store.get_queue(tenant, queue).await?;
-        if target.channel != sb_types::Channel::Email {
-            return Err(EmailDeskError::Invalid(format!(
-                "queue {:?} is not an email queue",
-                target.name
-            )));
-        }
-        self.leave_acd(tenant, id).await;
-        self.inner.with(|r| r.remove(&(tenant, id)));
-        let now = self.inner.now();
-        store.set_conversation_agent(tenant, id, None, now).await?;
-        let moved = store
-            .set_conversation_queue(tenant, id, Some(queue), now)
-            .await?;
-        self.route(&moved).await?;
-        Ok(moved)
     }
 
     /// Sends the flow's automatic answer to a new message.

@@ -90,6 +90,10 @@ impl crate::acd::owner::RoutedItem for Routed {
         &mut self.offers
     }
 
+    fn interaction(&self) -> InteractionId {
+        self.interaction
+    }
+
     fn set_interaction(&mut self, interaction: InteractionId) {
         self.interaction = interaction;
     }

@@ -7,6 +7,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Free space where the build writes, printed at each stage: a full clean run takes about 9 GB
+# (target/ ~8 GB with CARGO_INCREMENTAL=0, the crates registry, node_modules, test tools).
+disk() {
+    echo "==> disk free ($1): $(df -h --output=avail . 2>/dev/null | tail -1 | tr -d ' ')"
+}
+disk start
+
 need_apt=()
 command -v sslscan >/dev/null 2>&1 || need_apt+=(sslscan)
 command -v sipp >/dev/null 2>&1 || need_apt+=(sip-tester)
@@ -30,6 +37,8 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+    # The downloaded .deb files are not needed once installed (Chromium's alone is large).
+    $SUDO apt-get clean
 fi
 
 if ! command -v sipvicious_svcrack >/dev/null 2>&1; then
@@ -50,17 +59,20 @@ fi
 # The console must build here (elsewhere a missing npm embeds a placeholder page).
 export SWITCHBOARD_WEB_REQUIRED=1
 
+disk "tools installed"
 echo "==> cargo fmt --check"
 cargo fmt --all -- --check
 
 echo "==> cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+disk "after clippy"
 echo "==> cargo test (SQLite and PostgreSQL)"
 # The PostgreSQL conformance suite and the sslscan test are mandatory under CI.
 export CI="${CI:-true}"
 scripts/test-postgres.sh run cargo test --workspace --locked
 
+disk "after the tests"
 echo "==> cargo test with the opus feature (libopus)"
 cargo clippy -p sb-audio -p sb-media --all-targets --locked --features opus -- -D warnings
 cargo test --locked -p sb-audio -p sb-media --features opus

@@ -108,6 +108,25 @@ fn customer_message(message_id: &str, subject: &str, extra: &str, body: &str) ->
     .into_bytes()
 }
 
+/// The agent's conversation list once it holds exactly one.
+fn the_one_conversation(served: &Served, http: &reqwest::blocking::Client) -> Value {
+    let list = wait(20, "the conversation", || {
+        let l = get(served, http, "/api/v1/conversations");
+        (l.as_array().map(Vec::len) == Some(1)).then_some(l)
+    });
+    list[0].clone()
+}
+
+/// Sets the user's presence (`{"state": …, "reason": …}`).
+fn presence(served: &Served, http: &reqwest::blocking::Client, body: Value) {
+    let set = http
+        .put(served.url("/api/v1/me/state"))
+        .json(&body)
+        .send()
+        .unwrap();
+    assert!(set.status().is_success(), "{}", set.text().unwrap());
+}
+
 fn thread(served: &Served, http: &reqwest::blocking::Client, id: &str) -> Value {
     get(served, http, &format!("/api/v1/conversations/{id}"))
 }
@@ -149,11 +168,7 @@ fn an_email_reaches_an_agent_whose_reply_threads_and_the_customers_answer_joins_
     let auto_subject = header(&auto.data, "Subject");
     assert!(auto_subject.contains("[#SB-"), "the token: {auto_subject}");
 
-    let list = wait(20, "the conversation", || {
-        let l = get(served, &agent, "/api/v1/conversations");
-        (l.as_array().map(Vec::len) == Some(1)).then_some(l)
-    });
-    let conversation = &list[0];
+    let conversation = &the_one_conversation(served, &agent);
     let id = conversation["id"].as_str().unwrap().to_owned();
     let token = conversation["token"].as_str().unwrap().to_owned();
     assert_eq!(conversation["customer"], CUSTOMER);
@@ -299,11 +314,10 @@ fn an_agent_passes_a_conversation_to_a_named_colleague_who_alone_is_offered_it()
         "",
         "Where is my refund?",
     ));
-    let list = wait(20, "the conversation", || {
-        let l = get(served, &ada, "/api/v1/conversations");
-        (l.as_array().map(Vec::len) == Some(1)).then_some(l)
-    });
-    let id = list[0]["id"].as_str().unwrap().to_owned();
+    let id = the_one_conversation(served, &ada)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     accept(served, &ada, &id);
     let ada_id = thread(served, &ada, &id)["conversation"]["agent"].clone();
     assert!(ada_id.is_string(), "Ada has it: {ada_id}");
@@ -323,15 +337,10 @@ fn an_agent_passes_a_conversation_to_a_named_colleague_who_alone_is_offered_it()
 
     // Grace logs in but is on a break: the conversation waits for her, not for anyone.
     let grace = login_in(served, "mail-a", "4002");
-    let on_break = grace
-        .put(served.url("/api/v1/me/state"))
-        .json(&json!({ "state": "unavailable", "reason": "break" }))
-        .send()
-        .unwrap();
-    assert!(
-        on_break.status().is_success(),
-        "{}",
-        on_break.text().unwrap()
+    presence(
+        served,
+        &grace,
+        json!({ "state": "unavailable", "reason": "break" }),
     );
     let passed = transfer(served, &ada, &id, json!({ "agent": grace_id }));
     assert_eq!(passed.status(), 200, "{}", passed.text().unwrap());
@@ -342,23 +351,13 @@ fn an_agent_passes_a_conversation_to_a_named_colleague_who_alone_is_offered_it()
         .send()
         .unwrap();
     assert!(done.status().is_success(), "{}", done.text().unwrap());
-    let again = ada
-        .put(served.url("/api/v1/me/state"))
-        .json(&json!({ "state": "available" }))
-        .send()
-        .unwrap();
-    assert!(again.status().is_success());
+    presence(served, &ada, json!({ "state": "available" }));
     std::thread::sleep(Duration::from_millis(500));
     let url = served.url(&format!("/api/v1/conversations/{id}/accept"));
     assert_eq!(ada.post(&url).send().unwrap().status(), 409, "not Ada's");
 
     // Grace comes back: it is offered to her, she takes it and answers.
-    let back = grace
-        .put(served.url("/api/v1/me/state"))
-        .json(&json!({ "state": "available" }))
-        .send()
-        .unwrap();
-    assert!(back.status().is_success());
+    presence(served, &grace, json!({ "state": "available" }));
     accept(served, &grace, &id);
     let taken = thread(served, &grace, &id);
     assert_eq!(taken["conversation"]["agent"], grace_id.as_str(), "{taken}");

@@ -94,6 +94,26 @@ pub fn validate_document(doc: &TenantDocument, known: Names) -> Vec<Problem> {
         }
     }
     out.extend(trunk_problems(doc));
+    out.extend(canned_problems(doc));
+    out
+}
+
+/// Canned responses whose templates an admin could not save through the API either.
+fn canned_problems(doc: &TenantDocument) -> Vec<Problem> {
+    let mut out = Vec::new();
+    for (i, r) in doc.canned_responses.iter().enumerate() {
+        let spec = sb_store::CannedResponseSpec {
+            name: r.name.clone(),
+            subject: r.subject.clone(),
+            body: r.body.clone(),
+        };
+        if let Err(e) = crate::email::check_canned_response(&spec) {
+            out.push(Problem {
+                field: format!("canned_responses[{i}].{}", e.field()),
+                message: e.to_string(),
+            });
+        }
+    }
     out
 }
 
@@ -147,6 +167,28 @@ mod tests {
     #[test]
     fn the_demo_document_is_valid() {
         assert_eq!(validate_document(&demo(), Names::default()), vec![]);
+    }
+
+    #[test]
+    fn a_canned_response_with_a_loop_or_an_unknown_variable_is_refused_with_its_path() {
+        let mut doc = demo();
+        let canned = |name: &str, body: &str| sb_store::CannedResponseDoc {
+            name: name.into(),
+            subject: None,
+            body: body.into(),
+        };
+        doc.canned_responses = vec![
+            canned("fine", "Dear {{ customer_name }},"),
+            canned("looping", "{% for i in range(9) %}x{% endfor %}"),
+            canned("unknown", "{{ password }}"),
+        ];
+        let problems = validate_document(&doc, Names::default());
+        let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            ["canned_responses[1].body", "canned_responses[2].body"],
+            "{problems:?}"
+        );
     }
 
     #[test]

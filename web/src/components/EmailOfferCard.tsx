@@ -1,8 +1,8 @@
 // An email conversation the ACD offers to the agent: who wrote, about what, how long it has
 // waited and how long the offer lasts; Accept takes it (it opens in the Email panel), Reject
 // passes it to the next agent. With several offers the oldest shows, the others are counted.
-import { useState } from 'react';
-import { answerEmailOffer, describe } from '../api/client';
+import { answerEmailOffer } from '../api/client';
+import { useOfferAnswer } from '../agent/useOfferAnswer';
 import type { EmailOffer } from '../api/types';
 import { formatDuration, useNow } from '../time';
 
@@ -15,21 +15,8 @@ interface Props {
 }
 
 export function EmailOfferCard({ offer, more, onAccepted }: Props) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, answer } = useOfferAnswer((how) => answerEmailOffer(offer.conversation, how), () => onAccepted(offer));
   const now = useNow();
-  const answer = async (how: 'accept' | 'reject') => {
-    setBusy(true);
-    setError(null);
-    try {
-      await answerEmailOffer(offer.conversation, how);
-      if (how === 'accept') onAccepted(offer);
-    } catch (e) {
-      setError(describe(e));
-    } finally {
-      setBusy(false);
-    }
-  };
   const left = Math.max(0, offer.expires_at - now);
   return (
     <div className="toast email-toast" data-testid="email-offer" data-id={offer.conversation}>

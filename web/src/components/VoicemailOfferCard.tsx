@@ -1,7 +1,7 @@
 // A voicemail message the ACD offers to the agent, like a call: who left it, in which queue,
 // how long; Accept takes it (it plays in the Voicemail panel), Reject sends it back.
-import { useState } from 'react';
-import { answerVoicemailOffer, describe } from '../api/client';
+import { answerVoicemailOffer } from '../api/client';
+import { useOfferAnswer } from '../agent/useOfferAnswer';
 import type { VoicemailOffer } from '../api/types';
 import { formatDuration, useNow } from '../time';
 
@@ -12,21 +12,8 @@ interface Props {
 }
 
 export function VoicemailOfferCard({ offer, onAccepted }: Props) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, answer } = useOfferAnswer((how) => answerVoicemailOffer(offer.voicemail, how), () => onAccepted(offer));
   const now = useNow();
-  const answer = async (how: 'accept' | 'reject') => {
-    setBusy(true);
-    setError(null);
-    try {
-      await answerVoicemailOffer(offer.voicemail, how);
-      if (how === 'accept') onAccepted(offer);
-    } catch (e) {
-      setError(describe(e));
-    } finally {
-      setBusy(false);
-    }
-  };
   const left = Math.max(0, offer.expires_at - now);
   return (
     <div className="toast" data-testid="voicemail-offer" data-id={offer.voicemail}>

@@ -98,6 +98,10 @@ pub struct EmailChannelSettings {
     /// Seconds to wait for connecting or one answer, for both servers: default 30, 1 to 600.
     #[serde(default)]
     pub timeout_secs: Option<u32>,
+    /// Stop retrieving from the mailbox (a retired address): nothing is fetched, existing
+    /// conversations stay and can still be answered. Default `false`.
+    #[serde(default)]
+    pub disabled: bool,
     /// Where replies are sent.
     pub smtp: SmtpChannelSettings,
 }
@@ -641,6 +645,7 @@ const CHANNEL_FIELDS: &[&str] = &[
     "ca_pem",
     "accept_invalid_certificates",
     "timeout_secs",
+    "disabled",
     "smtp",
 ];
 
@@ -677,6 +682,7 @@ fn read_channel(v: &Value, problems: &mut Problems) -> Option<(EmailChannelSetti
         ca_pem: f.optional("ca_pem"),
         accept_invalid_certificates: f.optional("accept_invalid_certificates"),
         timeout_secs: f.optional("timeout_secs"),
+        disabled: f.optional("disabled"),
         smtp: placeholder_smtp(),
     };
     let smtp = match v.get("smtp") {

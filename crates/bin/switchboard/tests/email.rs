@@ -403,6 +403,36 @@ fn a_mail_server_on_an_internal_address_is_refused_unless_the_operator_allows_it
 }
 
 #[test]
+fn a_disabled_channel_fetches_nothing_and_says_so() {
+    let Some(dc) = dovecot::start("email disabled") else {
+        return;
+    };
+    dc.deliver(&customer_message(
+        "d1@customer.example",
+        "Hello",
+        "",
+        "Anyone?",
+    ));
+    let mailbox = json!({ "protocol": "imaps", "port": dc.imaps, "ca_pem": dc.ca_pem,
+                          "disabled": true });
+    let desk = start(&tenant(mailbox, 25));
+    let served = &desk.served;
+    let boss = login_in(served, "mail-a", "boss");
+    wait(20, "the disabled state", || {
+        let list = get(served, &boss, "/api/v1/email/channels");
+        (list.as_array()?.first()?["status"]["state"] == "disabled").then_some(())
+    });
+    // The poller stopped before connecting: nothing stored, the message untouched.
+    let all = get(served, &boss, "/api/v1/conversations?state=all");
+    assert_eq!(all.as_array().map(Vec::len), Some(0), "{all}");
+    assert!(
+        dc.inbox_flags().iter().all(|f| !f.contains('S')),
+        "not flagged"
+    );
+    drop(desk.data);
+}
+
+#[test]
 fn killing_serve_in_the_middle_of_fetching_500_messages_loses_and_duplicates_none() {
     const N: usize = 500;
     let Some(dc) = dovecot::start("email crash") else {

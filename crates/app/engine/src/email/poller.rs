@@ -95,6 +95,10 @@ async fn run(desk: EmailDesk, config: ChannelConfig, stop: CancellationToken) {
             return;
         }
     };
+    if settings.disabled {
+        status::update(inner, config.id, |s| s.state = "disabled");
+        return;
+    }
     let interval = settings.poll_interval();
     let retriever = match settings.mailbox(&inner.deps.secrets) {
         Ok(mut m) => {

@@ -14,8 +14,9 @@ pub struct ChannelStatus {
     pub tenant: TenantId,
     /// Its name.
     pub name: String,
-    /// `starting`, `ok`, `retrying` (a connection or server error; backing off) or `failing`
-    /// (the settings or the login are wrong: nothing retrieved until they change).
+    /// `starting`, `ok`, `retrying` (a connection or server error; backing off), `failing`
+    /// (the settings or the login are wrong: nothing retrieved until they change) or
+    /// `disabled` (the admin switched retrieval off; replies still go out).
     pub state: &'static str,
     /// The last error, if the last poll failed.
     pub error: Option<String>,

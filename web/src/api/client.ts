@@ -246,8 +246,12 @@ export function sendDtmf(id: string, digits: string): Promise<void> {
 }
 
 /** Records the disposition and notes of the call the agent just handled. */
-export function wrapUp(call: string | null, queue: string | null, disposition: string, notes: string): Promise<void> {
-  return request<void>('POST', '/me/wrap-up', { call, queue, disposition, notes });
+/** What the after-contact work was about: a call, or an email conversation (or neither). */
+export interface WorkDone { call: string | null; conversation: string | null; queue: string | null }
+
+export function wrapUp(work: WorkDone, disposition: string, notes: string): Promise<void> {
+  const { call, conversation, queue } = work;
+  return request<void>('POST', '/me/wrap-up', { call, conversation, queue, disposition, notes });
 }
 
 export function softphoneCredentials(): Promise<SoftphoneCredentials> {

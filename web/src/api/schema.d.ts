@@ -2127,6 +2127,12 @@ export interface components {
         WrapUp: {
             /** @description The call it is about (its id in `GET /api/v1/me/calls`), when the console knew it. */
             call?: string | null;
+            /**
+             * Format: uuid
+             * @description Or the email conversation it is about; not with `call`. The disposition and notes go
+             *     into its thread while the caller is its agent (not after passing it on).
+             */
+            conversation?: string | null;
             /** @description The outcome code, e.g. `resolved` or `follow_up` (lower case letters, digits, `_`, `-`). */
             disposition?: string | null;
             /** @description Free text, at most 2000 characters. */
@@ -3938,7 +3944,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description A field is malformed, the call is not one the agent handled, or the queue requires a disposition */
+            /** @description A field is malformed, the call or conversation is not one the agent handled, or the queue requires a disposition */
             400: {
                 headers: {
                     [name: string]: unknown;

@@ -84,7 +84,10 @@ export function AgentView({ me, onLogout, onLinkLost }: Props) {
   const ringing = call?.status === 'ringing' && !call.reattach;
   // The last call (or voicemail message, without a call id) the agent handled: what after-call
   // work is about.
-  const [lastCall, setLastCall] = useState<{ id: string | null; queue: string | null; contact: string | null } | null>(null);
+  // The last work done (a call, a voicemail, an email conversation): the after-contact work
+  // follows its queue and its disposition goes on it.
+  const [lastCall, setLastCall] = useState<
+    { id: string | null; conversation?: string; queue: string | null; contact: string | null } | null>(null);
   const detailsContact = details ? contactOf(details) : null;
   useEffect(() => {
     if (details?.id && !ringing) setLastCall({ id: details.id, queue: details.queue ?? null, contact: detailsContact });
@@ -112,7 +115,8 @@ export function AgentView({ me, onLogout, onLinkLost }: Props) {
     setWrapError(null);
     await state.change(done.state, done.reason);
     try {
-      await wrapUp(lastCall?.id ?? null, lastCall?.queue ?? null, disposition, notes);
+      const work = { call: lastCall?.id ?? null, conversation: lastCall?.conversation ?? null, queue: lastCall?.queue ?? null };
+      await wrapUp(work, disposition, notes);
     } catch (e) {
       setWrapError(`after-call work not ended: ${describe(e)}`);
     }
@@ -175,7 +179,7 @@ export function AgentView({ me, onLogout, onLinkLost }: Props) {
             email={emailOffers}
             onEmailAccepted={(o) => {
               // After-contact work follows the conversation's queue.
-              setLastCall({ id: null, queue: o.queue_name || null, contact: o.customer || null });
+              setLastCall({ id: null, conversation: o.conversation, queue: o.queue_name || null, contact: o.customer || null });
               setEmailOpen(o.conversation);
             }} />
           {leg && !ringing ? (

@@ -9,7 +9,8 @@
 //! internal note; a reply
 //! copied to an address the relay refuses shows the mail server's answer and keeps the text;
 //! the reply sent again with a file attached reaches the sink threaded under the customer's
-//! message (without the note); the agent closes the conversation and ends the after-contact work.
+//! message (without the note); the agent closes the conversation and ends the after-contact work,
+//! whose disposition and notes land in the thread as an internal note.
 //! Screenshots of each step go to `target/console-shots/email` (or `SB_SHOTS/email`).
 #![allow(clippy::unwrap_used)]
 
@@ -323,7 +324,12 @@ fn an_agent_takes_an_email_in_the_console_replies_with_a_file_and_closes_it() {
         .collect();
     assert_eq!(
         directions,
-        ["inbound", "note", "outbound", "outbound"],
+        ["inbound", "note", "outbound", "outbound", "note"],
+        "{thread}"
+    );
+    // The disposition and notes of the after-contact work are in the thread.
+    assert_eq!(
+        thread["messages"][4]["text"], "Wrap-up: resolved\nAnswered by email",
         "{thread}"
     );
     assert_eq!(

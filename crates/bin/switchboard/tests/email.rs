@@ -344,10 +344,12 @@ fn an_agent_passes_a_conversation_to_a_named_colleague_who_alone_is_offered_it()
     );
     let passed = transfer(served, &ada, &id, json!({ "agent": grace_id }));
     assert_eq!(passed.status(), 200, "{}", passed.text().unwrap());
-    // Ada ends her after-contact work and is available again: it is not offered to her.
+    // Ada ends her after-contact work (about a conversation she passed on: it ends all the
+    // same, and her notes stay out of Grace's thread) and is available again: it is not
+    // offered to her.
     let done = ada
         .post(served.url("/api/v1/me/wrap-up"))
-        .json(&json!({}))
+        .json(&json!({ "conversation": id, "disposition": "transferred", "notes": "to Grace" }))
         .send()
         .unwrap();
     assert!(done.status().is_success(), "{}", done.text().unwrap());
@@ -361,6 +363,11 @@ fn an_agent_passes_a_conversation_to_a_named_colleague_who_alone_is_offered_it()
     accept(served, &grace, &id);
     let taken = thread(served, &grace, &id);
     assert_eq!(taken["conversation"]["agent"], grace_id.as_str(), "{taken}");
+    let notes = taken["messages"].as_array().unwrap().iter();
+    assert!(
+        notes.filter(|m| m["direction"] == "note").count() == 0,
+        "{taken}"
+    );
     let sent = grace
         .post(served.url(&format!("/api/v1/conversations/{id}/reply")))
         .json(&json!({ "text": "Your refund left today.", "subject": "Your refund" }))

@@ -1,5 +1,7 @@
-//! After-call work: the agent's disposition and notes for the call they just handled, kept in
-//! the tenant's event log (`call.wrap_up`) for reports, and in the contact's history.
+//! After-contact work: the agent's disposition and notes for the call they just handled, kept
+//! in the tenant's event log (`call.wrap_up`) for reports and in the contact's history; or for
+//! the email conversation they just closed, in the event log (`conversation.wrap_up`) and in
+//! the conversation's thread as an internal note.
 
 use crate::extract::ApiJson;
 use crate::{AnyUser, ApiError, AppState, now};
@@ -27,6 +29,10 @@ struct WrapUp {
     /// The call it is about (its id in `GET /api/v1/me/calls`), when the console knew it.
     #[serde(default)]
     call: Option<String>,
+    /// Or the email conversation it is about; not with `call`. The disposition and notes go
+    /// into its thread while the caller is its agent (not after passing it on).
+    #[serde(default)]
+    conversation: Option<uuid::Uuid>,
     /// The queue the call came from, whose dispositions setting then applies (a code from its
     /// list; one is needed when it says `required`).
     #[serde(default)]
@@ -43,7 +49,7 @@ struct WrapUp {
 /// (the state the agent goes to next is `PUT /api/v1/me/state`, before or after).
 #[utoipa::path(post, path = "/me/wrap-up", tag = "agents", request_body = WrapUp,
     responses((status = 204, description = "Done: any disposition and notes are in the event log (`call.wrap_up`) and the contact's history"),
-        (status = 400, description = "A field is malformed, the call is not one the agent handled, or the queue requires a disposition"),
+        (status = 400, description = "A field is malformed, the call or conversation is not one the agent handled, or the queue requires a disposition"),
         (status = 401)))]
 async fn wrap_up(
     State(state): State<AppState>,
@@ -62,6 +68,10 @@ async fn wrap_up(
             return Err(ApiError::invalid("call", "not a call you handled"));
         }
     }
+    let conversation = match req.conversation {
+        Some(id) => Some(handled_conversation(&state, &c, id).await?),
+        None => None,
+    };
     if let Some(queue) = &req.queue {
         let found = match state.store.get_queue_by_name(c.tenant.id, queue).await {
             Err(sb_store::StoreError::NotFound { .. }) => {
@@ -72,7 +82,10 @@ async fn wrap_up(
         allowed(&sb_engine::queue_dispositions(&found.settings), &req)?;
     }
     if req.disposition.is_some() || req.notes.is_some() {
-        record(&state, &c, &req).await?;
+        match &conversation {
+            Some(handled) => record_conversation(&state, &c, *handled, &req).await?,
+            None => record(&state, &c, &req).await?,
+        }
     }
     if let Some(acd) = &state.acd {
         let agent = sb_engine::acd::agent_of(c.user.id);
@@ -81,6 +94,65 @@ async fn wrap_up(
         }
     }
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The conversation `id` of the caller's tenant, and whether the caller is its agent (the
+/// one who had it last: a conversation passed on since belongs to someone else).
+async fn handled_conversation(
+    state: &AppState,
+    c: &crate::Caller,
+    id: uuid::Uuid,
+) -> Result<(sb_types::ConversationId, bool), ApiError> {
+    let id = sb_types::ConversationId::from_uuid(id);
+    match state.store.get_conversation(c.tenant.id, id).await {
+        Ok(found) => Ok((id, found.agent_id == Some(c.user.id))),
+        Err(sb_store::StoreError::NotFound { .. }) => Err(ApiError::invalid(
+            "conversation",
+            "not a conversation of the tenant",
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Keeps a conversation's disposition and notes in the event log and, when the caller is
+/// still its agent, in its thread (an internal note, so whoever reads the conversation later
+/// sees how it ended). An agent who passed it on ends their work all the same.
+async fn record_conversation(
+    state: &AppState,
+    c: &crate::Caller,
+    (id, theirs): (sb_types::ConversationId, bool),
+    req: &WrapUp,
+) -> Result<(), ApiError> {
+    let event = sb_store::NewEvent {
+        tenant_id: c.tenant.id,
+        at: now(),
+        kind: "conversation.wrap_up".into(),
+        subject: format!("conversation:{id}"),
+        payload: serde_json::json!({
+            "conversation": id.to_string(),
+            "user": c.user.id.to_string(),
+            "username": c.user.username,
+            "queue": req.queue,
+            "disposition": req.disposition,
+            "notes": req.notes,
+        }),
+    };
+    state.store.append_event(event).await?;
+    let text = match (&req.disposition, &req.notes) {
+        (Some(d), Some(n)) => format!("Wrap-up: {d}\n{n}"),
+        (Some(d), None) => format!("Wrap-up: {d}"),
+        (None, Some(n)) => format!("Wrap-up notes:\n{n}"),
+        (None, None) => return Ok(()),
+    };
+    if !theirs {
+        return Ok(());
+    }
+    if let Some(desk) = &state.email {
+        desk.note(c.tenant.id, c.user.id, id, &text)
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+    }
+    Ok(())
 }
 
 /// Keeps the disposition and notes in the event log and the contact's history.
@@ -133,7 +205,14 @@ fn allowed(d: &sb_engine::Dispositions, req: &WrapUp) -> Result<(), ApiError> {
 fn checked(req: WrapUp) -> Result<WrapUp, ApiError> {
     let blank_to_none =
         |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+    if req.call.is_some() && req.conversation.is_some() {
+        return Err(ApiError::invalid(
+            "conversation",
+            "either a call or a conversation",
+        ));
+    }
     let req = WrapUp {
+        conversation: req.conversation,
         call: blank_to_none(req.call),
         queue: blank_to_none(req.queue),
         disposition: blank_to_none(req.disposition),
@@ -171,6 +250,7 @@ mod tests {
     fn req(call: Option<&str>, disposition: Option<&str>, notes: Option<&str>) -> WrapUp {
         WrapUp {
             call: call.map(str::to_owned),
+            conversation: None,
             queue: None,
             disposition: disposition.map(str::to_owned),
             notes: notes.map(str::to_owned),
@@ -209,5 +289,12 @@ mod tests {
         assert!(checked(req(Some("c 1"), Some("resolved"), None)).is_err());
         assert!(checked(req(None, None, Some(&"é".repeat(2001)))).is_err());
         assert!(checked(req(None, None, Some(&"é".repeat(2000)))).is_ok());
+    }
+
+    #[test]
+    fn a_call_and_a_conversation_together_are_refused() {
+        let mut both = req(Some("c-1@switchboard"), Some("resolved"), None);
+        both.conversation = Some(uuid::Uuid::nil());
+        assert!(checked(both).is_err());
     }
 }

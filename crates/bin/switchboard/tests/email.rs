@@ -131,6 +131,14 @@ fn thread(served: &Served, http: &reqwest::blocking::Client, id: &str) -> Value 
     get(served, http, &format!("/api/v1/conversations/{id}"))
 }
 
+/// Dovecot (the organisation's mailbox) and the SMTP sink (its relay); `None` when the test
+/// skips (no Dovecot outside CI).
+fn servers(test: &str) -> Option<(dovecot::Dovecot, smtp_sink::SmtpSink)> {
+    let dc = dovecot::start(test)?;
+    let sink = smtp_sink::SmtpSink::start(test, Default::default())?;
+    Some((dc, sink))
+}
+
 /// Accepts the conversation once it is offered to the agent.
 fn accept(served: &Served, agent: &reqwest::blocking::Client, id: &str) {
     let url = served.url(&format!("/api/v1/conversations/{id}/accept"));
@@ -141,10 +149,7 @@ fn accept(served: &Served, agent: &reqwest::blocking::Client, id: &str) {
 
 #[test]
 fn an_email_reaches_an_agent_whose_reply_threads_and_the_customers_answer_joins_it() {
-    let Some(dc) = dovecot::start("email threading") else {
-        return;
-    };
-    let Some(sink) = smtp_sink::SmtpSink::start("email threading", Default::default()) else {
+    let Some((dc, sink)) = servers("email threading") else {
         return;
     };
     let mailbox =
@@ -295,11 +300,7 @@ fn transfer(
 
 #[test]
 fn an_agent_passes_a_conversation_to_a_named_colleague_who_alone_is_offered_it() {
-    // The channel waits with IMAP IDLE: the message arrives without a poll interval passing.
-    let Some(dc) = dovecot::start("email transfer") else {
-        return;
-    };
-    let Some(sink) = smtp_sink::SmtpSink::start("email transfer", Default::default()) else {
+    let Some((dc, sink)) = servers("email transfer") else {
         return;
     };
     // IMAP IDLE: with a 10-minute interval, the message can only arrive in time by IDLE.

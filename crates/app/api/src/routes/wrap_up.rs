@@ -123,21 +123,9 @@ async fn record_conversation(
     (id, theirs): (sb_types::ConversationId, bool),
     req: &WrapUp,
 ) -> Result<(), ApiError> {
-    let event = sb_store::NewEvent {
-        tenant_id: c.tenant.id,
-        at: now(),
-        kind: "conversation.wrap_up".into(),
-        subject: format!("conversation:{id}"),
-        payload: serde_json::json!({
-            "conversation": id.to_string(),
-            "user": c.user.id.to_string(),
-            "username": c.user.username,
-            "queue": req.queue,
-            "disposition": req.disposition,
-            "notes": req.notes,
-        }),
-    };
-    state.store.append_event(event).await?;
+    let about = ("conversation", serde_json::json!(id.to_string()));
+    let subject = format!("conversation:{id}");
+    append_wrap_up(state, c, req, ("conversation.wrap_up", subject), about).await?;
     let text = match (&req.disposition, &req.notes) {
         (Some(d), Some(n)) => format!("Wrap-up: {d}\n{n}"),
         (Some(d), None) => format!("Wrap-up: {d}"),
@@ -161,21 +149,8 @@ async fn record(state: &AppState, c: &crate::Caller, req: &WrapUp) -> Result<(),
         Some(call) => format!("call:{call}"),
         None => format!("user:{}", c.user.id),
     };
-    let event = sb_store::NewEvent {
-        tenant_id: c.tenant.id,
-        at: now(),
-        kind: "call.wrap_up".into(),
-        subject,
-        payload: serde_json::json!({
-            "call": req.call,
-            "user": c.user.id.to_string(),
-            "username": c.user.username,
-            "queue": req.queue,
-            "disposition": req.disposition,
-            "notes": req.notes,
-        }),
-    };
-    state.store.append_event(event).await?;
+    let about = ("call", serde_json::json!(req.call));
+    append_wrap_up(state, c, req, ("call.wrap_up", subject), about).await?;
     if let Some(call) = &req.call {
         let (disposition, notes) = (req.disposition.as_deref(), req.notes.as_deref());
         state
@@ -183,6 +158,34 @@ async fn record(state: &AppState, c: &crate::Caller, req: &WrapUp) -> Result<(),
             .set_interaction_wrap_up(c.tenant.id, call, disposition, notes, now())
             .await?;
     }
+    Ok(())
+}
+
+/// Appends the wrap-up event `kind` on `subject`: who, the queue, the disposition, the notes,
+/// and what it was about (`about`: the call or the conversation).
+async fn append_wrap_up(
+    state: &AppState,
+    c: &crate::Caller,
+    req: &WrapUp,
+    (kind, subject): (&str, String),
+    (key, value): (&str, serde_json::Value),
+) -> Result<(), ApiError> {
+    let mut payload = serde_json::json!({
+        "user": c.user.id.to_string(),
+        "username": c.user.username,
+        "queue": req.queue,
+        "disposition": req.disposition,
+        "notes": req.notes,
+    });
+    payload[key] = value;
+    let event = sb_store::NewEvent {
+        tenant_id: c.tenant.id,
+        at: now(),
+        kind: kind.into(),
+        subject,
+        payload,
+    };
+    state.store.append_event(event).await?;
     Ok(())
 }
 

@@ -340,12 +340,14 @@ pub(super) async fn message_of(
     Ok(found)
 }
 
+/// The message's raw file, whole or (with `limit`) its first `limit` bytes.
 pub(super) async fn raw_bytes(
     state: &AppState,
     m: &ConversationMessage,
+    limit: Option<u64>,
 ) -> Result<Vec<u8>, ApiError> {
     desk(state)?
-        .raw_message(m)
+        .raw_message(m, limit)
         .await
         .map_err(desk_error)?
         .ok_or_else(|| ApiError::NotFound(format!("the raw message {}", m.id.as_uuid())))
@@ -383,7 +385,7 @@ async fn raw_message(
     Path((id, message)): Path<(Uuid, Uuid)>,
 ) -> Result<Response, ApiError> {
     let m = message_of(&state, &c, id, message).await?;
-    let bytes = raw_bytes(&state, &m).await?;
+    let bytes = raw_bytes(&state, &m, None).await?;
     Ok(download(bytes, "message/rfc822", &format!("{message}.eml")))
 }
 
@@ -400,7 +402,7 @@ async fn attachment(
     Path((id, message, index)): Path<(Uuid, Uuid, usize)>,
 ) -> Result<Response, ApiError> {
     let m = message_of(&state, &c, id, message).await?;
-    let raw = raw_bytes(&state, &m).await?;
+    let raw = raw_bytes(&state, &m, None).await?;
     let (info, bytes) = sb_conversation::attachment(&raw, index)
         .ok_or_else(|| ApiError::NotFound(format!("attachment {index}")))?;
     let ct = sb_conversation::safe_content_type(&info.content_type);

@@ -23,6 +23,9 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
+/// The most bytes read of a message for its headers (its `Authentication-Results`).
+const HEADER_BYTES: u64 = 256 * 1024;
+
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(message_html))
@@ -68,7 +71,7 @@ async fn message_html(
     ApiQuery(q): ApiQuery<HtmlQuery>,
 ) -> Result<Response, ApiError> {
     let m = message_of(&state, &c, id, message).await?;
-    let raw = raw_bytes(&state, &m).await?;
+    let raw = raw_bytes(&state, &m, None).await?;
     let options = HtmlOptions {
         remote_images: q.remote,
     };
@@ -170,7 +173,7 @@ async fn message_authentication(
     let trusted = EmailChannelSettings::from_json(&config.settings)
         .map(|s| s.authserv_ids)
         .unwrap_or_default();
-    let raw = raw_bytes(&state, &m).await?;
+    let raw = raw_bytes(&state, &m, Some(HEADER_BYTES)).await?;
     let found = sb_conversation::authentication_results(&raw, &trusted);
     Ok(Json(found.map(|r| AuthenticationView {
         server: r.authserv_id,

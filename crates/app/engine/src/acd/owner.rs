@@ -17,6 +17,8 @@ use tokio::sync::mpsc::{self, UnboundedReceiver};
 pub trait RoutedItem: Send + 'static {
     /// The offers open now: agent and expiry.
     fn offers(&mut self) -> &mut Vec<(AgentId, Timestamp)>;
+    /// The agent who holds the item (took its offer), if any.
+    fn holder(&mut self) -> &mut Option<AgentId>;
     /// The interaction the item waits as now.
     fn interaction(&self) -> InteractionId;
     /// The item waits as `interaction` now.
@@ -39,6 +41,15 @@ pub trait RoutedItems: Send + Sync + 'static {
     fn requeue_after(&self) -> Duration;
     /// Whether the item still waits for someone (not closed meanwhile).
     fn still_open(&self, key: &Self::Key) -> impl Future<Output = bool> + Send;
+
+    /// Nobody holds the item any more and no offer of it is open (it was closed or passed
+    /// on, even while its after-contact work lasts).
+    fn release(&self, key: &Self::Key) {
+        self.with_item(key, |x| {
+            *x.holder() = None;
+            x.offers().clear();
+        });
+    }
 
     /// Runs `f` on the item, if the desk still routes it.
     fn with_item<T>(&self, key: &Self::Key, f: impl FnOnce(&mut Self::Item) -> T) -> Option<T> {

@@ -150,6 +150,10 @@ impl crate::acd::owner::RoutedItem for Routed {
         &mut self.offers
     }
 
+    fn holder(&mut self) -> &mut Option<AgentId> {
+        &mut self.agent
+    }
+
     fn interaction(&self) -> InteractionId {
         self.interaction
     }
@@ -226,17 +230,30 @@ impl EmailDesk {
         status::of_tenant(&self.inner, tenant)
     }
 
-    /// The raw MIME of a stored message (as received, or as sent), when it has a file.
+    /// The raw MIME of a stored message (as received, or as sent), when it has a file; with
+    /// `limit`, only its first `limit` bytes (enough for the headers, without reading a large
+    /// message's attachments).
     pub async fn raw_message(
         &self,
         message: &sb_store::ConversationMessage,
+        limit: Option<u64>,
     ) -> Result<Option<Vec<u8>>, EmailDeskError> {
+        use tokio::io::AsyncReadExt as _;
         let Some(file) = &message.raw_file else {
             return Ok(None);
         };
         // The store accepts only relative paths without `..` (`validate::relative_file`).
         let path = self.inner.deps.mail_dir.join(file);
-        Ok(Some(tokio::fs::read(path).await?))
+        let Some(limit) = limit else {
+            return Ok(Some(tokio::fs::read(path).await?));
+        };
+        let mut head = Vec::new();
+        tokio::fs::File::open(path)
+            .await?
+            .take(limit)
+            .read_to_end(&mut head)
+            .await?;
+        Ok(Some(head))
     }
 
     /// Queues every tenant's open conversations that were routed before (at most 200 per

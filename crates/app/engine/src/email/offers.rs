@@ -281,12 +281,7 @@ impl EmailDesk {
         if let Err(e) = result {
             tracing::warn!(error = %e, conversation = %id, "the ACD did not end the conversation");
         }
-        self.inner.with(|r| {
-            if let Some(x) = r.get_mut(&key) {
-                x.agent = None;
-                x.offers.clear();
-            }
-        });
+        crate::acd::owner::RoutedItems::release(&*self.inner, &key);
     }
 
     fn offered(

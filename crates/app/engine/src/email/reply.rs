@@ -199,7 +199,7 @@ impl EmailDesk {
         );
         let text = format!("{}\n\n{block}", request.text.trim_end());
         let mut attachments = Vec::new();
-        if let Some(raw) = self.raw_message(original).await? {
+        if let Some(raw) = self.raw_message(original, None).await? {
             attachments.push(OutgoingFile {
                 filename: "original.eml".into(),
                 content_type: "message/rfc822".into(),

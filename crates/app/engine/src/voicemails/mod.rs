@@ -90,6 +90,10 @@ impl crate::acd::owner::RoutedItem for Routed {
         &mut self.offers
     }
 
+    fn holder(&mut self) -> &mut Option<AgentId> {
+        &mut self.agent
+    }
+
     fn interaction(&self) -> InteractionId {
         self.interaction
     }
@@ -310,12 +314,7 @@ impl VoicemailDesk {
             tracing::warn!(error = %e, voicemail = id, "the ACD did not end the voicemail");
         }
         // Closed, so nobody holds it, even while its after-contact work lasts.
-        self.inner.with(|r| {
-            if let Some(x) = r.get_mut(&key) {
-                x.agent = None;
-                x.offers.clear();
-            }
-        });
+        crate::acd::owner::RoutedItems::release(&*self.inner, &key);
     }
 
     fn offered(

@@ -2,7 +2,8 @@
 # The whole test suite: formatting, lints, and every test on SQLite and PostgreSQL.
 # Installs what the tests need with apt-get (PostgreSQL, sslscan, SIPp, baresip, Dovecot,
 # espeak-ng, Node.js and npm, Chromium, libopus-dev for the opus feature) and pip
-# (sipvicious; aiosmtpd, the SMTP sink of the email tests) when it is missing.
+# (sipvicious; aiosmtpd, the SMTP sink of the email tests; pocketsphinx, the speech sidecar)
+# when it is missing.
 # Usage: scripts/test.sh            (CI runs exactly this through .ci/run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -54,6 +55,13 @@ if ! python3 -c "import aiosmtpd" >/dev/null 2>&1; then
     echo "==> installing aiosmtpd (PyPI)"
     PIP="$(command -v pip3 || command -v pip)"
     "$PIP" install -q aiosmtpd 2>/dev/null || "$PIP" install -q --break-system-packages aiosmtpd
+fi
+
+if ! python3 -c "import pocketsphinx" >/dev/null 2>&1; then
+    echo "==> installing pocketsphinx (PyPI; the speech sidecar of voice menus)"
+    PIP="$(command -v pip3 || command -v pip)"
+    "$PIP" install -q pocketsphinx==5.1.1 2>/dev/null \
+        || "$PIP" install -q --break-system-packages pocketsphinx==5.1.1
 fi
 
 # The console must build here (elsewhere a missing npm embeds a placeholder page).

@@ -203,13 +203,31 @@ impl Default for LogConfig {
 }
 
 /// `[flows]`: limits of routing flows.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct FlowsConfig {
     /// Internal networks flows' HTTP requests may reach, comma-separated CIDRs (a CRM on the
     /// office network: `10.1.2.0/24`); empty = public addresses only. Loopback, private,
     /// link-local (cloud metadata) and other internal addresses are refused otherwise.
     pub http_allow: String,
+    /// The recogniser of spoken words in voice menus: `pocketsphinx` (a Python sidecar, used
+    /// when the `pocketsphinx` package is installed) or `off` (voice menus take keys only).
+    pub speech: String,
+    /// The Python interpreter that runs the speech sidecar.
+    pub speech_python: String,
+    /// Sidecar processes recognising at once (each holds its own model, about 45 MB).
+    pub speech_workers: u32,
+}
+
+impl Default for FlowsConfig {
+    fn default() -> Self {
+        FlowsConfig {
+            http_allow: String::new(),
+            speech: "pocketsphinx".into(),
+            speech_python: "python3".into(),
+            speech_workers: 1,
+        }
+    }
 }
 
 impl FlowsConfig {

@@ -64,6 +64,15 @@ pub(crate) fn validate(config: &Config, source_of: SourceOf<'_>) -> Vec<ConfigPr
         "flows.http_allow",
         crate::model::networks(&config.flows.http_allow).map(|_| ()),
     );
+    check("flows.speech", speech_engine(&config.flows.speech));
+    check(
+        "flows.speech_python",
+        non_empty(&config.flows.speech_python),
+    );
+    check(
+        "flows.speech_workers",
+        positive(u64::from(config.flows.speech_workers)),
+    );
     check(
         "email.server_allow",
         crate::model::networks(&config.email.server_allow).map(|_| ()),
@@ -179,6 +188,13 @@ fn non_empty(value: &str) -> Result<(), String> {
         Err("must not be empty".into())
     } else {
         Ok(())
+    }
+}
+
+fn speech_engine(value: &str) -> Result<(), String> {
+    match value {
+        "pocketsphinx" | "off" => Ok(()),
+        other => Err(format!("{other:?} is not one of pocketsphinx, off")),
     }
 }
 

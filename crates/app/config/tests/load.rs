@@ -190,3 +190,39 @@ fn the_email_section_checks_its_key_networks_and_size_all_at_once() {
         assert!(err.problems().iter().any(|p| p.key == key), "{key}: {err}");
     }
 }
+
+#[test]
+fn the_speech_recogniser_is_pocketsphinx_by_default_and_checked() {
+    let config = load(&Sources::default()).unwrap();
+    assert_eq!(config.flows.speech, "pocketsphinx");
+    assert_eq!(config.flows.speech_python, "python3");
+    assert_eq!(config.flows.speech_workers, 1);
+    let off = Sources {
+        env: env(&[
+            ("SWITCHBOARD_FLOWS_SPEECH", "off"),
+            ("SWITCHBOARD_FLOWS_SPEECH_PYTHON", "/opt/py/bin/python3"),
+            ("SWITCHBOARD_FLOWS_SPEECH_WORKERS", "3"),
+        ]),
+        ..Default::default()
+    };
+    let config = load(&off).unwrap();
+    assert_eq!(config.flows.speech, "off");
+    assert_eq!(config.flows.speech_python, "/opt/py/bin/python3");
+    assert_eq!(config.flows.speech_workers, 3);
+    let bad = Sources {
+        env: env(&[
+            ("SWITCHBOARD_FLOWS_SPEECH", "vosk"),
+            ("SWITCHBOARD_FLOWS_SPEECH_PYTHON", " "),
+            ("SWITCHBOARD_FLOWS_SPEECH_WORKERS", "0"),
+        ]),
+        ..Default::default()
+    };
+    let err = load(&bad).unwrap_err();
+    for key in [
+        "flows.speech",
+        "flows.speech_python",
+        "flows.speech_workers",
+    ] {
+        assert!(err.problems().iter().any(|p| p.key == key), "{key}: {err}");
+    }
+}

@@ -21,6 +21,9 @@
 //! - [`prompts`]: audio for flows — tenants' uploaded WAV/MP3 prompts, text spoken by espeak-ng
 //!   (rendered at publish time, cached), and the built-in prompts and music on hold.
 //!
+//! - [`speech`]: callers' spoken answers to voice menus, recognised offline by a PocketSphinx
+//!   sidecar ([`speech::Recognizer`]).
+//!
 //! - [`calls`]: voice call control, the B2BUA: calls placed by phones out through trunks
 //!   (both legs anchored on the media server), inbound calls from trunks.
 //!
@@ -52,6 +55,7 @@ pub mod prompts;
 mod queue;
 pub mod sip;
 pub mod softphone;
+pub mod speech;
 mod tenant_settings;
 pub mod trunks;
 pub mod voicemails;

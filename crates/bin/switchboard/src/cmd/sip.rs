@@ -182,6 +182,7 @@ pub async fn start(
         devices: live.devices,
         voicemails: live.voicemails,
         programs: sb_engine::calls::ProgramCache::default(),
+        speech: speech_recognizer(&config.flows),
         http: sb_engine::calls::FlowHttp::new(config.flows.http_allow_nets())
             .map_err(anyhow::Error::msg)?,
     });
@@ -206,6 +207,19 @@ pub async fn start(
         trunks,
         default_tenant,
     })
+}
+
+/// The recogniser of voice menus' words (`flows.speech`); `None` when it is `off`.
+fn speech_recognizer(flows: &sb_config::FlowsConfig) -> Option<sb_engine::speech::Recognizer> {
+    if flows.speech == "off" {
+        return None;
+    }
+    let config = sb_engine::speech::SpeechConfig {
+        python: flows.speech_python.clone(),
+        workers: usize::try_from(flows.speech_workers).unwrap_or(1),
+        ..sb_engine::speech::SpeechConfig::default()
+    };
+    Some(sb_engine::speech::Recognizer::start(config))
 }
 
 /// The media server of `[media]`.

@@ -1,5 +1,5 @@
 //! The flow's IVR actions on the caller's leg: prompts, menus and digit collection with DTMF
-//! (RFC 4733 from the media server), and the actions this node cannot carry out yet, answered
+//! (RFC 4733 from the media server), voice menus (`listen.rs`), and the actions this node cannot carry out yet, answered
 //! `Failed` with the reason so the flow takes its error path.
 
 use std::time::Duration;
@@ -49,8 +49,20 @@ pub async fn perform(
             max_digits,
             terminator,
             timeout,
-            ..
+            speech,
         } => {
+            let recognizer = call.deps.speech.clone().filter(|r| r.usable());
+            if let (false, Some(recognizer)) = (speech.is_empty(), recognizer) {
+                let ask = super::listen::Ask {
+                    prompt: prompt.as_ref(),
+                    words: &speech,
+                    timeout,
+                };
+                let heard = super::listen::voice_menu(call, media, acks, &recognizer, ask);
+                if let Some(answer) = heard.await {
+                    return answer;
+                }
+            }
             let ask = Digits {
                 max: max_digits.max(1),
                 terminator,

@@ -11,6 +11,7 @@ mod consult;
 mod http;
 pub(crate) use http::{HttpCall, send as flow_http_send};
 mod ivr;
+mod listen;
 mod pstn;
 mod queue;
 mod reattach;

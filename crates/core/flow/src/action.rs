@@ -115,6 +115,8 @@ pub enum Action {
     SendMessage {
         /// SMS or email.
         channel: MessageChannel,
+        /// The address of the email channel to send from (`None`: the tenant's only one).
+        from: Option<String>,
         /// Rendered recipient.
         to: String,
         /// Rendered subject (email).

@@ -36,6 +36,7 @@ mod template;
 mod value;
 
 pub use action::{Action, Finish, Input, MessageChannel, Named, Prompt, Step, Target, Treatment};
+pub use blocks::plain_address;
 pub use catalog::Catalog;
 pub use compile::{compile, compile_json, compile_with_limits};
 pub use diagnostic::{Diagnostic, DiagnosticKind};

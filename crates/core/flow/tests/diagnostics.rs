@@ -341,4 +341,12 @@ fn malformed_json_is_one_bad_document_diagnostic_with_its_position() {
     };
     assert_eq!(kinds(&d), [(None, "", K::BadDocument)]);
     assert!(d[0].message.contains("line 2"), "{}", d[0].message);
+    let d = only(json!({ "id": "b", "type": "send_message",
+        "params": { "channel": "email", "to": "a@b.c", "body": "x", "from": "Sales <sales@x.example>" },
+        "transitions": { "success": "z" } }));
+    assert_eq!(d, one("b", "/blocks/0/params/from", K::BadParams));
+    let d = only(json!({ "id": "b", "type": "send_message",
+        "params": { "channel": "sms", "to": "+1555", "body": "x", "from": "sales@x.example" },
+        "transitions": { "success": "z" } }));
+    assert_eq!(d, one("b", "/blocks/0/params/from", K::BadParams));
 }

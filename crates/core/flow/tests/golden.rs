@@ -780,7 +780,8 @@ fn http_url_must_render_to_http() {
 fn send_message_renders_sms_and_email() {
     let doc = single(
         "send_message",
-        json!({ "channel": "email", "to": "{{ attrs.mail }}", "subject": "Hi {{ attrs.name }}", "body": "b" }),
+        json!({ "channel": "email", "to": "{{ attrs.mail }}", "subject": "Hi {{ attrs.name }}", "body": "b",
+                "from": " sales@x.example " }),
         &["success", "error"],
     );
     let p = program(doc);
@@ -790,6 +791,7 @@ fn send_message_renders_sms_and_email() {
     );
     let sb_flow::Step::Await(sb_flow::Action::SendMessage {
         channel,
+        from,
         to,
         subject,
         body,
@@ -801,6 +803,7 @@ fn send_message_renders_sms_and_email() {
         (channel, to.as_str(), subject.as_deref(), body.as_str()),
         (sb_flow::MessageChannel::Email, "a@b.c", Some("Hi Ada"), "b")
     );
+    assert_eq!(from.as_deref(), Some("sales@x.example"));
     let mut h = Host::new(p.clone(), Start::default());
     h.run();
     h.answer(Input::Done);

@@ -45,6 +45,8 @@ pub struct CallDeps {
     pub voicemails: crate::voicemails::VoicemailDesk,
     /// Inbound numbers' compiled flows, reused while their published version stays.
     pub programs: super::ProgramCache,
+    /// Sends the emails of flows' `send_message` blocks.
+    pub email: crate::email::EmailDesk,
     /// Recognises callers' words in voice menus; `None`: menus take keys only.
     pub speech: Option<crate::speech::Recognizer>,
 }

@@ -62,10 +62,10 @@ pub(super) async fn run(
         .attr("conversation", conversation.token.as_str())
         .seed(u64::from(conversation.id.as_uuid().as_u128() as u32));
     let mut session = Session::new(program, start);
-    drive(deps, &mut session).await
+    drive(deps, &mut session, address).await
 }
 
-async fn drive(deps: &EmailDeps, session: &mut Session) -> Routing {
+async fn drive(deps: &EmailDeps, session: &mut Session, address: &str) -> Routing {
     let mut routing = Routing::default();
     for _ in 0..MAX_STEPS {
         let action = match session.poll() {
@@ -103,7 +103,7 @@ async fn drive(deps: &EmailDeps, session: &mut Session) -> Routing {
                 routing.queue = Some(queue.id);
                 return routing;
             }
-            other => answer(deps, other, &mut routing).await,
+            other => answer(deps, other, address, &mut routing).await,
         };
         if let Err(e) = session.handle((deps.clock)(), input) {
             routing.problem = Some(format!("the flow refused an answer: {e}"));
@@ -114,8 +114,8 @@ async fn drive(deps: &EmailDeps, session: &mut Session) -> Routing {
     routing
 }
 
-/// The answer to an action that does not queue.
-async fn answer(deps: &EmailDeps, action: Action, routing: &mut Routing) -> Input {
+/// The answer to an action that does not queue; `address` is the mailbox the email came to.
+async fn answer(deps: &EmailDeps, action: Action, address: &str, routing: &mut Routing) -> Input {
     match action {
         Action::Play { .. } | Action::SetAttr { .. } | Action::End | Action::Hangup => Input::Done,
         Action::Collect { .. } | Action::Menu { .. } | Action::Record { .. } => Input::NoInput,
@@ -137,9 +137,17 @@ async fn answer(deps: &EmailDeps, action: Action, routing: &mut Routing) -> Inpu
         }
         Action::SendMessage {
             channel: MessageChannel::Email,
+            from: Some(from),
+            ..
+        } if !from.eq_ignore_ascii_case(address) => Input::Failed(format!(
+            "an automatic answer goes from the mailbox the email came to ({address}), not {from}"
+        )),
+        Action::SendMessage {
+            channel: MessageChannel::Email,
             to,
             subject,
             body,
+            ..
         } => {
             routing.answers.push((to, subject, body));
             Input::Done

@@ -25,6 +25,7 @@ mod files;
 mod flow;
 mod guard;
 mod ingest;
+mod notice;
 mod offers;
 mod poller;
 mod reply;
@@ -35,6 +36,7 @@ pub use canned::{
     CANNED_FUEL, CANNED_VARIABLES, CannedResponseError, CannedVariables, MAX_RENDERED_BYTES,
     RenderedResponse, check_canned_response, render_canned_response,
 };
+pub use notice::{Notice, SentNotice};
 pub use offers::EmailOffer;
 pub use reply::{ForwardRequest, OutgoingFile, ReplyRequest};
 pub use status::ChannelStatus;

@@ -61,6 +61,7 @@ pub async fn run(args: &ConfigArgs, demo: bool) -> anyhow::Result<()> {
             devices: state.devices(),
             prompts,
             voicemails: voicemails.clone(),
+            email: email.clone(),
         },
         shutdown.clone(),
     )

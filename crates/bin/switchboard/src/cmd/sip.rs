@@ -104,6 +104,8 @@ pub struct Live {
     pub prompts: PromptLibrary,
     /// Routes voicemail messages to agents (shared with the API).
     pub voicemails: sb_engine::voicemails::VoicemailDesk,
+    /// The email channel: flows' `send_message` on calls sends through it.
+    pub email: sb_engine::email::EmailDesk,
 }
 
 /// Starts the SIP listeners of `config.sip` with the registrar's bindings reloaded from the store.
@@ -182,6 +184,7 @@ pub async fn start(
         devices: live.devices,
         voicemails: live.voicemails,
         programs: sb_engine::calls::ProgramCache::default(),
+        email: live.email,
         speech: speech_recognizer(&config.flows),
         http: sb_engine::calls::FlowHttp::new(config.flows.http_allow_nets())
             .map_err(anyhow::Error::msg)?,

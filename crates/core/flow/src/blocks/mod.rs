@@ -14,6 +14,7 @@ mod http;
 mod menu;
 mod play;
 mod send_message;
+pub use send_message::plain_address;
 mod set_attributes;
 mod set_queue;
 mod transfer;

@@ -32,18 +32,27 @@ pub async fn perform(
     acks: &mut AckWait,
     request: HttpCall,
 ) -> Result<Input, Interrupt> {
-    let http = call.deps.http.clone();
-    let (method, host) = (request.method.clone(), host_of(&request.url));
-    let answer = send(http, request);
+    let log = call.log.clone();
+    let answer = logged(call.deps.http.clone(), log, request);
     tokio::pin!(answer);
-    let input = loop {
+    loop {
         tokio::select! {
-            input = &mut answer => break input,
+            input = &mut answer => return Ok(input),
             event = call.caller_event(media, acks) => {
                 event?;
             }
         }
-    };
+    }
+}
+
+/// Runs the request and logs it (also after the caller has hung up: a hang-up handler's).
+pub(super) async fn logged(
+    http: super::super::FlowHttp,
+    log: super::super::events::CallLog,
+    request: HttpCall,
+) -> Input {
+    let (method, host) = (request.method.clone(), host_of(&request.url));
+    let input = send(http, request).await;
     let outcome = match &input {
         Input::Http { status, .. } => json!({ "status": status }),
         Input::Timeout => json!({ "error": "timeout" }),
@@ -54,8 +63,8 @@ pub async fn perform(
     if let (Some(p), Some(o)) = (payload.as_object_mut(), outcome.as_object()) {
         p.extend(o.clone());
     }
-    call.log.record("http", payload).await;
-    Ok(input)
+    log.record("http", payload).await;
+    input
 }
 
 /// The host a request goes to, for the log (the path and query may carry the caller's data).

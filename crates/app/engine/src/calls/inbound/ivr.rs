@@ -16,6 +16,75 @@ pub(super) fn voice() -> Option<Voice> {
     Voice::new("en-us", 160).ok()
 }
 
+/// The longest a flow's hang-up handler may run after the caller has left.
+const AFTER_HANGUP: Duration = Duration::from_secs(60);
+
+/// Runs what the flow does once the caller has hung up (its `on.hangup` handler: log a
+/// missed call with an HTTP request, send an email): actions that need no caller, for at most
+/// [`AFTER_HANGUP`] (an action still running then is answered `Timeout`).
+pub(super) async fn after_hangup(call: &mut Inbound, session: &mut sb_flow::Session) {
+    let deadline = tokio::time::Instant::now() + AFTER_HANGUP;
+    loop {
+        let action = match session.poll() {
+            sb_flow::Step::Do(action) => {
+                note(call, &action).await;
+                continue;
+            }
+            sb_flow::Step::Await(action) => action,
+            sb_flow::Step::Waiting | sb_flow::Step::Finished(_) => return,
+        };
+        let work = without_caller(call, action);
+        let input = tokio::time::timeout_at(deadline, work)
+            .await
+            .unwrap_or(Input::Timeout);
+        if let Err(e) = session.handle(call.log.now(), input) {
+            tracing::warn!(error = %e, "the flow refused the host's answer after the hang-up");
+            return;
+        }
+    }
+}
+
+/// The answer to an action once the caller has gone.
+async fn without_caller(call: &Inbound, action: Action) -> Input {
+    match action {
+        Action::HttpRequest {
+            method,
+            url,
+            headers,
+            body,
+            timeout,
+        } => {
+            let request = super::http::HttpCall {
+                method,
+                url,
+                headers,
+                body,
+                timeout,
+            };
+            super::http::logged(call.deps.http.clone(), call.log.clone(), request).await
+        }
+        Action::SendMessage {
+            channel,
+            from,
+            to,
+            subject,
+            body,
+        } => {
+            let message = super::message::Message {
+                channel,
+                from,
+                to,
+                subject,
+                body,
+            };
+            let sent = super::message::start(call, message).await;
+            sent.unwrap_or_else(|e| Input::Failed(format!("message not sent: {e}")))
+        }
+        Action::SetAttr { .. } | Action::End => Input::Done,
+        _ => Input::Hangup,
+    }
+}
+
 /// An action the flow only reports.
 pub async fn note(call: &mut Inbound, action: &Action) {
     if let Action::SetAttr {
@@ -102,7 +171,22 @@ pub async fn perform(
             };
             super::http::perform(call, media, acks, request).await
         }
-        Action::SendMessage { .. } => Ok(not_here("sending SMS or email")),
+        Action::SendMessage {
+            channel,
+            from,
+            to,
+            subject,
+            body,
+        } => {
+            let message = super::message::Message {
+                channel,
+                from,
+                to,
+                subject,
+                body,
+            };
+            super::message::send(call, media, acks, message).await
+        }
         Action::Enqueue { .. }
         | Action::Record { .. }
         | Action::Hangup

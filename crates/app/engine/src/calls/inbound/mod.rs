@@ -12,6 +12,7 @@ mod http;
 pub(crate) use http::{HttpCall, send as flow_http_send};
 mod ivr;
 mod listen;
+mod message;
 mod pstn;
 mod queue;
 mod reattach;
@@ -208,8 +209,11 @@ impl Inbound {
             .attr("dialled", self.number.as_str())
             .seed(rand_seed());
         let mut session = Session::new(program, start);
-        let cause = self.drive(&mut session, &mut media).await;
+        let (cause, caller_left) = self.drive(&mut session, &mut media).await;
         self.finish(Some(&media), cause, Some(answered_at)).await;
+        if caller_left {
+            ivr::after_hangup(self, &mut session).await;
+        }
     }
 
     /// Answers the caller with our SDP and waits for nothing: the ACK is tracked by the
@@ -255,8 +259,9 @@ impl Inbound {
     }
 
     /// Runs the flow until it ends, the caller leaves, or the call is connected to an agent
-    /// and then ends.
-    async fn drive(&mut self, session: &mut Session, media: &mut CallerMedia) -> EndCause {
+    /// and then ends; true with the cause when the caller hung up during the flow (its
+    /// hang-up handler may have work left).
+    async fn drive(&mut self, session: &mut Session, media: &mut CallerMedia) -> (EndCause, bool) {
         let mut acks = AckWait::new();
         loop {
             let step = session.poll();
@@ -270,7 +275,7 @@ impl Inbound {
                 Step::Finished(_) => {
                     let cause = EndCause::new("flow_ended", 200);
                     self.hang_up_caller(&cause).await;
-                    return cause;
+                    return (cause, false);
                 }
             };
             match input {
@@ -289,22 +294,22 @@ impl Inbound {
                         Peer::External => Input::Done,
                     };
                     let _ = session.handle(now, answered);
-                    return self.talk(session, media, *agent, &mut acks).await;
+                    return (self.talk(session, media, *agent, &mut acks).await, false);
                 }
                 Ok(Outcome::Hangup) => {
                     let cause = EndCause::new("flow_hangup", 200);
                     self.hang_up_caller(&cause).await;
-                    return cause;
+                    return (cause, false);
                 }
                 Err(Interrupt::Hangup(cause)) => {
                     let now = self.log.now();
                     let _ = session.handle(now, Input::Hangup);
-                    return cause;
+                    return (cause, true);
                 }
                 Err(Interrupt::MediaTimeout) => {
                     let cause = EndCause::new("media_timeout", 408);
                     self.hang_up_caller(&cause).await;
-                    return cause;
+                    return (cause, false);
                 }
             }
         }

@@ -59,6 +59,7 @@ def sb_env(data, args, calls):
            "SWITCHBOARD_MEDIA_RTP_PORT_MIN": str(args.kit.RTPE_PORT_MIN),
            "SWITCHBOARD_MEDIA_RTP_PORT_MAX": str(args.kit.RTPE_PORT_MAX),
            "SWITCHBOARD_MEDIA_MAX_ENDPOINTS": str(args.max_endpoints or max(2000, 2 * calls + 10)),
+           "SWITCHBOARD_MEDIA_ADMISSION_LAG_MS": str(args.admission_lag_ms),
            "SWITCHBOARD_LOG_LEVEL": args.log_level, "RUST_LOG": args.log_level}
     return env
 
@@ -295,6 +296,8 @@ def main():
     ap.add_argument("--kit-dir", default="/work/shared/bench")
     ap.add_argument("--work", default="/tmp/switchboard-media-bench")
     ap.add_argument("--max-endpoints", type=int, default=0, help="0: max(2000, 2N+10)")
+    ap.add_argument("--admission-lag-ms", type=int, default=15,
+                    help="media.admission_lag_ms: refuse new calls past this p99 lateness; 0: off")
     ap.add_argument("--log-level", default="info")
     ap.add_argument("--quiet-wait", type=int, default=10, help="s to wait for other jobs to calm")
     args = ap.parse_args()

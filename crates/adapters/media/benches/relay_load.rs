@@ -86,6 +86,7 @@ fn main() {
         port_min: 26_000,
         port_max: 31_999,
         max_endpoints: 10_000,
+        admission_lag: None,
         ..MediaConfig::default()
     };
     let server = MediaServer::new(config).expect("server");

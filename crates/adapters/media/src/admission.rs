@@ -1,15 +1,21 @@
-//! Admission control: a limit on open endpoints, checked before any port is bound.
+//! Admission control, checked before any port is bound: a limit on open endpoints, and for a
+//! new call (its first endpoint) a limit on how late the runtime runs the media tasks
+//! ([`crate::lag`]), so calls are refused before the relay's latency degrades the ones up.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use crate::MediaError;
+use crate::lag::LagGauge;
 
 /// Counts open endpoints against a limit. Cheap to clone (shared counter).
 #[derive(Debug, Clone)]
 pub(crate) struct Admission {
     active: Arc<AtomicUsize>,
     limit: usize,
+    /// The runtime's lateness p99 and the most a new call is admitted at.
+    lag: Option<(LagGauge, Duration)>,
 }
 
 /// One admitted endpoint; dropping it frees its place.
@@ -19,16 +25,26 @@ pub(crate) struct Permit {
 }
 
 impl Admission {
-    /// Admits at most `limit` endpoints at a time.
-    pub(crate) fn new(limit: usize) -> Self {
+    /// Admits at most `limit` endpoints at a time; with `lag`, new calls only while the
+    /// gauge's p99 is at most the duration.
+    pub(crate) fn new(limit: usize, lag: Option<(LagGauge, Duration)>) -> Self {
         Admission {
             active: Arc::new(AtomicUsize::new(0)),
             limit,
+            lag,
         }
     }
 
-    /// A permit, or [`MediaError::AtCapacity`] when `limit` endpoints are open.
-    pub(crate) fn admit(&self) -> Result<Permit, MediaError> {
+    /// A permit for an endpoint (the first of its call when `new_call`), or
+    /// [`MediaError::AtCapacity`] when `limit` endpoints are open, or
+    /// [`MediaError::Overloaded`] for a new call while the runtime runs late.
+    pub(crate) fn admit(&self, new_call: bool) -> Result<Permit, MediaError> {
+        if let (true, Some((gauge, limit))) = (new_call, &self.lag) {
+            let p99 = gauge.p99();
+            if p99 > *limit {
+                return Err(MediaError::Overloaded { p99, limit: *limit });
+            }
+        }
         let limit = self.limit;
         self.active
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
@@ -57,10 +73,10 @@ mod tests {
 
     #[test]
     fn admission_refuses_past_the_limit_and_frees_on_drop() {
-        let admission = Admission::new(2);
-        let a = admission.admit().unwrap();
-        let _b = admission.admit().unwrap();
-        let err = admission.admit().unwrap_err();
+        let admission = Admission::new(2, None);
+        let a = admission.admit(false).unwrap();
+        let _b = admission.admit(false).unwrap();
+        let err = admission.admit(false).unwrap_err();
         assert!(matches!(
             err,
             MediaError::AtCapacity {
@@ -70,6 +86,6 @@ mod tests {
         ));
         drop(a);
         assert_eq!(admission.active(), 1);
-        assert!(admission.admit().is_ok());
+        assert!(admission.admit(false).is_ok());
     }
 }

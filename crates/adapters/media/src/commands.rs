@@ -87,7 +87,7 @@ impl CallTask {
     }
 
     fn add(&mut self, spec: EndpointSpec, now: Timestamp) -> Result<EndpointInfo, MediaError> {
-        let permit = self.shared.admission.admit()?;
+        let permit = self.shared.admission.admit(self.endpoints.is_empty())?;
         let ports = self.shared.pool.allocate()?;
         let id = self.shared.next_endpoint_id();
         let party = PartyId(self.next_party);

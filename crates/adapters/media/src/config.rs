@@ -20,10 +20,14 @@ pub struct MediaConfig {
     /// Admission control: endpoints beyond this many are refused with
     /// [`MediaError::AtCapacity`], before the machine is overloaded.
     pub max_endpoints: usize,
+    /// Admission control: a new call is refused with [`MediaError::Overloaded`] while the
+    /// runtime's p99 lateness over the last 5 s (`lag` module) is above this; `None`: never.
+    pub admission_lag: Option<Duration>,
 }
 
 impl Default for MediaConfig {
-    /// All interfaces, ports 10000–20000, 30 s media timeout, 2000 endpoints (1000 calls).
+    /// All interfaces, ports 10000–20000, 30 s media timeout, 2000 endpoints (1000 calls), new
+    /// calls refused while the p99 lateness is above 15 ms.
     fn default() -> Self {
         MediaConfig {
             bind_ip: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
@@ -31,6 +35,7 @@ impl Default for MediaConfig {
             port_max: 20_000,
             media_timeout: Duration::from_secs(30),
             max_endpoints: 2000,
+            admission_lag: Some(Duration::from_millis(15)),
         }
     }
 }

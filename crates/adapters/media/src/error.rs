@@ -21,6 +21,16 @@ pub enum MediaError {
         /// The configured limit.
         limit: usize,
     },
+    /// Admission control refused a new call: the runtime has been running the media tasks late
+    /// (its p99 lateness over the last seconds is above the configured limit), so another call
+    /// would degrade the calls already up.
+    #[error("media plane overloaded (p99 lateness {p99:?}, limit {limit:?})")]
+    Overloaded {
+        /// The measured p99 lateness.
+        p99: std::time::Duration,
+        /// The configured limit (`MediaConfig::admission_lag`).
+        limit: std::time::Duration,
+    },
     /// A socket operation failed.
     #[error("socket {addr}: {source}")]
     Socket {
@@ -64,11 +74,13 @@ pub enum MediaError {
 }
 
 impl MediaError {
-    /// True when the same request may succeed later (ports or capacity freed).
+    /// True when the same request may succeed later (ports or capacity freed, load gone).
     pub fn retry(&self) -> bool {
         matches!(
             self,
-            MediaError::PortsExhausted { .. } | MediaError::AtCapacity { .. }
+            MediaError::PortsExhausted { .. }
+                | MediaError::AtCapacity { .. }
+                | MediaError::Overloaded { .. }
         )
     }
 }

@@ -1,8 +1,9 @@
 //! The in-process media server (DESIGN.md § 4 "Calls").
 //!
 //! Contents:
-//! - [`MediaServer`] with [`MediaConfig`]: the port pool ([`PortPool`]), admission control,
-//!   and [`MediaServer::open_call`], which starts a call's task.
+//! - [`MediaServer`] with [`MediaConfig`]: the port pool ([`PortPool`]), admission control
+//!   (endpoints, and the runtime's lateness for new calls: `lag`), and
+//!   [`MediaServer::open_call`], which starts a call's task.
 //! - [`CallMedia`]: the handle of one call — endpoints ([`EndpointSpec`], [`EndpointInfo`],
 //!   [`EndpointStats`]), relay, conference, prompts, recording, DTMF out.
 //! - [`WebRtcSpec`], [`WebRtcInfo`], [`WebRtcOffer`]: WebRTC legs for the browser softphone
@@ -40,6 +41,7 @@ mod endpoint;
 mod error;
 mod events;
 mod handle;
+mod lag;
 mod latch;
 mod mix;
 #[cfg(feature = "opus")]

@@ -7,6 +7,7 @@ use tokio::sync::mpsc;
 
 use crate::admission::Admission;
 use crate::call::CallTask;
+use crate::lag::LagGauge;
 use crate::ports::PortPool;
 use crate::recording::Writers;
 use crate::{CallMedia, EndpointId, MediaConfig, MediaError, MediaEvent};
@@ -24,6 +25,9 @@ pub(crate) struct Shared {
     pub(crate) admission: Admission,
     pub(crate) recorders: Writers,
     next_id: AtomicU64,
+    /// The runtime's lateness, measured by a probe started with the first call.
+    lag: LagGauge,
+    probe: std::sync::Once,
 }
 
 impl Shared {
@@ -47,7 +51,9 @@ impl MediaServer {
     pub fn new(config: MediaConfig) -> Result<Self, MediaError> {
         config.validate()?;
         let pool = PortPool::new(config.bind_ip, config.port_min, config.port_max)?;
-        let admission = Admission::new(config.max_endpoints);
+        let lag = LagGauge::default();
+        let limit = config.admission_lag.map(|limit| (lag.clone(), limit));
+        let admission = Admission::new(config.max_endpoints, limit);
         let recorders = Writers::new()?;
         let shared = Shared {
             config,
@@ -55,6 +61,8 @@ impl MediaServer {
             admission,
             recorders,
             next_id: AtomicU64::new(1),
+            lag,
+            probe: std::sync::Once::new(),
         };
         Ok(MediaServer {
             shared: Arc::new(shared),
@@ -66,6 +74,9 @@ impl MediaServer {
     pub fn open_call(&self) -> Result<(CallMedia, MediaEvents), MediaError> {
         let runtime = tokio::runtime::Handle::try_current()
             .map_err(|e| MediaError::Config(format!("open_call outside a tokio runtime: {e}")))?;
+        self.shared
+            .probe
+            .call_once(|| crate::lag::spawn_probe(&runtime, self.shared.lag.clone()));
         let (commands, command_rx) = mpsc::channel(COMMAND_QUEUE);
         let (events_tx, events) = mpsc::channel(EVENT_QUEUE);
         let task = CallTask::new(Arc::clone(&self.shared), command_rx, events_tx);
@@ -81,6 +92,12 @@ impl MediaServer {
     /// Endpoints open now, across all calls.
     pub fn active_endpoints(&self) -> usize {
         self.shared.admission.active()
+    }
+
+    /// How late the runtime has run the media tasks: the p99 over the last 5 s (zero until
+    /// the first call).
+    pub fn lag_p99(&self) -> std::time::Duration {
+        self.shared.lag.p99()
     }
 
     /// RTP/RTCP port pairs in use now.

@@ -1,4 +1,5 @@
-//! Admission control, port exhaustion and reuse, media timeout.
+//! Admission control (endpoints, and the runtime's lateness for new calls), port exhaustion and
+//! reuse, media timeout.
 
 mod common;
 
@@ -14,6 +15,7 @@ fn config(base: u16, ports: u16, max_endpoints: usize) -> MediaConfig {
         port_min: base,
         port_max: base + ports - 1,
         max_endpoints,
+        admission_lag: None,
         ..MediaConfig::default()
     }
 }
@@ -43,6 +45,41 @@ async fn admission_control_refuses_endpoints_past_the_limit() {
 
     call.remove_endpoint(a.id).await.unwrap();
     call.add_endpoint(spec()).await.expect("room again");
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_runtime_that_runs_late_refuses_new_calls_but_not_legs_of_calls_already_up() {
+    let base = free_port_range(10);
+    let server = server_with(MediaConfig {
+        admission_lag: Some(Duration::from_millis(20)),
+        ..config(base, 10, 100)
+    });
+    let spec = || EndpointSpec::pcmu("leg", None);
+    let (up, _events) = call(&server);
+    up.add_endpoint(spec())
+        .await
+        .expect("a quiet runtime admits");
+    // Something hogs the runtime's only thread: the lateness probe wakes 80 ms late, ten times
+    // (more than 1 % of its 5 s window).
+    for _ in 0..10 {
+        std::thread::sleep(Duration::from_millis(80));
+        tokio::time::sleep(Duration::from_millis(15)).await;
+    }
+    assert!(
+        server.lag_p99() >= Duration::from_millis(60),
+        "measured {:?}",
+        server.lag_p99()
+    );
+    let (fresh, _fresh_events) = call(&server);
+    let err = fresh.add_endpoint(spec()).await.unwrap_err();
+    assert!(
+        matches!(err, MediaError::Overloaded { limit, .. } if limit == Duration::from_millis(20)),
+        "{err}"
+    );
+    assert!(err.retry(), "worth trying again once the load is gone");
+    up.add_endpoint(spec())
+        .await
+        .expect("a call already up still gets its next leg (an agent, a transfer)");
 }
 
 #[tokio::test]

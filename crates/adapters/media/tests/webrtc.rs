@@ -286,6 +286,7 @@ async fn a_browser_that_stops_sending_is_reported_as_timed_out() {
         port_min: 24_900,
         port_max: 24_999,
         media_timeout: Duration::from_millis(600),
+        admission_lag: None,
         ..sb_media::MediaConfig::default()
     });
     let (call, mut events) = call(&server);

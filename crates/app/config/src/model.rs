@@ -88,6 +88,9 @@ pub struct MediaConfig {
     pub media_timeout_secs: u64,
     /// Most media endpoints (two per bridged call) before new calls are refused.
     pub max_endpoints: usize,
+    /// Refuse new calls (503) while the runtime's p99 lateness over the last 5 s is above
+    /// this many milliseconds; 0: never (the endpoint limit still applies).
+    pub admission_lag_ms: u64,
 }
 
 /// `[database]`: where the system of record lives.
@@ -177,6 +180,7 @@ impl Default for MediaConfig {
             rtp_port_max: 20_000,
             media_timeout_secs: 30,
             max_endpoints: 4_000,
+            admission_lag_ms: 15,
         }
     }
 }

@@ -94,7 +94,7 @@ impl CallTask {
         codecs: Codecs,
         now: Timestamp,
     ) -> Result<usize, MediaError> {
-        let permit = self.shared.admission.admit()?;
+        let permit = self.shared.admission.admit(self.endpoints.is_empty())?;
         let ports = self.shared.pool.allocate()?;
         let id = self.shared.next_endpoint_id();
         let party = PartyId(self.next_party);

@@ -239,6 +239,8 @@ fn media_server(media: &sb_config::MediaConfig) -> anyhow::Result<MediaServer> {
         port_max: media.rtp_port_max,
         media_timeout: Duration::from_secs(media.media_timeout_secs),
         max_endpoints: media.max_endpoints,
+        admission_lag: (media.admission_lag_ms > 0)
+            .then(|| Duration::from_millis(media.admission_lag_ms)),
     };
     MediaServer::new(config).map_err(|e| bad_input(format!("media: {e}")))
 }

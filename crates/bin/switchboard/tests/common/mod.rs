@@ -63,6 +63,9 @@ impl Served {
                 Stdio::null()
             },
         );
+        // Tests run side by side on loaded machines: the runtime's lateness would refuse calls
+        // at random (a test that wants it sets it again).
+        c.env("SWITCHBOARD_MEDIA_ADMISSION_LAG_MS", "0");
         for (k, v) in env {
             c.env(k, v);
         }

@@ -236,10 +236,17 @@ impl Inbound {
             return Err(StatusCode::SERVICE_UNAVAILABLE);
         };
         let spec = sdp::endpoint_spec("caller", Some(&stream), pt);
-        let Ok(info) = call.add_endpoint(spec).await else {
-            self.caller
-                .refuse(StatusCode::SERVICE_UNAVAILABLE, "no media port available");
-            return Err(StatusCode::SERVICE_UNAVAILABLE);
+        let info = match call.add_endpoint(spec).await {
+            Ok(info) => info,
+            Err(e) => {
+                let reason = match e {
+                    sb_media::MediaError::Overloaded { .. } => "media overloaded, try later",
+                    _ => "no media port available",
+                };
+                tracing::debug!(error = %e, "call refused");
+                self.caller.refuse(StatusCode::SERVICE_UNAVAILABLE, reason);
+                return Err(StatusCode::SERVICE_UNAVAILABLE);
+            }
         };
         let local = sdp::answer_media(self.caller.local.ip(), info.local.port(), &stream);
         let Ok(answer) = sb_sdp::answer(&offer, &local).map(|a| a.sdp) else {

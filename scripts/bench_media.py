@@ -60,6 +60,8 @@ def sb_env(data, args, calls):
            "SWITCHBOARD_MEDIA_RTP_PORT_MAX": str(args.kit.RTPE_PORT_MAX),
            "SWITCHBOARD_MEDIA_MAX_ENDPOINTS": str(args.max_endpoints or max(2000, 2 * calls + 10)),
            "SWITCHBOARD_MEDIA_ADMISSION_LAG_MS": str(args.admission_lag_ms),
+           # An early probe call carries no RTP until it is measured.
+           "SWITCHBOARD_MEDIA_MEDIA_TIMEOUT_SECS": "300" if args.probe_first else "30",
            "SWITCHBOARD_LOG_LEVEL": args.log_level, "RUST_LOG": args.log_level}
     return env
 
@@ -159,6 +161,10 @@ def run_switchboard(args, calls):
             "-trace_logs", "-log_file", os.path.join(rd, "uas_logs.log"),
             "-stf", os.path.join(rd, "uas.csv")]), cwd=scen)
         time.sleep(0.5)
+        early = None
+        if args.probe_first:
+            # The probe call is up before the load, so it measures the calls admitted.
+            early = start_probe_call(args, rd, pr, hold_ms / 1000.0)
         uac = pr.start("sipp_uac", kit.sipp_cmd("uac_rtp.xml", kit.UAC_PORT, common + [
             "127.0.0.1:%d" % SB_SIP_PORT, "-s", NUMBER, "-r", str(args.ramp_cps), "-m", str(calls),
             "-l", str(calls), "-d", str(hold_ms), "-mp", str(kit.UAC_MP), "-recv_timeout", "20000",
@@ -176,7 +182,7 @@ def run_switchboard(args, calls):
         row["setup"] = kit.sipp_stats(os.path.join(rd, "uac.csv"))
         u0 = kit.udp_counters()
         a = samp.snapshot()
-        probe = run_probe(args, rd, pr)
+        probe = measure_probe(args, early) if args.probe_first else run_probe(args, rd, pr)
         rest = args.window - (time.time() - a[2])
         if rest > 0:
             time.sleep(rest)
@@ -216,24 +222,37 @@ def run_switchboard(args, calls):
     return row
 
 
-def run_probe(args, rd, pr):
-    """One extra call through our relay; rtp_probe.py drives it in static mode."""
+def start_probe_call(args, rd, pr, hold_s):
+    """One extra call through our relay, held hold_s; its relay ports (a2b, b2a) or None."""
     kit = args.kit
-    secs = max(2, args.window - 4)
     pr.start("sipp_probe", kit.sipp_cmd("sb_uac_probe.xml", PROBE_UAC_PORT, [
         "127.0.0.1:%d" % SB_SIP_PORT, "-s", PROBE_NUMBER, "-m", "1", "-l", "1",
-        "-d", str(int((secs + 2) * 1000)), "-recv_timeout", "20000", "-timeout", "%ds" % (secs + 30),
+        "-d", str(int(hold_s * 1000)), "-recv_timeout", "20000", "-timeout", "%ds" % (hold_s + 30),
         "-trace_logs", "-log_file", os.path.join(rd, "probe_logs.log")]), cwd=kit.SCEN)
     a2b = wait_for(lambda: grep_file(os.path.join(rd, "probe_logs.log"), r"PROBE_A2B (\d+)"), 8)
     b2a = wait_for(lambda: grep_file(os.path.join(rd, "uas_logs.log"), r"PROBE_B2A (\d+)"), 8)
-    if not (a2b and b2a):
-        return "probe call not set up (a2b=%s b2a=%s)" % (a2b, b2a)
+    return (a2b, b2a) if a2b and b2a else None
+
+
+def measure_probe(args, ports):
+    """rtp_probe.py drives the probe call in static mode for window - 4 s."""
+    kit = args.kit
+    if not ports:
+        return "probe call not set up"
+    secs = max(2, args.window - 4)
     p = subprocess.run([sys.executable, os.path.join(kit.HERE, "rtp_probe.py"), "--json",
-                        "--seconds", str(secs), "static", "127.0.0.1:" + a2b, "127.0.0.1:" + b2a],
+                        "--seconds", str(secs), "static", "127.0.0.1:" + ports[0],
+                        "127.0.0.1:" + ports[1]],
                        capture_output=True, text=True, timeout=secs + 30)
     if p.returncode != 0 or not p.stdout:
         return p.stderr[-500:]
     return json.loads(p.stdout)
+
+
+def run_probe(args, rd, pr):
+    """The probe call placed once the load is up (refused when admission control says so)."""
+    secs = max(2, args.window - 4)
+    return measure_probe(args, start_probe_call(args, rd, pr, secs + 2))
 
 
 def direct_probe(args, seconds):
@@ -296,8 +315,10 @@ def main():
     ap.add_argument("--kit-dir", default="/work/shared/bench")
     ap.add_argument("--work", default="/tmp/switchboard-media-bench")
     ap.add_argument("--max-endpoints", type=int, default=0, help="0: max(2000, 2N+10)")
-    ap.add_argument("--admission-lag-ms", type=int, default=15,
+    ap.add_argument("--admission-lag-ms", type=int, default=8,
                     help="media.admission_lag_ms: refuse new calls past this p99 lateness; 0: off")
+    ap.add_argument("--probe-first", action="store_true",
+                    help="place the probe call before the load (it then measures admitted calls)")
     ap.add_argument("--log-level", default="info")
     ap.add_argument("--quiet-wait", type=int, default=10, help="s to wait for other jobs to calm")
     args = ap.parse_args()

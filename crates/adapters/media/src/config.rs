@@ -27,7 +27,7 @@ pub struct MediaConfig {
 
 impl Default for MediaConfig {
     /// All interfaces, ports 10000–20000, 30 s media timeout, 2000 endpoints (1000 calls), new
-    /// calls refused while the p99 lateness is above 15 ms.
+    /// calls refused while the p99 lateness is above 8 ms.
     fn default() -> Self {
         MediaConfig {
             bind_ip: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
@@ -35,7 +35,7 @@ impl Default for MediaConfig {
             port_max: 20_000,
             media_timeout: Duration::from_secs(30),
             max_endpoints: 2000,
-            admission_lag: Some(Duration::from_millis(15)),
+            admission_lag: Some(Duration::from_millis(8)),
         }
     }
 }

@@ -180,7 +180,7 @@ impl Default for MediaConfig {
             rtp_port_max: 20_000,
             media_timeout_secs: 30,
             max_endpoints: 4_000,
-            admission_lag_ms: 15,
+            admission_lag_ms: 8,
         }
     }
 }

@@ -230,7 +230,7 @@ fn the_speech_recogniser_is_pocketsphinx_by_default_and_checked() {
 #[test]
 fn admission_by_lateness_is_on_by_default_and_can_be_turned_off() {
     let config = load(&Sources::default()).unwrap();
-    assert_eq!(config.media.admission_lag_ms, 15);
+    assert_eq!(config.media.admission_lag_ms, 8);
     let off = Sources {
         env: env(&[("SWITCHBOARD_MEDIA_ADMISSION_LAG_MS", "0")]),
         ..Default::default()

@@ -10,7 +10,7 @@ mod smtp_sink;
 
 use common::agents::{events, import, serve_with};
 use common::mail::header;
-use common::sipp::{caller_audio, dial_in, sipp_errors, wait_exit};
+use common::sipp::{caller_audio, place_call as call};
 use common::{data_dir, sip_addr, sipp_available};
 use serde_json::{Value, json};
 use std::path::Path;
@@ -77,19 +77,6 @@ fn tenant(smtp_port: u16) -> String {
         ],
     })
     .to_string()
-}
-
-/// Calls `number` with `scenario` (`-d talk_ms`) and waits for SIPp's end.
-fn call(dir: &Path, target: &str, number: &str, scenario: &str, talk_ms: u32) {
-    let mut caller = dial_in(dir, scenario, number, talk_ms, target)
-        .spawn()
-        .unwrap();
-    let status = wait_exit(&mut caller, Duration::from_secs(40));
-    assert!(
-        status.is_some_and(|s| s.success()),
-        "the caller: {}",
-        sipp_errors(dir)
-    );
 }
 
 /// The `call.message` events, once there are `n`.

@@ -10,7 +10,7 @@
 mod common;
 
 use common::agents::{events, import, serve};
-use common::sipp::{caller_audio, dial_in, sipp_errors, wait_exit};
+use common::sipp::{caller_audio, place_call};
 use common::{data_dir, sip_addr, sipp_available};
 use std::path::Path;
 use std::time::Duration;
@@ -86,15 +86,7 @@ fn say(dir: &Path, word: &str) {
 
 /// Places a call to +15550177 with `scenario` and waits for SIPp's end (the flow hangs up).
 fn call(dir: &Path, target: &str, scenario: &str) {
-    let mut caller = dial_in(dir, scenario, "+15550177", 0, target)
-        .spawn()
-        .unwrap();
-    let status = wait_exit(&mut caller, Duration::from_secs(40));
-    assert!(
-        status.is_some_and(|s| s.success()),
-        "the caller: {}",
-        sipp_errors(dir)
-    );
+    place_call(dir, target, "+15550177", scenario, 0);
 }
 
 /// The `dept` values the flow set, in order.

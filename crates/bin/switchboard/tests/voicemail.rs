@@ -7,7 +7,7 @@
 mod common;
 
 use common::agents::{DEMO_PASSWORD, events, import, login_in, passwords, serve};
-use common::sipp::{dial_in, pcmu_tone, sipp_errors, wait_exit};
+use common::sipp::{pcmu_tone, place_call};
 use common::{data_dir, sip_addr, sipp_available};
 use std::time::Duration;
 
@@ -48,15 +48,7 @@ fn after_hours_tenant() -> String {
 /// Places a call to `number` with `scenario` (`-d` = `talk_ms`) and waits for SIPp's end.
 fn call(dir: &std::path::Path, target: &str, number: &str, scenario: &str, talk_ms: u32) {
     pcmu_tone(&dir.join("tone.pcmu"));
-    let mut caller = dial_in(dir, scenario, number, talk_ms, target)
-        .spawn()
-        .unwrap();
-    let status = wait_exit(&mut caller, Duration::from_secs(40));
-    assert!(
-        status.is_some_and(|s| s.success()),
-        "the caller: {}",
-        sipp_errors(dir)
-    );
+    place_call(dir, target, number, scenario, talk_ms);
 }
 
 /// Waits until `kind` is in the tenant's event log.

@@ -119,22 +119,10 @@ async fn answer(deps: &EmailDeps, action: Action, address: &str, routing: &mut R
     match action {
         Action::Play { .. } | Action::SetAttr { .. } | Action::End | Action::Hangup => Input::Done,
         Action::Collect { .. } | Action::Menu { .. } | Action::Record { .. } => Input::NoInput,
-        Action::HttpRequest {
-            method,
-            url,
-            headers,
-            body,
-            timeout,
-        } => {
-            let call = HttpCall {
-                method,
-                url,
-                headers,
-                body,
-                timeout,
-            };
-            flow_http_send(deps.http.clone(), call).await
-        }
+        action @ Action::HttpRequest { .. } => match HttpCall::of(action) {
+            Ok(call) => flow_http_send(deps.http.clone(), call).await,
+            Err(other) => Input::Failed(format!("{} is not an HTTP request", other.kind())),
+        },
         Action::SendMessage {
             channel: MessageChannel::Email,
             from: Some(from),

@@ -4,13 +4,11 @@
 //! a copy is kept in the channel's `sent` folder. They start no conversation: an answer from
 //! the recipient arrives in the channel's mailbox like any email and starts one there.
 
-use super::files::write_synced;
 use super::{EmailDesk, EmailDeskError};
 use sb_conversation::{Mailbox, Outgoing};
-use sb_email::{EmailChannelSettings, SmtpSender};
+use sb_email::EmailChannelSettings;
 use sb_store::ChannelConfig;
 use sb_types::{Channel, ChannelId, TenantId};
-use std::path::PathBuf;
 
 /// Longest body sent, in bytes.
 const MAX_BODY: usize = 64 * 1024;
@@ -54,13 +52,7 @@ impl EmailDesk {
             )));
         }
         let (channel, settings) = self.sender(tenant, notice.from.as_deref()).await?;
-        let deps = &self.inner.deps;
-        let domain = settings
-            .address
-            .rsplit_once('@')
-            .map_or("switchboard.invalid", |(_, d)| d);
-        let unique = uuid::Uuid::now_v7().simple().to_string();
-        let message_id = sb_conversation::message_id(&unique, domain);
+        let (unique, message_id) = super::reply::new_message_id(&settings.address);
         let name = settings.display_name.clone();
         let subject = notice
             .subject
@@ -90,21 +82,14 @@ impl EmailDesk {
             attachments: Vec::new(),
             auto_reply: false,
         };
-        let raw = sb_conversation::build(&outgoing)
-            .map_err(|e| EmailDeskError::Invalid(e.to_string()))?;
-        let smtp = settings.smtp(&deps.secrets)?;
-        super::guard::reachable(deps, (smtp.host.as_str(), smtp.port)).await?;
-        SmtpSender::new(smtp)?
-            .send(&settings.address, std::slice::from_ref(&to), &raw)
+        let sent = super::reply::Sent {
+            tenant,
+            channel,
+            unique: &unique,
+        };
+        let relative = self
+            .deliver(&settings, std::slice::from_ref(&to), &outgoing, sent)
             .await?;
-        let relative = PathBuf::from(tenant.to_string())
-            .join(channel.to_string())
-            .join("sent")
-            .join(format!("{unique}.eml"));
-        let path = deps.mail_dir.join(&relative);
-        tokio::task::spawn_blocking(move || write_synced(&path, &raw))
-            .await
-            .map_err(std::io::Error::other)??;
         Ok(SentNotice {
             from: settings.address,
             message_id,

@@ -329,12 +329,7 @@ impl EmailDesk {
     ) -> Result<ConversationMessage, EmailDeskError> {
         let deps = &self.inner.deps;
         let now = self.inner.now();
-        let domain = settings
-            .address
-            .rsplit_once('@')
-            .map_or("switchboard.invalid", |(_, d)| d);
-        let unique = uuid::Uuid::now_v7().simple().to_string();
-        let message_id = sb_conversation::message_id(&unique, domain);
+        let (unique, message_id) = new_message_id(&settings.address);
         let ids: Vec<String> = earlier
             .iter()
             .filter_map(|m| m.message_id.clone())
@@ -369,23 +364,13 @@ impl EmailDesk {
                 .collect(),
             auto_reply: draft.auto_reply,
         };
-        let raw = sb_conversation::build(&outgoing)
-            .map_err(|e| EmailDeskError::Invalid(e.to_string()))?;
-        let smtp = settings.smtp(&deps.secrets)?;
-        super::guard::reachable(deps, (smtp.host.as_str(), smtp.port)).await?;
         let recipients: Vec<String> = draft.to.iter().chain(&draft.cc).cloned().collect();
-        SmtpSender::new(smtp)?
-            .send(&settings.address, &recipients, &raw)
-            .await?;
-        let relative = PathBuf::from(conversation.tenant_id.to_string())
-            .join(conversation.channel_id.to_string())
-            .join("sent")
-            .join(format!("{unique}.eml"));
-        let path = deps.mail_dir.join(&relative);
-        let bytes = raw.clone();
-        tokio::task::spawn_blocking(move || write_synced(&path, &bytes))
-            .await
-            .map_err(std::io::Error::other)??;
+        let sent = Sent {
+            tenant: conversation.tenant_id,
+            channel: conversation.channel_id,
+            unique: &unique,
+        };
+        let relative = self.deliver(settings, &recipients, &outgoing, sent).await?;
         let attachments: Vec<serde_json::Value> = draft
             .attachments
             .iter()
@@ -427,6 +412,53 @@ struct Draft {
     text: String,
     attachments: Vec<OutgoingFile>,
     auto_reply: bool,
+}
+
+/// A fresh Message-ID in the domain of `address`, and its unique part (which names the copy).
+pub(super) fn new_message_id(address: &str) -> (String, String) {
+    let domain = address
+        .rsplit_once('@')
+        .map_or("switchboard.invalid", |(_, d)| d);
+    let unique = uuid::Uuid::now_v7().simple().to_string();
+    let message_id = sb_conversation::message_id(&unique, domain);
+    (unique, message_id)
+}
+
+/// Where the copy of a sent message goes: `<tenant>/<channel>/sent/<unique>.eml`.
+pub(super) struct Sent<'a> {
+    pub tenant: TenantId,
+    pub channel: sb_types::ChannelId,
+    pub unique: &'a str,
+}
+
+impl EmailDesk {
+    /// Builds `outgoing`, sends it from the channel's address to `recipients` through the
+    /// channel's SMTP server, and keeps a synced copy; the copy's path under the mail folder.
+    pub(super) async fn deliver(
+        &self,
+        settings: &EmailChannelSettings,
+        recipients: &[String],
+        outgoing: &Outgoing,
+        sent: Sent<'_>,
+    ) -> Result<PathBuf, EmailDeskError> {
+        let deps = &self.inner.deps;
+        let raw =
+            sb_conversation::build(outgoing).map_err(|e| EmailDeskError::Invalid(e.to_string()))?;
+        let smtp = settings.smtp(&deps.secrets)?;
+        super::guard::reachable(deps, (smtp.host.as_str(), smtp.port)).await?;
+        SmtpSender::new(smtp)?
+            .send(&settings.address, recipients, &raw)
+            .await?;
+        let relative = PathBuf::from(sent.tenant.to_string())
+            .join(sent.channel.to_string())
+            .join("sent")
+            .join(format!("{}.eml", sent.unique));
+        let path = deps.mail_dir.join(&relative);
+        tokio::task::spawn_blocking(move || write_synced(&path, &raw))
+            .await
+            .map_err(std::io::Error::other)??;
+        Ok(relative)
+    }
 }
 
 fn mailbox(address: &str) -> Mailbox {

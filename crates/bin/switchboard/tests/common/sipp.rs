@@ -104,6 +104,20 @@ pub fn dial_in(dir: &Path, scenario: &str, number: &str, talk_ms: u32, target: &
     sipp(dir, scenario, super::free_port(), &args)
 }
 
+/// Places a call to `number` at `target` with `scenario` (`-d` = `talk_ms`) and waits (40 s at
+/// most) for SIPp to end well.
+pub fn place_call(dir: &Path, target: &str, number: &str, scenario: &str, talk_ms: u32) {
+    let mut caller = dial_in(dir, scenario, number, talk_ms, target)
+        .spawn()
+        .unwrap();
+    let status = wait_exit(&mut caller, Duration::from_secs(40));
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "the caller: {}",
+        sipp_errors(dir)
+    );
+}
+
 /// What a SIPp caller scenario plays, in its working directory `dir`: `tone.pcmu` (2 s of
 /// 1 kHz) and `dtmf_1.pcap` (the digit 1 in RFC 4733, from SIPp's package).
 pub fn caller_audio(dir: &Path) {

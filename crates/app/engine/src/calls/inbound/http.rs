@@ -25,6 +25,28 @@ pub(crate) struct HttpCall {
     pub timeout: Duration,
 }
 
+impl HttpCall {
+    /// The request an `HttpRequest` action asks for; any other action back.
+    pub(crate) fn of(action: sb_flow::Action) -> Result<HttpCall, Box<sb_flow::Action>> {
+        match action {
+            sb_flow::Action::HttpRequest {
+                method,
+                url,
+                headers,
+                body,
+                timeout,
+            } => Ok(HttpCall {
+                method,
+                url,
+                headers,
+                body,
+                timeout,
+            }),
+            other => Err(Box::new(other)),
+        }
+    }
+}
+
 /// Runs the request while watching the caller; the flow's answer, or why the caller left.
 pub async fn perform(
     call: &mut Inbound,

@@ -1,6 +1,7 @@
 //! The flow's IVR actions on the caller's leg: prompts, menus and digit collection with DTMF
-//! (RFC 4733 from the media server), voice menus (`listen.rs`), and the actions this node cannot carry out yet, answered
-//! `Failed` with the reason so the flow takes its error path.
+//! (RFC 4733 from the media server), voice menus (`listen.rs`), HTTP requests and messages
+//! while the caller waits, and the actions this node cannot carry out yet, answered `Failed`
+//! with the reason so the flow takes its error path.
 
 use std::time::Duration;
 
@@ -14,75 +15,6 @@ use crate::prompts::Voice;
 /// The voice text prompts are spoken with (the flow's language settings come later).
 pub(super) fn voice() -> Option<Voice> {
     Voice::new("en-us", 160).ok()
-}
-
-/// The longest a flow's hang-up handler may run after the caller has left.
-const AFTER_HANGUP: Duration = Duration::from_secs(60);
-
-/// Runs what the flow does once the caller has hung up (its `on.hangup` handler: log a
-/// missed call with an HTTP request, send an email): actions that need no caller, for at most
-/// [`AFTER_HANGUP`] (an action still running then is answered `Timeout`).
-pub(super) async fn after_hangup(call: &mut Inbound, session: &mut sb_flow::Session) {
-    let deadline = tokio::time::Instant::now() + AFTER_HANGUP;
-    loop {
-        let action = match session.poll() {
-            sb_flow::Step::Do(action) => {
-                note(call, &action).await;
-                continue;
-            }
-            sb_flow::Step::Await(action) => action,
-            sb_flow::Step::Waiting | sb_flow::Step::Finished(_) => return,
-        };
-        let work = without_caller(call, action);
-        let input = tokio::time::timeout_at(deadline, work)
-            .await
-            .unwrap_or(Input::Timeout);
-        if let Err(e) = session.handle(call.log.now(), input) {
-            tracing::warn!(error = %e, "the flow refused the host's answer after the hang-up");
-            return;
-        }
-    }
-}
-
-/// The answer to an action once the caller has gone.
-async fn without_caller(call: &Inbound, action: Action) -> Input {
-    match action {
-        Action::HttpRequest {
-            method,
-            url,
-            headers,
-            body,
-            timeout,
-        } => {
-            let request = super::http::HttpCall {
-                method,
-                url,
-                headers,
-                body,
-                timeout,
-            };
-            super::http::logged(call.deps.http.clone(), call.log.clone(), request).await
-        }
-        Action::SendMessage {
-            channel,
-            from,
-            to,
-            subject,
-            body,
-        } => {
-            let message = super::message::Message {
-                channel,
-                from,
-                to,
-                subject,
-                body,
-            };
-            let sent = super::message::start(call, message).await;
-            sent.unwrap_or_else(|e| Input::Failed(format!("message not sent: {e}")))
-        }
-        Action::SetAttr { .. } | Action::End => Input::Done,
-        _ => Input::Hangup,
-    }
 }
 
 /// An action the flow only reports.
@@ -155,43 +87,31 @@ pub async fn perform(
         }
         Action::Transfer { .. } => Ok(not_here("transfer from a flow")),
         Action::Dial { .. } => Ok(not_here("dialling from a flow")),
-        Action::HttpRequest {
-            method,
-            url,
-            headers,
-            body,
-            timeout,
-        } => {
-            let request = super::http::HttpCall {
-                method,
-                url,
-                headers,
-                body,
-                timeout,
-            };
-            super::http::perform(call, media, acks, request).await
-        }
-        Action::SendMessage {
-            channel,
-            from,
-            to,
-            subject,
-            body,
-        } => {
-            let message = super::message::Message {
-                channel,
-                from,
-                to,
-                subject,
-                body,
-            };
-            super::message::send(call, media, acks, message).await
+        action @ (Action::HttpRequest { .. } | Action::SendMessage { .. }) => {
+            side_work(call, media, acks, action).await
         }
         Action::Enqueue { .. }
         | Action::Record { .. }
         | Action::Hangup
         | Action::End
         | Action::SetAttr { .. } => Ok(Input::Done),
+    }
+}
+
+/// An HTTP request or a message, while the caller waits.
+async fn side_work(
+    call: &mut Inbound,
+    media: &mut CallerMedia,
+    acks: &mut AckWait,
+    action: Action,
+) -> Result<Input, Interrupt> {
+    let action = match super::http::HttpCall::of(action) {
+        Ok(request) => return super::http::perform(call, media, acks, request).await,
+        Err(other) => *other,
+    };
+    match super::message::Message::of(action) {
+        Ok(message) => super::message::send(call, media, acks, message).await,
+        Err(other) => Ok(Input::Failed(format!("{} is not side work", other.kind()))),
     }
 }
 

@@ -19,6 +19,28 @@ pub(super) struct Message {
     pub body: String,
 }
 
+impl Message {
+    /// The message a `SendMessage` action asks for; any other action back.
+    pub(super) fn of(action: sb_flow::Action) -> Result<Message, Box<sb_flow::Action>> {
+        match action {
+            sb_flow::Action::SendMessage {
+                channel,
+                from,
+                to,
+                subject,
+                body,
+            } => Ok(Message {
+                channel,
+                from,
+                to,
+                subject,
+                body,
+            }),
+            other => Err(Box::new(other)),
+        }
+    }
+}
+
 /// Sends the message while watching the caller; the flow's answer, or why the caller left.
 pub(super) async fn send(
     call: &mut Inbound,

@@ -8,6 +8,7 @@
 mod blind;
 mod connected;
 mod consult;
+mod hangup;
 mod http;
 pub(crate) use http::{HttpCall, send as flow_http_send};
 mod ivr;
@@ -212,7 +213,7 @@ impl Inbound {
         let (cause, caller_left) = self.drive(&mut session, &mut media).await;
         self.finish(Some(&media), cause, Some(answered_at)).await;
         if caller_left {
-            ivr::after_hangup(self, &mut session).await;
+            hangup::after_hangup(self, &mut session).await;
         }
     }
 

@@ -191,3 +191,28 @@ async fn a_sidecar_that_answers_garbage_fails_the_utterance_and_is_replaced() {
     let next = recognizer.recognize(&noise(), &menu()).await;
     assert_eq!(next, Ok(Some("Sales".to_string())));
 }
+
+#[tokio::test]
+async fn a_long_noisy_recording_sends_only_its_last_ten_seconds() {
+    let script = "import json, sys\n\
+         print(json.dumps({'ready': 'counter 1'}), flush=True)\n\
+         for line in sys.stdin.buffer:\n\
+         \x20   req = json.loads(line)\n\
+         \x20   sys.stdin.buffer.read(req['samples'] * 2)\n\
+         \x20   print(json.dumps({'text': str(req['samples'])}), flush=True)\n";
+    let config = SpeechConfig {
+        script: Cow::Borrowed(script),
+        ..SpeechConfig::default()
+    };
+    let recognizer = Recognizer::start(config);
+    let noisy: Vec<i16> = (0..40 * 8000)
+        .map(|n| (8000.0 * (f64::from(n) * 0.3).sin()) as i16)
+        .collect();
+    let sent = vec!["160000".to_string()];
+    let heard = recognizer.recognize(&noisy, &sent).await;
+    assert_eq!(
+        heard,
+        Ok(Some("160000".to_string())),
+        "10 s at 16 kHz, not 40"
+    );
+}

@@ -29,6 +29,8 @@ pub use error::SpeechError;
 
 /// Utterances that may wait for a sidecar.
 const QUEUE: usize = 64;
+/// The most of an utterance sent (10 s at 8 kHz; the sidecar takes up to 30 s).
+const MAX_SAMPLES: usize = 80_000;
 
 /// How the recogniser runs.
 #[derive(Clone, Debug)]
@@ -133,6 +135,8 @@ impl Recognizer {
         if speech.is_empty() || phrases.is_empty() {
             return Ok(None);
         }
+        // A recording that began with a long prompt over a noisy line: the answer is at its end.
+        let speech = &speech[speech.len().saturating_sub(MAX_SAMPLES)..];
         let (reply, answer) = oneshot::channel();
         let job = sidecar::Job {
             phrases: phrases.to_vec(),

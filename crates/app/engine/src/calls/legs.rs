@@ -55,11 +55,21 @@ impl UasLeg {
 
     /// Refuses with `status` and a Warning saying why.
     pub fn refuse(&self, status: StatusCode, warning: &str) {
+        self.refuse_for(status, warning, None);
+    }
+
+    /// [`refuse`](Self::refuse), asking the caller to try again after `retry_after` seconds
+    /// (RFC 3261 `Retry-After`: an overloaded node's 503).
+    pub fn refuse_for(&self, status: StatusCode, warning: &str, retry_after: Option<u32>) {
         let mut r = dialogs::response_to(&self.invite, status, &self.tag, self.local, None);
         r.headers_mut().push(
             sb_sip::HeaderName::Warning,
             format!("399 switchboard \"{}\"", warning.replace('"', "'")),
         );
+        if let Some(secs) = retry_after {
+            r.headers_mut()
+                .push(sb_sip::HeaderName::RetryAfter, secs.to_string());
+        }
         self.responder.respond(r);
     }
 

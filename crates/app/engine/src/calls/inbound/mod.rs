@@ -240,12 +240,15 @@ impl Inbound {
         let info = match call.add_endpoint(spec).await {
             Ok(info) => info,
             Err(e) => {
-                let reason = match e {
-                    sb_media::MediaError::Overloaded { .. } => "media overloaded, try later",
-                    _ => "no media port available",
+                // An overloaded node asks the carrier to retry in a few seconds (its other
+                // routes first), once the lateness window has moved on.
+                let (reason, retry) = match e {
+                    sb_media::MediaError::Overloaded { .. } => ("media overloaded", Some(5)),
+                    _ => ("no media port available", None),
                 };
                 tracing::debug!(error = %e, "call refused");
-                self.caller.refuse(StatusCode::SERVICE_UNAVAILABLE, reason);
+                self.caller
+                    .refuse_for(StatusCode::SERVICE_UNAVAILABLE, reason, retry);
                 return Err(StatusCode::SERVICE_UNAVAILABLE);
             }
         };

@@ -42,6 +42,7 @@ impl Admission {
         if let (true, Some((gauge, limit))) = (new_call, &self.lag) {
             let p99 = gauge.p99();
             if p99 > *limit {
+                refused("overloaded");
                 return Err(MediaError::Overloaded { p99, limit: *limit });
             }
         }
@@ -50,7 +51,10 @@ impl Admission {
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
                 (n < limit).then_some(n + 1)
             })
-            .map_err(|active| MediaError::AtCapacity { active, limit })?;
+            .map_err(|active| {
+                refused("capacity");
+                MediaError::AtCapacity { active, limit }
+            })?;
         let active = Arc::clone(&self.active);
         Ok(Permit { active })
     }
@@ -59,6 +63,11 @@ impl Admission {
     pub(crate) fn active(&self) -> usize {
         self.active.load(Ordering::Acquire)
     }
+}
+
+/// Counts a refusal in `switchboard_media_refused_total{reason}` (`/metrics`).
+fn refused(reason: &'static str) {
+    metrics::counter!("switchboard_media_refused_total", "reason" => reason).increment(1);
 }
 
 impl Drop for Permit {

@@ -4,7 +4,8 @@
 //! without touching the packet path. Admission control refuses new calls while it is above
 //! the configured limit (`MediaConfig::admission_lag`).
 //!
-//! [`LagWindow`] is the sans-IO part (samples in, p99 out); [`spawn_probe`] is its driver.
+//! [`LagWindow`] is the sans-IO part (samples in, p99 out); [`spawn_probe`] is its driver,
+//! which also publishes the p99 as the `switchboard_media_lag_p99_seconds` gauge (`/metrics`).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -83,7 +84,9 @@ pub(crate) fn spawn_probe(runtime: &tokio::runtime::Handle, gauge: LagGauge) {
             let now = tokio::time::Instant::now();
             let late = now.saturating_duration_since(due);
             window.record(u64::try_from(late.as_micros()).unwrap_or(u64::MAX));
-            gauge.set(window.p99());
+            let p99 = window.p99();
+            gauge.set(p99);
+            metrics::gauge!("switchboard_media_lag_p99_seconds").set(p99 as f64 / 1e6);
             due = now + TICK;
         }
     });

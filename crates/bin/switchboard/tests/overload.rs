@@ -1,7 +1,7 @@
 //! Admission control by lateness with `switchboard serve` and SIPp as the carrier: once the
 //! node has run its tasks late (here: the process is stopped for 100 ms ten times, as a
 //! starved machine would leave it), a new call is refused with 503 and `Retry-After: 5`, and
-//! the refusal is logged. (That calls are taken again once the lateness has left the 5 s window
+//! the refusal is logged and counted at `/metrics` beside the lateness. (That calls are taken again once the lateness has left the 5 s window
 //! is shown by the media crate's tests: here a loaded test machine could keep it late.)
 #![allow(clippy::unwrap_used)]
 
@@ -9,7 +9,7 @@ mod common;
 
 use common::agents::{events, import, serve_with};
 use common::sipp::{caller_audio, place_call, sipp, sipp_errors};
-use common::{data_dir, free_port, sip_addr, sipp_available};
+use common::{data_dir, free_port, http, sip_addr, sipp_available};
 use std::time::Duration;
 
 /// Tenant `ovl-a`: +15550190 answers and hangs up.
@@ -61,4 +61,26 @@ fn a_node_that_ran_late_refuses_new_calls_with_503_and_retry_after() {
         .map(|(_, p)| p["reason"].as_str().unwrap_or_default().to_owned())
         .collect();
     assert_eq!(ended, ["flow_ended", "not_answered"]);
+
+    // Operators see it at /metrics: the refusal, and the lateness behind it.
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let metrics = http()
+        .get(served.url("/metrics"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(
+        metrics.contains("switchboard_media_refused_total{reason=\"overloaded\"} 1"),
+        "{metrics}"
+    );
+    let lag: f64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("switchboard_media_lag_p99_seconds "))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no lateness gauge: {metrics}"));
+    assert!(
+        lag >= 0.02,
+        "the p99 lateness is over the 20 ms limit: {lag}"
+    );
 }

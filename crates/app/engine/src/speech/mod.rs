@@ -63,10 +63,10 @@ impl Default for SpeechConfig {
 /// The sidecar program.
 pub const SIDECAR: &str = include_str!("sidecar.py");
 
-/// What the workers know of their sidecars: the engine one reported, or since when none
-/// could be started.
+/// What the workers know of their sidecars: the engine one reported, or since when and why
+/// none could be started (shared, so no worker tries again for [`sidecar::RETRY_START`]).
 #[derive(Debug, Default)]
-struct Ready(Mutex<Option<Result<String, std::time::Instant>>>);
+struct Ready(Mutex<Option<Result<String, (std::time::Instant, String)>>>);
 
 impl Ready {
     fn set(&self, engine: String) {
@@ -75,9 +75,9 @@ impl Ready {
         }
     }
 
-    fn set_down(&self) {
+    fn set_down(&self, reason: String) {
         if let Ok(mut slot) = self.0.lock() {
-            *slot = Some(Err(std::time::Instant::now()));
+            *slot = Some(Err((std::time::Instant::now(), reason)));
         }
     }
 
@@ -85,9 +85,11 @@ impl Ready {
         self.0.lock().ok().and_then(|slot| slot.clone()?.ok())
     }
 
-    fn down_recently(&self) -> bool {
-        let since = self.0.lock().ok().and_then(|slot| slot.clone()?.err());
-        since.is_some_and(|at| at.elapsed() < sidecar::RETRY_START)
+    /// Why no sidecar could be started, while that is recent.
+    fn down_reason(&self) -> Option<String> {
+        let down = self.0.lock().ok().and_then(|slot| slot.clone()?.err());
+        down.filter(|(at, _)| at.elapsed() < sidecar::RETRY_START)
+            .map(|(_, reason)| reason)
     }
 }
 
@@ -121,7 +123,7 @@ impl Recognizer {
     /// False while no sidecar could be started (for a minute after a failed start): callers'
     /// words are not worth recording then.
     pub fn usable(&self) -> bool {
-        !self.ready.down_recently()
+        self.ready.down_reason().is_none()
     }
 
     /// The phrase of `phrases` spoken in `samples` (8 kHz mono), spelt as in `phrases`; `None`

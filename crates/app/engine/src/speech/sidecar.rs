@@ -9,7 +9,6 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 use tokio::sync::{Mutex, mpsc, oneshot};
-use tokio::time::Instant;
 
 use super::{SpeechConfig, SpeechError};
 
@@ -42,18 +41,12 @@ pub(super) type Jobs = Arc<Mutex<mpsc::Receiver<Job>>>;
 /// Runs until the recogniser is dropped: takes jobs and answers them.
 pub(super) async fn worker(config: Arc<SpeechConfig>, jobs: Jobs, ready: Arc<super::Ready>) {
     let mut sidecar: Option<Sidecar> = None;
-    let mut failed_start: Option<(Instant, String)> = None;
     loop {
         let job = { jobs.lock().await.recv().await };
         let Some(job) = job else { return };
-        if let Some((at, reason)) = &failed_start {
-            if at.elapsed() < RETRY_START {
-                let _ = job.reply.send(Err(SpeechError::Unavailable {
-                    reason: reason.clone(),
-                }));
-                continue;
-            }
-            failed_start = None;
+        if let Some(reason) = ready.down_reason() {
+            let _ = job.reply.send(Err(SpeechError::Unavailable { reason }));
+            continue;
         }
         if sidecar.is_none() {
             match Sidecar::start(&config).await {
@@ -64,8 +57,7 @@ pub(super) async fn worker(config: Arc<SpeechConfig>, jobs: Jobs, ready: Arc<sup
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, "speech sidecar not started: voice menus take keys only");
-                    failed_start = Some((Instant::now(), reason_of(&e)));
-                    ready.set_down();
+                    ready.set_down(reason_of(&e));
                     let _ = job.reply.send(Err(e));
                     continue;
                 }

@@ -162,18 +162,11 @@ async fn recognise(
     words: &[String],
 ) -> Input {
     let file = path.to_path_buf();
-    let samples =
-        tokio::task::spawn_blocking(move || sb_media::player::Prompt::from_wav_file(&file)).await;
-    let samples = match samples {
+    let read = tokio::task::spawn_blocking(move || sb_media::player::Prompt::from_wav_file(&file));
+    let samples = match read.await.map_err(|e| e.to_string()) {
         Ok(Ok(prompt)) => prompt,
-        Ok(Err(e)) => {
-            tracing::warn!(error = %e, "utterance not read");
-            return Input::Speech(String::new());
-        }
-        Err(e) => {
-            tracing::warn!(error = %e, "utterance not read");
-            return Input::Speech(String::new());
-        }
+        Ok(Err(e)) => return unread(&e.to_string()),
+        Err(e) => return unread(&e),
     };
     let started = Instant::now();
     let result = recognizer.recognize(samples.samples(), words).await;
@@ -195,6 +188,12 @@ async fn recognise(
         )
         .await;
     Input::Speech(heard.unwrap_or_default())
+}
+
+/// The answer when the recording cannot be read: nothing heard.
+fn unread(why: &str) -> Input {
+    tracing::warn!(error = %why, "utterance not read");
+    Input::Speech(String::new())
 }
 
 /// A new file for an utterance in the tenant's `speech` folder.

@@ -192,12 +192,14 @@ impl CallTask {
         }
     }
 
-    /// Ends every session with an RTCP BYE; dropping the endpoints frees their ports.
+    /// Ends every session with an RTCP BYE (dropping the endpoints frees their ports); lent
+    /// endpoints go home instead.
     pub(crate) fn shutdown(&mut self, now: Timestamp) {
+        for i in (0..self.endpoints.len()).rev() {
+            self.send_home(i, now);
+        }
         for ep in &mut self.endpoints {
-            let _ = ep.session.close(now, "call ended");
-            ep.send_transmits();
-            ep.close_webrtc();
+            ep.close(now, "call ended");
         }
         self.endpoints.clear();
         if let Some(recording) = self.recording.take() {

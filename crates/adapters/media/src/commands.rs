@@ -49,6 +49,16 @@ pub(crate) enum Command {
     Stats(EndpointId, Reply<EndpointStats>),
     Remove(EndpointId, Reply<EndpointStats>),
     Close(Reply<()>),
+    /// Lend an endpoint: it leaves this call, to come back to the sender given.
+    Release(
+        EndpointId,
+        tokio::sync::mpsc::WeakSender<Command>,
+        Reply<Box<Endpoint>>,
+    ),
+    /// An endpoint lent to this call.
+    Borrow(Box<Endpoint>, Reply<()>),
+    /// A lent endpoint coming home.
+    Return(Box<Endpoint>),
 }
 
 impl CallTask {
@@ -82,6 +92,12 @@ impl CallTask {
                 let _ = r.send(Ok(()));
                 return false;
             }
+            Command::Release(id, home, r) => answer(r, self.release(id, home)),
+            Command::Borrow(ep, r) => {
+                self.take_in(ep, false);
+                answer(r, Ok(()));
+            }
+            Command::Return(ep) => self.take_in(ep, true),
         }
         true
     }
@@ -134,7 +150,7 @@ impl CallTask {
     }
 
     /// Takes endpoint `i` out of its relay pair and out of the conference.
-    fn detach(&mut self, i: usize) {
+    pub(crate) fn detach(&mut self, i: usize) {
         if let Some(peer) = self.endpoints[i].peer.take()
             && let Ok(p) = self.index(peer)
         {
@@ -250,14 +266,16 @@ impl CallTask {
         Ok(())
     }
 
+    /// Closes the endpoint, or sends it home when it was lent to this call.
     fn remove(&mut self, id: EndpointId, now: Timestamp) -> Result<EndpointStats, MediaError> {
         let i = self.index(id)?;
+        let stats = self.endpoints[i].stats();
+        if self.send_home(i, now) {
+            return Ok(stats);
+        }
         self.detach(i);
         let mut ep = self.endpoints.swap_remove(i);
-        let stats = ep.stats();
-        let _ = ep.session.close(now, "leg removed");
-        ep.send_transmits();
-        ep.close_webrtc();
+        ep.close(now, "leg removed");
         Ok(stats)
     }
 }

@@ -84,6 +84,8 @@ pub(crate) struct Endpoint {
     /// The Opus boundary of a leg that speaks Opus on the wire.
     #[cfg(feature = "opus")]
     pub(crate) opus: Option<Box<crate::opus::OpusLeg>>,
+    /// The call that lent this endpoint to the call holding it now (`lend`).
+    pub(crate) home: Option<tokio::sync::mpsc::WeakSender<crate::commands::Command>>,
     _lease: PortLease,
     _permit: Permit,
 }
@@ -196,6 +198,7 @@ impl Endpoint {
             said: None,
             webrtc: None,
             srtp,
+            home: None,
             _lease: ports.lease,
             _permit: permit,
         })
@@ -415,6 +418,24 @@ impl Endpoint {
             };
             leg.close(&mut io);
         }
+    }
+
+    /// Forgets what the endpoint did in the call it leaves: its peer, the conference, prompts,
+    /// tones and collected audio (the wire side, RTP session and latch stay).
+    pub(crate) fn leave_call(&mut self) {
+        self.peer = None;
+        self.in_conference = false;
+        self.playback = None;
+        self.tones.clear();
+        self.inbox = None;
+        self.said = None;
+    }
+
+    /// Ends the leg: RTCP BYE, the DTLS association closed; dropping it frees its ports.
+    pub(crate) fn close(&mut self, now: Timestamp, reason: &str) {
+        let _ = self.session.close(now, reason);
+        self.send_transmits();
+        self.close_webrtc();
     }
 
     /// Starts or stops collecting decoded audio.

@@ -166,6 +166,15 @@ impl CallMedia {
         self.request(|r| Command::Remove(id, r)).await
     }
 
+    /// Lends endpoint `id` of this call to the call of `to`: it moves there whole (sockets, RTP
+    /// session, WebRTC association; same id) and is relayed, mixed or recorded there like that
+    /// call's own legs. It comes back here when `to` removes it or closes (an agent's
+    /// persistent line between calls). Fails when `id` is not this call's own, or either call
+    /// is closed (the endpoint then stays, or comes back, here).
+    pub async fn lend(&self, id: EndpointId, to: &CallMedia) -> Result<(), MediaError> {
+        crate::lend::lend(&self.commands, id, &to.commands).await
+    }
+
     /// Closes every leg and ends the call's task.
     pub async fn close(&self) -> Result<(), MediaError> {
         self.request(Command::Close).await

@@ -5,7 +5,8 @@
 //!   (endpoints, and the runtime's lateness for new calls: `lag`), and
 //!   [`MediaServer::open_call`], which starts a call's task.
 //! - [`CallMedia`]: the handle of one call — endpoints ([`EndpointSpec`], [`EndpointInfo`],
-//!   [`EndpointStats`]), relay, conference, prompts, recording, DTMF out.
+//!   [`EndpointStats`]), relay, conference, prompts, recording, DTMF out, and lending an
+//!   endpoint to another call (`lend`: an agent's persistent line joins each call they take).
 //! - [`WebRtcSpec`], [`WebRtcInfo`], [`WebRtcOffer`]: WebRTC legs for the browser softphone
 //!   (str0m: ICE-lite, DTLS-SRTP, G.711 relayed without decoding; Opus when the browser takes
 //!   nothing else and the `opus` feature is on).
@@ -43,6 +44,7 @@ mod events;
 mod handle;
 mod lag;
 mod latch;
+mod lend;
 mod mix;
 #[cfg(feature = "opus")]
 mod opus;

@@ -62,6 +62,8 @@ pub struct AppState {
     pub(crate) consoles: crate::routes::Consoles,
     /// Where each agent takes calls (their phone, or a number), shared with call control.
     pub(crate) devices: sb_engine::devices::AgentDevices,
+    /// Agents' persistent lines, shared with call control.
+    pub(crate) lines: sb_engine::calls::Lines,
     /// The folder call recordings and voicemail messages are written to, when calls run here.
     pub(crate) recordings: Option<std::path::PathBuf>,
     /// The tenants' recorded prompts, when voice runs here.
@@ -97,6 +99,7 @@ impl AppState {
             acd: None,
             calls: None,
             devices: Default::default(),
+            lines: Default::default(),
             softphone: None,
             consoles: Default::default(),
             recordings: None,
@@ -116,6 +119,11 @@ impl AppState {
     /// Where agents take calls: give the same registry to call control.
     pub fn devices(&self) -> sb_engine::devices::AgentDevices {
         self.devices.clone()
+    }
+
+    /// Agents' persistent lines: give the same registry to call control.
+    pub fn lines(&self) -> sb_engine::calls::Lines {
+        self.lines.clone()
     }
 
     /// The same state with the live calls, for the call-control routes.

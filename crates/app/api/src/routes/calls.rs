@@ -166,6 +166,8 @@ pub(super) enum Action {
     /// Answer the offer ringing the agent's phone: it is rung again, asked to answer by
     /// itself (`Answer-Mode: Auto`; 409 when nothing rings or the phone is a number).
     Answer,
+    /// Decline the offer ringing on the agent's line (409 when nothing rings there).
+    Reject,
 }
 
 impl Action {
@@ -183,6 +185,7 @@ impl Action {
             Action::Conference => CallCommand::Conference,
             Action::Reattach => CallCommand::Reattach,
             Action::Answer => CallCommand::Answer,
+            Action::Reject => CallCommand::Reject,
         }
     }
 }

@@ -2,6 +2,7 @@
 //! phone), their desk phone (a SIP phone, never the browser; answered from the console with
 //! the call's `answer` action), or a phone number that is dialled through the tenant's trunk
 //! for each offer (the agent answers and presses 1 to accept). Kept for the login on this node.
+//! The view also says whether the agent's persistent line is open (`line`).
 
 use crate::extract::ApiJson;
 use crate::{AnyUser, ApiError, AppState};
@@ -29,6 +30,16 @@ enum DeviceKind {
     Desk,
 }
 
+/// The agent's persistent line (a call from their phone to `*line` that stays up).
+#[derive(Serialize, Deserialize, ToSchema, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+enum LineKind {
+    /// The console's softphone (WebRTC).
+    Softphone,
+    /// A SIP phone.
+    Phone,
+}
+
 /// The caller's device.
 #[derive(Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -38,6 +49,11 @@ struct DeviceView {
     /// With `pstn`: the number (`+` and digits; national numbers follow the trunk's rules).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     number: Option<String>,
+    /// Read only: the agent's line, when one is open on this node. Offers ring on it (answered
+    /// with the call's `answer` action, declined with `reject`, or 1 pressed on the phone)
+    /// and connect at once.
+    #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
+    line: Option<LineKind>,
 }
 
 impl From<Device> for DeviceView {
@@ -46,14 +62,17 @@ impl From<Device> for DeviceView {
             Device::Registered => DeviceView {
                 kind: DeviceKind::Softphone,
                 number: None,
+                line: None,
             },
             Device::Pstn(number) => DeviceView {
                 kind: DeviceKind::Pstn,
                 number: Some(number),
+                line: None,
             },
             Device::Desk => DeviceView {
                 kind: DeviceKind::Desk,
                 number: None,
+                line: None,
             },
         }
     }
@@ -63,8 +82,26 @@ impl From<Device> for DeviceView {
 #[utoipa::path(get, path = "/me/device", tag = "agents",
     responses((status = 200, body = DeviceView), (status = 401)))]
 async fn get_device(State(state): State<AppState>, AnyUser(c): AnyUser) -> Json<DeviceView> {
-    let device = state.devices.get(c.tenant.id, agent_of(c.user.id));
-    Json(DeviceView::from(device))
+    let agent = agent_of(c.user.id);
+    let device = state.devices.get(c.tenant.id, agent);
+    Json(with_line(&state, c.tenant.id, agent, device))
+}
+
+/// The device's view with the agent's line, if one is open.
+fn with_line(
+    state: &AppState,
+    tenant: sb_types::TenantId,
+    agent: sb_types::AgentId,
+    device: Device,
+) -> DeviceView {
+    let line = state.lines.open(tenant, agent).map(|webrtc| match webrtc {
+        true => LineKind::Softphone,
+        false => LineKind::Phone,
+    });
+    DeviceView {
+        line,
+        ..DeviceView::from(device)
+    }
 }
 
 /// Chooses where the caller's calls ring: `{"kind": "softphone"}`, `{"kind": "desk"}` or
@@ -90,10 +127,9 @@ async fn put_device(
             return Err(ApiError::invalid("number", "required for a pstn device"));
         }
     };
-    state
-        .devices
-        .set(c.tenant.id, agent_of(c.user.id), device.clone());
-    Ok(Json(DeviceView::from(device)))
+    let agent = agent_of(c.user.id);
+    state.devices.set(c.tenant.id, agent, device.clone());
+    Ok(Json(with_line(&state, c.tenant.id, agent, device)))
 }
 
 /// `+44 (20) 7946-0000` → `+442079460000`; the error says what a number looks like.

@@ -63,7 +63,7 @@ impl Bridge {
             | CallCommand::TransferCancel
             | CallCommand::Conference => Err("this call cannot be transferred".into()),
             CallCommand::Reattach => Err("this call cannot be re-attached".into()),
-            CallCommand::Answer => Err("the call is answered already".into()),
+            CallCommand::Answer | CallCommand::Reject => Err("the call is answered already".into()),
         }
     }
 

@@ -52,6 +52,9 @@ pub enum CallCommand {
     /// `Call-Info: answer-after=0`, which desk phones and the console's softphone honour).
     /// Refused when nothing rings, and for a phone number (the agent accepts with a key).
     Answer,
+    /// Decline the offer ringing on the agent's line (the ACD offers the call to the next
+    /// agent). Refused when nothing rings there.
+    Reject,
 }
 
 /// Where a transfer sends the customer.

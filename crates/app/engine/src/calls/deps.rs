@@ -39,6 +39,8 @@ pub struct CallDeps {
     pub recordings: std::path::PathBuf,
     /// Where each agent takes calls.
     pub devices: crate::devices::AgentDevices,
+    /// Agents' persistent lines on this node.
+    pub lines: super::Lines,
     /// Flows' HTTP requests, guarded against reaching internal addresses.
     pub http: super::FlowHttp,
     /// Routes voicemail messages left in queues' mailboxes to their agents.

@@ -48,6 +48,7 @@ pub async fn apply_answer(call: &CallMedia, endpoint: EndpointId, media: &Answer
             }
             call.set_remote(endpoint, rtp, rtcp).await.is_ok()
         }
+        AnsweredMedia::Line => true,
         AnsweredMedia::WebRtc(answer) => match call.accept_webrtc_answer(endpoint, answer).await {
             Ok(()) => true,
             Err(e) => {

@@ -16,6 +16,9 @@
 //!   (`ring`, with WebRTC media for a browser softphone: `leg_media`) and bridged; the caller may hang up, break out or time out meanwhile.
 //!   Once connected, the agent may transfer the caller blind (through the ACD, which keeps the
 //!   interaction) or after consulting the target (a second B leg), and conference all three.
+//! - `line`: agents' persistent lines ([`Lines`]): a phone's call to [`LINE_USER`] that
+//!   stays up while the agent works; offers are connected to it at once (its media endpoint
+//!   is lent to each call).
 //! - `outbound`: a phone's call out through the tenant's trunk: caller ID by the trunk's rules,
 //!   digest answered for the carrier, both legs anchored on our media server and bridged, BYE
 //!   and CANCEL relayed, quality figures per leg recorded when the call ends.
@@ -37,6 +40,7 @@ mod inbound;
 pub(crate) use inbound::{HttpCall, flow_http_send};
 mod leg_media;
 mod legs;
+mod line;
 mod outbound;
 mod registry;
 mod ring;
@@ -49,5 +53,6 @@ pub use control::{
 pub use deps::CallDeps;
 pub use flow_http::FlowHttp;
 pub use inbound::ProgramCache;
+pub use line::{LINE_USER, Lines};
 
 pub use router::CallRouter;

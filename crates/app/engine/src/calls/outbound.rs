@@ -175,7 +175,7 @@ impl Call {
         let body = self.phone.invite.body();
         let phone_offer = sb_sdp::parse_bytes(body)
             .map_err(|_| refusal(StatusCode::NOT_ACCEPTABLE_HERE, "an SDP offer is required"))?;
-        let phone_stream = match is_webrtc(&phone_offer) {
+        let phone_stream = match sdp::is_webrtc(&phone_offer) {
             true => None,
             false => Some(Box::new(sdp::negotiate_offer(&phone_offer).map_err(
                 |_| refusal(StatusCode::NOT_ACCEPTABLE_HERE, sdp::CODECS_WE_TAKE),
@@ -768,15 +768,6 @@ struct Legs {
     phone: Dialog,
     carrier: Dialog,
     carrier_local: SocketAddr,
-}
-
-/// A request inside a dialog that is not confirmed yet (only CANCEL is expected then).
-/// Whether `offer` is a browser's (DTLS-SRTP with ICE, RFC 8827) rather than plain RTP.
-fn is_webrtc(offer: &SessionDescription) -> bool {
-    offer
-        .media
-        .iter()
-        .any(|m| m.proto.contains("SAVPF") || m.proto.contains("TLS"))
 }
 
 fn refuse_early(input: CallInput) {

@@ -142,6 +142,8 @@ pub enum AnsweredMedia {
     Rtp(Box<NegotiatedStream>),
     /// The browser's SDP answer, for the media server's WebRTC leg.
     WebRtc(String),
+    /// The agent's line, lent to the call: its media is up already.
+    Line,
 }
 
 /// An answered B leg.
@@ -168,19 +170,65 @@ pub enum RingOutcome {
 
 /// A B leg being set up: cancel it, or wait for its outcome.
 pub struct Ringing {
-    cancel: Option<oneshot::Sender<()>>,
+    /// Cancels, or for an offer on the agent's line also answers or declines.
+    cancel: Option<oneshot::Sender<Decision>>,
+    line: bool,
     /// Progress (ringing) and then the one final outcome.
     pub outcome: mpsc::UnboundedReceiver<RingOutcome>,
-    /// The B leg's Call-ID.
+    /// The B leg's Call-ID (for an offer on the agent's line, the line's).
     pub call_id: String,
 }
 
+/// What is asked of a leg being rung.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Stop ringing.
+    Cancel,
+    /// Answer (an offer on the agent's line).
+    Answer,
+    /// Decline (an offer on the agent's line).
+    Decline,
+}
+
 impl Ringing {
+    /// A leg being placed by another means (the agent's line): `decide` reaches it.
+    pub fn by_line(
+        decide: oneshot::Sender<Decision>,
+        outcome: mpsc::UnboundedReceiver<RingOutcome>,
+        call_id: String,
+    ) -> Self {
+        Ringing {
+            cancel: Some(decide),
+            line: true,
+            outcome,
+            call_id,
+        }
+    }
+
     /// Stops ringing (CANCEL); the outcome follows as [`RingOutcome::Cancelled`].
     pub fn cancel(&mut self) {
         if let Some(c) = self.cancel.take() {
-            let _ = c.send(());
+            let _ = c.send(Decision::Cancel);
         }
+    }
+
+    /// The offer rings on the agent's line (no INVITE: the console or API answers it).
+    pub fn on_line(&self) -> bool {
+        self.line
+    }
+
+    /// Answers (`true`) or declines an offer on the agent's line; false when it is not one, or
+    /// was decided already.
+    pub fn decide(&mut self, answer: bool) -> bool {
+        if !self.line {
+            return false;
+        }
+        let decision = if answer {
+            Decision::Answer
+        } else {
+            Decision::Decline
+        };
+        self.cancel.take().is_some_and(|d| d.send(decision).is_ok())
     }
 }
 
@@ -281,6 +329,7 @@ pub fn place(
     });
     Ringing {
         cancel: Some(cancel_tx),
+        line: false,
         outcome,
         call_id,
     }
@@ -291,7 +340,7 @@ async fn run(
     mut invite: Request,
     target: &Target,
     timeout: Duration,
-    mut cancel: oneshot::Receiver<()>,
+    mut cancel: oneshot::Receiver<Decision>,
     progress: &mpsc::UnboundedSender<RingOutcome>,
 ) -> RingOutcome {
     let deadline = tokio::time::sleep(timeout);

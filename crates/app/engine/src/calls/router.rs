@@ -9,7 +9,7 @@ use sb_sip_transport::{Peer, RequestHandler, Responder, ServerRequest};
 use super::deps::CallDeps;
 use super::dialogs::token;
 use super::registry::{CallInput, Registry};
-use super::{inbound, outbound};
+use super::{inbound, line, outbound};
 use crate::trunks::{InboundCalls, TrunkDirectory};
 
 /// Routes call requests: see the module documentation of [`crate::calls`].
@@ -110,6 +110,13 @@ impl RequestHandler for CallRouter {
             return self.inbound.on_request(request, responder);
         };
         match self.deps.get() {
+            Some(deps) if line::opens_line(&request.request) => line::spawn(
+                deps.clone(),
+                self.registry.clone(),
+                request,
+                responder,
+                user,
+            ),
             Some(deps) => outbound::spawn(
                 deps.clone(),
                 self.registry.clone(),

@@ -55,6 +55,14 @@ fn negotiate_with(
 }
 
 /// True when the stream agreed on Opus.
+/// Whether `offer` is a browser's (DTLS-SRTP with ICE, RFC 8827) rather than plain RTP.
+pub fn is_webrtc(offer: &SessionDescription) -> bool {
+    offer
+        .media
+        .iter()
+        .any(|m| m.proto.contains("SAVPF") || m.proto.contains("TLS"))
+}
+
 pub fn is_opus(stream: &NegotiatedStream) -> bool {
     stream.codec.name.eq_ignore_ascii_case("opus")
 }

@@ -59,6 +59,7 @@ pub async fn run(args: &ConfigArgs, demo: bool) -> anyhow::Result<()> {
             calls,
             softphones: softphones.clone(),
             devices: state.devices(),
+            lines: state.lines(),
             prompts,
             voicemails: voicemails.clone(),
             email: email.clone(),

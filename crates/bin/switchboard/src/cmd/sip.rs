@@ -100,6 +100,8 @@ pub struct Live {
     pub softphones: SoftphonePasswords,
     /// Where each agent takes calls.
     pub devices: sb_engine::devices::AgentDevices,
+    /// Agents' persistent lines (shared with the API).
+    pub lines: sb_engine::calls::Lines,
     /// The prompts calls play (shared with the API's uploads).
     pub prompts: PromptLibrary,
     /// Routes voicemail messages to agents (shared with the API).
@@ -182,6 +184,7 @@ pub async fn start(
         control: live.calls.clone(),
         recordings: recordings_dir(config),
         devices: live.devices,
+        lines: live.lines,
         voicemails: live.voicemails,
         programs: sb_engine::calls::ProgramCache::default(),
         email: live.email,

@@ -15,7 +15,6 @@ use crate::acd::InteractionEvent;
 use crate::calls::bridge::{Bridge, Effect};
 use crate::calls::cause::EndCause;
 use crate::calls::control::{self, CallCommand};
-use crate::calls::legs;
 use crate::calls::registry::CallInput;
 
 /// How a connected stretch of the call ended.
@@ -242,8 +241,7 @@ impl Inbound {
     ) {
         if bye {
             let cause = EndCause::new(why, 200);
-            let (local, dest, t) = (leg.local, leg.dest, leg.transport);
-            legs::bye(&self.deps, &mut leg.dialog, local, dest, t, &cause).await;
+            leg.hang_up(&self.deps, &cause).await;
         }
         self.drop_leg(media, leg).await;
         // Off the call from now on: the ACD may offer them the next one while this call's
@@ -286,8 +284,7 @@ impl Inbound {
             r.abandon(at.media).await;
         }
         if gone != Gone::Agent {
-            let (local, dest, t) = (at.agent.local, at.agent.dest, at.agent.transport);
-            legs::bye(&self.deps, &mut at.agent.dialog, local, dest, t, cause).await;
+            at.agent.hang_up(&self.deps, cause).await;
         }
         if gone != Gone::Caller {
             self.hang_up_caller(cause).await;

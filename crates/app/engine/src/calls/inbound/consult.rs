@@ -20,7 +20,6 @@ use crate::calls::bridge::Bridge;
 use crate::calls::cause::EndCause;
 use crate::calls::control::{CallCommand, ConsultView, TransferTo};
 use crate::calls::leg_media;
-use crate::calls::legs;
 use crate::calls::ring::{RingOutcome, Ringing};
 
 /// How long a consulted party rings.
@@ -102,8 +101,7 @@ impl Consult {
                 let _ = media.call.remove_endpoint(pending.endpoint).await;
             }
             State::Talking { mut leg, .. } => {
-                let (local, dest, t) = (leg.local, leg.dest, leg.transport);
-                legs::bye(&call.deps, &mut leg.dialog, local, dest, t, cause).await;
+                leg.hang_up(&call.deps, cause).await;
                 call.drop_leg(media, &leg).await;
             }
         }
@@ -240,8 +238,7 @@ impl Inbound {
         if !linked {
             let mut leg = pending.answered(answered.dialog, &ringing.call_id);
             let cause = EndCause::new("consult_media_failed", 488);
-            let (local, dest, t) = (leg.local, leg.dest, leg.transport);
-            legs::bye(&self.deps, &mut leg.dialog, local, dest, t, &cause).await;
+            leg.hang_up(&self.deps, &cause).await;
             self.drop_leg(at.media, &leg).await;
             self.show_consult(None, "held");
             return Step::Stay;

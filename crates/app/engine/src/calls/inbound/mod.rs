@@ -140,6 +140,20 @@ pub(super) struct AgentLeg {
     /// The ACD's events of the interaction this leg answered: held while the call lasts,
     /// since dropping them tells the ACD that nobody holds the customer any more.
     pub interaction_events: Option<mpsc::UnboundedReceiver<crate::acd::InteractionEvent>>,
+    /// The agent's line, lent to the call: it stays up when the agent leaves the call.
+    pub line: bool,
+}
+
+impl AgentLeg {
+    /// Hangs the leg up with a BYE, but for the agent's line, which stays up (its endpoint
+    /// goes home when the call removes it).
+    pub(super) async fn hang_up(&mut self, deps: &CallDeps, cause: &EndCause) {
+        if self.line {
+            return;
+        }
+        let (local, dest, t) = (self.local, self.dest, self.transport);
+        crate::calls::legs::bye(deps, &mut self.dialog, local, dest, t, cause).await;
+    }
 }
 
 /// What the caller's side brought while the caller waits.
@@ -551,7 +565,7 @@ pub(super) enum Outcome {
 }
 
 /// Retransmissions of our 2xx to the caller until the ACK (RFC 3261 § 13.3.1.4).
-pub(super) struct AckWait {
+pub(in crate::calls) struct AckWait {
     started: tokio::time::Instant,
     next: tokio::time::Instant,
     interval: Duration,
@@ -559,7 +573,7 @@ pub(super) struct AckWait {
 }
 
 impl AckWait {
-    fn new() -> Self {
+    pub(in crate::calls) fn new() -> Self {
         let now = tokio::time::Instant::now();
         AckWait {
             started: now,
@@ -569,23 +583,23 @@ impl AckWait {
         }
     }
 
-    pub(super) fn waiting(&self) -> bool {
+    pub(in crate::calls) fn waiting(&self) -> bool {
         !self.acked
     }
 
-    pub(super) fn acked(&mut self) {
+    pub(in crate::calls) fn acked(&mut self) {
         self.acked = true;
     }
 
-    pub(super) async fn due(&self) {
+    pub(in crate::calls) async fn due(&self) {
         tokio::time::sleep_until(self.next).await;
     }
 
-    pub(super) fn expired(&self) -> bool {
+    pub(in crate::calls) fn expired(&self) -> bool {
         self.started.elapsed() >= ACK_WAIT
     }
 
-    pub(super) fn backoff(&mut self) {
+    pub(in crate::calls) fn backoff(&mut self) {
         self.interval = (self.interval * 2).min(Duration::from_secs(4));
         self.next = tokio::time::Instant::now() + self.interval;
     }

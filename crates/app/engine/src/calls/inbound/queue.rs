@@ -16,8 +16,8 @@ use super::{
 };
 use crate::acd::InteractionEvent;
 use crate::calls::control::CallCommand;
-use crate::calls::leg_media;
 use crate::calls::ring::{self, RingOutcome, Ringing};
+use crate::calls::{leg_media, line};
 use crate::devices::Device;
 
 /// What the flow's enqueue block asked for.
@@ -132,7 +132,7 @@ pub async fn wait_offers(
                     return Ok(keep_events(done, events));
                 }
             }
-            event = call.caller_signal(media, acks, |c| *c == CallCommand::Answer) => match event {
+            event = call.caller_signal(media, acks, |c| matches!(c, CallCommand::Answer | CallCommand::Reject)) => match event {
                 Err(interrupt) => {
                     leave(call, &mut ring, interaction).await;
                     return Err(interrupt);
@@ -141,13 +141,22 @@ pub async fn wait_offers(
                     let done = answer_offer(call, media, &mut ring).await;
                     let _ = reply.send(done);
                 }
+                Ok(Signal::Command(CallCommand::Reject, reply)) => {
+                    let _ = reply.send(decide_on_line(&mut ring, false));
+                }
+                Ok(Signal::Media(MediaEvent::Dtmf { endpoint, digit })) if ring_on_line(&ring, endpoint) => {
+                    // The agent's phone accepts the offer on its line with 1.
+                    if digit == '1' {
+                        let _ = decide_on_line(&mut ring, true);
+                    }
+                }
                 Ok(Signal::Command(_, reply)) => {
                     crate::calls::control::refuse(reply, "the call is not connected to an agent yet");
                 }
                 Ok(Signal::Media(MediaEvent::PlayFinished { endpoint })) if endpoint == media.endpoint => {
                     let _ = ivr::start_prompt(call, media, &music, true).await;
                 }
-                Ok(Signal::Media(MediaEvent::Dtmf { digit, .. })) if Some(digit) == treatment.break_out_key => {
+                Ok(Signal::Media(MediaEvent::Dtmf { digit, endpoint })) if endpoint == media.endpoint && Some(digit) == treatment.break_out_key => {
                     leave(call, &mut ring, interaction).await;
                     let _ = media.call.stop_play(media.endpoint).await;
                     return Ok(Outcome::Input(Input::BreakOut));
@@ -278,6 +287,9 @@ async fn answer_offer(
     let Some(current) = ring.as_ref() else {
         return Err("no offer is ringing".into());
     };
+    if current.ringing.on_line() {
+        return decide_on_line(ring, true);
+    }
     if current.confirm {
         return Err("the agent's phone number accepts the call with its key".into());
     }
@@ -304,6 +316,62 @@ async fn answer_offer(
     }
 }
 
+/// Answers (`true`) or declines the offer ringing on the agent's line.
+fn decide_on_line(ring: &mut Option<Ring>, answer: bool) -> Result<(), String> {
+    match ring.as_mut() {
+        Some(r) if r.ringing.on_line() => match r.ringing.decide(answer) {
+            true => Ok(()),
+            false => Err("the offer was answered already".into()),
+        },
+        Some(_) => Err("the offer rings the agent's phone: decline it there".into()),
+        None => Err("no offer is ringing".into()),
+    }
+}
+
+/// Whether `endpoint` is the agent's line the offer rings on.
+fn ring_on_line(ring: &Option<Ring>, endpoint: EndpointId) -> bool {
+    ring.as_ref()
+        .is_some_and(|r| r.ringing.on_line() && r.endpoint == endpoint)
+}
+
+/// Offers the call on the agent's line when they have one their device allows (the console's
+/// line or a phone's for `Registered`; a SIP phone's for `Desk`); `None` when they have none
+/// or it is on another call.
+async fn ring_line(
+    call: &mut Inbound,
+    media: &CallerMedia,
+    agent: AgentId,
+    offer: &Offer,
+    device: &Device,
+) -> Option<Ring> {
+    let webrtc = call.deps.lines.open(call.tenant, agent)?;
+    if matches!(device, Device::Pstn(_)) || (*device == Device::Desk && webrtc) {
+        return None;
+    }
+    let (deps, inputs) = (call.deps.clone(), call.inputs_tx.clone());
+    let ring_for = ring_time(call, offer);
+    let rung = line::ring(&deps, call.tenant, agent, &media.call, inputs, ring_for).await;
+    let (ringing, loan) = match rung {
+        Ok(r) => r,
+        Err(why) => {
+            tracing::info!(%agent, why, "the offer cannot ring the agent's line");
+            return None;
+        }
+    };
+    offered(call, agent, offer).await;
+    let record = queue_records(call, offer.queue).await;
+    Some(Ring {
+        ringing,
+        agent,
+        endpoint: loan.endpoint,
+        dest: loan.dest,
+        transport: loan.transport,
+        record,
+        confirm: false,
+        offer: offer.clone(),
+    })
+}
+
 /// Rings the offered agent's phone with a new media endpoint of the call (asking it to
 /// answer by itself with `auto_answer`).
 async fn ring_agent(
@@ -320,6 +388,9 @@ async fn ring_agent(
         return None;
     }
     let device = call.deps.devices.get(call.tenant, agent);
+    if !auto_answer && let Some(r) = ring_line(call, media, agent, offer, &device).await {
+        return Some(r);
+    }
     if let Device::Pstn(number) = &device {
         return ring_number(call, media, agent, offer, number).await;
     }
@@ -527,6 +598,7 @@ async fn bridge(
         call_id: r.ringing.call_id.clone(),
         record: r.record,
         interaction_events: None,
+        line: r.ringing.on_line(),
     })))
 }
 

@@ -13,7 +13,6 @@ use super::transfer::{self, Pending};
 use super::{Inbound, Peer};
 use crate::calls::cause::EndCause;
 use crate::calls::leg_media;
-use crate::calls::legs;
 use crate::calls::ring::{RingOutcome, Ringing};
 
 /// How long the agent's phone is given to take the call back.
@@ -122,8 +121,7 @@ impl Inbound {
                     .is_ok());
         if !joined {
             let cause = EndCause::new("reattach_media_failed", 488);
-            let (local, dest, t) = (leg.local, leg.dest, leg.transport);
-            legs::bye(&self.deps, &mut leg.dialog, local, dest, t, &cause).await;
+            leg.hang_up(&self.deps, &cause).await;
             let _ = at.media.call.remove_endpoint(leg.endpoint).await;
             return;
         }

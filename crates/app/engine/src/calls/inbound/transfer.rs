@@ -268,6 +268,7 @@ impl Pending {
             call_id: call_id.to_owned(),
             record: false,
             interaction_events: None,
+            line: false,
         }
     }
 }

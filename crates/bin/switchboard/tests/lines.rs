@@ -1,0 +1,239 @@
+//! An agent's persistent line, with `switchboard serve`, SIPp as the carrier's callers and SIPp
+//! as the agent's SIP phone (on 127.0.0.2: 127.0.0.1 is the carrier's trunk), which calls
+//! `*line` once and stays connected, echoing what it hears. Two calls are offered on the line
+//! with no INVITE to the phone (SIPp fails on any unexpected request): the first is answered
+//! through the API and carries the caller's audio both ways; the second is accepted by
+//! pressing 1 on the phone, whose BYE on its line during that call is the agent hanging up.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::agents::{
+    DEMO_PASSWORD, events, import, make_available_in, passwords, sales_tenant, serve,
+};
+use common::sipp::{caller_audio, dial_in, sipp, sipp_errors, wait_exit};
+use common::{data_dir, free_port, sip_addr, sipp_available};
+use reqwest::blocking::Client;
+use serde_json::Value;
+use std::time::{Duration, Instant};
+
+const TENANT: &str = "line-a";
+
+fn get(served: &common::Served, http: &Client, path: &str) -> Value {
+    let url = served.url(&format!("/api/v1{path}"));
+    http.get(url).send().unwrap().json().unwrap()
+}
+
+/// Waits until `check` holds for `path`; its last answer.
+fn wait_for(
+    served: &common::Served,
+    http: &Client,
+    dir: &std::path::Path,
+    path: &str,
+    what: &str,
+    mut check: impl FnMut(&Value) -> bool,
+) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(25);
+    loop {
+        let v = get(served, http, path);
+        if check(&v) {
+            return v;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{what}: {v}; SIPp: {}",
+            sipp_errors(dir)
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn post(served: &common::Served, http: &Client, path: &str) -> u16 {
+    let url = served.url(&format!("/api/v1{path}"));
+    http.post(url).send().unwrap().status().as_u16()
+}
+
+#[test]
+fn offers_ring_on_the_agents_line_and_connect_on_it_without_a_new_invite() {
+    if !sipp_available() {
+        return;
+    }
+    let (tmp, data) = data_dir();
+    let doc = sales_tenant(
+        TENANT,
+        &["2001"],
+        "offer_timeout_secs: 25, wrap_up_secs: 0",
+        "",
+        "+15550188",
+    );
+    import(tmp.path(), &data, &doc);
+    passwords(&data, TENANT, "2001", DEMO_PASSWORD);
+    let mut served = serve(&data);
+    let target = sip_addr(&served).to_string();
+    let dir = tempfile::tempdir_in(tmp.path()).unwrap();
+    caller_audio(dir.path());
+    let agent = make_available_in(&served, TENANT, "2001");
+
+    // The phone opens its line; it presses 1 every 3 s from 10 s on, and hangs up at 23 s.
+    let media = free_port().to_string();
+    let auth_uri = format!("*line@{target}");
+    let args = [
+        "-auth_uri",
+        &auth_uri,
+        "-s",
+        "*line",
+        "-key",
+        "agent_user",
+        "2001",
+        "-au",
+        "2001",
+        "-ap",
+        DEMO_PASSWORD,
+        "-rtp_echo",
+        "-i",
+        "127.0.0.2",
+        "-mi",
+        "127.0.0.2",
+        "-mp",
+        &media,
+        "-d",
+        "4000",
+        "-timeout",
+        "60s",
+        &target,
+    ];
+    let mut phone = sipp(dir.path(), "agent_line.xml", free_port(), &args)
+        .spawn()
+        .unwrap();
+    let device = wait_for(
+        &served,
+        &agent,
+        dir.path(),
+        "/me/device",
+        "the line opens",
+        |d| d["line"] == "phone" || phone.try_wait().unwrap().is_some(),
+    );
+    assert_eq!(device["line"], "phone", "{}", sipp_errors(dir.path()));
+    assert_eq!(device["kind"], "softphone", "{device}");
+
+    // Call 1: offered on the line, answered through the API.
+    let mut first = dial_in(dir.path(), "caller_talks.xml", "+15550188", 3_000, &target)
+        .spawn()
+        .unwrap();
+    let ringing = wait_for(
+        &served,
+        &agent,
+        dir.path(),
+        "/me/calls",
+        "call 1 offered",
+        |c| c[0]["state"] == "ringing",
+    );
+    let id = ringing[0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        post(&served, &agent, &format!("/calls/{id}/reject_nothing")),
+        400,
+        "unknown action"
+    );
+    assert_eq!(post(&served, &agent, &format!("/calls/{id}/answer")), 204);
+    wait_for(
+        &served,
+        &agent,
+        dir.path(),
+        "/me/calls",
+        "call 1 connected",
+        |c| c[0]["state"] == "connected",
+    );
+    assert!(
+        wait_exit(&mut first, Duration::from_secs(30)).is_some_and(|s| s.success()),
+        "caller 1: {}",
+        sipp_errors(dir.path())
+    );
+    wait_for(
+        &served,
+        &agent,
+        dir.path(),
+        "/me/calls",
+        "call 1 over",
+        |c| c.as_array().is_some_and(|a| a.is_empty()),
+    );
+    wait_for(
+        &served,
+        &agent,
+        dir.path(),
+        "/me/state",
+        "available again",
+        |s| s["state"] == "available",
+    );
+    assert_eq!(
+        get(&served, &agent, "/me/device")["line"],
+        "phone",
+        "the line stays up"
+    );
+
+    // Call 2 (a caller who waits for our BYE): rings on the line until the phone presses 1;
+    // the phone hangs its line up during the call, which is the agent hanging up.
+    let mut second = dial_in(dir.path(), "caller_silent.xml", "+15550188", 0, &target)
+        .spawn()
+        .unwrap();
+    wait_for(
+        &served,
+        &agent,
+        dir.path(),
+        "/me/calls",
+        "call 2 offered",
+        |c| c[0]["state"] == "ringing",
+    );
+    wait_for(
+        &served,
+        &agent,
+        dir.path(),
+        "/me/calls",
+        "call 2 accepted with 1",
+        |c| c[0]["state"] == "connected",
+    );
+    let phone_done = wait_exit(&mut phone, Duration::from_secs(40));
+    let caller_done = wait_exit(&mut second, Duration::from_secs(30));
+    let errors = sipp_errors(dir.path());
+    assert!(
+        phone_done.is_some_and(|s| s.success()),
+        "the line's phone (no INVITE but the line's): {errors}"
+    );
+    assert!(
+        caller_done.is_some_and(|s| s.success()),
+        "caller 2: {errors}"
+    );
+    served.signal("-TERM");
+    assert!(served.wait(Duration::from_secs(20)).is_some());
+
+    let events = events(&data, TENANT);
+    let kinds: Vec<&str> = events.iter().map(|(k, _)| k.as_str()).collect();
+    let ended: Vec<&Value> = events
+        .iter()
+        .filter(|(k, _)| k == "call.ended")
+        .map(|(_, p)| p)
+        .collect();
+    assert_eq!(ended.len(), 2, "{kinds:?}");
+    assert_eq!(ended[0]["reason"], "caller_hangup", "{}", ended[0]);
+    assert_eq!(
+        ended[1]["reason"], "agent_hangup",
+        "the phone hung up its line during call 2: {}",
+        ended[1]
+    );
+    for call in &ended[..1] {
+        let legs = call["legs"].as_array().unwrap();
+        let caller = &legs[0];
+        assert!(
+            caller["packets_received"].as_u64().unwrap_or(0) >= 50,
+            "the caller talked a second or more: {call}"
+        );
+        let agent_leg = legs.iter().find(|l| l["to"].is_string()).unwrap();
+        assert!(
+            agent_leg["packets_received"].as_u64().unwrap_or(0) >= 50,
+            "the line echoed the caller's audio: {call}"
+        );
+    }
+    let opened = kinds.iter().filter(|k| **k == "line.opened").count();
+    assert_eq!(opened, 1, "one line for both calls: {kinds:?}");
+    let closed = events.iter().find(|(k, _)| k == "line.closed").unwrap();
+    assert_eq!(closed.1["reason"], "phone_hangup", "{}", closed.1);
+}

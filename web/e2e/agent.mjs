@@ -118,6 +118,12 @@ const commands = {
   },
   async 'wait-registered'(page) {
     await page.locator(`${tid('softphone-status')}[data-status="registered"]`).waitFor({ timeout: TIMEOUT });
+    // The agent's line opens once registered: offers then ring on it.
+    const line = page.locator(`${tid('line-status')}[data-status="up"]`);
+    await line.waitFor({ timeout: TIMEOUT }).catch(async (e) => {
+      const why = await page.locator(tid('line-status')).textContent().catch(() => null);
+      throw new Error(`the line did not open: ${why ?? 'no line status'} (${e})`);
+    });
   },
   async 'wait-offer'(page) {
     const toast = page.locator(tid('offer-toast'));

@@ -1311,7 +1311,7 @@ export interface components {
          * @description What can be done to a call with an empty body.
          * @enum {string}
          */
-        Action: "hangup" | "hold" | "resume" | "record_start" | "record_pause" | "record_resume" | "record_stop" | "transfer_complete" | "transfer_cancel" | "conference" | "reattach" | "answer";
+        Action: "hangup" | "hold" | "resume" | "record_start" | "record_pause" | "record_resume" | "record_stop" | "transfer_complete" | "transfer_cancel" | "conference" | "reattach" | "answer" | "reject";
         /** @description An agent's routing state. */
         AgentStateView: {
             /**

@@ -67,7 +67,12 @@ export function AgentView({ me, onLogout, onLinkLost }: Props) {
     () => (call && snapshot ? matchCall(snapshot.calls, call, me.user.id) : null),
     [call, snapshot, me.user.id],
   );
-  const reattach = useReattach(phone, ps, snapshot, matched, me.user.id, device.device?.kind === 'softphone');
+  const softphoneDevice = device.device?.kind === 'softphone';
+  const reattach = useReattach(phone, ps, snapshot, matched, me.user.id, softphoneDevice);
+  // Offers on the agent's line come from the live call list.
+  useEffect(() => {
+    if (snapshot) phone.syncLine(snapshot.calls, me.user.id, softphoneDevice);
+  }, [snapshot, phone, me.user.id, softphoneDevice]);
   // With a PSTN device calls ring the agent's phone: the console sees them in the snapshot only.
   // A desk phone rings like a number: the console knows its calls from the snapshot only.
   const desk = device.device?.kind === 'desk';
@@ -202,7 +207,7 @@ export function AgentView({ me, onLogout, onLinkLost }: Props) {
             selected={emailOpen} onSelect={setEmailOpen} queues={(snapshot?.queues ?? []).map((q) => q.name)} />
         </div>
         <aside className="column side">
-          <SoftphoneStatus reg={ps.reg} mic={mic}>
+          <SoftphoneStatus reg={ps.reg} mic={mic} line={ps.line}>
             <DeviceChoice d={device} locked={callGoingOn} />
           </SoftphoneStatus>
           {!lineBusy && (

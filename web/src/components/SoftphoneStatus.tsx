@@ -1,6 +1,8 @@
 import type { ReactNode } from 'react';
 import type { MicStatus } from '../softphone/microphone';
-import type { RegStatus } from '../softphone/phone';
+import type { PhoneState, RegStatus } from '../softphone/phone';
+
+const LINE_LABEL = { up: 'Line open: calls connect at once.', opening: 'Opening the line…', down: 'Line closed' };
 
 const LABEL: Record<RegStatus['kind'], string> = {
   registering: 'Registering',
@@ -9,7 +11,7 @@ const LABEL: Record<RegStatus['kind'], string> = {
 };
 
 /** `children`: more of the softphone panel (where calls ring). */
-export function SoftphoneStatus({ reg, mic, children }: { reg: RegStatus; mic: MicStatus; children?: ReactNode }) {
+export function SoftphoneStatus({ reg, mic, line, children }: { reg: RegStatus; mic: MicStatus; line: PhoneState['line']; children?: ReactNode }) {
   return (
     <section className="panel softphone" aria-label="Softphone">
       <h2>Softphone</h2>
@@ -23,6 +25,12 @@ export function SoftphoneStatus({ reg, mic, children }: { reg: RegStatus; mic: M
         {mic.kind === 'granted' && 'Microphone ready.'}
         {mic.kind === 'denied' && mic.message}
       </p>
+      {reg.kind === 'registered' && (
+        <p data-testid="line-status" data-status={line.status} className="muted">
+          {LINE_LABEL[line.status]}
+          {line.status === 'down' && line.problem ? ` — ${line.problem}; calls ring the softphone meanwhile.` : ''}
+        </p>
+      )}
       {children}
     </section>
   );

@@ -24,6 +24,16 @@ export interface CallInfo {
   remoteStream: MediaStream | null;
 }
 
+/** What the softphone does with its call: one of its own INVITE, or one on the agent's line. */
+export interface PhoneCall {
+  readonly current: CallInfo;
+  answer(): void;
+  reject(): void;
+  /** Ends our side (the SIP dialog of a call of its own; nothing for a call on the line). */
+  hangup(): void;
+  setMuted(muted: boolean): void;
+}
+
 export const CALL_ID_HEADER = 'X-Switchboard-Call';
 export const REATTACH_HEADER = 'X-Switchboard-Reattach';
 
@@ -39,7 +49,7 @@ export interface CallEvents {
   ended(cause: string): void;
 }
 
-export class SoftphoneCall {
+export class SoftphoneCall implements PhoneCall {
   readonly session: RTCSession;
   private info: CallInfo;
   private readonly on: CallEvents;

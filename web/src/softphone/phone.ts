@@ -5,9 +5,10 @@
 import * as JsSIP from 'jssip';
 import type { IncomingRTCSessionEvent, RTCSessionEvent, RegistrationFailedListener } from 'jssip/lib/UA';
 import { callAction, describe } from '../api/client';
-import type { SoftphoneCredentials } from '../api/types';
-import { type CallInfo, SoftphoneCall, callIdOf } from './call';
+import type { ConsoleCall, SoftphoneCredentials } from '../api/types';
+import { type CallInfo, type PhoneCall, SoftphoneCall, callIdOf } from './call';
 import { fetchCredentials, refreshDelayMs } from './credentials';
+import { Line, LineCall, type LineStatus } from './line';
 import { Ringer } from './ringer';
 
 export type RegStatus =
@@ -29,6 +30,8 @@ export interface PhoneState {
   autoAccept: boolean;
   /** The last re-attach asked for, until its call connects. */
   reattach: ReattachStatus | null;
+  /** The agent's persistent line (offers connect on it at once) and why it is down. */
+  line: { status: LineStatus; problem: string | null };
 }
 
 const AUTO_ACCEPT_KEY = 'switchboard.autoAccept';
@@ -49,8 +52,12 @@ function storedAutoAccept(): boolean {
 export class Softphone {
   private ua: JsSIP.UA | null = null;
   private creds: SoftphoneCredentials | null = null;
-  private call: SoftphoneCall | null = null;
+  private call: PhoneCall | null = null;
   private readonly ringer = new Ringer();
+  private readonly line = new Line({ changed: () => this.lineChanged() });
+  private lineTimer: number | undefined;
+  /** Offers on the line already shown (a declined one may stay listed a moment). */
+  private readonly lineOffers = new Set<string>();
   private readonly listeners = new Set<() => void>();
   private authRetries = 0;
   private refreshTimer: number | undefined;
@@ -67,6 +74,7 @@ export class Softphone {
     lastEnded: null,
     autoAccept: storedAutoAccept(),
     reattach: null,
+    line: { status: 'down', problem: null },
   };
 
   subscribe = (listener: () => void): (() => void) => {
@@ -98,8 +106,10 @@ export class Softphone {
     window.clearTimeout(this.refreshTimer);
     window.clearTimeout(this.retryTimer);
     window.clearTimeout(this.reattachTimer);
+    window.clearTimeout(this.lineTimer);
     this.ringer.stop();
     this.call?.hangup();
+    this.line.close();
     const ua = this.ua;
     this.ua = null;
     ua?.stop();
@@ -204,6 +214,7 @@ export class Softphone {
     ua.on('registered', () => {
       this.authRetries = 0;
       this.setReg('registered', `registered as ${c.uri}`);
+      this.openLine();
     });
     ua.on('unregistered', () => {
       if (!this.stopped) this.setReg('registering', 'registration ended; registering again');
@@ -292,7 +303,49 @@ export class Softphone {
     }
   }
 
-  private callEnded(call: SoftphoneCall, cause: string): void {
+  /**
+   * Follows the live call list for the line: an offer to the agent rings on it (when `enabled`:
+   * calls ring this browser), and a call on it ends when it leaves the list.
+   */
+  syncLine(calls: ConsoleCall[], agentId: string, enabled: boolean): void {
+    const current = this.call;
+    if (current instanceof LineCall) {
+      current.sync(calls.find((c) => c.id === current.id) ?? null, agentId);
+      return;
+    }
+    if (current || !enabled || this.line.status !== 'up') return;
+    const offer = calls.find((c) => c.offered_to === agentId && c.state === 'ringing' && !this.lineOffers.has(c.id));
+    if (!offer) return;
+    this.lineOffers.add(offer.id);
+    const call: LineCall = new LineCall(offer, this.line, {
+      changed: (info) => {
+        if (this.call === call) this.patch({ call: info });
+      },
+      ended: (cause) => this.callEnded(call, cause),
+    });
+    this.call = call;
+    this.patch({ call: call.current, lastEnded: null });
+    if (this.state.autoAccept) this.answer();
+    else this.ringer.start();
+  }
+
+  /** Opens the line once registered; a line that went down is opened again later. */
+  private openLine(): void {
+    window.clearTimeout(this.lineTimer);
+    if (this.stopped || !this.ua || !this.creds || this.state.reg.kind !== 'registered') return;
+    this.line.open(this.ua, this.creds.realm);
+  }
+
+  private lineChanged(): void {
+    const { status, problem } = this.line;
+    this.patch({ line: { status, problem } });
+    if (status === 'down' && !this.stopped) {
+      window.clearTimeout(this.lineTimer);
+      this.lineTimer = window.setTimeout(() => this.openLine(), RETRY_MS);
+    }
+  }
+
+  private callEnded(call: PhoneCall, cause: string): void {
     if (this.call !== call) return;
     this.call = null;
     this.ringer.stop();

@@ -74,7 +74,7 @@ fn offers_ring_on_the_agents_line_and_connect_on_it_without_a_new_invite() {
     caller_audio(dir.path());
     let agent = make_available_in(&served, TENANT, "2001");
 
-    // The phone opens its line; it presses 1 every 3 s from 10 s on, and hangs up at 23 s.
+    // The phone opens its line, presses 1 at 12 s and hangs up at 16 s.
     let media = free_port().to_string();
     let auth_uri = format!("*line@{target}");
     let args = [
@@ -113,10 +113,16 @@ fn offers_ring_on_the_agents_line_and_connect_on_it_without_a_new_invite() {
         "the line opens",
         |d| d["line"] == "phone" || phone.try_wait().unwrap().is_some(),
     );
-    assert_eq!(device["line"], "phone", "{}", sipp_errors(dir.path()));
+    assert_eq!(
+        device["line"],
+        "phone",
+        "phone: {:?}; {}",
+        phone.try_wait(),
+        sipp_errors(dir.path())
+    );
     assert_eq!(device["kind"], "softphone", "{device}");
 
-    // Call 1: offered on the line, answered through the API.
+    // Call 1: offered on the line, answered through the API; talks for 3 s.
     let mut first = dial_in(dir.path(), "caller_talks.xml", "+15550188", 3_000, &target)
         .spawn()
         .unwrap();
@@ -128,6 +134,7 @@ fn offers_ring_on_the_agents_line_and_connect_on_it_without_a_new_invite() {
         "call 1 offered",
         |c| c[0]["state"] == "ringing",
     );
+    assert!(ringing[0]["offered_to"].is_string(), "{ringing}");
     let id = ringing[0]["id"].as_str().unwrap().to_owned();
     assert_eq!(
         post(&served, &agent, &format!("/calls/{id}/reject_nothing")),
@@ -170,8 +177,9 @@ fn offers_ring_on_the_agents_line_and_connect_on_it_without_a_new_invite() {
         "the line stays up"
     );
 
-    // Call 2 (a caller who waits for our BYE): rings on the line until the phone presses 1;
-    // the phone hangs its line up during the call, which is the agent hanging up.
+    // Call 2 (a caller who waits for our BYE): rings on the line until the phone presses 1
+    // (at 12 s); the phone hangs its line up during the call (at 16 s), which is the agent
+    // hanging up.
     let mut second = dial_in(dir.path(), "caller_silent.xml", "+15550188", 0, &target)
         .spawn()
         .unwrap();

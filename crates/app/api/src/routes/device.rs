@@ -50,8 +50,8 @@ struct DeviceView {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     number: Option<String>,
     /// Read only: the agent's line, when one is open on this node. Offers ring on it (answered
-    /// with the call's `answer` action, declined with `reject`, or 1 pressed on the phone)
-    /// and connect at once.
+    /// with the call's `answer` action or 1 pressed on the phone, declined with `reject`) and
+    /// connect at once.
     #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
     line: Option<LineKind>,
 }

@@ -68,6 +68,14 @@ fn has_to_tag(request: &Request) -> bool {
         .is_ok_and(|to| to.tag().is_some_and(|t| !t.is_empty()))
 }
 
+/// Over (secure) WebSocket: a browser, never a carrier's trunk (whatever its address).
+fn is_websocket(request: &ServerRequest) -> bool {
+    matches!(
+        request.peer.transport,
+        sb_sip_transport::Transport::Ws(_) | sb_sip_transport::Transport::Wss(_)
+    )
+}
+
 fn call_id(request: &Request) -> String {
     request
         .headers()
@@ -91,7 +99,7 @@ impl RequestHandler for CallRouter {
         let r = &request.request;
         *r.method() == Method::Invite
             && !has_to_tag(r)
-            && !self.trunks.is_trunk_source(request.peer.addr.ip())
+            && (is_websocket(request) || !self.trunks.is_trunk_source(request.peer.addr.ip()))
     }
 
     fn on_request(&self, request: ServerRequest, responder: Responder) {

@@ -462,7 +462,11 @@ impl Inbound {
                 Ok(())
             }
             Some(CallInput::Request(r, responder)) => {
-                let bye = *r.request.method() == Method::Bye;
+                // Only the caller's own BYE ends the call (an agent's line hung up while an
+                // offer rang on it leaves the offer to ring out).
+                let caller =
+                    r.request.headers().call_id().ok() == Some(self.caller.call_id().as_str());
+                let bye = caller && *r.request.method() == Method::Bye;
                 tracing::debug!(method = %r.request.method(), call_id = ?r.request.headers().call_id(), "request while the caller is alone");
                 responder.respond(r.request.make_response(StatusCode::OK, None));
                 if bye {

@@ -145,7 +145,7 @@ pub async fn wait_offers(
                     let _ = reply.send(decide_on_line(&mut ring, false));
                 }
                 Ok(Signal::Media(MediaEvent::Dtmf { endpoint, digit })) if ring_on_line(&ring, endpoint) => {
-                    // The agent's phone accepts the offer on its line with 1.
+                    // A SIP phone accepts the offer ringing on its line with 1.
                     if digit == '1' {
                         let _ = decide_on_line(&mut ring, true);
                     }
@@ -358,7 +358,7 @@ async fn ring_line(
             return None;
         }
     };
-    offered(call, agent, offer).await;
+    offered(call, agent, offer, "line").await;
     let record = queue_records(call, offer.queue).await;
     Some(Ring {
         ringing,
@@ -433,7 +433,7 @@ async fn ring_agent(
         .insert(&ringing.call_id, call.inputs_tx.clone());
     call.ids.push(ringing.call_id.clone());
     if !auto_answer {
-        offered(call, agent, offer).await;
+        offered(call, agent, offer, "phone").await;
     }
     let record = queue_records(call, offer.queue).await;
     Some(Ring {
@@ -465,7 +465,7 @@ async fn ring_number(
             return None;
         }
     };
-    offered(call, agent, offer).await;
+    offered(call, agent, offer, "number").await;
     let record = queue_records(call, offer.queue).await;
     Some(Ring {
         ringing,
@@ -490,8 +490,8 @@ fn ring_time(call: &Inbound, offer: &Offer) -> Duration {
     Duration::from_millis(ms)
 }
 
-/// The call rings `agent` now.
-async fn offered(call: &Inbound, agent: AgentId, offer: &Offer) {
+/// The call rings `agent` now, `on` their `line`, their `phone` or their `number`.
+async fn offered(call: &Inbound, agent: AgentId, offer: &Offer, on: &str) {
     call.deps.control.update(call.log.call(), |c| {
         c.state = "ringing".into();
         c.offered_to = Some(agent);
@@ -499,7 +499,11 @@ async fn offered(call: &Inbound, agent: AgentId, offer: &Offer) {
     call.log
         .record(
             "offered",
-            json!({ "agent": agent.to_string(), "interaction": offer.interaction.to_string() }),
+            json!({
+                "agent": agent.to_string(),
+                "interaction": offer.interaction.to_string(),
+                "on": on,
+            }),
         )
         .await;
 }

@@ -44,12 +44,12 @@ pub(in crate::calls) fn spawn(
                     webrtc: opened.webrtc,
                 };
                 let (tenant, agent) = (opened.tenant, opened.agent);
-                deps.lines.insert(tenant, agent, handle);
                 let line = Line {
                     deps: deps.clone(),
                     inputs,
                     commands,
                     lent_to: None,
+                    unlisted: Some(handle),
                     opened,
                 };
                 line.run().await;
@@ -162,6 +162,9 @@ struct Line {
     commands: mpsc::UnboundedReceiver<LineCommand>,
     /// The call the endpoint was last lent to.
     lent_to: Option<mpsc::UnboundedSender<CallInput>>,
+    /// The line's handle until offers may use it: a SIP phone's at once, a browser's once its
+    /// media flows (ICE and DTLS-SRTP done: its first packet latched).
+    unlisted: Option<LineHandle>,
     opened: Opened,
 }
 
@@ -169,6 +172,9 @@ impl Line {
     async fn run(mut self) {
         self.log("opened", json!({ "webrtc": self.opened.webrtc }))
             .await;
+        if !self.opened.webrtc {
+            self.list();
+        }
         let mut acks = AckWait::new();
         let cause = loop {
             tokio::select! {
@@ -193,11 +199,13 @@ impl Line {
                         break Some(EndCause::new("line_replaced", 200));
                     }
                 },
-                event = self.opened.events.recv() => {
-                    if let Some(MediaEvent::Timeout { .. }) | None = event {
+                event = self.opened.events.recv() => match event {
+                    Some(MediaEvent::Timeout { .. }) | None => {
                         break Some(EndCause::new("media_timeout", 408));
                     }
-                }
+                    Some(MediaEvent::Latched { .. }) => self.list(),
+                    Some(_) => {}
+                },
                 () = acks.due(), if acks.waiting() => {
                     if acks.expired() {
                         break Some(EndCause::new("phone_no_ack", 408));
@@ -217,6 +225,14 @@ impl Line {
         };
         let _ = self.opened.media.close().await;
         self.log("closed", json!({ "reason": reason })).await;
+    }
+
+    /// Lists the line: offers to the agent ring on it from now on.
+    fn list(&mut self) {
+        if let Some(handle) = self.unlisted.take() {
+            let o = &self.opened;
+            self.deps.lines.insert(o.tenant, o.agent, handle);
+        }
     }
 
     /// Lends the endpoint to the call of `to`.

@@ -1,0 +1,194 @@
+// The agent's persistent line: one call from the softphone to `*line` that stays up while the
+// console is open (one WebRTC leg per logged-in agent). Offers ring on it with no INVITE: the
+// console learns of them from its live call list, answers or declines them through the API, and
+// the caller is connected to the line at once, with no ICE or DTLS set-up per call. The server
+// falls back to ringing the softphone with an INVITE while the line is down.
+import type * as JsSIP from 'jssip';
+import type { RTCSession } from 'jssip/lib/RTCSession';
+import { callAction, describe } from '../api/client';
+import type { ConsoleCall } from '../api/types';
+import type { CallInfo, PhoneCall } from './call';
+
+/** The user part the line calls (`LINE_USER` on the server). */
+export const LINE_USER = '*line';
+
+export type LineStatus = 'down' | 'opening' | 'up';
+
+export interface LineEvents {
+  changed(): void;
+}
+
+/** The line's JsSIP session, its remote audio and its microphone switch. */
+export class Line {
+  private session: RTCSession | null = null;
+  status: LineStatus = 'down';
+  stream: MediaStream | null = null;
+  /** Why the line last went down, until it is up again. */
+  problem: string | null = null;
+
+  constructor(private readonly on: LineEvents) {}
+
+  /** Calls `*line` through `ua` (registered in `realm`), unless the line is up or opening. */
+  open(ua: JsSIP.UA, realm: string): void {
+    if (this.status !== 'down') return;
+    let session: RTCSession;
+    try {
+      session = ua.call(`sip:${LINE_USER}@${realm}`, { mediaConstraints: { audio: true, video: false } });
+    } catch (e) {
+      this.down(`cannot open the line: ${describe(e)}`);
+      return;
+    }
+    this.session = session;
+    this.set('opening');
+    // JsSIP creates the peer connection inside `ua.call`, before we could listen for it.
+    session.connection?.addEventListener('track', (ev) => {
+      if (this.session !== session) return;
+      this.stream = ev.streams[0] ?? new MediaStream([ev.track]);
+      this.on.changed();
+    });
+    // Up once media flows (ICE and DTLS-SRTP done), as the server lists the line then too.
+    const pc = session.connection;
+    const connected = () => {
+      if (this.session !== session || this.status === 'up' || pc?.connectionState !== 'connected') return;
+      this.stream ??= receiverStream(session);
+      this.set('up');
+    };
+    pc?.addEventListener('connectionstatechange', connected);
+    session.on('confirmed', connected);
+    session.on('ended', (e) => this.sessionEnded(session, `the line ended (${e.cause})`));
+    session.on('failed', (e) => this.sessionEnded(session, `the line could not open (${e.cause})`));
+  }
+
+  close(): void {
+    const session = this.session;
+    this.session = null;
+    this.stream = null;
+    this.status = 'down';
+    if (session && !session.isEnded()) {
+      try {
+        session.terminate();
+      } catch {
+        // Already ending.
+      }
+    }
+  }
+
+  setMuted(muted: boolean): void {
+    const pc = this.session?.connection;
+    if (!pc) return;
+    for (const sender of pc.getSenders()) {
+      if (sender.track?.kind === 'audio') sender.track.enabled = !muted;
+    }
+  }
+
+  private sessionEnded(session: RTCSession, why: string): void {
+    if (this.session !== session) return;
+    this.session = null;
+    this.stream = null;
+    this.down(why);
+  }
+
+  private down(why: string): void {
+    this.problem = why;
+    this.set('down');
+  }
+
+  private set(status: LineStatus): void {
+    this.status = status;
+    if (status === 'up') this.problem = null;
+    this.on.changed();
+  }
+}
+
+/** The remote audio of `session`, from its receivers. */
+function receiverStream(session: RTCSession): MediaStream | null {
+  const tracks = session.connection?.getReceivers().map((r) => r.track).filter((t) => t.kind === 'audio') ?? [];
+  return tracks.length > 0 ? new MediaStream(tracks) : null;
+}
+
+export interface LineCallEvents {
+  changed(info: CallInfo): void;
+  ended(cause: string): void;
+}
+
+/**
+ * A call offered on the line: ringing until answered or declined through the API, connected
+ * while the live call list shows it ours, ended when it leaves the list.
+ */
+export class LineCall implements PhoneCall {
+  private info: CallInfo;
+  private done = false;
+
+  constructor(
+    offer: ConsoleCall,
+    private readonly line: Line,
+    private readonly on: LineCallEvents,
+  ) {
+    this.info = {
+      callId: offer.id,
+      fromUser: offer.caller,
+      outgoing: false,
+      reattach: false,
+      displayName: '',
+      status: 'ringing',
+      offeredAt: Date.now(),
+      answeredAt: null,
+      muted: false,
+      remoteStream: line.stream,
+    };
+  }
+
+  get current(): CallInfo {
+    return this.info;
+  }
+
+  get id(): string {
+    return this.info.callId ?? '';
+  }
+
+  answer(): void {
+    if (this.info.status !== 'ringing') return;
+    this.update({ status: 'connecting' });
+    callAction(this.id, 'answer').catch((e: unknown) => this.finish(`could not answer: ${describe(e)}`));
+  }
+
+  reject(): void {
+    if (this.info.status !== 'ringing') return;
+    void callAction(this.id, 'reject').catch(() => undefined);
+    this.finish('Rejected');
+  }
+
+  /** The server hangs the call up (the `hangup` action); the line stays. */
+  hangup(): void {}
+
+  setMuted(muted: boolean): void {
+    this.line.setMuted(muted);
+    this.update({ muted });
+  }
+
+  /** Follows the live call list: `mine` is the call as listed (null once it is gone). */
+  sync(mine: ConsoleCall | null, agentId: string): void {
+    if (!mine) {
+      this.finish(this.info.status === 'connected' ? 'Terminated' : 'Canceled');
+      return;
+    }
+    if (mine.agent === agentId && this.info.status !== 'connected') {
+      this.update({ status: 'connected', answeredAt: Date.now(), remoteStream: this.line.stream });
+    } else if (mine.agent !== agentId && mine.offered_to !== agentId && mine.consult?.agent !== agentId) {
+      this.finish(this.info.status === 'connected' ? 'Transferred' : 'Canceled');
+    }
+  }
+
+  private finish(cause: string): void {
+    if (this.done) return;
+    this.line.setMuted(false);
+    this.done = true;
+    this.on.ended(cause);
+  }
+
+  private update(patch: Partial<CallInfo>): void {
+    if (this.done) return;
+    this.info = { ...this.info, ...patch };
+    this.on.changed(this.info);
+  }
+}

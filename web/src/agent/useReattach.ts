@@ -1,6 +1,7 @@
 // A page reload during a call: the old page's softphone leg died with it, the caller did not.
-// Once the new softphone is registered and a snapshot has come, the agent's live call (connected
-// or held) is asked back onto it, once per call per page load; the agent can retry a failure.
+// Once the new softphone is registered (and its line open, or failed) and a snapshot has come,
+// the agent's live call (connected or held) is asked back onto the line or, without one, the
+// softphone, once per call per page load; the agent can retry a failure.
 // When the agent answered the call is kept in session storage so that the timer goes on.
 // Nothing is asked back until the device is known to be the softphone: a call on the agent's own
 // phone (PSTN device) stays there.
@@ -42,6 +43,7 @@ export function useReattach(
   const hadCall = useRef(false);
   const call = ps.call;
   const registered = ps.reg.kind === 'registered';
+  const lineOpening = ps.line.status === 'opening';
 
   const id = details?.id;
   const answeredAt = call?.answeredAt ?? null;
@@ -54,12 +56,13 @@ export function useReattach(
       hadCall.current = true;
       return;
     }
-    if (hadCall.current || !registered || !snapshot || !softphoneDevice) return;
+    // While the line opens, wait for it: the call comes back onto it with no INVITE.
+    if (hadCall.current || !registered || lineOpening || !snapshot || !softphoneDevice) return;
     const live = snapshot.calls.find((c) => isMineLive(c, agentId) && !tried.current.has(c.id));
     if (!live) return;
     tried.current.add(live.id);
-    void phone.reattach(live.id, answeredSince(live));
-  }, [call, registered, snapshot, agentId, phone, softphoneDevice]);
+    void phone.reattach(live, answeredSince(live));
+  }, [call, registered, lineOpening, snapshot, agentId, phone, softphoneDevice]);
 
   const r = ps.reattach;
   const target = (r && snapshot?.calls.find((c) => c.id === r.callId && isMineLive(c, agentId))) || null;
@@ -69,7 +72,7 @@ export function useReattach(
     waiting: shown && r?.error === null,
     error: shown ? (r?.error ?? null) : null,
     retry: () => {
-      if (target) void phone.reattach(target.id, answeredSince(target));
+      if (target) void phone.reattach(target, answeredSince(target));
     },
   };
 }

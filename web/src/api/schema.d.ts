@@ -1311,7 +1311,7 @@ export interface components {
          * @description What can be done to a call with an empty body.
          * @enum {string}
          */
-        Action: "hangup" | "hold" | "resume" | "record_start" | "record_pause" | "record_resume" | "record_stop" | "transfer_complete" | "transfer_cancel" | "conference" | "reattach" | "answer" | "reject";
+        Action: "hangup" | "hold" | "resume" | "record_start" | "record_pause" | "record_resume" | "record_stop" | "transfer_complete" | "transfer_cancel" | "conference" | "reattach" | "reattach_line" | "answer" | "reject";
         /** @description An agent's routing state. */
         AgentStateView: {
             /**
@@ -2403,7 +2403,7 @@ export interface operations {
             path: {
                 /** @description The call's id */
                 id: string;
-                /** @description hangup, hold, resume, record_start, record_pause, record_resume, record_stop, transfer_complete, transfer_cancel, conference, reattach or answer */
+                /** @description hangup, hold, resume, record_start, record_pause, record_resume, record_stop, transfer_complete, transfer_cancel, conference, reattach, reattach_line, answer or reject */
                 action: components["schemas"]["Action"];
             };
             cookie?: never;

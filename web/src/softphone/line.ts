@@ -119,20 +119,23 @@ export class LineCall implements PhoneCall {
   private info: CallInfo;
   private done = false;
 
+  /** `since`: a call re-attached to the line (connected already, answered then). */
   constructor(
     offer: ConsoleCall,
     private readonly line: Line,
     private readonly on: LineCallEvents,
+    since?: number | null,
   ) {
+    const reattached = since !== undefined;
     this.info = {
       callId: offer.id,
       fromUser: offer.caller,
       outgoing: false,
-      reattach: false,
+      reattach: reattached,
       displayName: '',
-      status: 'ringing',
+      status: reattached ? 'connected' : 'ringing',
       offeredAt: Date.now(),
-      answeredAt: null,
+      answeredAt: reattached ? (since ?? Date.now()) : null,
       muted: false,
       remoteStream: line.stream,
     };

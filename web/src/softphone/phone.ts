@@ -151,14 +151,17 @@ export class Softphone {
   }
 
   /**
-   * Asks the server to ring this softphone again with the agent's live call `id` (its leg died
-   * with the previous page); the INVITE is answered on arrival. `since`: when the agent first
-   * answered it, for the call timer.
+   * Gets the agent's live call `live` back after a page reload (its leg died with the previous
+   * page): onto the line at once when it is open, else the server rings this softphone again
+   * and the INVITE is answered on arrival. `since`: when the agent first answered it, for the
+   * call timer.
    */
-  async reattach(id: string, since: number | null): Promise<void> {
+  async reattach(live: ConsoleCall, since: number | null): Promise<void> {
+    const id = live.id;
     window.clearTimeout(this.reattachTimer);
     this.reattaching = { id, since };
     this.patch({ reattach: { callId: id, error: null } });
+    if (this.line.status === 'up' && !this.call && (await this.reattachToLine(live, since))) return;
     try {
       await callAction(id, 'reattach');
     } catch (e) {
@@ -169,6 +172,25 @@ export class Softphone {
     this.reattachTimer = window.setTimeout(() => {
       if (!this.call) this.reattachFailed(id, 'the call did not reach the softphone');
     }, REATTACH_WAIT_MS);
+  }
+
+  /** Connects `live` to the open line; false when the server cannot (no free line). */
+  private async reattachToLine(live: ConsoleCall, since: number | null): Promise<boolean> {
+    try {
+      await callAction(live.id, 'reattach_line');
+    } catch {
+      return false;
+    }
+    if (this.stopped || this.call) return true;
+    const call: LineCall = new LineCall(live, this.line, {
+      changed: (info) => {
+        if (this.call === call) this.patch({ call: info });
+      },
+      ended: (cause) => this.callEnded(call, cause),
+    }, since);
+    this.call = call;
+    this.patch({ call: call.current, lastEnded: null, reattach: null });
+    return true;
   }
 
   /** Ends the SIP side of the call. */

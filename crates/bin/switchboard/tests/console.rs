@@ -176,6 +176,7 @@ fn an_agent_takes_a_queued_call_in_the_browser_console_and_hears_the_caller() {
     let state = wait_for_disconnected(&admin, &served);
     let wrap_up = event(&admin, &served, "call.wrap_up");
     let reattached = event(&admin, &served, "call.reattached");
+    let reattach = event(&admin, &served, "call.reattach");
     let offered = event(&admin, &served, "call.offered");
     let commands = events_of(&admin, &served, "call.command");
     let path = recorded_path(&admin, &served);
@@ -184,6 +185,10 @@ fn an_agent_takes_a_queued_call_in_the_browser_console_and_hears_the_caller() {
     assert_eq!(
         offered["on"], "line",
         "the offer rang on the console's line, with no INVITE: {offered}"
+    );
+    assert_eq!(
+        reattach["on"], "line",
+        "the reloaded console got its call back on its new line: {reattach}"
     );
     assert!(
         commands.iter().any(|c| c["command"] == "SendDtmf(\"5\")"),

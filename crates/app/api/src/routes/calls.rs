@@ -163,6 +163,9 @@ pub(super) enum Action {
     Conference,
     /// Ring the agent's softphone with their live call again (after a console reload).
     Reattach,
+    /// Connect the agent's live call to their line at once (after a console reload that
+    /// opened a new line; 409 when they have no free line).
+    ReattachLine,
     /// Answer the offer ringing the agent's phone: it is rung again, asked to answer by
     /// itself (`Answer-Mode: Auto`; 409 when nothing rings or the phone is a number).
     Answer,
@@ -184,6 +187,7 @@ impl Action {
             Action::TransferCancel => CallCommand::TransferCancel,
             Action::Conference => CallCommand::Conference,
             Action::Reattach => CallCommand::Reattach,
+            Action::ReattachLine => CallCommand::ReattachLine,
             Action::Answer => CallCommand::Answer,
             Action::Reject => CallCommand::Reject,
         }
@@ -340,7 +344,7 @@ fn may_control(control: &CallControl, c: &crate::Caller, id: &str) -> Result<(),
 /// Hangs up, holds, resumes, or starts / pauses / resumes / stops the recording of a call.
 #[utoipa::path(post, path = "/calls/{id}/{action}", tag = "calls",
     params(("id" = String, Path, description = "The call's id"),
-        ("action" = Action, Path, description = "hangup, hold, resume, record_start, record_pause, record_resume, record_stop, transfer_complete, transfer_cancel, conference, reattach or answer")),
+        ("action" = Action, Path, description = "hangup, hold, resume, record_start, record_pause, record_resume, record_stop, transfer_complete, transfer_cancel, conference, reattach, reattach_line, answer or reject")),
     responses((status = 204, description = "Done"),
         (status = 404, description = "No such live call (or not the agent's)"),
         (status = 409, description = "The call cannot do this now"),

@@ -62,7 +62,9 @@ impl Bridge {
             | CallCommand::TransferComplete
             | CallCommand::TransferCancel
             | CallCommand::Conference => Err("this call cannot be transferred".into()),
-            CallCommand::Reattach => Err("this call cannot be re-attached".into()),
+            CallCommand::Reattach | CallCommand::ReattachLine => {
+                Err("this call cannot be re-attached".into())
+            }
             CallCommand::Answer | CallCommand::Reject => Err("the call is answered already".into()),
         }
     }

@@ -47,6 +47,9 @@ pub enum CallCommand {
     /// Ring the agent's phone again with the call (their console was reloaded and lost its
     /// leg); when it answers, the new leg replaces the lost one.
     Reattach,
+    /// Connect the agent's live call to their line (their console was reloaded and opened a
+    /// new one): at once, with no INVITE. Refused when they have no free line.
+    ReattachLine,
     /// Answer the offer ringing the agent's phone from the console or the API: the phone is
     /// rung again asking it to answer by itself (RFC 5373 `Answer-Mode: Auto`, and
     /// `Call-Info: answer-after=0`, which desk phones and the console's softphone honour).

@@ -330,7 +330,11 @@ impl Inbound {
                 answer(reply, done, Step::Stay)
             }
             CallCommand::Reattach => {
-                let done = self.reattach_start(at).await;
+                let done = self.reattach_start(at, false).await;
+                answer(reply, done, Step::Stay)
+            }
+            CallCommand::ReattachLine => {
+                let done = self.reattach_start(at, true).await;
                 answer(reply, done, Step::Stay)
             }
             CallCommand::Hold | CallCommand::Resume if at.consult.is_some() => {

@@ -50,8 +50,13 @@ pub(super) async fn next_ring(reattach: &mut Option<Reattach>) -> RingOutcome {
 }
 
 impl Inbound {
-    /// Rings the agent's phone with the call again; the error says why it cannot.
-    pub(super) async fn reattach_start(&mut self, at: &mut At<'_>) -> Result<(), String> {
+    /// Rings the agent's phone with the call again, or with `line` connects it to their line
+    /// at once; the error says why it cannot.
+    pub(super) async fn reattach_start(
+        &mut self,
+        at: &mut At<'_>,
+        line: bool,
+    ) -> Result<(), String> {
         if at.consult.is_some() {
             return Err("a consultation is going on".into());
         }
@@ -68,10 +73,15 @@ impl Inbound {
         if self.leg_alive(at).await {
             return Err("the call is connected to another console of yours".into());
         }
-        let (ringing, pending) =
-            transfer::dial_agent(self, at.media, (agent, true), REATTACH_RING).await?;
+        let (ringing, pending) = match line {
+            true => transfer::line_agent(self, at.media, agent, None).await?,
+            false => transfer::dial_agent(self, at.media, (agent, true), REATTACH_RING).await?,
+        };
         self.log
-            .record("reattach", json!({ "agent": at.agent.label }))
+            .record(
+                "reattach",
+                json!({ "agent": at.agent.label, "on": if line { "line" } else { "phone" } }),
+            )
             .await;
         *at.reattach = Some(Reattach { ringing, pending });
         Ok(())

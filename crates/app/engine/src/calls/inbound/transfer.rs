@@ -140,8 +140,40 @@ pub async fn dial_agent(
         dest,
         transport,
         local,
+        line: false,
     };
     track(call, &ringing);
+    Ok((ringing, leg))
+}
+
+/// The agent's line, lent to the call: ringing for `ring` (answered from the console or the
+/// API), or answered at once without (their own call coming back); the error says why it
+/// cannot.
+pub async fn line_agent(
+    call: &mut Inbound,
+    media: &CallerMedia,
+    agent: sb_types::AgentId,
+    ring: Option<Duration>,
+) -> Result<(Ringing, Pending), String> {
+    let deps = call.deps.clone();
+    let inputs = call.inputs_tx.clone();
+    let timeout = ring.unwrap_or(Duration::from_secs(5));
+    let (mut ringing, loan) =
+        crate::calls::line::ring(&deps, call.tenant, agent, &media.call, inputs, timeout).await?;
+    if ring.is_none() {
+        ringing.decide(true);
+    }
+    let user = UserId::from_uuid(agent.as_uuid());
+    let name = deps.store.get_user(call.tenant, user).await;
+    let leg = Pending {
+        endpoint: loan.endpoint,
+        peer: Peer::DirectAgent(agent),
+        label: name.map_or_else(|_| agent.to_string(), |u| u.username),
+        dest: loan.dest,
+        transport: loan.transport,
+        local: loan.local,
+        line: true,
+    };
     Ok((ringing, leg))
 }
 
@@ -206,6 +238,7 @@ pub async fn dial_number(
         dest,
         transport: "UDP",
         local,
+        line: false,
     };
     track(call, &ringing);
     Ok((ringing, leg))
@@ -252,6 +285,8 @@ pub struct Pending {
     pub transport: &'static str,
     /// Our SIP address towards it.
     pub local: SocketAddr,
+    /// The agent's line, lent to the call (never hung up with a BYE).
+    pub line: bool,
 }
 
 impl Pending {
@@ -268,7 +303,7 @@ impl Pending {
             call_id: call_id.to_owned(),
             record: false,
             interaction_events: None,
-            line: false,
+            line: self.line,
         }
     }
 }

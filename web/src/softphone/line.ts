@@ -112,12 +112,15 @@ export interface LineCallEvents {
 }
 
 /**
- * A call offered on the line: ringing until answered or declined through the API, connected
- * while the live call list shows it ours, ended when it leaves the list.
+ * A call offered on the line (or a consultation of another agent's call ringing on it): ringing
+ * until answered or declined through the API, connected while the live call list shows it ours
+ * (or us consulted), ended when it leaves the list.
  */
 export class LineCall implements PhoneCall {
   private info: CallInfo;
   private done = false;
+  /** Consulted on another agent's call (not holding it). */
+  private consultee = false;
 
   /** `since`: a call re-attached to the line (connected already, answered then). */
   constructor(
@@ -161,8 +164,13 @@ export class LineCall implements PhoneCall {
     this.finish('Rejected');
   }
 
-  /** The server hangs the call up (the `hangup` action); the line stays. */
-  hangup(): void {}
+  /**
+   * The agent's own call is hung up by the server (the `hangup` action the console sends), and
+   * the line stays. A consulted agent leaves the consultation here (`hangup` on their side).
+   */
+  hangup(): void {
+    if (this.consultee) void callAction(this.id, 'hangup').catch(() => undefined);
+  }
 
   setMuted(muted: boolean): void {
     this.line.setMuted(muted);
@@ -175,9 +183,12 @@ export class LineCall implements PhoneCall {
       this.finish(this.info.status === 'connected' ? 'Terminated' : 'Canceled');
       return;
     }
-    if (mine.agent === agentId && this.info.status !== 'connected') {
+    const consulted = mine.agent !== agentId && mine.consult?.agent === agentId;
+    this.consultee = consulted;
+    const talking = mine.agent === agentId || (consulted && mine.consult?.state !== 'ringing');
+    if (talking && this.info.status !== 'connected') {
       this.update({ status: 'connected', answeredAt: Date.now(), remoteStream: this.line.stream });
-    } else if (mine.agent !== agentId && mine.offered_to !== agentId && mine.consult?.agent !== agentId) {
+    } else if (mine.agent !== agentId && mine.offered_to !== agentId && !consulted) {
       this.finish(this.info.status === 'connected' ? 'Transferred' : 'Canceled');
     }
   }

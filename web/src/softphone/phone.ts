@@ -326,8 +326,9 @@ export class Softphone {
   }
 
   /**
-   * Follows the live call list for the line: an offer to the agent rings on it (when `enabled`:
-   * calls ring this browser), and a call on it ends when it leaves the list.
+   * Follows the live call list for the line: an offer to the agent, or a consultation of them,
+   * rings on it (when `enabled`: calls ring this browser), and a call on it ends when it leaves
+   * the list.
    */
   syncLine(calls: ConsoleCall[], agentId: string, enabled: boolean): void {
     const current = this.call;
@@ -336,7 +337,10 @@ export class Softphone {
       return;
     }
     if (current || !enabled || this.line.status !== 'up') return;
-    const offer = calls.find((c) => c.offered_to === agentId && c.state === 'ringing' && !this.lineOffers.has(c.id));
+    const rings = (c: ConsoleCall) =>
+      (c.offered_to === agentId && c.state === 'ringing') ||
+      (c.agent !== agentId && c.consult?.agent === agentId && c.consult.state === 'ringing');
+    const offer = calls.find((c) => rings(c) && !this.lineOffers.has(c.id));
     if (!offer) return;
     this.lineOffers.add(offer.id);
     const call: LineCall = new LineCall(offer, this.line, {

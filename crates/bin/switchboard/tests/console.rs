@@ -317,8 +317,13 @@ fn an_agent_consults_a_second_browser_agent_and_hands_the_caller_over() {
     let admin = admin(&served);
     let wrap_up = event(&admin, &served, "call.wrap_up");
     let transferred = event(&admin, &served, "call.transferred");
+    let consult = event(&admin, &served, "call.consult");
     let path = recorded_path(&admin, &served);
     drop((first, second));
+    assert_eq!(
+        consult["on"], "line",
+        "the consultation rang on the second agent's line: {consult}"
+    );
     drop(served);
     assert_eq!(recording, 204, "recording started");
     assert!(caller.success(), "the caller: {}", sipp_errors(dir.path()));

@@ -15,6 +15,8 @@ use common::sipp::{caller_audio, dial_in, sipp, sipp_errors, wait_exit};
 use common::{data_dir, free_port, sip_addr, sipp_available};
 use reqwest::blocking::Client;
 use serde_json::Value;
+use std::path::Path;
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 const TENANT: &str = "line-a";
@@ -48,6 +50,42 @@ fn wait_for(
     }
 }
 
+/// SIPp as `user`'s phone on `ip`, opening its line (`agent_line.xml`): it echoes what it
+/// hears, presses 1 at 12 s and hangs up `hold_ms` later.
+fn open_line(dir: &Path, target: &str, user: &str, ip: &str, hold_ms: u32) -> Child {
+    let media = free_port().to_string();
+    let auth_uri = format!("*line@{target}");
+    let hold = hold_ms.to_string();
+    let args = [
+        "-auth_uri",
+        &auth_uri,
+        "-s",
+        "*line",
+        "-key",
+        "agent_user",
+        user,
+        "-au",
+        user,
+        "-ap",
+        DEMO_PASSWORD,
+        "-rtp_echo",
+        "-i",
+        ip,
+        "-mi",
+        ip,
+        "-mp",
+        &media,
+        "-d",
+        &hold,
+        "-timeout",
+        "60s",
+        target,
+    ];
+    sipp(dir, "agent_line.xml", free_port(), &args)
+        .spawn()
+        .unwrap()
+}
+
 fn post(served: &common::Served, http: &Client, path: &str) -> u16 {
     let url = served.url(&format!("/api/v1{path}"));
     http.post(url).send().unwrap().status().as_u16()
@@ -75,36 +113,7 @@ fn offers_ring_on_the_agents_line_and_connect_on_it_without_a_new_invite() {
     let agent = make_available_in(&served, TENANT, "2001");
 
     // The phone opens its line, presses 1 at 12 s and hangs up at 16 s.
-    let media = free_port().to_string();
-    let auth_uri = format!("*line@{target}");
-    let args = [
-        "-auth_uri",
-        &auth_uri,
-        "-s",
-        "*line",
-        "-key",
-        "agent_user",
-        "2001",
-        "-au",
-        "2001",
-        "-ap",
-        DEMO_PASSWORD,
-        "-rtp_echo",
-        "-i",
-        "127.0.0.2",
-        "-mi",
-        "127.0.0.2",
-        "-mp",
-        &media,
-        "-d",
-        "4000",
-        "-timeout",
-        "60s",
-        &target,
-    ];
-    let mut phone = sipp(dir.path(), "agent_line.xml", free_port(), &args)
-        .spawn()
-        .unwrap();
+    let mut phone = open_line(dir.path(), &target, "2001", "127.0.0.2", 4_000);
     let device = wait_for(
         &served,
         &agent,
@@ -244,4 +253,134 @@ fn offers_ring_on_the_agents_line_and_connect_on_it_without_a_new_invite() {
     assert_eq!(opened, 1, "one line for both calls: {kinds:?}");
     let closed = events.iter().find(|(k, _)| k == "line.closed").unwrap();
     assert_eq!(closed.1["reason"], "phone_hangup", "{}", closed.1);
+}
+
+#[test]
+fn a_consulted_agent_answers_and_leaves_on_their_line_through_the_api() {
+    if !sipp_available() {
+        return;
+    }
+    let (tmp, data) = data_dir();
+    let doc = sales_tenant(
+        TENANT,
+        &["2001", "2002"],
+        "offer_timeout_secs: 25, wrap_up_secs: 0",
+        "",
+        "+15550189",
+    );
+    import(tmp.path(), &data, &doc);
+    for user in ["2001", "2002"] {
+        passwords(&data, TENANT, user, DEMO_PASSWORD);
+    }
+    let mut served = serve(&data);
+    let target = sip_addr(&served).to_string();
+    let dir = tempfile::tempdir_in(tmp.path()).unwrap();
+    caller_audio(dir.path());
+    let first = make_available_in(&served, TENANT, "2001");
+    let second = common::agents::login_in(&served, TENANT, "2002");
+    let seen = |http: &Client| get(&served, http, "/me")["user"]["id"].clone();
+    let mut phones = [
+        open_line(dir.path(), &target, "2001", "127.0.0.2", 1_000),
+        open_line(dir.path(), &target, "2002", "127.0.0.3", 1_000),
+    ];
+    for http in [&first, &second] {
+        wait_for(
+            &served,
+            http,
+            dir.path(),
+            "/me/device",
+            "the line opens",
+            |d| d["line"] == "phone",
+        );
+    }
+    let mut caller = dial_in(dir.path(), "caller_silent.xml", "+15550189", 0, &target)
+        .spawn()
+        .unwrap();
+    let ringing = wait_for(&served, &first, dir.path(), "/me/calls", "offered", |c| {
+        c[0]["state"] == "ringing"
+    });
+    let id = ringing[0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(post(&served, &first, &format!("/calls/{id}/answer")), 204);
+    wait_for(&served, &first, dir.path(), "/me/calls", "connected", |c| {
+        c[0]["state"] == "connected"
+    });
+    // Agent 2 becomes Available once the caller is agent 1's.
+    let _ = make_available_in(&served, TENANT, "2002");
+    let body = serde_json::json!({ "to": { "agent": seen(&second) }, "mode": "consult" });
+    let url = served.url(&format!("/api/v1/calls/{id}/transfer"));
+    let consult = first.post(url).json(&body).send().unwrap();
+    assert_eq!(
+        consult.status(),
+        204,
+        "{}",
+        consult.text().unwrap_or_default()
+    );
+    wait_for(
+        &served,
+        &second,
+        dir.path(),
+        "/me/calls",
+        "the consultation rings",
+        |c| c[0]["consult"]["state"] == "ringing",
+    );
+    assert_eq!(
+        post(&served, &first, &format!("/calls/{id}/reject")),
+        409,
+        "the consulting agent cannot answer for the consulted one"
+    );
+    assert_eq!(post(&served, &second, &format!("/calls/{id}/answer")), 204);
+    wait_for(
+        &served,
+        &first,
+        dir.path(),
+        "/me/calls",
+        "consulting",
+        |c| c[0]["consult"]["state"] == "talking",
+    );
+    assert_eq!(
+        post(&served, &second, &format!("/calls/{id}/hold")),
+        404,
+        "a consulted agent controls only their side"
+    );
+    assert_eq!(post(&served, &second, &format!("/calls/{id}/hangup")), 204);
+    wait_for(
+        &served,
+        &first,
+        dir.path(),
+        "/me/calls",
+        "back with the caller",
+        |c| c[0]["state"] == "connected" && c[0]["consult"].is_null(),
+    );
+    assert_eq!(post(&served, &first, &format!("/calls/{id}/hangup")), 204);
+    let caller_done = wait_exit(&mut caller, Duration::from_secs(20));
+    let phones_done = phones
+        .each_mut()
+        .map(|p| wait_exit(p, Duration::from_secs(30)));
+    let errors = sipp_errors(dir.path());
+    assert!(
+        caller_done.is_some_and(|s| s.success()),
+        "the caller: {errors}"
+    );
+    for done in phones_done {
+        assert!(
+            done.is_some_and(|s| s.success()),
+            "a line's phone: {errors}"
+        );
+    }
+    served.signal("-TERM");
+    assert!(served.wait(Duration::from_secs(20)).is_some());
+    let events = events(&data, TENANT);
+    let find = |kind: &str| {
+        events
+            .iter()
+            .find(|(k, _)| k == kind)
+            .map(|(_, p)| p.clone())
+    };
+    let consult = find("call.consult").unwrap();
+    assert_eq!(consult["on"], "line", "{consult}");
+    assert!(find("call.consult_ended").is_some(), "{events:?}");
+    let ended = find("call.ended").unwrap();
+    assert_eq!(ended["reason"], "agent_hangup", "{ended}");
+    let opened = events.iter().filter(|(k, _)| k == "line.opened").count();
+    assert_eq!(opened, 2, "{events:?}");
 }

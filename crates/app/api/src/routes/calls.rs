@@ -354,8 +354,48 @@ async fn control_call(
     AnyUser(c): AnyUser,
     Path((id, action)): Path<(String, Action)>,
 ) -> Result<StatusCode, Failure> {
+    if let Some(command) = consultee_command(&state, &c, &id, action)? {
+        calls(&state)?.command(c.tenant.id, &id, command).await?;
+        return Ok(StatusCode::NO_CONTENT);
+    }
     run_command(&state, &c, &id, action.command()).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// What an agent consulted on call `id` may do there from their line: `answer` or `reject`
+/// the consultation ringing on it, `hangup` to leave it; `None` for anyone else (an agent
+/// without a line is rung on their phone, which hangs up their side).
+fn consultee_command(
+    state: &AppState,
+    c: &crate::Caller,
+    id: &str,
+    action: Action,
+) -> Result<Option<CallCommand>, Failure> {
+    let me = agent_of(c.user.id);
+    // Without a line, the consultation rings the agent's phone, which hangs up their side.
+    if state.lines.open(c.tenant.id, me).is_none() {
+        return Ok(None);
+    }
+    let consulted = calls(state)?.of_agent(c.tenant.id, me).iter().any(|call| {
+        call.id == id
+            && call.agent != Some(me)
+            && call.consult.as_ref().and_then(|k| k.agent) == Some(me)
+    });
+    if !consulted {
+        return Ok(None);
+    }
+    Ok(match action {
+        Action::Answer => Some(CallCommand::Consulted {
+            agent: me,
+            answer: true,
+        }),
+        Action::Reject => Some(CallCommand::Consulted {
+            agent: me,
+            answer: false,
+        }),
+        Action::Hangup => Some(CallCommand::ConsultLeave { agent: me }),
+        _ => None,
+    })
 }
 
 /// Transfers a call: blind (the agent's leg is hung up at once and the customer goes to the

@@ -66,6 +66,9 @@ impl Bridge {
                 Err("this call cannot be re-attached".into())
             }
             CallCommand::Answer | CallCommand::Reject => Err("the call is answered already".into()),
+            CallCommand::Consulted { .. } | CallCommand::ConsultLeave { .. } => {
+                Err("no consultation of yours is going on".into())
+            }
         }
     }
 

@@ -55,6 +55,19 @@ pub enum CallCommand {
     /// `Call-Info: answer-after=0`, which desk phones and the console's softphone honour).
     /// Refused when nothing rings, and for a phone number (the agent accepts with a key).
     Answer,
+    /// The consulted agent answers (`answer: true`) or declines the consultation ringing on
+    /// their line.
+    Consulted {
+        /// Who answers: the consulted agent.
+        agent: AgentId,
+        /// Answer, or decline.
+        answer: bool,
+    },
+    /// The consulted agent leaves the consultation (hangs up their side on their line).
+    ConsultLeave {
+        /// The consulted agent.
+        agent: AgentId,
+    },
     /// Decline the offer ringing on the agent's line (the ACD offers the call to the next
     /// agent). Refused when nothing rings there.
     Reject,

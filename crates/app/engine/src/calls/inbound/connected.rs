@@ -337,6 +337,21 @@ impl Inbound {
                 let done = self.reattach_start(at, true).await;
                 answer(reply, done, Step::Stay)
             }
+            CallCommand::Consulted { agent, answer: yes } => {
+                let done = match at.consult.as_mut() {
+                    Some(c) => c.decide(agent, yes),
+                    None => Err("no consultation is going on".into()),
+                };
+                answer(reply, done, Step::Stay)
+            }
+            CallCommand::ConsultLeave { agent } => match at.consult.as_ref() {
+                Some(c) if c.on_line_of(agent) => answer(reply, Ok(()), Step::ConsultLeft),
+                _ => answer(
+                    reply,
+                    Err("you are not consulted on this call".into()),
+                    Step::Stay,
+                ),
+            },
             CallCommand::Hold | CallCommand::Resume if at.consult.is_some() => {
                 answer(reply, Err("a consultation is going on".into()), Step::Stay)
             }

@@ -56,6 +56,25 @@ enum State {
 }
 
 impl Consult {
+    /// The consulted `agent` answers (`true`) or declines the consultation ringing on their
+    /// line; the error says why not.
+    pub fn decide(&mut self, agent: AgentId, answer: bool) -> Result<(), String> {
+        match &mut self.state {
+            State::Ringing { ringing, .. } if self.agent == Some(agent) && ringing.on_line() => {
+                match ringing.decide(answer) {
+                    true => Ok(()),
+                    false => Err("the consultation was answered already".into()),
+                }
+            }
+            _ => Err("no consultation rings on your line".into()),
+        }
+    }
+
+    /// Whether `agent` is the consulted agent, talking on their line.
+    pub fn on_line_of(&self, agent: AgentId) -> bool {
+        matches!(&self.state, State::Talking { leg, .. } if leg.line) && self.agent == Some(agent)
+    }
+
     /// The Call-ID of the consulted leg.
     pub fn call_id(&self) -> &str {
         match &self.state {
@@ -155,7 +174,11 @@ impl Inbound {
         }
         let dialled = match &to {
             TransferTo::Agent(a) => {
-                transfer::dial_agent(self, at.media, (*a, false), CONSULT_RING).await
+                match self.deps.lines.usable(self.tenant, *a, &self.deps.devices) {
+                    // The consulted agent answers on their line from the console.
+                    true => transfer::line_agent(self, at.media, *a, Some(CONSULT_RING)).await,
+                    false => transfer::dial_agent(self, at.media, (*a, false), CONSULT_RING).await,
+                }
             }
             TransferTo::Number(n) => transfer::dial_number(self, at.media, n, CONSULT_RING).await,
             TransferTo::Queue(_) => Err("a queue cannot be consulted".into()),
@@ -173,6 +196,7 @@ impl Inbound {
             TransferTo::Agent(a) => ("agent", Some(a)),
             _ => ("number", None),
         };
+        let on = if pending.line { "line" } else { "phone" };
         let consult = Consult {
             kind,
             agent,
@@ -181,7 +205,10 @@ impl Inbound {
             engaged,
         };
         self.log
-            .record("consult", json!({ "to": consult.label, "kind": kind }))
+            .record(
+                "consult",
+                json!({ "to": consult.label, "kind": kind, "on": on }),
+            )
             .await;
         self.show_consult(Some(consult.view()), "held");
         *at.consult = Some(consult);

@@ -342,10 +342,12 @@ async fn ring_line(
     media: &CallerMedia,
     agent: AgentId,
     offer: &Offer,
-    device: &Device,
 ) -> Option<Ring> {
-    let webrtc = call.deps.lines.open(call.tenant, agent)?;
-    if matches!(device, Device::Pstn(_)) || (*device == Device::Desk && webrtc) {
+    if !call
+        .deps
+        .lines
+        .usable(call.tenant, agent, &call.deps.devices)
+    {
         return None;
     }
     let (deps, inputs) = (call.deps.clone(), call.inputs_tx.clone());
@@ -388,7 +390,7 @@ async fn ring_agent(
         return None;
     }
     let device = call.deps.devices.get(call.tenant, agent);
-    if !auto_answer && let Some(r) = ring_line(call, media, agent, offer, &device).await {
+    if !auto_answer && let Some(r) = ring_line(call, media, agent, offer).await {
         return Some(r);
     }
     if let Device::Pstn(number) = &device {

@@ -101,6 +101,25 @@ impl Lines {
         lines.get(&(tenant, agent)).map(|l| l.webrtc)
     }
 
+    /// Whether offers to the agent may ring on their line: they have one, and their device
+    /// allows it (`Registered`: any line; `Desk`: a SIP phone's; a phone number: none).
+    pub(super) fn usable(
+        &self,
+        tenant: TenantId,
+        agent: AgentId,
+        devices: &crate::devices::AgentDevices,
+    ) -> bool {
+        use crate::devices::Device;
+        let Some(webrtc) = self.open(tenant, agent) else {
+            return false;
+        };
+        match devices.get(tenant, agent) {
+            Device::Registered => true,
+            Device::Desk => !webrtc,
+            Device::Pstn(_) => false,
+        }
+    }
+
     fn get(&self, tenant: TenantId, agent: AgentId) -> Option<LineHandle> {
         self.0.lock().ok()?.get(&(tenant, agent)).cloned()
     }

@@ -49,36 +49,60 @@ export interface CallEvents {
   ended(cause: string): void;
 }
 
-export class SoftphoneCall implements PhoneCall {
-  readonly session: RTCSession;
-  private info: CallInfo;
-  private readonly on: CallEvents;
-  private readonly since: number | null;
-  private done = false;
+/** What every kind of call keeps: the info the UI reads, changed until the call ends. */
+export abstract class CallState {
+  protected info: CallInfo;
+  protected done = false;
 
-  /** An offer (`request` is its INVITE), or our call to `opts.dialled` when `request` is null. */
-  constructor(session: RTCSession, request: IncomingRequest | null, on: CallEvents, opts: CallOptions = {}) {
-    this.session = session;
-    this.on = on;
-    const remote = session.remote_identity;
-    this.info = {
-      callId: callIdOf(request),
-      fromUser: request ? (remote?.uri?.user ?? '') : (opts.dialled ?? ''),
-      outgoing: request === null,
-      reattach: request?.getHeader(REATTACH_HEADER)?.trim() === '1',
-      displayName: request ? (remote?.display_name ?? '') : '',
-      status: request ? 'ringing' : 'dialing',
-      offeredAt: Date.now(),
-      answeredAt: null,
-      muted: false,
-      remoteStream: null,
-    };
-    this.since = this.info.reattach ? (opts.since ?? null) : null;
-    this.listen();
+  protected constructor(
+    info: CallInfo,
+    private readonly on: CallEvents,
+  ) {
+    this.info = info;
   }
 
   get current(): CallInfo {
     return this.info;
+  }
+
+  protected finish(cause: string): void {
+    if (this.done) return;
+    this.done = true;
+    this.on.ended(cause);
+  }
+
+  protected update(patch: Partial<CallInfo>): void {
+    if (this.done) return;
+    this.info = { ...this.info, ...patch };
+    this.on.changed(this.info);
+  }
+}
+
+export class SoftphoneCall extends CallState implements PhoneCall {
+  readonly session: RTCSession;
+  private readonly since: number | null;
+
+  /** An offer (`request` is its INVITE), or our call to `opts.dialled` when `request` is null. */
+  constructor(session: RTCSession, request: IncomingRequest | null, on: CallEvents, opts: CallOptions = {}) {
+    const remote = session.remote_identity;
+    super(
+      {
+        callId: callIdOf(request),
+        fromUser: request ? (remote?.uri?.user ?? '') : (opts.dialled ?? ''),
+        outgoing: request === null,
+        reattach: request?.getHeader(REATTACH_HEADER)?.trim() === '1',
+        displayName: request ? (remote?.display_name ?? '') : '',
+        status: request ? 'ringing' : 'dialing',
+        offeredAt: Date.now(),
+        answeredAt: null,
+        muted: false,
+        remoteStream: null,
+      },
+      on,
+    );
+    this.session = session;
+    this.since = this.info.reattach ? (opts.since ?? null) : null;
+    this.listen();
   }
 
   answer(): void {
@@ -136,29 +160,17 @@ export class SoftphoneCall implements PhoneCall {
   private connected(): void {
     if (this.info.status === 'connected') return;
     const answeredAt = this.since ?? Date.now();
-    const remoteStream = this.info.remoteStream ?? this.receiverStream();
+    const remoteStream = this.info.remoteStream ?? receiverStream(this.session);
     this.update({ status: 'connected', answeredAt, remoteStream });
   }
 
-  /** The remote audio when the `track` event came before we listened. */
-  private receiverStream(): MediaStream | null {
-    const pc = this.session.connection;
-    if (!pc) return null;
-    const tracks = pc.getReceivers().map((r) => r.track).filter((t) => t.kind === 'audio');
-    return tracks.length > 0 ? new MediaStream(tracks) : null;
-  }
+}
 
-  private finish(cause: string): void {
-    if (this.done) return;
-    this.done = true;
-    this.on.ended(cause);
-  }
-
-  private update(patch: Partial<CallInfo>): void {
-    if (this.done) return;
-    this.info = { ...this.info, ...patch };
-    this.on.changed(this.info);
-  }
+/** The remote audio of `session` from its receivers (when the `track` event came before we
+ * listened). */
+export function receiverStream(session: RTCSession): MediaStream | null {
+  const tracks = session.connection?.getReceivers().map((r) => r.track).filter((t) => t.kind === 'audio') ?? [];
+  return tracks.length > 0 ? new MediaStream(tracks) : null;
 }
 
 /** Switchboard's call id from an INVITE's header; null for our own call or without one. */

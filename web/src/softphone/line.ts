@@ -7,7 +7,7 @@ import type * as JsSIP from 'jssip';
 import type { RTCSession } from 'jssip/lib/RTCSession';
 import { callAction, describe } from '../api/client';
 import type { ConsoleCall } from '../api/types';
-import type { CallInfo, PhoneCall } from './call';
+import { type CallEvents, CallState, type PhoneCall, receiverStream } from './call';
 
 /** The user part the line calls (`LINE_USER` on the server). */
 export const LINE_USER = '*line';
@@ -100,25 +100,12 @@ export class Line {
   }
 }
 
-/** The remote audio of `session`, from its receivers. */
-function receiverStream(session: RTCSession): MediaStream | null {
-  const tracks = session.connection?.getReceivers().map((r) => r.track).filter((t) => t.kind === 'audio') ?? [];
-  return tracks.length > 0 ? new MediaStream(tracks) : null;
-}
-
-export interface LineCallEvents {
-  changed(info: CallInfo): void;
-  ended(cause: string): void;
-}
-
 /**
  * A call offered on the line (or a consultation of another agent's call ringing on it): ringing
  * until answered or declined through the API, connected while the live call list shows it ours
  * (or us consulted), ended when it leaves the list.
  */
-export class LineCall implements PhoneCall {
-  private info: CallInfo;
-  private done = false;
+export class LineCall extends CallState implements PhoneCall {
   /** Consulted on another agent's call (not holding it). */
   private consultee = false;
 
@@ -126,26 +113,25 @@ export class LineCall implements PhoneCall {
   constructor(
     offer: ConsoleCall,
     private readonly line: Line,
-    private readonly on: LineCallEvents,
+    on: CallEvents,
     since?: number | null,
   ) {
     const reattached = since !== undefined;
-    this.info = {
-      callId: offer.id,
-      fromUser: offer.caller,
-      outgoing: false,
-      reattach: reattached,
-      displayName: '',
-      status: reattached ? 'connected' : 'ringing',
-      offeredAt: Date.now(),
-      answeredAt: reattached ? (since ?? Date.now()) : null,
-      muted: false,
-      remoteStream: line.stream,
-    };
-  }
-
-  get current(): CallInfo {
-    return this.info;
+    super(
+      {
+        callId: offer.id,
+        fromUser: offer.caller,
+        outgoing: false,
+        reattach: reattached,
+        displayName: '',
+        status: reattached ? 'connected' : 'ringing',
+        offeredAt: Date.now(),
+        answeredAt: reattached ? (since ?? Date.now()) : null,
+        muted: false,
+        remoteStream: line.stream,
+      },
+      on,
+    );
   }
 
   get id(): string {
@@ -193,16 +179,9 @@ export class LineCall implements PhoneCall {
     }
   }
 
-  private finish(cause: string): void {
-    if (this.done) return;
-    this.line.setMuted(false);
-    this.done = true;
-    this.on.ended(cause);
-  }
-
-  private update(patch: Partial<CallInfo>): void {
-    if (this.done) return;
-    this.info = { ...this.info, ...patch };
-    this.on.changed(this.info);
+  protected finish(cause: string): void {
+    // The line's microphone is on again for the next call.
+    if (!this.done) this.line.setMuted(false);
+    super.finish(cause);
   }
 }

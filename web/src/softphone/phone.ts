@@ -56,7 +56,7 @@ export class Softphone {
   private readonly ringer = new Ringer();
   private readonly line = new Line({ changed: () => this.lineChanged() });
   private lineTimer: number | undefined;
-  /** Offers on the line already shown (a declined one may stay listed a moment). */
+  /** Offers on the line already shown, while listed (a declined one may stay a moment). */
   private readonly lineOffers = new Set<string>();
   private readonly listeners = new Set<() => void>();
   private authRetries = 0;
@@ -331,6 +331,10 @@ export class Softphone {
    * the list.
    */
   syncLine(calls: ConsoleCall[], agentId: string, enabled: boolean): void {
+    // An offer that left the list may ring again later (offered anew after a decline).
+    for (const id of this.lineOffers) {
+      if (!calls.some((c) => c.id === id)) this.lineOffers.delete(id);
+    }
     const current = this.call;
     if (current instanceof LineCall) {
       current.sync(calls.find((c) => c.id === current.id) ?? null, agentId);

@@ -37,6 +37,8 @@ pub(crate) struct Counters {
     pub(crate) malformed_dropped: u64,
     pub(crate) send_failed: u64,
     pub(crate) undecodable: u64,
+    /// Packets that carried our own SSRC (a collision, then a loop).
+    pub(crate) ssrc_collisions: u64,
 }
 
 #[cfg(feature = "opus")]

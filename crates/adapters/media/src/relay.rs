@@ -134,9 +134,15 @@ impl CallTask {
             }
             SessionEvent::MediaTimeout => self.emit(MediaEvent::Timeout { endpoint }),
             SessionEvent::SsrcCollision => {
-                if let Err(e) = ep.session.change_local_ssrc(now, rand::random()) {
+                // RFC 3550 § 8.2: the first collision changes our SSRC; the same (latched)
+                // source colliding again is a loop, e.g. a peer echoing our packets back, and
+                // changing again would only break the stream it hears.
+                if ep.counters.ssrc_collisions == 0
+                    && let Err(e) = ep.session.change_local_ssrc(now, rand::random())
+                {
                     tracing::warn!(%endpoint, "SSRC change: {e}");
                 }
+                ep.counters.ssrc_collisions += 1;
             }
             SessionEvent::RemoteSource { ssrc, previous } => {
                 tracing::debug!(%endpoint, label = %ep.label, ssrc, ?previous, "remote source");

@@ -263,3 +263,30 @@ async fn dropping_the_last_handle_ends_the_call_and_frees_its_ports() {
     assert_eq!(server.ports_in_use(), 0);
     assert_eq!(server.active_endpoints(), 0);
 }
+
+#[tokio::test]
+async fn a_peer_echoing_our_packets_changes_our_ssrc_once_not_per_packet() {
+    let server = server(27_800);
+    let (call, _events) = call(&server);
+    let (mut pa, mut echo) = (Phone::new(Law::Mu).await, Phone::new(Law::Mu).await);
+    let a = leg(&call, "caller", Law::Mu, &pa).await;
+    let b = leg(&call, "echo", Law::Mu, &echo).await;
+    call.connect(a.id, b.id).await.unwrap();
+    let mut heard_ssrcs = Vec::new();
+    for frame in tone_frames(1000.0, 20) {
+        pa.send_frame(a.local, &frame).await;
+        let heard = echo.recv().await.expect("relayed");
+        heard_ssrcs.push(heard.header.ssrc);
+        // The echo sends our packet back as it came: our own SSRC.
+        echo.ssrc = heard.header.ssrc;
+        echo.sequence = heard.header.sequence;
+        echo.timestamp = heard.header.timestamp;
+        echo.send(b.local, heard.header.payload_type, &heard.payload, false)
+            .await;
+    }
+    let changes = heard_ssrcs.windows(2).filter(|w| w[0] != w[1]).count();
+    assert!(
+        changes <= 1,
+        "our SSRC changed {changes} times for 20 echoed packets: {heard_ssrcs:?}"
+    );
+}

@@ -56,16 +56,21 @@ impl CallTask {
         self.detach(i);
         let mut ep = self.endpoints.swap_remove(i);
         ep.leave_call();
-        let id = ep.id;
-        if let Err(e) = home.try_send(Command::Return(Box::new(ep))) {
-            // Home closed or flooded: the endpoint closes here.
-            tracing::debug!(endpoint = %id, "a lent endpoint could not go home");
-            let mut ep = match e {
-                mpsc::error::TrySendError::Full(Command::Return(ep))
-                | mpsc::error::TrySendError::Closed(Command::Return(ep)) => ep,
-                _ => return true,
-            };
-            ep.close(now, "home closed");
+        match home.try_send(Command::Return(Box::new(ep))) {
+            Ok(()) => {}
+            // Home is busy: the endpoint waits for room on the way (this task never waits).
+            Err(mpsc::error::TrySendError::Full(back)) => {
+                tokio::spawn(async move {
+                    let _ = home.send(back).await;
+                });
+            }
+            // Home has closed: the endpoint closes here.
+            Err(mpsc::error::TrySendError::Closed(back)) => {
+                if let Command::Return(mut ep) = back {
+                    tracing::debug!(endpoint = %ep.id, "a lent endpoint's home has closed");
+                    ep.close(now, "home closed");
+                }
+            }
         }
         true
     }

@@ -348,7 +348,10 @@ impl Inbound {
                 Some(c) if c.on_line_of(agent) => answer(reply, Ok(()), Step::ConsultLeft),
                 _ => answer(
                     reply,
-                    Err("you are not consulted on this call".into()),
+                    Err(
+                        "your side of the consultation is not on your line: hang up on your phone"
+                            .into(),
+                    ),
                     Step::Stay,
                 ),
             },

@@ -182,15 +182,22 @@ export class Softphone {
       return false;
     }
     if (this.stopped || this.call) return true;
-    const call: LineCall = new LineCall(live, this.line, {
+    this.takeLineCall(live, since);
+    this.patch({ reattach: null });
+    return true;
+  }
+
+  /** A call on the line becomes the softphone's call (`since`: re-attached, answered then). */
+  private takeLineCall(c: ConsoleCall, since?: number | null): LineCall {
+    const call: LineCall = new LineCall(c, this.line, {
       changed: (info) => {
         if (this.call === call) this.patch({ call: info });
       },
       ended: (cause) => this.callEnded(call, cause),
     }, since);
     this.call = call;
-    this.patch({ call: call.current, lastEnded: null, reattach: null });
-    return true;
+    this.patch({ call: call.current, lastEnded: null });
+    return call;
   }
 
   /** Ends the SIP side of the call. */
@@ -347,14 +354,7 @@ export class Softphone {
     const offer = calls.find((c) => rings(c) && !this.lineOffers.has(c.id));
     if (!offer) return;
     this.lineOffers.add(offer.id);
-    const call: LineCall = new LineCall(offer, this.line, {
-      changed: (info) => {
-        if (this.call === call) this.patch({ call: info });
-      },
-      ended: (cause) => this.callEnded(call, cause),
-    });
-    this.call = call;
-    this.patch({ call: call.current, lastEnded: null });
+    this.takeLineCall(offer);
     if (this.state.autoAccept) this.answer();
     else this.ringer.start();
   }

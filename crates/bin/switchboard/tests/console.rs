@@ -532,24 +532,6 @@ fn an_agent_on_a_desk_phone_answers_from_the_console_and_the_phone_picks_up() {
     let dir = tempfile::tempdir_in(tmp.path()).unwrap();
     let phone_port = free_port();
     common::agents::register_phone(dir.path(), &target, phone_port, "3002", PASSWORD);
-    let phone_media = free_port().to_string();
-    let args = [
-        "-rtp_echo",
-        "-mi",
-        "127.0.0.1",
-        "-mp",
-        &phone_media,
-        "-m",
-        "2",
-    ];
-    let mut phone = sipp(
-        dir.path(),
-        "agent_answers_when_asked.xml",
-        phone_port,
-        &args,
-    )
-    .spawn()
-    .unwrap();
     let tone = tmp.path().join("agent-tone.wav");
     wav_tone(&tone, AGENT_HZ);
     let mut agent = Agent::start(
@@ -561,6 +543,27 @@ fn an_agent_on_a_desk_phone_answers_from_the_console_and_the_phone_picks_up() {
     for step in ["login", "wait-registered", "device desk", "available"] {
         agent.run(step);
     }
+    // The phone (registered above) waits for its calls from now on.
+    let phone_media = free_port().to_string();
+    let args = [
+        "-rtp_echo",
+        "-mi",
+        "127.0.0.1",
+        "-mp",
+        &phone_media,
+        "-m",
+        "2",
+        "-timeout",
+        "60s",
+    ];
+    let mut phone = sipp(
+        dir.path(),
+        "agent_answers_when_asked.xml",
+        phone_port,
+        &args,
+    )
+    .spawn()
+    .unwrap();
     caller_audio(dir.path());
     // Long enough for a loaded machine to ring, re-ring, answer, hold and resume.
     let mut caller = dial_in(dir.path(), "caller_talks.xml", "+15550177", 15000, &target)

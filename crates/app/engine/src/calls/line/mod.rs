@@ -4,11 +4,13 @@
 //!
 //! - A phone opens its line by calling [`LINE_USER`] (`sip:*line@<tenant>`, authenticated
 //!   like any call a phone places). We answer at once; the line's media is an endpoint of its
-//!   own media task (`serve`). A second line of the same agent replaces the first.
+//!   own media task (`serve`), offered calls once it can carry them (a SIP phone's at once, a
+//!   browser's at its first SRTP packet). A second line of the same agent replaces the first.
 //! - An offer to an agent with a line (`offer`) lends that endpoint to the caller's call: the
 //!   console shows the offer from the live call list and answers or declines it through the
 //!   API (`answer`, `reject`), or the phone presses 1 on the line. Answered, the caller is
-//!   connected to the endpoint at once.
+//!   connected to the endpoint at once. Consultations of the agent ring the same way, and a
+//!   reloaded console's call comes back onto its new line (answered at once).
 //! - When the call lets the agent go (hang-up, transfer), the endpoint goes home and the line
 //!   waits for the next offer. A BYE on the line during a call is the agent hanging up (the
 //!   call gets it), then the line closes; so does a line whose phone stops sending media.

@@ -36,6 +36,7 @@ pub(crate) enum Command {
     AcceptWebRtcAnswer(EndpointId, String, Reply<()>),
     SetRemote(EndpointId, SocketAddr, Option<SocketAddr>, Reply<()>),
     SetSrtp(EndpointId, Box<crate::SrtpSpec>, Reply<()>),
+    ExpectMedia(EndpointId, bool, Reply<()>),
     Connect(EndpointId, EndpointId, Reply<()>),
     Disconnect(EndpointId, Reply<()>),
     Conference(Vec<EndpointId>, Reply<()>),
@@ -73,6 +74,13 @@ impl CallTask {
             }
             Command::SetRemote(id, rtp, rtcp, r) => answer(r, self.set_remote(id, rtp, rtcp)),
             Command::SetSrtp(id, spec, r) => answer(r, self.set_srtp(id, &spec)),
+            Command::ExpectMedia(id, expected, r) => {
+                let i = self.index(id);
+                answer(
+                    r,
+                    i.map(|i| self.endpoints[i].session.expect_media(expected, now)),
+                );
+            }
             Command::Connect(a, b, r) => answer(r, self.connect(a, b)),
             Command::Disconnect(id, r) => answer(r, self.disconnect(id)),
             Command::Conference(ids, r) => answer(r, self.conference(&ids)),

@@ -72,6 +72,15 @@ impl CallMedia {
         self.request(|r| Command::SetRemote(id, rtp, rtcp, r)).await
     }
 
+    /// Whether `id`'s peer sends media, as its SDP says: a peer on hold (`recvonly`,
+    /// `inactive`) is allowed to stay silent for [`sb_rtp::HELD_MEDIA_TIMEOUT`] (from its last
+    /// RTP or RTCP packet) before [`crate::MediaEvent::Timeout`]; when it sends again the
+    /// ordinary media timeout counts from now.
+    pub async fn expect_media(&self, id: EndpointId, expected: bool) -> Result<(), MediaError> {
+        self.request(|r| Command::ExpectMedia(id, expected, r))
+            .await
+    }
+
     /// Makes `id` an SRTP leg with these keys (when the answer to our RTP/SAVP offer arrives;
     /// a leg made from an SAVP offer gets its keys in its [`crate::EndpointSpec`]).
     pub async fn set_srtp(&self, id: EndpointId, spec: crate::SrtpSpec) -> Result<(), MediaError> {

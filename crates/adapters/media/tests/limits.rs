@@ -138,3 +138,28 @@ fn free_port_range(n: u16) -> u16 {
     }
     panic!("no free port range");
 }
+
+#[tokio::test]
+async fn a_peer_on_hold_stays_silent_without_timing_out_until_it_says_it_sends_again() {
+    let server = server_with(MediaConfig {
+        media_timeout: Duration::from_millis(300),
+        ..config(25_400, 100, 10)
+    });
+    let (call, mut events) = call(&server);
+    let (mut pa, mut pb) = (Phone::new(Law::Mu).await, Phone::new(Law::Mu).await);
+    let held = leg(&call, "agent", Law::Mu, &pa).await;
+    call.expect_media(held.id, false).await.unwrap();
+    let other = leg(&call, "caller", Law::Mu, &pb).await;
+    pa.send(held.local, 0, &[0xFF; 160], false).await;
+    pb.send(other.local, 0, &[0xFF; 160], false).await;
+
+    let first = MediaEvent::Timeout { endpoint: other.id };
+    assert_eq!(
+        next_event(&mut events).await,
+        Some(first),
+        "the held leg is not the one"
+    );
+    call.expect_media(held.id, true).await.unwrap();
+    let resumed = MediaEvent::Timeout { endpoint: held.id };
+    assert_eq!(next_event(&mut events).await, Some(resumed));
+}

@@ -337,6 +337,46 @@ fn a_refer_from_the_agents_sip_phone_transfers_the_caller_blind_to_the_second_ag
 }
 
 #[test]
+fn a_sip_phone_holds_and_resumes_with_re_invites_answered_on_the_legs_own_port() {
+    if !sipp_available() {
+        return;
+    }
+    // Agent 2001's phone holds 2 s into the call (a=sendonly), resumes 3 s later; the caller
+    // talks for 9 s and hangs up.
+    let mut s = setup_with(9_000, "agent_holds.xml");
+    connected_call(&s.served, &s.first);
+    let caller = wait_exit(&mut s.caller, Duration::from_secs(40));
+    let phone = wait_exit(&mut s.phones[0], Duration::from_secs(15));
+    let _ = s.phones[1].kill();
+    let errors = sipp_errors(s.dir.path());
+    assert!(caller.is_some_and(|c| c.success()), "the caller: {errors}");
+    assert!(
+        phone.is_some_and(|c| c.success()),
+        "the phone's re-INVITEs were answered recvonly, then sendrecv: {errors}"
+    );
+    let ports = std::fs::read_to_string(s.dir.path().join("ports.txt")).unwrap();
+    let lines: Vec<&str> = ports.lines().collect();
+    assert_eq!(lines.len(), 2, "{ports}");
+    for line in lines {
+        let (offered, answered) = line.split_once(' ').unwrap();
+        assert_eq!(offered, answered, "the leg's port stays: {ports}");
+    }
+    s.served.signal("-TERM");
+    assert!(s.served.wait(Duration::from_secs(20)).is_some());
+    let events = events(&s.data, TENANT);
+    let ended = &events.iter().find(|(k, _)| k == "call.ended").unwrap().1;
+    assert_eq!(
+        ended["reason"], "caller_hangup",
+        "held and resumed, not dropped: {ended}"
+    );
+    let legs = ended["legs"].as_array().unwrap();
+    for leg in legs {
+        let received = leg["packets_received"].as_u64().unwrap_or(0);
+        assert!(received >= 200, "audio all through the hold: {ended}");
+    }
+}
+
+#[test]
 fn an_agent_on_a_phone_number_is_dialled_through_the_trunk_and_accepts_with_a_key() {
     if !sipp_available() {
         return;

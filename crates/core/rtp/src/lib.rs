@@ -40,4 +40,6 @@ pub use quality::LegQuality;
 pub use reception::Arrival;
 /// The time types the API takes (re-exported for hosts and fuzz targets).
 pub use sb_types::{Duration, Timestamp};
-pub use session::{Received, RtpSession, SessionConfig, SessionEvent, Transmit};
+pub use session::{
+    HELD_MEDIA_TIMEOUT, Received, RtpSession, SessionConfig, SessionEvent, Transmit,
+};

@@ -25,6 +25,9 @@ use crate::telephone_event::{DtmfDigit, DtmfReceiver, TelephoneEvent, plan_event
 
 /// A DTMF event with no packet for this long is over even without an end packet.
 const DTMF_SILENCE_ENDS_EVENT: Duration = Duration::from_secs(1);
+/// The media timeout while the peer says it sends nothing (on hold): an hour from the last RTP
+/// or RTCP packet (a held call is still dropped once its peer has vanished).
+pub const HELD_MEDIA_TIMEOUT: Duration = Duration::from_secs(3600);
 
 /// RFC 3550 § 6.3.1: compensation for the timer reconsideration, e − 3/2.
 const COMPENSATION: f64 = 1.218_28;
@@ -169,6 +172,9 @@ pub struct RtpSession {
     rtt_ms: Option<f64>,
     remote_view: Option<ReportBlock>,
     last_rtp_at: Timestamp,
+    last_rtcp_at: Timestamp,
+    /// The peer said it sends nothing (hold): the media timeout is [`HELD_MEDIA_TIMEOUT`].
+    peer_silent: bool,
     timed_out: bool,
     collided: bool,
     closed: bool,
@@ -202,6 +208,8 @@ impl RtpSession {
             rtt_ms: None,
             remote_view: None,
             last_rtp_at: now,
+            last_rtcp_at: now,
+            peer_silent: false,
             timed_out: false,
             collided: false,
             closed: false,
@@ -311,6 +319,7 @@ impl RtpSession {
         for packet in parse_compound(buf)? {
             self.handle_rtcp_packet(now, packet);
         }
+        self.last_rtcp_at = now;
         Ok(())
     }
 
@@ -520,7 +529,25 @@ impl RtpSession {
             .config
             .media_timeout
             .filter(|_| !self.timed_out && !self.closed)?;
+        if self.peer_silent {
+            let heard = self.last_rtp_at.max(self.last_rtcp_at);
+            return Some(heard + timeout.max(HELD_MEDIA_TIMEOUT));
+        }
         Some(self.last_rtp_at + timeout)
+    }
+
+    /// Whether the peer sends media (its SDP's direction): a peer on hold (`recvonly`,
+    /// `inactive`) may send no RTP for as long as it holds, so the media timeout then waits
+    /// [`HELD_MEDIA_TIMEOUT`] from the last RTP or RTCP packet; when it sends again the
+    /// ordinary timeout counts from `now`.
+    pub fn expect_media(&mut self, expected: bool, now: Timestamp) {
+        if expected != self.peer_silent {
+            return;
+        }
+        self.peer_silent = !expected;
+        if expected {
+            self.last_rtp_at = self.last_rtp_at.max(now);
+        }
     }
 
     /// Sends what is due at `now`: DTMF packets, an RTCP report, the media timeout, and the

@@ -547,3 +547,38 @@ fn a_remote_using_our_ssrc_is_a_collision_and_we_move_to_a_new_one() {
     assert_eq!(RtpPacket::parse(&out).unwrap().header.ssrc, 0x66);
     assert_eq!(s.local_ssrc(), 0x66);
 }
+
+#[test]
+fn a_peer_on_hold_sending_only_rtcp_is_not_timed_out_and_resuming_restarts_the_count() {
+    let mut p = Pair::new(10);
+    p.run(1000, true);
+    p.b.expect_media(false, t(p.now));
+    p.run(120_000, false);
+    assert!(!p.events_b.contains(&SessionEvent::MediaTimeout));
+    p.b.expect_media(true, t(p.now));
+    p.run(29_000, false);
+    assert!(!p.events_b.contains(&SessionEvent::MediaTimeout));
+    p.run(2_000, false);
+    let timeouts = p
+        .events_b
+        .iter()
+        .filter(|e| **e == SessionEvent::MediaTimeout);
+    assert_eq!(timeouts.count(), 1, "30 s after resuming");
+}
+
+#[test]
+fn a_held_peer_that_sends_nothing_at_all_times_out_after_the_held_limit() {
+    let mut s = RtpSession::new(config(1), t(0));
+    s.expect_media(false, t(0));
+    let limit = i64::try_from(sb_rtp::HELD_MEDIA_TIMEOUT.as_millis()).unwrap();
+    while let Some(deadline) = s.poll_timeout().filter(|d| *d < t(limit)) {
+        s.handle_timeout(deadline).unwrap();
+        while s.poll_transmit().is_some() {}
+        assert!(
+            !events(&mut s).contains(&SessionEvent::MediaTimeout),
+            "at {deadline:?}"
+        );
+    }
+    s.handle_timeout(t(limit)).unwrap();
+    assert!(events(&mut s).contains(&SessionEvent::MediaTimeout));
+}

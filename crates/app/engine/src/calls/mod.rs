@@ -43,6 +43,7 @@ mod legs;
 mod line;
 mod outbound;
 mod registry;
+mod reoffer;
 mod ring;
 mod router;
 mod sdp;

@@ -419,8 +419,12 @@ impl Call {
         {
             return false;
         }
-        call.set_remote(media.carrier, rtp, rtcp).await.is_ok()
-            && call.connect(media.phone, media.carrier).await.is_ok()
+        let joined = call.set_remote(media.carrier, rtp, rtcp).await.is_ok()
+            && call.connect(media.phone, media.carrier).await.is_ok();
+        if joined && response.status().class() == 2 {
+            media.carrier_offer = super::reoffer::agreed(media.carrier_offer.clone(), stream);
+        }
+        joined
     }
 
     fn cancel_carrier(&self, plan: &Plan, invite: &Request) {
@@ -654,7 +658,7 @@ impl Call {
     async fn in_call_request(
         &mut self,
         plan: &Plan,
-        media: &Media,
+        media: &mut Media,
         legs: &mut Legs,
         request: ServerRequest,
         responder: Responder,
@@ -682,23 +686,17 @@ impl Call {
                     Some(cause)
                 }
             }
-            Method::Invite => {
-                // A session refresh or a hold: our side of the session stays as it is.
-                let sdp = if from_carrier {
-                    &media.carrier_offer
-                } else {
-                    &media.phone_answer
-                };
-                let mut answer = ok;
-                answer.set_body(
-                    Some(&sb_sip::MediaType::new("application", "sdp")),
-                    bytes::Bytes::from(sdp.to_string()),
-                );
-                responder.respond(answer);
-                None
-            }
             _ => {
-                responder.respond(ok);
+                // A re-offer (hold, resume, session refresh) gets the leg's own description.
+                let (ours, endpoint) = match from_carrier {
+                    true => (&mut media.carrier_offer, media.carrier),
+                    false => (&mut media.phone_answer, media.phone),
+                };
+                let answered = super::reoffer::answer(r, Some(ours));
+                responder.respond(answered.response);
+                if let Some(sends) = answered.peer_sends {
+                    let _ = media.call.expect_media(endpoint, sends).await;
+                }
                 None
             }
         }

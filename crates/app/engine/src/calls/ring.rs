@@ -154,6 +154,8 @@ pub struct Answered {
     pub media: AnsweredMedia,
     /// Our SIP address towards the phone.
     pub local: SocketAddr,
+    /// Our SDP offer on the leg (for re-offers inside it); `None` on a line.
+    pub ours: Option<SessionDescription>,
 }
 
 /// How ringing ended.
@@ -430,6 +432,7 @@ async fn confirm(
     match answered_media(invite.body(), response.body(), target.webrtc) {
         Some(media) => Some(Answered {
             dialog,
+            ours: our_offer(invite.body(), &media),
             media,
             local,
         }),
@@ -446,6 +449,15 @@ async fn confirm(
             .await;
             None
         }
+    }
+}
+
+/// Our offer, narrowed to what the answer agreed (see [`super::reoffer::agreed`]).
+fn our_offer(offer: &[u8], media: &AnsweredMedia) -> Option<SessionDescription> {
+    let offer = sb_sdp::parse_bytes(offer).ok()?;
+    match media {
+        AnsweredMedia::Rtp(stream) => Some(super::reoffer::agreed(offer, stream)),
+        _ => Some(offer),
     }
 }
 

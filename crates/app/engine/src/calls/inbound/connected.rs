@@ -103,7 +103,7 @@ impl Inbound {
                     Some(CallInput::Control(command, reply)) => {
                         self.command(&mut at!(), command, reply).await
                     }
-                    other => self.connected_input(other, &agent, consult.as_ref(), acks),
+                    other => self.connected_input(other, media, &mut agent, consult.as_ref(), acks).await,
                 },
                 outcome = consult::next_ring(&mut consult) => {
                     self.consult_rang(&mut at!(), outcome).await
@@ -400,10 +400,11 @@ impl Inbound {
     }
 
     /// A request or ACK from the router while connected.
-    fn connected_input(
+    async fn connected_input(
         &mut self,
         input: Option<CallInput>,
-        agent: &AgentLeg,
+        media: &mut CallerMedia,
+        agent: &mut AgentLeg,
         consult: Option<&Consult>,
         acks: &mut AckWait,
     ) -> Step {
@@ -422,16 +423,18 @@ impl Inbound {
             }
             CallInput::Request(r, responder) => {
                 let call_id = r.request.headers().call_id().ok().map(str::to_owned);
-                if *r.request.method() == Method::Refer {
-                    let from_agent = call_id.as_deref() == Some(agent.call_id.as_str());
+                let call_id = call_id.unwrap_or_default();
+                let method = r.request.method().clone();
+                if method == Method::Refer {
+                    let from_agent = call_id == agent.call_id;
                     return self.refer_request(&r.request, responder, from_agent, consult);
                 }
-                let bye = *r.request.method() == Method::Bye;
-                responder.respond(r.request.make_response(StatusCode::OK, None));
-                if !bye {
+                if method != Method::Bye {
+                    self.reoffered(&r.request, responder, &call_id, media, agent)
+                        .await;
                     return Step::Stay;
                 }
-                let call_id = call_id.unwrap_or_default();
+                responder.respond(r.request.make_response(StatusCode::OK, None));
                 if call_id == agent.call_id {
                     Step::AgentLeft
                 } else if consult.is_some_and(|c| c.call_id() == call_id) {
@@ -443,6 +446,31 @@ impl Inbound {
                     Step::Stay
                 }
             }
+        }
+    }
+
+    /// A request inside the caller's or the agent's dialog that is not a BYE or a REFER: a
+    /// re-offer (hold, resume, session refresh) is answered with that leg's own description,
+    /// and a leg on hold may stay silent.
+    async fn reoffered(
+        &mut self,
+        request: &sb_sip::Request,
+        responder: sb_sip_transport::Responder,
+        call_id: &str,
+        media: &mut CallerMedia,
+        agent: &mut AgentLeg,
+    ) {
+        let (ours, endpoint) = if call_id == self.caller.call_id() {
+            (Some(&mut media.answer), media.endpoint)
+        } else if call_id == agent.call_id {
+            (agent.sdp.as_mut(), agent.endpoint)
+        } else {
+            (None, media.endpoint)
+        };
+        let answered = crate::calls::reoffer::answer(request, ours);
+        responder.respond(answered.response);
+        if let Some(sends) = answered.peer_sends {
+            let _ = media.call.expect_media(endpoint, sends).await;
         }
     }
 

@@ -263,14 +263,14 @@ impl Inbound {
                 .await
                 .is_ok();
         if !linked {
-            let mut leg = pending.answered(answered.dialog, &ringing.call_id);
+            let mut leg = pending.answered(answered, &ringing.call_id);
             let cause = EndCause::new("consult_media_failed", 488);
             leg.hang_up(&self.deps, &cause).await;
             self.drop_leg(at.media, &leg).await;
             self.show_consult(None, "held");
             return Step::Stay;
         }
-        let leg = pending.answered(answered.dialog, &ringing.call_id);
+        let leg = pending.answered(answered, &ringing.call_id);
         self.log
             .record("consult_answered", json!({ "to": label }))
             .await;

@@ -131,6 +131,9 @@ pub(super) struct AgentLeg {
     pub label: String,
     pub endpoint: EndpointId,
     pub dialog: Dialog,
+    /// Our SDP on the leg (what we offered, then what re-offers were answered with); `None`
+    /// on a line (its dialog is the line's).
+    pub sdp: Option<SessionDescription>,
     pub local: std::net::SocketAddr,
     pub dest: sb_sip_transport::Destination,
     pub transport: &'static str,
@@ -423,7 +426,7 @@ impl Inbound {
                     Some(CallInput::Control(command, reply)) if takes(&command) => {
                         return Ok(Signal::Command(command, reply));
                     }
-                    other => self.caller_input(other, acks)?,
+                    other => self.caller_input(other, media, acks).await?,
                 },
                 event = media.events.recv() => match event {
                     Some(MediaEvent::Timeout { endpoint }) if endpoint == media.endpoint => {
@@ -444,10 +447,12 @@ impl Inbound {
         }
     }
 
-    /// One input from the router while the caller is alone: a BYE ends the call.
-    fn caller_input(
+    /// One input from the router while the caller is alone: a BYE ends the call; a re-offer
+    /// (hold, session refresh) is answered with the caller's own description.
+    async fn caller_input(
         &mut self,
         input: Option<CallInput>,
+        media: &mut CallerMedia,
         acks: &mut AckWait,
     ) -> Result<(), Interrupt> {
         match input {
@@ -462,18 +467,22 @@ impl Inbound {
                 Ok(())
             }
             Some(CallInput::Request(r, responder)) => {
-                // Only the caller's own BYE ends the call (an agent's line hung up while an
+                // Only the caller's own requests are theirs (an agent's line hung up while an
                 // offer rang on it leaves the offer to ring out).
                 let caller =
                     r.request.headers().call_id().ok() == Some(self.caller.call_id().as_str());
-                let bye = caller && *r.request.method() == Method::Bye;
                 tracing::debug!(method = %r.request.method(), call_id = ?r.request.headers().call_id(), "request while the caller is alone");
-                responder.respond(r.request.make_response(StatusCode::OK, None));
-                if bye {
-                    Err(Interrupt::Hangup(EndCause::new("caller_hangup", 200)))
-                } else {
-                    Ok(())
+                if caller && *r.request.method() == Method::Bye {
+                    responder.respond(r.request.make_response(StatusCode::OK, None));
+                    return Err(Interrupt::Hangup(EndCause::new("caller_hangup", 200)));
                 }
+                let ours = caller.then_some(&mut media.answer);
+                let answered = super::reoffer::answer(&r.request, ours);
+                responder.respond(answered.response);
+                if let Some(sends) = answered.peer_sends {
+                    let _ = media.call.expect_media(media.endpoint, sends).await;
+                }
+                Ok(())
             }
         }
     }

@@ -598,6 +598,7 @@ async fn bridge(
         label: r.agent.to_string(),
         endpoint: r.endpoint,
         dialog: answered.dialog,
+        sdp: answered.ours,
         local: answered.local,
         dest: r.dest,
         transport: r.transport,

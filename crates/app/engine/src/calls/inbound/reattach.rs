@@ -119,8 +119,9 @@ impl Inbound {
                 .await;
             return;
         };
-        let mut leg = pending.answered(answered.dialog, &ringing.call_id);
-        let usable = leg_media::apply_answer(&at.media.call, leg.endpoint, &answered.media).await;
+        let usable =
+            leg_media::apply_answer(&at.media.call, pending.endpoint, &answered.media).await;
+        let mut leg = pending.answered(answered, &ringing.call_id);
         let joined = usable
             && (at.bridge.held
                 || at

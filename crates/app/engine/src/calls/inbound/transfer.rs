@@ -291,12 +291,13 @@ pub struct Pending {
 
 impl Pending {
     /// The answered leg.
-    pub fn answered(&self, dialog: sb_sip_dialog::dialog::Dialog, call_id: &str) -> AgentLeg {
+    pub fn answered(&self, answered: Box<ring::Answered>, call_id: &str) -> AgentLeg {
         AgentLeg {
             peer: self.peer,
             label: self.label.clone(),
             endpoint: self.endpoint,
-            dialog,
+            dialog: answered.dialog,
+            sdp: answered.ours,
             local: self.local,
             dest: self.dest,
             transport: self.transport,
@@ -363,7 +364,7 @@ async fn settle(
                 return failed(Input::Failed("the media could not be bridged".into()));
             }
             Some(Outcome::Connected(Box::new(
-                leg.answered(a.dialog, &ringing.call_id),
+                leg.answered(a, &ringing.call_id),
             )))
         }
         RingOutcome::Failed(status) => {

@@ -32,6 +32,7 @@ pub(in crate::calls) async fn ring(
         dialog: loan.dialog.clone(),
         media: AnsweredMedia::Line,
         local: loan.local,
+        ours: None,
     };
     let _ = outcome_tx.send(RingOutcome::Ringing);
     tokio::spawn(async move {

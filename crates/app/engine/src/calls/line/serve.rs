@@ -278,18 +278,15 @@ impl Line {
                 }
                 true
             }
-            Method::Invite => {
-                // A session refresh: our side stays as it is.
-                let mut answer = ok;
-                answer.set_body(
-                    Some(&sb_sip::MediaType::new("application", "sdp")),
-                    bytes::Bytes::from(self.opened.answer.to_string()),
-                );
-                responder.respond(answer);
-                false
-            }
             _ => {
-                responder.respond(ok);
+                // A re-offer (session refresh, hold) gets the line's own description.
+                let answered =
+                    crate::calls::reoffer::answer(&request.request, Some(&mut self.opened.answer));
+                responder.respond(answered.response);
+                if let Some(sends) = answered.peer_sends {
+                    let (media, endpoint) = (&self.opened.media, self.opened.endpoint);
+                    let _ = media.expect_media(endpoint, sends).await;
+                }
                 false
             }
         }

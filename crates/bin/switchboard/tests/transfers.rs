@@ -3,7 +3,9 @@
 //! sends the caller to the second agent through the ACD; a warm one consults the second agent
 //! while the caller holds, joins all three, and leaves them talking. The second agent's leg
 //! carries the caller's audio both ways (its phone echoes it) and the ACD follows the call.
-//! A REFER from the first agent's SIP phone makes the same blind transfer (RFC 3515).
+//! A REFER from the first agent's SIP phone makes the same blind transfer (RFC 3515); a REFER
+//! with Replaces after the phone dialled a number through us joins the caller to that number
+//! (an attended transfer, RFC 5589 § 7). A phone's hold and resume re-INVITEs are answered.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -13,7 +15,7 @@ use common::agents::{
     register_phone, sales_tenant, serve,
 };
 use common::sipp::{
-    assert_caller_and_phone_done, dial_in, pcmu_tone, sipp, sipp_errors, wait_exit,
+    assert_caller_and_phone_done, dial_in, pcmu_tone, sipp, sipp_errors, spawn_carrier, wait_exit,
 };
 use common::{Served, data_dir, free_port, sip_addr, sipp_available};
 use reqwest::blocking::Client;
@@ -374,6 +376,192 @@ fn a_sip_phone_holds_and_resumes_with_re_invites_answered_on_the_legs_own_port()
         let received = leg["packets_received"].as_u64().unwrap_or(0);
         assert!(received >= 200, "audio all through the hold: {ended}");
     }
+}
+
+/// The phone of the attended transfer test: registered as 2001 from 127.0.0.2 (127.0.0.1 is
+/// the trunk's source), on `port`.
+fn register_on_second_address(dir: &Path, target: &str, port: u16) {
+    let args = [
+        "-s",
+        "2001",
+        "-key",
+        "domain",
+        "127.0.0.1",
+        "-au",
+        "2001",
+        "-ap",
+        DEMO_PASSWORD,
+        "-i",
+        "127.0.0.2",
+        target,
+    ];
+    let ok = sipp(dir, "register.xml", port, &args).status().unwrap();
+    assert!(ok.success(), "register 2001: {}", sipp_errors(dir));
+}
+
+/// Waits for `call1.txt` (the first call's dialog, written by the phone once it answered).
+fn first_call_dialog(dir: &Path) -> Vec<String> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let text = std::fs::read_to_string(dir.join("call1.txt")).unwrap_or_default();
+        let words: Vec<String> = text.split_whitespace().map(str::to_owned).collect();
+        if words.len() == 3 {
+            return words;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the phone never answered: {}",
+            sipp_errors(dir)
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn a_refer_with_replaces_from_the_phone_joins_the_caller_to_the_number_it_dialled() {
+    if !sipp_available() {
+        return;
+    }
+    let (tmp, data) = data_dir();
+    let carrier_port = free_port();
+    let trunk = format!(
+        "outbound_proxy: \"sip:127.0.0.1:{carrier_port}\", country_code: \"44\", \
+         national_prefix: \"0\", caller_id: \"+15550100\", \
+         auth: {{ username: trunkuser, password: trunk-secret }}"
+    );
+    let queue = "offer_timeout_secs: 10, wrap_up_secs: 0";
+    import(
+        tmp.path(),
+        &data,
+        &sales_tenant(TENANT, &["2001"], queue, &trunk, "+15550177"),
+    );
+    passwords(&data, TENANT, "2001", DEMO_PASSWORD);
+    let mut served = serve(&data);
+    let target = sip_addr(&served).to_string();
+    let dir = tempfile::tempdir_in(tmp.path()).unwrap();
+    pcmu_tone(&dir.path().join("tone.pcmu"));
+    let port = free_port();
+    register_on_second_address(dir.path(), &target, port);
+    let first = make_available_in(&served, TENANT, "2001");
+    let media = free_port().to_string();
+    let phone_args = [
+        "-rtp_echo",
+        "-i",
+        "127.0.0.2",
+        "-mi",
+        "127.0.0.2",
+        "-mp",
+        &media,
+    ];
+    let mut phone = sipp(
+        dir.path(),
+        "agent_transfers_attended.xml",
+        port,
+        &phone_args,
+    )
+    .spawn()
+    .unwrap();
+    let mut carrier = spawn_carrier(dir.path(), carrier_port);
+    // The caller talks for 12 s: answered by the phone, held, then joined to the number.
+    let mut caller = dial_in(dir.path(), "caller_talks.xml", "+15550177", 12_000, &target)
+        .spawn()
+        .unwrap();
+    let call = connected_call(&served, &first);
+    let [c1_id, c1_ours, c1_phone] =
+        <[String; 3]>::try_from(first_call_dialog(dir.path())).unwrap();
+    let contact = format!("127.0.0.2:{port}");
+    let auth_uri = format!("02079460000@{target}");
+    let second_media = free_port().to_string();
+    let consult_args = [
+        "-s",
+        "02079460000",
+        "-au",
+        "2001",
+        "-ap",
+        DEMO_PASSWORD,
+        "-auth_uri",
+        &auth_uri,
+        "-cid_str",
+        "consult-%u-%p",
+        "-key",
+        "agent_user",
+        "2001",
+        "-key",
+        "c1_id",
+        &c1_id,
+        "-key",
+        "c1_ours",
+        &c1_ours,
+        "-key",
+        "c1_phone",
+        &c1_phone,
+        "-key",
+        "c1_contact",
+        &contact,
+        "-i",
+        "127.0.0.2",
+        "-mi",
+        "127.0.0.2",
+        "-mp",
+        &second_media,
+        &target,
+    ];
+    let mut consult = sipp(dir.path(), "agent_consults.xml", free_port(), &consult_args)
+        .spawn()
+        .unwrap();
+    let consult_done = wait_exit(&mut consult, Duration::from_secs(30));
+    let phone_done = wait_exit(&mut phone, Duration::from_secs(15));
+    let caller_done = wait_exit(&mut caller, Duration::from_secs(30));
+    let carrier_done = wait_exit(&mut carrier, Duration::from_secs(15));
+    let errors = sipp_errors(dir.path());
+    assert!(
+        consult_done.is_some_and(|s| s.success()),
+        "the phone's second call: {errors}"
+    );
+    assert!(
+        phone_done.is_some_and(|s| s.success()),
+        "the phone's first call: {errors}"
+    );
+    assert!(
+        caller_done.is_some_and(|s| s.success()),
+        "the caller: {errors}"
+    );
+    assert!(
+        carrier_done.is_some_and(|s| s.success()),
+        "the called party: {errors}"
+    );
+    served.signal("-TERM");
+    assert!(served.wait(Duration::from_secs(20)).is_some());
+    let events = events(&data, TENANT);
+    let of_call = |kind: &str, id: &str| {
+        events
+            .iter()
+            .find(|(k, v)| k == kind && v["call"] == id)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| panic!("{kind} of {id} in {events:?}"))
+    };
+    let transferred = of_call("call.transferred", &call);
+    assert_eq!(transferred["mode"], "attended", "{transferred}");
+    assert_eq!(transferred["to"], "+442079460000", "{transferred}");
+    let ended = of_call("call.ended", &call);
+    assert_eq!(ended["reason"], "caller_hangup", "{ended}");
+    let legs = ended["legs"].as_array().unwrap();
+    let external = legs
+        .iter()
+        .find(|l| l["to"] == "+442079460000")
+        .expect("the number's leg");
+    let heard = external["packets_received"].as_u64().unwrap_or(0);
+    assert!(
+        heard >= 150,
+        "the called party echoed the caller for seconds: {ended}"
+    );
+    let second = events
+        .iter()
+        .filter(|(k, v)| k == "call.ended" && v["call"] != call.as_str())
+        .map(|(_, v)| v.clone())
+        .collect::<Vec<_>>();
+    assert_eq!(second.len(), 1, "the phone's second call: {second:?}");
+    assert_eq!(second[0]["reason"], "transferred", "{second:?}");
 }
 
 #[test]

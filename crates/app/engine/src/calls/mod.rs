@@ -44,6 +44,7 @@ mod line;
 mod outbound;
 mod registry;
 mod reoffer;
+mod replaces;
 mod ring;
 mod router;
 mod sdp;

@@ -38,6 +38,7 @@ pub(super) fn spawn(
     user: SipUser,
 ) {
     let (inputs_tx, inputs) = mpsc::unbounded_channel();
+    let owner = inputs_tx.clone();
     let phone_call_id = request.request.headers().call_id().unwrap_or("").to_owned();
     registry.insert(&phone_call_id, inputs_tx.clone());
     registry.insert_invite(request.tx, &phone_call_id);
@@ -57,7 +58,7 @@ pub(super) fn spawn(
             engaged: None,
         };
         call.run(user).await;
-        registry.remove(&ids);
+        registry.remove_owned(&ids, &owner);
     });
 }
 
@@ -629,6 +630,11 @@ impl Call {
                                 return cause;
                             }
                         }
+                        CallInput::Surrender(s) => {
+                            if let Some(cause) = self.surrender(plan, media, legs, *s).await {
+                                return cause;
+                            }
+                        }
                     }
                 }
                 event = media.events.recv() => {
@@ -686,6 +692,15 @@ impl Call {
                     Some(cause)
                 }
             }
+            Method::Refer => {
+                let mut refused = r.make_response(StatusCode::NOT_IMPLEMENTED, None);
+                refused.headers_mut().push(
+                    sb_sip::HeaderName::Warning,
+                    "399 switchboard \"a call the phone placed is transferred by a REFER on the held call, with Replaces naming this one\"",
+                );
+                responder.respond(refused);
+                None
+            }
             _ => {
                 // A re-offer (hold, resume, session refresh) gets the leg's own description.
                 let (ours, endpoint) = match from_carrier {
@@ -700,6 +715,67 @@ impl Call {
                 None
             }
         }
+    }
+
+    /// A phone's attended transfer joins the carrier's leg to another call (see
+    /// [`super::replaces`]): when the Replaces names this call's phone leg, the carrier's
+    /// endpoint is lent to that call, its dialog handed over, and the phone's leg hung up;
+    /// `Some` then, since this call is over.
+    async fn surrender(
+        &mut self,
+        plan: &Plan,
+        media: &Media,
+        legs: &mut Legs,
+        s: super::replaces::Surrender,
+    ) -> Option<EndCause> {
+        let phone_tag = self
+            .phone
+            .invite
+            .headers()
+            .from()
+            .ok()
+            .and_then(|f| f.tag().map(str::to_owned));
+        let named = super::replaces::names(
+            &s.replaces,
+            &self.phone.call_id(),
+            &self.phone.tag,
+            phone_tag.as_deref().unwrap_or(""),
+        );
+        if !named {
+            super::replaces::refuse(
+                s,
+                "Replaces does not name this call's dialog with the phone",
+            );
+            return None;
+        }
+        if let Err(e) = media.call.lend(media.carrier, &s.to).await {
+            super::replaces::refuse(s, &format!("the called party's media cannot move: {e}"));
+            return None;
+        }
+        self.registry.insert(&self.carrier_call_id, s.inputs);
+        let leg = super::replaces::FarLeg {
+            label: plan.number.as_str().to_owned(),
+            endpoint: media.carrier,
+            dialog: legs.carrier.clone(),
+            sdp: media.carrier_offer.clone(),
+            local: legs.carrier_local,
+            dest: plan.carrier,
+            transport: "UDP",
+            call_id: self.carrier_call_id.clone(),
+        };
+        if s.reply.send(Ok(leg)).is_err() {
+            tracing::warn!("the call taking the carrier's leg is gone");
+        }
+        let cause = EndCause::new("transferred", 200);
+        let (local, dest, t) = (self.phone.local, self.phone.dest, self.phone.transport);
+        self.bye(&mut legs.phone, local, dest, t, &cause).await;
+        plan.log
+            .record(
+                "transferred",
+                json!({ "mode": "attended", "from": "phone" }),
+            )
+            .await;
+        Some(cause)
     }
 
     /// Hangs up both legs at once: neither waits for the other's answer.

@@ -19,6 +19,9 @@ pub(crate) enum CallInput {
     Cancel,
     /// A command from the API ([`super::control::CallControl`]).
     Control(super::control::CallCommand, super::control::Reply),
+    /// Another call asks for this call's far leg: a phone's REFER with Replaces named one of
+    /// this call's dialogs (see [`super::replaces`]).
+    Surrender(Box<super::replaces::Surrender>),
 }
 
 #[derive(Debug, Default)]
@@ -58,6 +61,12 @@ impl Registry {
         sender.is_some_and(|s| s.send(input).is_ok())
     }
 
+    /// The inputs of the call with `call_id`.
+    pub fn sender(&self, call_id: &str) -> Option<UnboundedSender<CallInput>> {
+        let inner = self.inner.lock().ok()?;
+        inner.by_call_id.get(call_id).cloned()
+    }
+
     /// Hands a CANCEL to the call started by `tx`; false when no call owns it.
     pub fn cancel(&self, tx: TxId) -> bool {
         let call_id = self
@@ -80,6 +89,19 @@ impl Registry {
         if let Ok(mut i) = self.inner.lock() {
             for c in call_ids {
                 i.by_call_id.remove(c);
+            }
+            i.by_tx.retain(|_, c| !call_ids.contains(c));
+        }
+    }
+
+    /// The call of `owner` is over: forget those of `call_ids` still routed to it (a leg
+    /// handed to another call is that call's now) and its INVITE.
+    pub fn remove_owned(&self, call_ids: &[String], owner: &UnboundedSender<CallInput>) {
+        if let Ok(mut i) = self.inner.lock() {
+            for c in call_ids {
+                if i.by_call_id.get(c).is_some_and(|s| s.same_channel(owner)) {
+                    i.by_call_id.remove(c);
+                }
             }
             i.by_tx.retain(|_, c| !call_ids.contains(c));
         }
@@ -111,5 +133,22 @@ mod tests {
         r.remove(&["a-leg".into(), "b-leg".into()]);
         assert_eq!(r.len(), 0);
         assert!(!r.send("a-leg", CallInput::Cancel));
+    }
+
+    #[test]
+    fn a_leg_handed_to_another_call_stays_routed_there_when_the_first_call_ends() {
+        let r = Registry::default();
+        let (first, _first_rx) = mpsc::unbounded_channel();
+        let (second, mut second_rx) = mpsc::unbounded_channel();
+        r.insert("phone-leg", first.clone());
+        r.insert("carrier-leg", first.clone());
+        r.insert("carrier-leg", second.clone());
+        r.remove_owned(&["phone-leg".into(), "carrier-leg".into()], &first);
+        assert!(r.sender("phone-leg").is_none());
+        assert!(
+            r.send("carrier-leg", CallInput::Cancel),
+            "the second call has it"
+        );
+        assert!(matches!(second_rx.try_recv(), Ok(CallInput::Cancel)));
     }
 }

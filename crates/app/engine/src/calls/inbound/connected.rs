@@ -43,6 +43,9 @@ pub(super) enum Step {
     Blind(Blind),
     /// The agent's phone asked for a blind transfer to this user (REFER, answered 202).
     Refer(String),
+    /// The agent's phone asked for an attended transfer to the far side of the dialog named
+    /// (REFER with Replaces, answered 202).
+    Replaces(sb_sip::Replaces),
 }
 
 /// Which leg hung up by itself.
@@ -178,6 +181,10 @@ impl Inbound {
                 self.leave(at.media, at.agent, "transferred", true).await;
                 Some(Next::Blind(target))
             }
+            Step::Replaces(replaces) => {
+                self.replaced(at, replaces).await;
+                None
+            }
             Step::Refer(user) => {
                 let target = self.referred(at.agent, &user).await?;
                 self.leave(at.media, at.agent, "transferred", true).await;
@@ -193,7 +200,7 @@ impl Inbound {
         self.leave(at.media, &mut old, "transferred", bye).await;
         let label = at.agent.label.clone();
         self.log
-            .record("connected", json!({ "to": label, "after": "consult" }))
+            .record("connected", json!({ "to": label, "after": "transfer" }))
             .await;
         at.bridge.agent = at.agent.endpoint;
         at.bridge.held = false;
@@ -421,6 +428,10 @@ impl Inbound {
                 control::refuse(reply, "busy");
                 Step::Stay
             }
+            CallInput::Surrender(s) => {
+                crate::calls::replaces::refuse(*s, super::NOT_REPLACEABLE);
+                Step::Stay
+            }
             CallInput::Request(r, responder) => {
                 let call_id = r.request.headers().call_id().ok().map(str::to_owned);
                 let call_id = call_id.unwrap_or_default();
@@ -505,6 +516,10 @@ impl Inbound {
             refer::Referral::To(user) => {
                 responder.respond(request.make_response(StatusCode::ACCEPTED, None));
                 Step::Refer(user)
+            }
+            refer::Referral::Replaces(replaces) => {
+                responder.respond(request.make_response(StatusCode::ACCEPTED, None));
+                Step::Replaces(replaces)
             }
             refer::Referral::Refused(status, why) => refused(status, why),
         }

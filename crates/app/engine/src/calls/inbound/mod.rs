@@ -47,6 +47,10 @@ use super::registry::{CallInput, Registry};
 use super::sdp;
 use crate::trunks::InboundCall;
 
+/// Why a Replaces cannot name a dialog of a call from a carrier.
+const NOT_REPLACEABLE: &str =
+    "Replaces names a call from a carrier: only a call the phone placed can be joined";
+
 /// How long the caller's ACK to our 2xx is awaited before the call is dropped (64 × T1).
 const ACK_WAIT: Duration = Duration::from_secs(32);
 
@@ -464,6 +468,10 @@ impl Inbound {
             Some(CallInput::Cancel) => Ok(()),
             Some(CallInput::Control(_, reply)) => {
                 control::refuse(reply, "the call is not connected to an agent yet");
+                Ok(())
+            }
+            Some(CallInput::Surrender(s)) => {
+                super::replaces::refuse(*s, NOT_REPLACEABLE);
                 Ok(())
             }
             Some(CallInput::Request(r, responder)) => {

@@ -185,6 +185,9 @@ impl Line {
                     Some(CallInput::Control(_, reply)) => {
                         let _ = reply.send(Err("a line is not a call".into()));
                     }
+                    Some(CallInput::Surrender(s)) => {
+                        crate::calls::replaces::refuse(*s, "Replaces names an agent's line");
+                    }
                     Some(CallInput::Request(r, responder)) => {
                         if self.request(*r, responder).await {
                             break None;

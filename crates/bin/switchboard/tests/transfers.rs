@@ -564,6 +564,189 @@ fn a_refer_with_replaces_from_the_phone_joins_the_caller_to_the_number_it_dialle
     assert_eq!(second[0]["reason"], "transferred", "{second:?}");
 }
 
+/// A tenant whose trunk also places calls: to SIPp as the carrier on `carrier_port`
+/// (`carrier_uas.xml`: digest, caller ID +15550100, audio echoed).
+fn import_tenant_with_outbound_trunk(dir: &Path, data: &Path, carrier_port: u16) {
+    let trunk = format!(
+        "outbound_proxy: \"sip:127.0.0.1:{carrier_port}\", country_code: \"44\", \
+         national_prefix: \"0\", caller_id: \"+15550100\", \
+         auth: {{ username: trunkuser, password: trunk-secret }}"
+    );
+    let queue = "offer_timeout_secs: 10, wrap_up_secs: 0";
+    let users = ["2001", "2002"];
+    import(
+        dir,
+        data,
+        &sales_tenant(TENANT, &users, queue, &trunk, "+15550177"),
+    );
+    for user in users {
+        passwords(data, TENANT, user, DEMO_PASSWORD);
+    }
+}
+
+#[test]
+fn an_agents_outbound_call_is_transferred_blind_to_another_agent_through_the_api() {
+    if !sipp_available() {
+        return;
+    }
+    let (tmp, data) = data_dir();
+    let carrier_port = free_port();
+    import_tenant_with_outbound_trunk(tmp.path(), &data, carrier_port);
+    let mut served = serve(&data);
+    let target = sip_addr(&served).to_string();
+    let dir = tempfile::tempdir_in(tmp.path()).unwrap();
+    pcmu_tone(&dir.path().join("tone.pcmu"));
+    // Agent 2002's desk phone speaks (the called party echoes it).
+    let second_port = free_port();
+    register_phone(dir.path(), &target, second_port, "2002", DEMO_PASSWORD);
+    let media = free_port().to_string();
+    let talk = ["-mi", "127.0.0.1", "-mp", &media];
+    let mut second_phone = sipp(dir.path(), "agent_phone_talks.xml", second_port, &talk)
+        .spawn()
+        .unwrap();
+    let first = make_available_in(&served, TENANT, "2001");
+    let second = make_available_in(&served, TENANT, "2002");
+    let mut carrier = spawn_carrier(dir.path(), carrier_port);
+    // Agent 2001's phone (on 127.0.0.2: 127.0.0.1 is the trunk's source) dials the number.
+    let auth_uri = format!("02079460000@{target}");
+    let phone_media = free_port().to_string();
+    let args = [
+        "-s",
+        "02079460000",
+        "-au",
+        "2001",
+        "-ap",
+        DEMO_PASSWORD,
+        "-auth_uri",
+        &auth_uri,
+        "-key",
+        "agent_user",
+        "2001",
+        "-i",
+        "127.0.0.2",
+        "-mi",
+        "127.0.0.2",
+        "-mp",
+        &phone_media,
+        &target,
+    ];
+    let mut phone = sipp(
+        dir.path(),
+        "phone_calls_out_and_waits.xml",
+        free_port(),
+        &args,
+    )
+    .spawn()
+    .unwrap();
+    let call = connected_call(&served, &first);
+    let directory: Value = first
+        .get(served.url("/api/v1/me/directory"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let id = directory["agents"][0]["agent"].as_str().unwrap().to_owned();
+    let transfer = first
+        .post(served.url(&format!("/api/v1/calls/{call}/transfer")))
+        .json(&json!({ "to": { "agent": id }, "mode": "blind" }))
+        .send()
+        .unwrap();
+    assert_eq!(
+        transfer.status(),
+        204,
+        "{}",
+        transfer.text().unwrap_or_default()
+    );
+    let phone_done = wait_exit(&mut phone, Duration::from_secs(15));
+    assert!(
+        phone_done.is_some_and(|s| s.success()),
+        "agent 1's phone was hung up by the transfer: {}",
+        sipp_errors(dir.path())
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let calls = loop {
+        let calls: Value = second
+            .get(served.url("/api/v1/me/calls"))
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        if calls[0]["state"] == "connected" && calls[0]["agent"] == id.as_str() {
+            break calls;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "agent 2 connected: {calls}; {}",
+            sipp_errors(dir.path())
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(calls[0]["id"], call.as_str(), "the same call");
+    let mine: Value = first
+        .get(served.url("/api/v1/me/calls"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert!(
+        mine.as_array().unwrap().is_empty(),
+        "agent 1 is off the call: {mine}"
+    );
+    let state: Value = first
+        .get(served.url("/api/v1/me/state"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(
+        state["state"], "available",
+        "agent 1 is free for the next call: {state}"
+    );
+    // The customer and agent 2 talk for 2 s; agent 2 hangs up.
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(control(&served, &second, &call, "hangup"), 204);
+    let carrier_done = wait_exit(&mut carrier, Duration::from_secs(15));
+    let second_done = wait_exit(&mut second_phone, Duration::from_secs(15));
+    let errors = sipp_errors(dir.path());
+    assert!(
+        carrier_done.is_some_and(|s| s.success()),
+        "the called party: {errors}"
+    );
+    assert!(
+        second_done.is_some_and(|s| s.success()),
+        "agent 2's phone: {errors}"
+    );
+    served.signal("-TERM");
+    assert!(served.wait(Duration::from_secs(20)).is_some());
+    let events = events(&data, TENANT);
+    let of_call = |kind: &str| {
+        events
+            .iter()
+            .find(|(k, v)| k == kind && v["call"] == call.as_str())
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| panic!("{kind} in {events:?}"))
+    };
+    assert_eq!(of_call("call.created")["direction"], "outbound");
+    assert_eq!(of_call("call.transferred")["mode"], "blind");
+    let ended = of_call("call.ended");
+    assert_eq!(ended["reason"], "agent_hangup", "{ended}");
+    let legs = ended["legs"].as_array().unwrap();
+    assert_eq!(
+        legs.len(),
+        3,
+        "the called party, agent 1's phone, agent 2: {ended}"
+    );
+    let second_leg = legs
+        .iter()
+        .find(|l| l["to"] == "2002")
+        .expect("agent 2's leg");
+    let heard = second_leg["packets_received"].as_u64().unwrap_or(0);
+    assert!(
+        heard >= 50,
+        "the called party echoed agent 2's phone: {ended}"
+    );
+}
+
 #[test]
 fn an_agent_on_a_phone_number_is_dialled_through_the_trunk_and_accepts_with_a_key() {
     if !sipp_available() {

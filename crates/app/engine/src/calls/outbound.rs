@@ -97,6 +97,8 @@ struct Media {
     carrier: EndpointId,
     phone_answer: SessionDescription,
     carrier_offer: SessionDescription,
+    /// The G.711 payload type both legs use.
+    payload_type: u8,
 }
 
 /// How dialling the carrier ended.
@@ -250,6 +252,7 @@ impl Call {
             carrier: carrier.id,
             phone_answer,
             carrier_offer,
+            payload_type: pt,
         })
     }
 
@@ -516,13 +519,28 @@ impl Call {
             carrier,
             carrier_local: local,
         };
-        let cause = self.talk(&plan, &mut media, &mut legs).await;
-        self.finish(&plan, Some(&media), cause, Some(answered_at))
-            .await;
+        let (cause, adopted) = self.talk(&plan, &mut media, &mut legs).await;
+        match adopted {
+            Some(legs) => {
+                self.finish_adopted(&plan, &media, cause, answered_at, legs)
+                    .await
+            }
+            None => {
+                self.finish(&plan, Some(&media), cause, Some(answered_at))
+                    .await
+            }
+        }
     }
 
     /// The connected call: until a BYE, a media timeout or a missing ACK.
-    async fn talk(&mut self, plan: &Plan, media: &mut Media, legs: &mut Legs) -> EndCause {
+    /// The connected call until it ends; with the figures of the legs that left when it was
+    /// taken over to be transferred (see [`super::inbound::adopt`]).
+    async fn talk(
+        &mut self,
+        plan: &Plan,
+        media: &mut Media,
+        legs: &mut Legs,
+    ) -> (EndCause, Option<Vec<serde_json::Value>>) {
         let mut bridge = Bridge {
             media: media.call.clone(),
             customer: media.carrier,
@@ -562,7 +580,16 @@ impl Call {
                 Err(e) => tracing::warn!(error = %e, "the call's recording did not start"),
             }
         }
-        let cause = self.talk_until_hangup(plan, media, legs, &mut bridge).await;
+        let (cause, adopted) = match self.talk_until_hangup(plan, media, legs, &mut bridge).await {
+            Talked::Ended(cause) => (cause, None),
+            Talked::Transfer(agent, first) => {
+                let recording = bridge.recording.take();
+                let adopted = self
+                    .adopt(plan, media, legs, (agent, recording), first)
+                    .await;
+                (adopted.cause, Some(adopted.legs))
+            }
+        };
         if bridge.recording.is_some()
             && let Ok(Effect::Recorded(info)) = bridge.record_stop().await
         {
@@ -573,7 +600,70 @@ impl Call {
             super::history::record(&self.deps, plan.tenant, &call, now, cause.reason).await;
         }
         self.deps.control.remove(&self.carrier_call_id);
-        cause
+        (cause, adopted)
+    }
+
+    /// Hands the call to a task that runs it as a carrier's call connected to the agent, so
+    /// that it can be transferred; `first` (the command or REFER asking for it) is its first
+    /// input. The customer's endpoint stays in this call's media.
+    async fn adopt(
+        &mut self,
+        plan: &Plan,
+        media: &mut Media,
+        legs: &Legs,
+        (agent, recording): (sb_types::AgentId, Option<std::path::PathBuf>),
+        first: CallInput,
+    ) -> super::inbound::Adopted {
+        let (_, closed) = mpsc::unbounded_channel();
+        let (_, no_events) = mpsc::channel(1);
+        let inputs = std::mem::replace(&mut self.inputs, closed);
+        let events = std::mem::replace(&mut media.events, no_events);
+        let adoption = super::inbound::Adoption {
+            deps: self.deps.clone(),
+            registry: self.registry.clone(),
+            tenant: plan.tenant,
+            log: CallLog::new(
+                self.deps.store.clone(),
+                plan.tenant,
+                self.carrier_call_id.clone(),
+                self.deps.clock,
+            ),
+            customer: super::inbound::CalledLeg {
+                call_id: self.carrier_call_id.clone(),
+                number: plan.number.as_str().to_owned(),
+                dialog: legs.carrier.clone(),
+                local: legs.carrier_local,
+                dest: plan.carrier,
+                transport: "UDP",
+            },
+            media: super::inbound::CallerMedia {
+                call: media.call.clone(),
+                events,
+                endpoint: media.carrier,
+                answer: media.carrier_offer.clone(),
+                payload_type: media.payload_type,
+            },
+            agent: super::inbound::AgentLeg {
+                peer: super::inbound::Peer::DirectAgent(agent),
+                label: self.phone.caller(),
+                endpoint: media.phone,
+                dialog: legs.phone.clone(),
+                sdp: Some(media.phone_answer.clone()),
+                local: self.phone.local,
+                dest: self.phone.dest,
+                transport: self.phone.transport,
+                call_id: self.phone.call_id(),
+                record: false,
+                interaction_events: None,
+                line: false,
+            },
+            inputs,
+            inputs_tx: self.inputs_tx.clone(),
+            recording,
+            engaged: self.engaged.take(),
+            first,
+        };
+        super::inbound::adopt(adoption).await
     }
 
     async fn talk_until_hangup(
@@ -582,7 +672,7 @@ impl Call {
         media: &mut Media,
         legs: &mut Legs,
         bridge: &mut Bridge,
-    ) -> EndCause {
+    ) -> Talked {
         let started = tokio::time::Instant::now();
         let mut acked = false;
         let mut resend = Duration::from_millis(500);
@@ -597,44 +687,10 @@ impl Call {
                 }
                 input = self.inputs.recv() => {
                     let Some(input) = input else {
-                        return EndCause::new("shutdown", 200);
+                        return Talked::Ended(EndCause::new("shutdown", 200));
                     };
-                    match input {
-                        CallInput::Ack => acked = true,
-                        CallInput::Cancel => {}
-                        CallInput::Control(command, reply) => {
-                            let label = format!("{command:?}");
-                            let result = bridge.apply(&self.deps, command).await;
-                            let (held, recording) = (bridge.held, bridge.recording.is_some());
-                            self.deps.control.update(&self.carrier_call_id, |c| {
-                                c.state = if held { "held" } else { "connected" }.into();
-                                c.recording = recording;
-                            });
-                            let ok = result.is_ok();
-                            let _ = reply.send(result.as_ref().map(|_| ()).map_err(Clone::clone));
-                            if ok {
-                                plan.log.record("command", json!({ "command": label })).await;
-                            }
-                            match result {
-                                Ok(Effect::Hangup) => {
-                                    let cause = EndCause::new("agent_hangup", 200);
-                                    self.bye_both(plan, legs, &cause).await;
-                                    return cause;
-                                }
-                                Ok(Effect::Recorded(info)) => plan.log.record("recorded", info).await,
-                                _ => {}
-                            }
-                        }
-                        CallInput::Request(r, responder) => {
-                            if let Some(cause) = self.in_call_request(plan, media, legs, *r, responder).await {
-                                return cause;
-                            }
-                        }
-                        CallInput::Surrender(s) => {
-                            if let Some(cause) = self.surrender(plan, media, legs, *s).await {
-                                return cause;
-                            }
-                        }
+                    if let Some(talked) = self.input(plan, media, legs, bridge, input, &mut acked).await {
+                        return talked;
                     }
                 }
                 event = media.events.recv() => {
@@ -643,14 +699,14 @@ impl Call {
                         let silent = if endpoint == media.phone { "phone" } else { "carrier" };
                         tracing::info!(leg = silent, "no RTP: the call is dropped");
                         self.bye_both(plan, legs, &cause).await;
-                        return cause;
+                        return Talked::Ended(cause);
                     }
                 }
                 _ = tokio::time::sleep_until(next_resend), if !acked => {
                     if started.elapsed() >= ACK_WAIT {
                         let cause = EndCause::new("phone_no_ack", 408);
                         self.bye_both(plan, legs, &cause).await;
-                        return cause;
+                        return Talked::Ended(cause);
                     }
                     self.phone.respond(StatusCode::OK, Some(&media.phone_answer));
                     resend = (resend * 2).min(Duration::from_secs(4));
@@ -658,6 +714,84 @@ impl Call {
                 }
             }
         }
+    }
+
+    /// One input while connected; `Some` when the call ends or is to be transferred.
+    async fn input(
+        &mut self,
+        plan: &Plan,
+        media: &mut Media,
+        legs: &mut Legs,
+        bridge: &mut Bridge,
+        input: CallInput,
+        acked: &mut bool,
+    ) -> Option<Talked> {
+        match input {
+            CallInput::Ack => *acked = true,
+            CallInput::Cancel => {}
+            CallInput::Control(command, reply) => {
+                if let Some(agent) = plan.agent
+                    && matches!(command, super::CallCommand::Transfer { .. })
+                {
+                    let first = CallInput::Control(command, reply);
+                    return Some(Talked::Transfer(agent, first));
+                }
+                return self.command(plan, legs, bridge, command, reply).await;
+            }
+            CallInput::Request(r, responder) => {
+                let from_phone = r.request.headers().call_id().ok() == Some(&self.phone.call_id());
+                if let Some(agent) = plan.agent
+                    && from_phone
+                    && *r.request.method() == Method::Refer
+                {
+                    return Some(Talked::Transfer(agent, CallInput::Request(r, responder)));
+                }
+                let ended = self.in_call_request(plan, media, legs, *r, responder).await;
+                return ended.map(Talked::Ended);
+            }
+            CallInput::Surrender(s) => {
+                return self
+                    .surrender(plan, media, legs, *s)
+                    .await
+                    .map(Talked::Ended);
+            }
+        }
+        None
+    }
+
+    /// A command from the API (hold, DTMF, recording, hang-up) carried out by the bridge.
+    async fn command(
+        &mut self,
+        plan: &Plan,
+        legs: &mut Legs,
+        bridge: &mut Bridge,
+        command: super::CallCommand,
+        reply: super::control::Reply,
+    ) -> Option<Talked> {
+        let label = format!("{command:?}");
+        let result = bridge.apply(&self.deps, command).await;
+        let (held, recording) = (bridge.held, bridge.recording.is_some());
+        self.deps.control.update(&self.carrier_call_id, |c| {
+            c.state = if held { "held" } else { "connected" }.into();
+            c.recording = recording;
+        });
+        let ok = result.is_ok();
+        let _ = reply.send(result.as_ref().map(|_| ()).map_err(Clone::clone));
+        if ok {
+            plan.log
+                .record("command", json!({ "command": label }))
+                .await;
+        }
+        match result {
+            Ok(Effect::Hangup) => {
+                let cause = EndCause::new("agent_hangup", 200);
+                self.bye_both(plan, legs, &cause).await;
+                return Some(Talked::Ended(cause));
+            }
+            Ok(Effect::Recorded(info)) => plan.log.record("recorded", info).await,
+            _ => {}
+        }
+        None
     }
 
     /// A request inside one of the legs; `Some` when it ends the call.
@@ -696,7 +830,7 @@ impl Call {
                 let mut refused = r.make_response(StatusCode::NOT_IMPLEMENTED, None);
                 refused.headers_mut().push(
                     sb_sip::HeaderName::Warning,
-                    "399 switchboard \"a call the phone placed is transferred by a REFER on the held call, with Replaces naming this one\"",
+                    "399 switchboard \"only the agent's phone transfers the call\"",
                 );
                 responder.respond(refused);
                 None
@@ -819,6 +953,26 @@ impl Call {
         self.disengage(plan, answered_at.is_some()).await;
     }
 
+    /// Records the end of a call that was taken over to be transferred: the called party's
+    /// figures, then every leg that left it (the agent's phone, agents or numbers transferred
+    /// to), and releases the media.
+    async fn finish_adopted(
+        &mut self,
+        plan: &Plan,
+        media: &Media,
+        cause: EndCause,
+        answered_at: sb_types::Timestamp,
+        legs: Vec<serde_json::Value>,
+    ) {
+        let carrier = media.call.remove_endpoint(media.carrier).await.ok();
+        let mut figures = vec![leg_figures("carrier", carrier.as_ref())];
+        figures.extend(legs);
+        let _ = media.call.close().await;
+        let payload = ended(&cause, Some(answered_at), plan.log.now(), figures);
+        plan.log.record("ended", payload).await;
+        self.disengage(plan, true).await;
+    }
+
     /// The call is over: an answered one is followed by the tenant's after-contact work.
     async fn disengage(&mut self, plan: &Plan, answered: bool) {
         let Some(engaged) = self.engaged.take() else {
@@ -835,6 +989,14 @@ impl Call {
         };
         engaged.release(wrap).await;
     }
+}
+
+/// How the connected stretch of an outbound call ended.
+enum Talked {
+    /// The call is over.
+    Ended(EndCause),
+    /// The agent transfers it: this input (a command or a REFER) asks for it.
+    Transfer(sb_types::AgentId, CallInput),
 }
 
 /// The dialogs of a connected call.

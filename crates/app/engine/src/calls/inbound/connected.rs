@@ -261,6 +261,12 @@ impl Inbound {
                 }
             });
         }
+        if let Peer::DirectAgent(agent) = leg.peer
+            && self.placed_by.as_ref().is_some_and(|e| e.agent() == agent)
+            && let Some(engaged) = self.placed_by.take()
+        {
+            self.release_placer(engaged).await;
+        }
         if let Peer::Agent { interaction, .. } = leg.peer
             && leg.interaction_events.is_some()
             && let Err(e) = self.deps.acd.complete(self.tenant, interaction).await

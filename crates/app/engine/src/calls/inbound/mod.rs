@@ -5,9 +5,13 @@
 //! consultation (`consult`). Every step is an event in the log; `call.ended` carries every
 //! leg's quality.
 
+mod adopt;
+pub(in crate::calls) use adopt::{Adopted, Adoption, adopt};
 mod blind;
 mod connected;
 mod consult;
+mod customer;
+pub(in crate::calls) use customer::{CalledLeg, Customer};
 mod hangup;
 mod http;
 pub(crate) use http::{HttpCall, send as flow_http_send};
@@ -42,7 +46,7 @@ use super::cause::EndCause;
 use super::control::{self, LiveCall};
 use super::deps::CallDeps;
 use super::events::{CallLog, ended, leg_figures};
-use super::legs::{self, UasLeg};
+use super::legs::UasLeg;
 use super::registry::{CallInput, Registry};
 use super::sdp;
 use crate::trunks::InboundCall;
@@ -92,12 +96,13 @@ pub(super) fn spawn(
             registry: registry.clone(),
             tenant: call.tenant,
             number: call.number.as_str().to_owned(),
-            caller,
+            caller: Customer::Caller(caller),
             inputs,
             inputs_tx,
             log,
             ids: vec![call_id.clone()],
             legs_done: Vec::new(),
+            placed_by: None,
         };
         task.run(call.trunk_name).await;
         task.deps.control.remove(&call_id);
@@ -184,7 +189,7 @@ pub(super) struct Inbound {
     pub registry: Arc<Registry>,
     pub tenant: TenantId,
     pub number: String,
-    pub caller: UasLeg,
+    pub caller: Customer,
     pub inputs: UnboundedReceiver<CallInput>,
     pub inputs_tx: mpsc::UnboundedSender<CallInput>,
     pub log: CallLog,
@@ -192,6 +197,9 @@ pub(super) struct Inbound {
     pub ids: Vec<String>,
     /// The quality figures of the legs that have left the call (agents transferred from).
     pub legs_done: Vec<serde_json::Value>,
+    /// The agent who placed the call (an outbound call taken over to be transferred): engaged
+    /// in the ACD until their leg leaves.
+    pub placed_by: Option<crate::acd::Engagement>,
 }
 
 impl Inbound {
@@ -241,7 +249,7 @@ impl Inbound {
     /// Answers the caller with our SDP and waits for nothing: the ACK is tracked by the
     /// input loop.
     async fn answer(&mut self) -> Result<CallerMedia, StatusCode> {
-        let offer = sb_sdp::parse_bytes(self.caller.invite.body()).ok();
+        let offer = sb_sdp::parse_bytes(&self.caller.invite_body()).ok();
         let Some((offer, stream)) = offer.and_then(|o| {
             let s = sdp::negotiate_offer(&o).ok()?;
             Some((o, s))
@@ -273,14 +281,16 @@ impl Inbound {
                 return Err(StatusCode::SERVICE_UNAVAILABLE);
             }
         };
-        let local = sdp::answer_media(self.caller.local.ip(), info.local.port(), &stream);
+        let local = sdp::answer_media(self.caller.local().ip(), info.local.port(), &stream);
         let Ok(answer) = sb_sdp::answer(&offer, &local).map(|a| a.sdp) else {
             self.caller
                 .refuse(StatusCode::NOT_ACCEPTABLE_HERE, sdp::CODECS_WE_TAKE);
             return Err(StatusCode::NOT_ACCEPTABLE_HERE);
         };
         self.caller.respond(StatusCode::OK, Some(&answer));
-        self.registry.forget_invite(self.caller.tx);
+        if let Some(tx) = self.caller.tx() {
+            self.registry.forget_invite(tx);
+        }
         Ok(CallerMedia {
             call,
             events,
@@ -326,7 +336,8 @@ impl Inbound {
                         Peer::External => Input::Done,
                     };
                     let _ = session.handle(now, answered);
-                    return (self.talk(session, media, *agent, &mut acks).await, false);
+                    let talked = self.talk(session, media, *agent, &mut acks, None).await;
+                    return (talked, false);
                 }
                 Ok(Outcome::Hangup) => {
                     let cause = EndCause::new("flow_hangup", 200);
@@ -503,13 +514,14 @@ impl Inbound {
         media: &mut CallerMedia,
         first: AgentLeg,
         acks: &mut AckWait,
+        recording: Option<std::path::PathBuf>,
     ) -> EndCause {
         let mut bridge = Bridge {
             media: media.call.clone(),
             customer: media.endpoint,
             agent: first.endpoint,
             held: false,
-            recording: None,
+            recording,
             tenant: self.tenant,
             call_id: self.log.call().to_owned(),
         };
@@ -544,11 +556,8 @@ impl Inbound {
 
     /// BYE to the caller.
     pub(super) async fn hang_up_caller(&mut self, cause: &EndCause) {
-        let Some(mut dialog) = self.caller.dialog() else {
-            return;
-        };
-        let (local, dest, t) = (self.caller.local, self.caller.dest, self.caller.transport);
-        legs::bye(&self.deps, &mut dialog, local, dest, t, cause).await;
+        let deps = self.deps.clone();
+        self.caller.hang_up(&deps, cause).await;
     }
 
     async fn finish(
@@ -602,6 +611,13 @@ impl AckWait {
             interval: Duration::from_millis(500),
             acked: false,
         }
+    }
+
+    /// Nothing to wait for: the 2xx was acknowledged already, or was not ours.
+    pub(in crate::calls) fn done() -> Self {
+        let mut acks = Self::new();
+        acks.acked = true;
+        acks
     }
 
     pub(in crate::calls) fn waiting(&self) -> bool {

@@ -384,3 +384,148 @@ fn a_consulted_agent_answers_and_leaves_on_their_line_through_the_api() {
     let opened = events.iter().filter(|(k, _)| k == "line.opened").count();
     assert_eq!(opened, 2, "{events:?}");
 }
+
+#[test]
+fn a_call_transferred_to_an_agent_rings_on_their_line_and_is_answered_there() {
+    if !sipp_available() {
+        return;
+    }
+    let (tmp, data) = data_dir();
+    let carrier_port = free_port();
+    let trunk = format!(
+        "outbound_proxy: \"sip:127.0.0.1:{carrier_port}\", country_code: \"44\", \
+         national_prefix: \"0\", caller_id: \"+15550100\", \
+         auth: {{ username: trunkuser, password: trunk-secret }}"
+    );
+    let queue = "offer_timeout_secs: 25, wrap_up_secs: 0";
+    let users = ["2001", "2002"];
+    import(
+        tmp.path(),
+        &data,
+        &sales_tenant(TENANT, &users, queue, &trunk, "+15550188"),
+    );
+    for user in users {
+        passwords(&data, TENANT, user, DEMO_PASSWORD);
+    }
+    let mut served = serve(&data);
+    let target = sip_addr(&served).to_string();
+    let dir = tempfile::tempdir_in(tmp.path()).unwrap();
+    caller_audio(dir.path());
+    let first = make_available_in(&served, TENANT, "2001");
+    let second = make_available_in(&served, TENANT, "2002");
+    // Agent 2002's phone opens its line (it presses 1 at 12 s, hangs up at 13 s).
+    let mut line = open_line(dir.path(), &target, "2002", "127.0.0.2", 1_000);
+    wait_for(
+        &served,
+        &second,
+        dir.path(),
+        "/me/device",
+        "the line opens",
+        |d| d["line"] == "phone",
+    );
+    // Agent 2001's phone (127.0.0.3) dials a number; the carrier echoes.
+    let mut carrier = common::sipp::spawn_carrier(dir.path(), carrier_port);
+    let auth_uri = format!("02079460000@{target}");
+    let media = free_port().to_string();
+    let args = [
+        "-s",
+        "02079460000",
+        "-au",
+        "2001",
+        "-ap",
+        DEMO_PASSWORD,
+        "-auth_uri",
+        &auth_uri,
+        "-key",
+        "agent_user",
+        "2001",
+        "-i",
+        "127.0.0.3",
+        "-mi",
+        "127.0.0.3",
+        "-mp",
+        &media,
+        &target,
+    ];
+    let mut phone = sipp(
+        dir.path(),
+        "phone_calls_out_and_waits.xml",
+        free_port(),
+        &args,
+    )
+    .spawn()
+    .unwrap();
+    let calls = wait_for(
+        &served,
+        &first,
+        dir.path(),
+        "/me/calls",
+        "the call out",
+        |c| c[0]["state"] == "connected",
+    );
+    let id = calls[0]["id"].as_str().unwrap().to_owned();
+    let directory = get(&served, &first, "/me/directory");
+    let agent2 = directory["agents"][0]["agent"].as_str().unwrap().to_owned();
+    let transfer = first
+        .post(served.url(&format!("/api/v1/calls/{id}/transfer")))
+        .json(&serde_json::json!({ "to": { "agent": agent2 }, "mode": "blind" }))
+        .send()
+        .unwrap();
+    assert_eq!(transfer.status(), 204);
+    let ringing = wait_for(
+        &served,
+        &second,
+        dir.path(),
+        "/me/calls",
+        "ringing on the line",
+        |c| c[0]["state"] == "ringing",
+    );
+    assert_eq!(ringing[0]["offered_to"], agent2.as_str(), "{ringing}");
+    assert_eq!(
+        post(&served, &first, &format!("/calls/{id}/answer")),
+        404,
+        "agent 1 is off the call"
+    );
+    assert_eq!(post(&served, &second, &format!("/calls/{id}/answer")), 204);
+    wait_for(
+        &served,
+        &second,
+        dir.path(),
+        "/me/calls",
+        "connected on the line",
+        |c| c[0]["state"] == "connected" && c[0]["agent"] == agent2.as_str(),
+    );
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(post(&served, &second, &format!("/calls/{id}/hangup")), 204);
+    let carrier_done = wait_exit(&mut carrier, Duration::from_secs(15));
+    let phone_done = wait_exit(&mut phone, Duration::from_secs(15));
+    assert_eq!(
+        get(&served, &second, "/me/device")["line"],
+        "phone",
+        "the line stays up after the call"
+    );
+    let line_done = wait_exit(&mut line, Duration::from_secs(30));
+    let errors = sipp_errors(dir.path());
+    assert!(
+        carrier_done.is_some_and(|s| s.success()),
+        "the called party: {errors}"
+    );
+    assert!(
+        phone_done.is_some_and(|s| s.success()),
+        "agent 1's phone: {errors}"
+    );
+    assert!(
+        line_done.is_some_and(|s| s.success()),
+        "agent 2's line (no INVITE): {errors}"
+    );
+    served.signal("-TERM");
+    assert!(served.wait(Duration::from_secs(20)).is_some());
+    let events = events(&data, TENANT);
+    let offered = events
+        .iter()
+        .find(|(k, v)| k == "call.offered" && v["call"] == id.as_str())
+        .map(|(_, v)| v.clone())
+        .expect("call.offered");
+    assert_eq!(offered["on"], "line", "{offered}");
+    assert_eq!(offered["agent"], agent2.as_str(), "{offered}");
+}

@@ -1,6 +1,7 @@
-//! Transfers from a flow: to a queue (waiting there as in an enqueue block), to an agent (their
-//! registered phone rung directly), or to a number through the tenant's trunk. The caller
-//! hears music while it rings and is bridged when it is answered.
+//! Transfers from a flow: to a queue (waiting there as in an enqueue block), to an agent (rung
+//! directly: on their line when they have one their device allows, as offers are, else their
+//! registered phone), or to a number through the tenant's trunk. The caller hears music while
+//! it rings and is bridged when it is answered.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -12,7 +13,10 @@ use sb_sip_dialog::trunk::caller_id::CallerIdRequest;
 use sb_sip_transport::Destination;
 use serde_json::json;
 
-use super::{AckWait, AgentLeg, CallerMedia, Inbound, Interrupt, Outcome, Peer, ivr, queue};
+use super::{
+    AckWait, AgentLeg, CallerMedia, Inbound, Interrupt, Outcome, Peer, Signal, ivr, queue,
+};
+use crate::calls::control::CallCommand;
 use crate::calls::dialogs::{self, CarrierInvite, token};
 use crate::calls::leg_media;
 use crate::calls::ring::{self, LegOffer, RingOutcome, Ringing};
@@ -55,7 +59,8 @@ fn failed(why: impl Into<String>) -> Result<Outcome, Interrupt> {
     Ok(Outcome::Input(Input::Failed(why.into())))
 }
 
-/// Rings an agent's registered phone, outside the ACD.
+/// Rings an agent outside the ACD: on their line (answered from the console or the API, or
+/// with 1 on a SIP phone's line), else their registered phone.
 pub async fn to_agent(
     call: &mut Inbound,
     media: &mut CallerMedia,
@@ -63,10 +68,55 @@ pub async fn to_agent(
     agent: sb_types::AgentId,
     timeout: Duration,
 ) -> Result<Outcome, Interrupt> {
-    match dial_agent(call, media, (agent, false), timeout).await {
+    let rung = match on_line(call, media, agent, timeout).await {
+        Some(rung) => Ok(rung),
+        None => dial_agent(call, media, (agent, false), timeout).await,
+    };
+    let outcome = match rung {
         Ok((ringing, leg)) => ring_and_bridge(call, media, acks, ringing, leg).await,
-        Err(why) => failed(why),
+        Err(why) => return failed(why),
+    };
+    if !matches!(outcome, Ok(Outcome::Connected(_))) {
+        call.show(|c| {
+            if c.offered_to == Some(agent) {
+                c.offered_to = None;
+                c.state = "ivr".into();
+            }
+        });
     }
+    outcome
+}
+
+/// Rings `agent`'s line when they have one their device allows and it is free; shown to them
+/// as ringing (`offered_to`), `call.offered` with `on: line`.
+async fn on_line(
+    call: &mut Inbound,
+    media: &CallerMedia,
+    agent: sb_types::AgentId,
+    timeout: Duration,
+) -> Option<(Ringing, Pending)> {
+    if !call
+        .deps
+        .lines
+        .usable(call.tenant, agent, &call.deps.devices)
+    {
+        return None;
+    }
+    let rung = line_agent(call, media, agent, Some(timeout)).await;
+    let (ringing, leg) = rung
+        .map_err(|why| tracing::info!(%agent, why, "the transfer cannot ring the agent's line"))
+        .ok()?;
+    call.show(|c| {
+        c.state = "ringing".into();
+        c.offered_to = Some(agent);
+    });
+    call.log
+        .record(
+            "offered",
+            json!({ "agent": agent.to_string(), "on": "line", "transfer": true }),
+        )
+        .await;
+    Some((ringing, leg))
 }
 
 /// Dials `number` through the tenant's outbound trunk.
@@ -327,18 +377,39 @@ pub async fn ring_and_bridge(
                     return Ok(done);
                 }
             }
-            event = call.caller_event(media, acks) => match event {
+            event = call.caller_signal(media, acks, |c| matches!(c, CallCommand::Answer | CallCommand::Reject)) => match event {
                 Err(interrupt) => {
                     ringing.cancel();
                     let _ = media.call.remove_endpoint(leg.endpoint).await;
                     return Err(interrupt);
                 }
-                Ok(MediaEvent::PlayFinished { endpoint }) if endpoint == media.endpoint => {
+                Ok(Signal::Command(command, reply)) => {
+                    let answer = matches!(command, CallCommand::Answer);
+                    let _ = reply.send(decide_on_line(&mut ringing, answer));
+                }
+                Ok(Signal::Media(MediaEvent::Dtmf { endpoint, digit }))
+                    if digit == '1' && ringing.on_line() && endpoint == leg.endpoint =>
+                {
+                    // A SIP phone accepts a call ringing on its line with 1.
+                    let _ = decide_on_line(&mut ringing, true);
+                }
+                Ok(Signal::Media(MediaEvent::PlayFinished { endpoint })) if endpoint == media.endpoint => {
                     let _ = ivr::start_prompt(call, media, &music, true).await;
                 }
-                Ok(_) => {}
+                Ok(Signal::Media(_)) => {}
             }
         }
+    }
+}
+
+/// Answers (`true`) or declines a transfer ringing on the agent's line.
+fn decide_on_line(ringing: &mut Ringing, answer: bool) -> Result<(), String> {
+    if !ringing.on_line() {
+        return Err("the call rings the agent's phone: answer it there".into());
+    }
+    match ringing.decide(answer) {
+        true => Ok(()),
+        false => Err("the call was answered already".into()),
     }
 }
 
@@ -371,7 +442,7 @@ async fn settle(
             let _ = media.call.remove_endpoint(leg.endpoint).await;
             let _ = media.call.stop_play(media.endpoint).await;
             failed(match status.as_u16() {
-                486 | 600 => Input::Busy,
+                486 | 600 | 603 => Input::Busy,
                 408 | 480 | 487 => Input::NoAnswer,
                 _ => Input::Failed(format!("the transfer failed: {status}")),
             })

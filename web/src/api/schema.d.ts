@@ -1381,11 +1381,14 @@ export interface components {
             /** @description Who called. */
             caller: string;
             consult?: null | components["schemas"]["ConsultInfo"];
-            /** @description `inbound` or `outbound`. */
+            /** @description `inbound`, `outbound`, or `internal` (a user's phone calling another user). */
             direction: string;
             /** @description The call's id. */
             id: string;
-            /** @description The number called (inbound: the tenant's; outbound: the dialled one). */
+            /**
+             * @description The number called (inbound: the tenant's; outbound: the dialled one; internal: the
+             *     user name called).
+             */
             number: string;
             /**
              * Format: uuid

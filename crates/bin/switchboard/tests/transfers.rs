@@ -748,6 +748,255 @@ fn an_agents_outbound_call_is_transferred_blind_to_another_agent_through_the_api
 }
 
 #[test]
+fn an_agents_phone_dials_a_colleague_by_user_name_and_they_talk() {
+    if !sipp_available() {
+        return;
+    }
+    let (tmp, data) = data_dir();
+    import_tenant_with_outbound_trunk(tmp.path(), &data, free_port());
+    let mut served = serve(&data);
+    let target = sip_addr(&served).to_string();
+    let dir = tempfile::tempdir_in(tmp.path()).unwrap();
+    pcmu_tone(&dir.path().join("tone.pcmu"));
+    let second_port = free_port();
+    register_phone(dir.path(), &target, second_port, "2002", DEMO_PASSWORD);
+    let media = free_port().to_string();
+    let echo = ["-rtp_echo", "-mi", "127.0.0.1", "-mp", &media];
+    let mut callee = sipp(dir.path(), "agent_phone.xml", second_port, &echo)
+        .spawn()
+        .unwrap();
+    let first = make_available_in(&served, TENANT, "2001");
+    // Agent 2001's phone dials 2002, talks for 2 s and hangs up.
+    let auth_uri = format!("2002@{target}");
+    let phone_media = free_port().to_string();
+    let args = [
+        "-s",
+        "2002",
+        "-au",
+        "2001",
+        "-ap",
+        DEMO_PASSWORD,
+        "-auth_uri",
+        &auth_uri,
+        "-i",
+        "127.0.0.2",
+        "-mi",
+        "127.0.0.2",
+        "-mp",
+        &phone_media,
+        &target,
+    ];
+    let caller = sipp(dir.path(), "phone_outbound.xml", free_port(), &args)
+        .status()
+        .unwrap();
+    let callee_done = wait_exit(&mut callee, Duration::from_secs(15));
+    let errors = sipp_errors(dir.path());
+    assert!(caller.success(), "the caller's phone: {errors}");
+    assert!(
+        callee_done.is_some_and(|s| s.success()),
+        "the callee's phone: {errors}"
+    );
+    let state: Value = first
+        .get(served.url("/api/v1/me/state"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(state["state"], "available", "free again: {state}");
+    served.signal("-TERM");
+    assert!(served.wait(Duration::from_secs(20)).is_some());
+    let events = events(&data, TENANT);
+    let created = &events.iter().find(|(k, _)| k == "call.created").unwrap().1;
+    assert_eq!(created["direction"], "internal", "{created}");
+    assert_eq!(created["number"], "2002", "{created}");
+    let ended = &events.iter().find(|(k, _)| k == "call.ended").unwrap().1;
+    assert_eq!(ended["reason"], "caller_hangup", "{ended}");
+    let legs = ended["legs"].as_array().unwrap();
+    assert_eq!(legs.len(), 2, "{ended}");
+    for leg in legs {
+        let heard = leg["packets_received"].as_u64().unwrap_or(0);
+        assert!(
+            heard >= 50,
+            "the caller's tone, echoed by the callee: {ended}"
+        );
+    }
+}
+
+#[test]
+fn a_refer_with_replaces_joins_the_caller_to_the_colleague_the_phone_called() {
+    if !sipp_available() {
+        return;
+    }
+    let (tmp, data) = data_dir();
+    import_tenant_with_outbound_trunk(tmp.path(), &data, free_port());
+    let mut served = serve(&data);
+    let target = sip_addr(&served).to_string();
+    let dir = tempfile::tempdir_in(tmp.path()).unwrap();
+    pcmu_tone(&dir.path().join("tone.pcmu"));
+    // Agent 2002's desk phone echoes what it hears.
+    let colleague_port = free_port();
+    register_phone(dir.path(), &target, colleague_port, "2002", DEMO_PASSWORD);
+    let media = free_port().to_string();
+    let echo = ["-rtp_echo", "-mi", "127.0.0.1", "-mp", &media];
+    let mut colleague = sipp(dir.path(), "agent_phone.xml", colleague_port, &echo)
+        .spawn()
+        .unwrap();
+    // Agent 2001's phone (127.0.0.2) answers the caller and holds them.
+    let port = free_port();
+    register_on_second_address(dir.path(), &target, port);
+    let first = make_available_in(&served, TENANT, "2001");
+    let media = free_port().to_string();
+    let phone_args = [
+        "-rtp_echo",
+        "-i",
+        "127.0.0.2",
+        "-mi",
+        "127.0.0.2",
+        "-mp",
+        &media,
+    ];
+    let mut phone = sipp(
+        dir.path(),
+        "agent_transfers_attended.xml",
+        port,
+        &phone_args,
+    )
+    .spawn()
+    .unwrap();
+    let mut caller = dial_in(dir.path(), "caller_talks.xml", "+15550177", 12_000, &target)
+        .spawn()
+        .unwrap();
+    let call = connected_call(&served, &first);
+    let second = make_available_in(&served, TENANT, "2002");
+    // The same phone calls 2002 and, once answered, REFERs the caller's call to it.
+    let [c1_id, c1_ours, c1_phone] =
+        <[String; 3]>::try_from(first_call_dialog(dir.path())).unwrap();
+    let contact = format!("127.0.0.2:{port}");
+    let auth_uri = format!("2002@{target}");
+    let second_media = free_port().to_string();
+    let consult_args = [
+        "-s",
+        "2002",
+        "-au",
+        "2001",
+        "-ap",
+        DEMO_PASSWORD,
+        "-auth_uri",
+        &auth_uri,
+        "-cid_str",
+        "consult-%u-%p",
+        "-key",
+        "agent_user",
+        "2001",
+        "-key",
+        "c1_id",
+        &c1_id,
+        "-key",
+        "c1_ours",
+        &c1_ours,
+        "-key",
+        "c1_phone",
+        &c1_phone,
+        "-key",
+        "c1_contact",
+        &contact,
+        "-i",
+        "127.0.0.2",
+        "-mi",
+        "127.0.0.2",
+        "-mp",
+        &second_media,
+        &target,
+    ];
+    let mut consult = sipp(dir.path(), "agent_consults.xml", free_port(), &consult_args)
+        .spawn()
+        .unwrap();
+    let consult_done = wait_exit(&mut consult, Duration::from_secs(30));
+    let phone_done = wait_exit(&mut phone, Duration::from_secs(15));
+    let errors = sipp_errors(dir.path());
+    assert!(
+        consult_done.is_some_and(|s| s.success()),
+        "the phone's call to 2002: {errors}"
+    );
+    assert!(
+        phone_done.is_some_and(|s| s.success()),
+        "the phone's first call: {errors}"
+    );
+    let id: Value = second
+        .get(served.url("/api/v1/me"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let agent2 = id["user"]["id"].as_str().unwrap_or_default().to_owned();
+    let calls: Value = second
+        .get(served.url("/api/v1/me/calls"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(
+        calls[0]["id"],
+        call.as_str(),
+        "the caller's call is agent 2's now: {calls}"
+    );
+    assert_eq!(calls[0]["agent"], agent2.as_str(), "{calls}");
+    let state: Value = second
+        .get(served.url("/api/v1/me/state"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(
+        state["state"], "working",
+        "the ACD gave agent 2 the interaction: {state}"
+    );
+    let caller_done = wait_exit(&mut caller, Duration::from_secs(30));
+    let colleague_done = wait_exit(&mut colleague, Duration::from_secs(15));
+    let errors = sipp_errors(dir.path());
+    assert!(
+        caller_done.is_some_and(|s| s.success()),
+        "the caller: {errors}"
+    );
+    assert!(
+        colleague_done.is_some_and(|s| s.success()),
+        "agent 2's phone: {errors}"
+    );
+    served.signal("-TERM");
+    assert!(served.wait(Duration::from_secs(20)).is_some());
+    let events = events(&data, TENANT);
+    let of_call = |kind: &str, id: &str| {
+        events
+            .iter()
+            .find(|(k, v)| k == kind && v["call"] == id)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| panic!("{kind} of {id} in {events:?}"))
+    };
+    let transferred = of_call("call.transferred", &call);
+    assert_eq!(transferred["mode"], "attended", "{transferred}");
+    assert_eq!(transferred["to"], "2002", "{transferred}");
+    let ended = of_call("call.ended", &call);
+    assert_eq!(ended["reason"], "caller_hangup", "{ended}");
+    let legs = ended["legs"].as_array().unwrap();
+    let colleague_leg = legs
+        .iter()
+        .find(|l| l["to"] == "2002")
+        .expect("agent 2's leg");
+    let heard = colleague_leg["packets_received"].as_u64().unwrap_or(0);
+    assert!(
+        heard >= 150,
+        "agent 2's phone echoed the caller for seconds: {ended}"
+    );
+    let internal = events
+        .iter()
+        .find(|(k, v)| k == "call.created" && v["direction"] == "internal")
+        .map(|(_, v)| v["call"].clone())
+        .expect("the phone's call to 2002");
+    let ended = of_call("call.ended", internal.as_str().unwrap());
+    assert_eq!(ended["reason"], "transferred", "{ended}");
+}
+
+#[test]
 fn an_agent_on_a_phone_number_is_dialled_through_the_trunk_and_accepts_with_a_key() {
     if !sipp_available() {
         return;

@@ -34,9 +34,10 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 pub(super) struct CallView {
     /// The call's id.
     id: String,
-    /// `inbound` or `outbound`.
+    /// `inbound`, `outbound`, or `internal` (a user's phone calling another user).
     direction: &'static str,
-    /// The number called (inbound: the tenant's; outbound: the dialled one).
+    /// The number called (inbound: the tenant's; outbound: the dialled one; internal: the
+    /// user name called).
     number: String,
     /// Who called.
     caller: String,

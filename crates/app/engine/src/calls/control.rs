@@ -157,7 +157,7 @@ impl LiveQuality {
 pub struct LiveCall {
     /// The call's id (the Call-ID of its first leg).
     pub id: String,
-    /// `inbound` or `outbound`.
+    /// `inbound`, `outbound`, or `internal` (a user's phone calling another user).
     pub direction: &'static str,
     /// The tenant's number or the dialled one.
     pub number: String,

@@ -9,7 +9,8 @@ use super::control::LiveCall;
 use super::deps::CallDeps;
 
 /// Records `call`, ended at `ended_at` for `outcome`, in its contact's history; a failure is
-/// logged (the call is over either way, and its events are in the log).
+/// logged (the call is over either way, and its events are in the log). A call between two
+/// users (`internal`) has no contact and is not recorded.
 pub async fn record(
     deps: &CallDeps,
     tenant: TenantId,
@@ -17,6 +18,9 @@ pub async fn record(
     ended_at: Timestamp,
     outcome: &str,
 ) {
+    if call.direction == "internal" {
+        return;
+    }
     let contact = if call.direction == "inbound" {
         &call.caller
     } else {

@@ -21,7 +21,13 @@
 //!   is lent to each call).
 //! - `outbound`: a phone's call out through the tenant's trunk: caller ID by the trunk's rules,
 //!   digest answered for the carrier, both legs anchored on our media server and bridged, BYE
-//!   and CANCEL relayed, quality figures per leg recorded when the call ends.
+//!   and CANCEL relayed, quality figures per leg recorded when the call ends. A transfer hands
+//!   it to `inbound` (`inbound::adopt`); a call to a colleague's user name is an internal call
+//!   run by `inbound` too.
+//! - `replaces`: a phone's attended transfer (REFER with Replaces): the call that owns the
+//!   dialog named hands its far leg over to the call the REFER came in.
+//! - `reoffer`: re-INVITEs and UPDATEs inside a leg (hold, resume, session refresh) answered
+//!   with the leg's own description.
 //!
 //! Design note: each call is one tokio task that owns its legs (SIP dialogs) and its media
 //! session; the router only finds the task by Call-ID (each leg has its own Call-ID) or by the

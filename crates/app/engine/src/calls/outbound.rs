@@ -12,6 +12,7 @@ use sb_sip_dialog::dialog::Dialog;
 use sb_sip_dialog::e164::{E164, normalize};
 use sb_sip_dialog::wire;
 use sb_sip_transport::{Destination, Responder, ServerRequest, SipUser};
+use sb_types::AgentId;
 use serde_json::json;
 use tokio::sync::mpsc::{self, UnboundedReceiver};
 
@@ -124,6 +125,9 @@ struct Call {
 
 impl Call {
     async fn run(mut self, user: SipUser) {
+        if let Some((tenant, callee)) = self.colleague(&user).await {
+            return self.internal(user, tenant, callee).await;
+        }
         let plan = match self.plan(&user).await {
             Ok(p) => p,
             Err(r) => return self.phone.refuse(r.status, &r.warning),
@@ -154,6 +158,58 @@ impl Call {
             }
         };
         self.connect_and_talk(plan, media).await;
+    }
+
+    /// The user of the phone's tenant it dials by name (an extension), if it does.
+    async fn colleague(&self, user: &SipUser) -> Option<(sb_types::TenantId, (AgentId, String))> {
+        let dialled = self.phone.invite.uri().as_sip()?.user_decoded()?;
+        let dialled = String::from_utf8(dialled).ok()?;
+        let store = &self.deps.store;
+        let tenant = store.get_tenant_by_name(&user.realm).await.ok()?;
+        let callee = store.get_user_by_username(tenant.id, &dialled).await.ok()?;
+        Some((
+            tenant.id,
+            (crate::acd::agent_of(callee.id), callee.username),
+        ))
+    }
+
+    /// A call to a colleague: rung and connected by the inbound call machinery.
+    async fn internal(
+        mut self,
+        user: SipUser,
+        tenant: sb_types::TenantId,
+        callee: (AgentId, String),
+    ) {
+        if callee.1 == user.username {
+            return self
+                .phone
+                .refuse(StatusCode::BUSY_HERE, "you cannot call yourself");
+        }
+        let caller = self
+            .deps
+            .store
+            .get_user_by_username(tenant, &user.username)
+            .await;
+        let engaged = match caller {
+            Ok(u) => {
+                let (acd, voice) = (&self.deps.acd, sb_types::Channel::Voice);
+                crate::acd::Engagement::start(acd, tenant, crate::acd::agent_of(u.id), voice).await
+            }
+            Err(_) => None,
+        };
+        let (_, closed) = mpsc::unbounded_channel();
+        let internal = super::inbound::Internal {
+            deps: self.deps.clone(),
+            registry: self.registry.clone(),
+            tenant,
+            phone: self.phone,
+            from: user.username,
+            callee,
+            inputs: std::mem::replace(&mut self.inputs, closed),
+            inputs_tx: self.inputs_tx.clone(),
+            engaged,
+        };
+        super::inbound::internal(internal).await;
     }
 
     async fn plan(&self, user: &SipUser) -> Result<Plan, Refusal> {
@@ -889,9 +945,11 @@ impl Call {
         self.registry.insert(&self.carrier_call_id, s.inputs);
         let leg = super::replaces::FarLeg {
             label: plan.number.as_str().to_owned(),
+            agent: None,
+            line: false,
             endpoint: media.carrier,
             dialog: legs.carrier.clone(),
-            sdp: media.carrier_offer.clone(),
+            sdp: Some(media.carrier_offer.clone()),
             local: legs.carrier_local,
             dest: plan.carrier,
             transport: "UDP",

@@ -5,6 +5,10 @@
 //! (the carrier's dialog and media endpoint, lent whole) to the first call, which bridges the
 //! caller to it; both of the phone's legs are then hung up.
 //!
+//! The second call may also be a call to a colleague (an internal call, `inbound::internal`):
+//! the colleague's leg is handed over the same way (their line, when they took it there, is
+//! lent anew) and the ACD interaction moves to them, as when a consultation completes.
+//!
 //! This module reads the Refer-To and carries the hand-over between the two call tasks:
 //! [`Surrender`] asks the call that owns the named dialog for its far leg, [`FarLeg`] is the
 //! answer.
@@ -66,14 +70,18 @@ pub struct Surrender {
 /// A far leg handed over (its endpoint is lent to the taker's media already).
 #[derive(Debug)]
 pub struct FarLeg {
-    /// The number it is connected to.
+    /// The number or the agent's user name it is connected to.
     pub label: String,
+    /// The agent on it (a colleague the phone called), or `None` for a number.
+    pub agent: Option<sb_types::AgentId>,
+    /// It is the agent's line (never hung up with a BYE).
+    pub line: bool,
     /// Its media endpoint (now in the taker's call).
     pub endpoint: EndpointId,
     /// The confirmed dialog with the far side.
     pub dialog: Dialog,
-    /// Our SDP on it.
-    pub sdp: SessionDescription,
+    /// Our SDP on it (none on a line).
+    pub sdp: Option<SessionDescription>,
     /// Our SIP address towards it.
     pub local: SocketAddr,
     /// Where its requests go.

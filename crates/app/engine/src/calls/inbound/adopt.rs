@@ -68,6 +68,8 @@ pub(in crate::calls) async fn adopt(a: Adoption) -> Adopted {
         ids: Vec::new(),
         legs_done: Vec::new(),
         placed_by: a.engaged,
+        early: false,
+        internal: false,
     };
     let mut media = a.media;
     let _ = call.inputs_tx.send(a.first);
@@ -94,7 +96,7 @@ pub(in crate::calls) async fn adopt(a: Adoption) -> Adopted {
 
 /// The flow of a taken-over call: none (it ends at once; a transfer to a queue waits there
 /// by the queue's own limits).
-fn no_flow() -> Option<Arc<Program>> {
+pub(super) fn no_flow() -> Option<Arc<Program>> {
     static PROGRAM: OnceLock<Option<Arc<Program>>> = OnceLock::new();
     PROGRAM
         .get_or_init(|| {

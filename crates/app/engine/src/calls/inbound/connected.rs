@@ -46,6 +46,8 @@ pub(super) enum Step {
     /// The agent's phone asked for an attended transfer to the far side of the dialog named
     /// (REFER with Replaces, answered 202).
     Replaces(sb_sip::Replaces),
+    /// Another call asks for this call's far leg (the caller's phone joins it elsewhere).
+    Surrender(Box<crate::calls::replaces::Surrender>),
 }
 
 /// Which leg hung up by itself.
@@ -181,6 +183,7 @@ impl Inbound {
                 self.leave(at.media, at.agent, "transferred", true).await;
                 Some(Next::Blind(target))
             }
+            Step::Surrender(s) => self.surrender(at, *s).await,
             Step::Replaces(replaces) => {
                 self.replaced(at, replaces).await;
                 None
@@ -434,10 +437,7 @@ impl Inbound {
                 control::refuse(reply, "busy");
                 Step::Stay
             }
-            CallInput::Surrender(s) => {
-                crate::calls::replaces::refuse(*s, super::NOT_REPLACEABLE);
-                Step::Stay
-            }
+            CallInput::Surrender(s) => Step::Surrender(s),
             CallInput::Request(r, responder) => {
                 let call_id = r.request.headers().call_id().ok().map(str::to_owned);
                 let call_id = call_id.unwrap_or_default();

@@ -3,7 +3,9 @@
 //! and the offered agent's phone is rung (the B leg) and bridged to the caller on our media
 //! server (`connected`); the agent may then transfer the caller blind (`blind`) or after a
 //! consultation (`consult`). Every step is an event in the log; `call.ended` carries every
-//! leg's quality.
+//! leg's quality. The same machinery runs an agent's outbound call once they transfer it
+//! (`adopt`) and a phone's call to a colleague (`internal`): the customer's leg is a
+//! `Customer`, the caller we answered or the party called.
 
 mod adopt;
 pub(in crate::calls) use adopt::{Adopted, Adoption, adopt};
@@ -14,7 +16,9 @@ mod customer;
 pub(in crate::calls) use customer::{CalledLeg, Customer};
 mod hangup;
 mod http;
+mod internal;
 pub(crate) use http::{HttpCall, send as flow_http_send};
+pub(in crate::calls) use internal::{Internal, internal};
 mod ivr;
 mod listen;
 mod message;
@@ -23,6 +27,7 @@ mod queue;
 mod reattach;
 mod refer;
 mod route;
+mod surrender;
 mod transfer;
 mod voicemail;
 
@@ -103,6 +108,8 @@ pub(super) fn spawn(
             ids: vec![call_id.clone()],
             legs_done: Vec::new(),
             placed_by: None,
+            early: false,
+            internal: false,
         };
         task.run(call.trunk_name).await;
         task.deps.control.remove(&call_id);
@@ -200,6 +207,11 @@ pub(super) struct Inbound {
     /// The agent who placed the call (an outbound call taken over to be transferred): engaged
     /// in the ACD until their leg leaves.
     pub placed_by: Option<crate::acd::Engagement>,
+    /// The caller's INVITE is not answered yet (an internal call ringing): a CANCEL ends it.
+    pub early: bool,
+    /// The caller is a colleague's phone (an internal call): it may hand the callee's leg to
+    /// its other call (REFER with Replaces there).
+    pub internal: bool,
 }
 
 impl Inbound {
@@ -249,6 +261,22 @@ impl Inbound {
     /// Answers the caller with our SDP and waits for nothing: the ACK is tracked by the
     /// input loop.
     async fn answer(&mut self) -> Result<CallerMedia, StatusCode> {
+        let media = self.open_media().await?;
+        self.answered_now(&media);
+        Ok(media)
+    }
+
+    /// Sends our 2xx with the caller's answer; no CANCEL can match the INVITE any more.
+    fn answered_now(&mut self, media: &CallerMedia) {
+        self.caller.respond(StatusCode::OK, Some(&media.answer));
+        if let Some(tx) = self.caller.tx() {
+            self.registry.forget_invite(tx);
+        }
+    }
+
+    /// The caller's media: an endpoint answering their offer, and our answer (not sent); the
+    /// caller is refused when there is none.
+    async fn open_media(&mut self) -> Result<CallerMedia, StatusCode> {
         let offer = sb_sdp::parse_bytes(&self.caller.invite_body()).ok();
         let Some((offer, stream)) = offer.and_then(|o| {
             let s = sdp::negotiate_offer(&o).ok()?;
@@ -287,10 +315,6 @@ impl Inbound {
                 .refuse(StatusCode::NOT_ACCEPTABLE_HERE, sdp::CODECS_WE_TAKE);
             return Err(StatusCode::NOT_ACCEPTABLE_HERE);
         };
-        self.caller.respond(StatusCode::OK, Some(&answer));
-        if let Some(tx) = self.caller.tx() {
-            self.registry.forget_invite(tx);
-        }
         Ok(CallerMedia {
             call,
             events,
@@ -475,6 +499,9 @@ impl Inbound {
             Some(CallInput::Ack) => {
                 acks.acked();
                 Ok(())
+            }
+            Some(CallInput::Cancel) if self.early => {
+                Err(Interrupt::Hangup(EndCause::new("cancelled", 487)))
             }
             Some(CallInput::Cancel) => Ok(()),
             Some(CallInput::Control(_, reply)) => {

@@ -88,7 +88,7 @@ impl Inbound {
                 json!({ "from": at.agent.label, "replaces": named }),
             )
             .await;
-        let leg = match self.far_leg_of(at, replaces).await {
+        let mut leg = match self.far_leg_of(at, replaces).await {
             Ok(leg) => leg,
             Err((status_line, why)) => {
                 tracing::info!(%why, "a phone's attended transfer could not be carried out");
@@ -100,7 +100,13 @@ impl Inbound {
         if let Err(e) = at.media.call.connect(at.media.endpoint, leg.endpoint).await {
             tracing::warn!(error = %e, "the transferred call's media could not be joined");
         }
-        self.ids.push(leg.call_id.clone());
+        if !leg.line {
+            self.ids.push(leg.call_id.clone());
+        }
+        // A colleague takes the ACD interaction over, as after a consultation.
+        let (peer, events) = self.hand_over(at.agent, leg.peer).await;
+        leg.peer = peer;
+        leg.interaction_events = events;
         self.notify_refer(at.agent, "SIP/2.0 200 OK").await;
         self.log
             .record(
@@ -139,18 +145,18 @@ impl Inbound {
             _ => return Err((GONE, "the named call did not answer".into())),
         };
         Ok(AgentLeg {
-            peer: Peer::External,
+            peer: far.agent.map_or(Peer::External, Peer::DirectAgent),
             label: far.label,
             endpoint: far.endpoint,
             dialog: far.dialog,
-            sdp: Some(far.sdp),
+            sdp: far.sdp,
             local: far.local,
             dest: far.dest,
             transport: far.transport,
             call_id: far.call_id,
             record: false,
             interaction_events: None,
-            line: false,
+            line: far.line,
         })
     }
 

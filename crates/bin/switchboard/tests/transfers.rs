@@ -996,6 +996,146 @@ fn a_refer_with_replaces_joins_the_caller_to_the_colleague_the_phone_called() {
     assert_eq!(ended["reason"], "transferred", "{ended}");
 }
 
+/// baresip (the Debian package) as agent 2001's phone: registered from `port` on 127.0.0.1
+/// with its SIP password (MD5 digest), answering every call by itself, sending silence, and
+/// taking commands on standard input (`stdio` and `menu` modules: `/transfer <uri>`).
+fn spawn_baresip(dir: &Path, served: &Served, port: u16) -> Child {
+    let home = dir.join("baresip");
+    std::fs::create_dir_all(&home).unwrap();
+    let config = format!(
+        "poll_method\t\tepoll\nsip_listen\t\t127.0.0.1:{port}\nnet_interface\t\t127.0.0.1\n\
+         dns_server\t\t127.0.0.1:53\ncall_max_calls\t\t2\naudio_player\t\taufile,/dev/null\n\
+         audio_source\t\taufile,/dev/null\naudio_alert\t\taufile,/dev/null\n\
+         module_path\t\t/usr/lib/baresip/modules\nmodule\t\t\tstdio.so\nmodule\t\t\tmenu.so\nmodule\t\t\tg711.so\n\
+         module_tmp\t\taccount.so\n"
+    );
+    std::fs::write(home.join("config"), config).unwrap();
+    let sip = sip_addr(served);
+    let account = format!(
+        "<sip:2001@127.0.0.1>;auth_pass={DEMO_PASSWORD};answermode=auto;regint=600;\
+         outbound=\"sip:{sip}\"\n"
+    );
+    std::fs::write(home.join("accounts"), account).unwrap();
+    std::process::Command::new("baresip")
+        .arg("-f")
+        .arg(&home)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+/// baresip's output, line by line, from a thread of its own.
+fn baresip_lines(baresip: &mut Child) -> std::sync::mpsc::Receiver<String> {
+    let out = baresip.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufRead::lines(std::io::BufReader::new(out)).map_while(Result::ok) {
+            if tx.send(line + "\n").is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+#[test]
+fn a_refer_from_baresip_transfers_the_caller_blind_to_the_second_agent() {
+    if !sipp_available() || !common::tool_available("baresip", "baresip-core") {
+        return;
+    }
+    let (tmp, data) = data_dir();
+    import_tenant(tmp.path(), &data);
+    // baresip 1.0 (its libre) gives up on a 401 that offers any algorithm but MD5.
+    let mut served =
+        common::agents::serve_with(&data, &[("SWITCHBOARD_SIP_DIGEST_ALGORITHMS", "MD5")]);
+    let target = sip_addr(&served).to_string();
+    let dir = tempfile::tempdir_in(tmp.path()).unwrap();
+    pcmu_tone(&dir.path().join("tone.pcmu"));
+    let mut baresip = spawn_baresip(dir.path(), &served, free_port());
+    let lines = baresip_lines(&mut baresip);
+    let mut seen = String::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !seen.contains("200 OK () [1 binding]") {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match lines.recv_timeout(left) {
+            Ok(line) => seen.push_str(&line),
+            Err(_) => panic!("baresip never registered: {seen}"),
+        }
+    }
+    let second_port = free_port();
+    register_phone(dir.path(), &target, second_port, "2002", DEMO_PASSWORD);
+    let media = free_port().to_string();
+    let echo = ["-rtp_echo", "-mi", "127.0.0.1", "-mp", &media];
+    let mut second_phone = sipp(dir.path(), "agent_phone.xml", second_port, &echo)
+        .spawn()
+        .unwrap();
+    let first = make_available_in(&served, TENANT, "2001");
+    let mut caller = dial_in(dir.path(), "caller_talks.xml", "+15550177", 12_000, &target)
+        .spawn()
+        .unwrap();
+    let call = connected_call(&served, &first);
+    let second = make_available_in(&served, TENANT, "2002");
+    // The agent presses Transfer on baresip: a REFER to 2002.
+    std::thread::sleep(Duration::from_secs(2));
+    let stdin = baresip.stdin.as_mut().unwrap();
+    std::io::Write::write_all(stdin, b"/transfer sip:2002@127.0.0.1\n").unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let id = loop {
+        let calls: Value = second
+            .get(served.url("/api/v1/me/calls"))
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        if calls[0]["state"] == "connected" && calls[0]["agent"].is_string() {
+            break calls[0]["agent"].as_str().unwrap().to_owned();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "agent 2 connected by baresip's REFER: {calls}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let mine: Value = first
+        .get(served.url("/api/v1/me/calls"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert!(
+        mine.as_array().unwrap().is_empty(),
+        "baresip's leg is gone: {mine}"
+    );
+    let caller_done = wait_exit(&mut caller, Duration::from_secs(30));
+    let second_done = wait_exit(&mut second_phone, Duration::from_secs(15));
+    let _ = baresip.kill();
+    let _ = baresip.wait();
+    let errors = sipp_errors(dir.path());
+    assert!(
+        caller_done.is_some_and(|s| s.success()),
+        "the caller: {errors}"
+    );
+    assert!(
+        second_done.is_some_and(|s| s.success()),
+        "agent 2's phone: {errors}"
+    );
+    served.signal("-TERM");
+    assert!(served.wait(Duration::from_secs(20)).is_some());
+    let events = events(&data, TENANT);
+    let refer = &events.iter().find(|(k, _)| k == "call.refer").unwrap().1;
+    assert_eq!(refer["to"], "2002", "{refer}");
+    assert_eq!(refer["call"], call.as_str(), "{refer}");
+    let transferred = &events
+        .iter()
+        .find(|(k, _)| k == "call.transferred")
+        .unwrap()
+        .1;
+    assert_eq!(transferred["mode"], "blind", "{transferred}");
+    assert_three_legs(&events, &id);
+}
+
 #[test]
 fn an_agent_on_a_phone_number_is_dialled_through_the_trunk_and_accepts_with_a_key() {
     if !sipp_available() {

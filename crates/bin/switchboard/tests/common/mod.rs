@@ -155,6 +155,20 @@ pub fn sipp_available() -> bool {
     found
 }
 
+/// Whether `tool` runs (`tool -h`); under CI it must (the test script installs it with the
+/// Debian package `package`).
+pub fn tool_available(tool: &str, package: &str) -> bool {
+    let found = Command::new(tool).arg("-h").output().is_ok();
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{tool} is required under CI (apt-get install {package})"
+        );
+        eprintln!("SKIPPED: {tool} not installed (apt-get install {package})");
+    }
+    found
+}
+
 /// The UDP/TCP SIP address `serve` printed.
 pub fn sip_addr(served: &Served) -> std::net::SocketAddr {
     served

@@ -393,7 +393,7 @@ fn a_call_transferred_to_an_agent_rings_on_their_line_and_is_answered_there() {
     let (tmp, data) = data_dir();
     let carrier_port = free_port();
     let trunk = format!(
-        "outbound_proxy: \"sip:127.0.0.1:{carrier_port}\", country_code: \"44\", \
+        "options_ping: false, outbound_proxy: \"sip:127.0.0.1:{carrier_port}\", country_code: \"44\", \
          national_prefix: \"0\", caller_id: \"+15550100\", \
          auth: {{ username: trunkuser, password: trunk-secret }}"
     );

@@ -425,7 +425,7 @@ fn a_refer_with_replaces_from_the_phone_joins_the_caller_to_the_number_it_dialle
     let (tmp, data) = data_dir();
     let carrier_port = free_port();
     let trunk = format!(
-        "outbound_proxy: \"sip:127.0.0.1:{carrier_port}\", country_code: \"44\", \
+        "options_ping: false, outbound_proxy: \"sip:127.0.0.1:{carrier_port}\", country_code: \"44\", \
          national_prefix: \"0\", caller_id: \"+15550100\", \
          auth: {{ username: trunkuser, password: trunk-secret }}"
     );
@@ -568,7 +568,7 @@ fn a_refer_with_replaces_from_the_phone_joins_the_caller_to_the_number_it_dialle
 /// (`carrier_uas.xml`: digest, caller ID +15550100, audio echoed).
 fn import_tenant_with_outbound_trunk(dir: &Path, data: &Path, carrier_port: u16) {
     let trunk = format!(
-        "outbound_proxy: \"sip:127.0.0.1:{carrier_port}\", country_code: \"44\", \
+        "options_ping: false, outbound_proxy: \"sip:127.0.0.1:{carrier_port}\", country_code: \"44\", \
          national_prefix: \"0\", caller_id: \"+15550100\", \
          auth: {{ username: trunkuser, password: trunk-secret }}"
     );

@@ -15,6 +15,7 @@ mod channels;
 mod codec;
 mod contacts;
 mod conversations;
+mod devices;
 mod events;
 mod flows;
 mod history;

@@ -18,6 +18,7 @@ mod channels;
 mod codec;
 mod contacts;
 mod conversations;
+mod devices;
 mod events;
 mod flows;
 mod group_commit;

@@ -29,6 +29,7 @@ mod canned_response;
 mod config;
 mod contact;
 mod conversation;
+mod device;
 mod document;
 mod error;
 mod export;
@@ -58,6 +59,7 @@ pub use conversation::{
     InboundEmail, MAX_CONVERSATION_LIMIT, MAX_THREAD_REFS, MessageDirection,
     NewConversationMessage, StoredInbound, Threading, conversation_limit,
 };
+pub use device::{AgentDevice, AgentDeviceRepo};
 pub use document::{
     CannedResponseDoc, ChannelDoc, Counts, DOCUMENT_VERSION, ExportOptions, FlowDoc, ImportSummary,
     PointOfContactDoc, QueueDoc, TeamDoc, TenantDocument, TenantSection, TrunkDoc, UserDoc,

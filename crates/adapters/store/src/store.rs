@@ -1,8 +1,8 @@
 use crate::{
-    ApiTokenRepo, AuditLog, BindingRepo, CannedResponseRepo, ChannelConfigRepo, ConversationRepo,
-    EventLog, ExportOptions, FlowRepo, ImportSummary, InteractionHistory, PointOfContactRepo,
-    QueueRepo, SessionRepo, SipSecretRepo, SkillRepo, StoreResult, TeamRepo, TenantDocument,
-    TenantRepo, TenantSettingsRepo, Timestamp, TrunkRepo, UserRepo, VoicemailRepo,
+    AgentDeviceRepo, ApiTokenRepo, AuditLog, BindingRepo, CannedResponseRepo, ChannelConfigRepo,
+    ConversationRepo, EventLog, ExportOptions, FlowRepo, ImportSummary, InteractionHistory,
+    PointOfContactRepo, QueueRepo, SessionRepo, SipSecretRepo, SkillRepo, StoreResult, TeamRepo,
+    TenantDocument, TenantRepo, TenantSettingsRepo, Timestamp, TrunkRepo, UserRepo, VoicemailRepo,
 };
 use sb_types::TenantId;
 
@@ -52,6 +52,7 @@ pub trait Store:
     + ConversationRepo
     + TenantSettingsRepo
     + CannedResponseRepo
+    + AgentDeviceRepo
     + TenantDocuments
     + Send
     + Sync

@@ -160,6 +160,21 @@ pub fn phone_number(field: &str, value: &str) -> Result<(), StoreError> {
     bounded_text(field, value, 0, MAX_NUMBER_LEN)
 }
 
+/// An agent's device choice: a number is an optional `+` and 3 to 20 digits.
+pub fn agent_device(device: Option<&crate::AgentDevice>) -> Result<(), StoreError> {
+    let Some(crate::AgentDevice::Pstn(number)) = device else {
+        return Ok(());
+    };
+    let digits = number.strip_prefix('+').unwrap_or(number);
+    if !(3..=20).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(StoreError::invalid(
+            "number",
+            "a phone number: an optional + and 3 to 20 digits",
+        ));
+    }
+    Ok(())
+}
+
 /// A file's path relative to its folder (recordings, voicemails): 1 to [`MAX_FILE_PATH_LEN`]
 /// characters, no control characters, not absolute (no leading `/` or `\`, no drive such as
 /// `C:`) and no `..` component, so that it cannot point outside the folder.

@@ -91,6 +91,7 @@ impl AppState {
         let hasher = Hasher::new(settings.argon2_memory_kib, settings.argon2_iterations)?;
         let login_limiter = Arc::new(RateLimiter::new(settings.login_attempts_per_minute));
         Ok(AppState {
+            devices: sb_engine::devices::AgentDevices::stored_in(store.clone()),
             store,
             settings: Arc::new(settings),
             hasher,
@@ -98,7 +99,6 @@ impl AppState {
             metrics: crate::metrics::handle(),
             acd: None,
             calls: None,
-            devices: Default::default(),
             lines: Default::default(),
             softphone: None,
             consoles: Default::default(),

@@ -173,3 +173,42 @@ fn https_offers_exactly_tls12_ecdhe_rsa_gcm_and_tls13_aes_gcm() {
     ];
     assert_eq!(got, want, "sslscan saw {accepted:?}");
 }
+
+#[test]
+fn an_agents_device_choice_survives_a_restart_until_they_log_out() {
+    provider();
+    let (_tmp, data) = data_dir();
+    let demo = [("SWITCHBOARD_DEMO_PASSWORD", common::agents::DEMO_PASSWORD)];
+    let served = Served::start(&data, &["--demo"], &demo);
+    let agent = common::agents::login_in(&served, "demo", "1001");
+    let device = |served: &Served, http: &reqwest::blocking::Client| -> serde_json::Value {
+        let res = http.get(served.url("/api/v1/me/device")).send().unwrap();
+        assert_eq!(res.status(), 200);
+        res.json().unwrap()
+    };
+    let chosen = agent
+        .put(served.url("/api/v1/me/device"))
+        .json(&serde_json::json!({ "kind": "pstn", "number": "+44 20 7946 0000" }))
+        .send()
+        .unwrap();
+    assert_eq!(chosen.status(), 200);
+    drop(served);
+    // The node restarts: the session and the choice are still there.
+    let served = Served::start(&data, &["--demo"], &[]);
+    let after = device(&served, &agent);
+    assert_eq!(after["kind"], "pstn", "{after}");
+    assert_eq!(after["number"], "+442079460000", "{after}");
+    let out = agent
+        .post(served.url("/api/v1/auth/logout"))
+        .send()
+        .unwrap();
+    assert!(out.status().is_success(), "{}", out.status());
+    drop(served);
+    let served = Served::start(&data, &["--demo"], &[]);
+    let again = common::agents::login_in(&served, "demo", "1001");
+    assert_eq!(
+        device(&served, &again)["kind"],
+        "softphone",
+        "logging out went back"
+    );
+}

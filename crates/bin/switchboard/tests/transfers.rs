@@ -999,7 +999,7 @@ fn a_refer_with_replaces_joins_the_caller_to_the_colleague_the_phone_called() {
 /// baresip (the Debian package) as agent 2001's phone: registered from `port` on 127.0.0.1
 /// with its SIP password (MD5 digest), answering every call by itself, sending silence, and
 /// taking commands on standard input (`stdio` and `menu` modules: `/transfer <uri>`).
-fn spawn_baresip(dir: &Path, served: &Served, port: u16) -> Child {
+fn spawn_baresip(dir: &Path, served: &Served, port: u16) -> Baresip {
     let home = dir.join("baresip");
     std::fs::create_dir_all(&home).unwrap();
     let config = format!(
@@ -1016,14 +1016,26 @@ fn spawn_baresip(dir: &Path, served: &Served, port: u16) -> Child {
          outbound=\"sip:{sip}\"\n"
     );
     std::fs::write(home.join("accounts"), account).unwrap();
-    std::process::Command::new("baresip")
+    let child = std::process::Command::new("baresip")
         .arg("-f")
         .arg(&home)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()
-        .unwrap()
+        .unwrap();
+    Baresip(child)
+}
+
+/// baresip, killed when dropped (also when the test fails: left alone it would spin on its
+/// closed terminal).
+struct Baresip(Child);
+
+impl Drop for Baresip {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 /// baresip's output, line by line, from a thread of its own.
@@ -1054,7 +1066,7 @@ fn a_refer_from_baresip_transfers_the_caller_blind_to_the_second_agent() {
     let dir = tempfile::tempdir_in(tmp.path()).unwrap();
     pcmu_tone(&dir.path().join("tone.pcmu"));
     let mut baresip = spawn_baresip(dir.path(), &served, free_port());
-    let lines = baresip_lines(&mut baresip);
+    let lines = baresip_lines(&mut baresip.0);
     let mut seen = String::new();
     let deadline = Instant::now() + Duration::from_secs(20);
     while !seen.contains("200 OK () [1 binding]") {
@@ -1079,7 +1091,7 @@ fn a_refer_from_baresip_transfers_the_caller_blind_to_the_second_agent() {
     let second = make_available_in(&served, TENANT, "2002");
     // The agent presses Transfer on baresip: a REFER to 2002.
     std::thread::sleep(Duration::from_secs(2));
-    let stdin = baresip.stdin.as_mut().unwrap();
+    let stdin = baresip.0.stdin.as_mut().unwrap();
     std::io::Write::write_all(stdin, b"/transfer sip:2002@127.0.0.1\n").unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
     let id = loop {
@@ -1110,8 +1122,7 @@ fn a_refer_from_baresip_transfers_the_caller_blind_to_the_second_agent() {
     );
     let caller_done = wait_exit(&mut caller, Duration::from_secs(30));
     let second_done = wait_exit(&mut second_phone, Duration::from_secs(15));
-    let _ = baresip.kill();
-    let _ = baresip.wait();
+    drop(baresip);
     let errors = sipp_errors(dir.path());
     assert!(
         caller_done.is_some_and(|s| s.success()),

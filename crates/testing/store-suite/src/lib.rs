@@ -17,6 +17,7 @@ mod bindings;
 mod canned_responses;
 mod config;
 mod conversations;
+mod devices;
 mod documents;
 mod fixtures;
 mod flows;
@@ -26,6 +27,10 @@ mod logs;
 mod sip_secrets;
 mod skills;
 mod tenant_settings;
+pub use devices::{
+    an_agents_device_choice_reads_back_until_it_is_cleared,
+    bad_device_choices_are_refused_and_keep_the_stored_one,
+};
 mod tenants;
 mod users;
 mod voicemails;
@@ -174,6 +179,8 @@ macro_rules! store_suite {
             bad_tenant_settings_are_refused_and_keep_the_stored_ones,
             tenant_settings_of_an_unknown_tenant_are_not_found,
             tenant_settings_travel_in_the_tenant_document,
+            an_agents_device_choice_reads_back_until_it_is_cleared,
+            bad_device_choices_are_refused_and_keep_the_stored_one,
             a_canned_response_reads_back_as_stored,
             upserting_a_canned_response_replaces_it_and_keeps_its_id,
             canned_responses_list_by_name,

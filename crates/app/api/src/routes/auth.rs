@@ -242,11 +242,14 @@ async fn logout(
             .revoke(&caller.tenant.name, &caller.user.username);
     }
     let agent = sb_engine::acd::agent_of(caller.user.id);
-    state.devices.set(
-        caller.tenant.id,
-        agent,
-        sb_engine::devices::Device::Registered,
-    );
+    let softphone = sb_engine::devices::Device::Registered;
+    if let Err(e) = state
+        .devices
+        .choose(caller.tenant.id, agent, softphone)
+        .await
+    {
+        tracing::warn!(error = %e, "the agent's device choice was not cleared at logout");
+    }
     let payload = serde_json::json!({ "username": caller.user.username });
     append_event(&state, &caller.user, "user.logout", payload).await;
     let mut headers = HeaderMap::new();

@@ -128,7 +128,10 @@ async fn put_device(
         }
     };
     let agent = agent_of(c.user.id);
-    state.devices.set(c.tenant.id, agent, device.clone());
+    state
+        .devices
+        .choose(c.tenant.id, agent, device.clone())
+        .await?;
     Ok(Json(with_line(&state, c.tenant.id, agent, device)))
 }
 

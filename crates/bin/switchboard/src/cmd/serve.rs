@@ -18,6 +18,8 @@ pub async fn run(args: &ConfigArgs, demo: bool) -> anyhow::Result<()> {
     let open = open_store(&config).await?;
     let state =
         AppState::new(open.store.clone(), ApiSettings::from_config(&config)).map_err(bad_input)?;
+    let devices = state.devices().restore().await?;
+    tracing::info!(devices, "agents' device choices restored");
     let tls = tls_config(&config)?;
     let listener = tokio::net::TcpListener::bind(&config.http.listen)
         .await

@@ -9,7 +9,8 @@
 mod common;
 
 use common::agents::{
-    DEMO_PASSWORD, events, import, make_available_in, passwords, sales_tenant, serve,
+    DEMO_PASSWORD, events, import, make_available_in, passwords, sales_tenant,
+    sales_tenant_with_trunk, serve,
 };
 use common::sipp::{caller_audio, dial_in, sipp, sipp_errors, wait_exit};
 use common::{data_dir, free_port, sip_addr, sipp_available};
@@ -392,17 +393,12 @@ fn a_call_transferred_to_an_agent_rings_on_their_line_and_is_answered_there() {
     }
     let (tmp, data) = data_dir();
     let carrier_port = free_port();
-    let trunk = format!(
-        "options_ping: false, outbound_proxy: \"sip:127.0.0.1:{carrier_port}\", country_code: \"44\", \
-         national_prefix: \"0\", caller_id: \"+15550100\", \
-         auth: {{ username: trunkuser, password: trunk-secret }}"
-    );
     let queue = "offer_timeout_secs: 25, wrap_up_secs: 0";
     let users = ["2001", "2002"];
     import(
         tmp.path(),
         &data,
-        &sales_tenant(TENANT, &users, queue, &trunk, "+15550188"),
+        &sales_tenant_with_trunk(TENANT, &users, queue, carrier_port, "+15550188"),
     );
     for user in users {
         passwords(&data, TENANT, user, DEMO_PASSWORD);

@@ -175,6 +175,53 @@ pub fn sales_tenant(
     )
 }
 
+/// [`sales_tenant`] whose trunk also places calls, to SIPp as the carrier on `carrier_port`
+/// (`carrier_uas.xml` through [`super::sipp::spawn_carrier`]: digest `trunkuser` /
+/// `trunk-secret`, caller ID +15550100, UK numbering), without OPTIONS pings (a ping would
+/// reach a carrier scenario waiting for its INVITE).
+pub fn sales_tenant_with_trunk(
+    name: &str,
+    users: &[&str],
+    queue_settings: &str,
+    carrier_port: u16,
+    number: &str,
+) -> String {
+    let trunk = format!(
+        "options_ping: false, outbound_proxy: \"sip:127.0.0.1:{carrier_port}\", \
+         country_code: \"44\", national_prefix: \"0\", caller_id: \"+15550100\", \
+         auth: {{ username: trunkuser, password: trunk-secret }}"
+    );
+    sales_tenant(name, users, queue_settings, &trunk, number)
+}
+
+/// The first event `kind` of `call` in `events`.
+pub fn event_of(
+    events: &[(String, serde_json::Value)],
+    kind: &str,
+    call: &str,
+) -> serde_json::Value {
+    events
+        .iter()
+        .find(|(k, v)| k == kind && v["call"] == call)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_else(|| panic!("{kind} of {call} in {events:?}"))
+}
+
+/// Checks a transferred call's end: the caller hung up; caller, agent 1 and agent 2 (`second`)
+/// legs, and agent 2's phone received a second of the caller's audio or more (and echoed it
+/// back).
+pub fn assert_three_legs(events: &[(String, serde_json::Value)], second: &str) {
+    let ended = &events.iter().find(|(k, _)| k == "call.ended").unwrap().1;
+    assert_eq!(ended["reason"], "caller_hangup", "{ended}");
+    let legs = ended["legs"].as_array().unwrap();
+    assert_eq!(legs.len(), 3, "caller, agent 1, agent 2: {ended}");
+    assert_eq!(legs[2]["to"], second, "{ended}");
+    for leg in [&legs[0], &legs[2]] {
+        let received = leg["packets_received"].as_u64().unwrap_or(0);
+        assert!(received >= 50, "a second of audio or more: {ended}");
+    }
+}
+
 /// Imports the tenant document `doc` (written in `dir`) into the data directory `data`.
 pub fn import(dir: &Path, data: &Path, doc: &str) {
     let file = dir.join("tenant.yaml");

@@ -206,18 +206,7 @@ impl Inbound {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn refer(refer_to: &str) -> Request {
-        let text = format!(
-            "REFER sip:sb@127.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK-1\r\n\
-             From: <sip:agent@127.0.0.1>;tag=a\r\nTo: <sip:+44@127.0.0.1>;tag=b\r\n\
-             Call-ID: c1\r\nCSeq: 1 REFER\r\nMax-Forwards: 70\r\n{refer_to}Content-Length: 0\r\n\r\n"
-        );
-        match sb_sip::parse(text.into_bytes()) {
-            Ok(sb_sip::Message::Request(r)) => r,
-            other => panic!("{other:?}"),
-        }
-    }
+    use crate::calls::replaces::refer;
 
     #[test]
     fn a_refer_names_a_user_a_number_or_is_refused() {

@@ -492,7 +492,8 @@ impl Inbound {
     }
 
     /// A REFER: from the agent's phone, outside a consultation, it is accepted and carried out
-    /// as a blind transfer; anything else is refused.
+    /// as a blind transfer, or an attended one when Refer-To carries Replaces; anything else
+    /// is refused.
     fn refer_request(
         &self,
         request: &sb_sip::Request,

@@ -113,7 +113,7 @@ pub(super) fn spawn(
         };
         task.run(call.trunk_name).await;
         task.deps.control.remove(&call_id);
-        registry.remove(&task.ids);
+        registry.remove_owned(&task.ids, &task.inputs_tx);
     });
 }
 

@@ -185,6 +185,11 @@ impl Call {
                 .phone
                 .refuse(StatusCode::BUSY_HERE, "you cannot call yourself");
         }
+        let offer = sb_sdp::parse_bytes(self.phone.invite.body());
+        if offer.is_ok_and(|o| sdp::is_webrtc(&o)) {
+            let why = "the console cannot call a colleague yet: consult them from a call";
+            return self.phone.refuse(StatusCode::NOT_ACCEPTABLE_HERE, why);
+        }
         let caller = self
             .deps
             .store

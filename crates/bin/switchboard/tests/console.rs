@@ -263,14 +263,16 @@ fn an_agent_consults_a_second_browser_agent_and_hands_the_caller_over() {
     let args = [
         "-s",
         "+15550100",
+        // Talks for 55 s: under load the steps up to the hand-over may take 40 s, and the
+        // recording's last 3 s must come after it.
         "-d",
-        "40000",
+        "55000",
         "-mi",
         "127.0.0.1",
         "-mp",
         &media,
         "-timeout",
-        "80s",
+        "95s",
         &target,
     ];
     let mut caller = sipp(dir.path(), "caller_queues.xml", free_port(), &args)
@@ -306,7 +308,7 @@ fn an_agent_consults_a_second_browser_agent_and_hands_the_caller_over() {
         second.run(step);
     }
     first.run("wait-state available");
-    let caller = wait_exit(&mut caller, Duration::from_secs(70)).expect("the caller hangs up");
+    let caller = wait_exit(&mut caller, Duration::from_secs(85)).expect("the caller hangs up");
     for step in [
         "wait-state wrap_up",
         "wrap-up resolved warm transfer from 1001",

@@ -89,6 +89,11 @@ pub(in crate::calls) async fn internal(i: Internal) {
 impl Inbound {
     /// Rings `callee` and, once they answer, answers the caller and connects them.
     async fn ring_colleague(&mut self, callee: AgentId) {
+        let Some(program) = adopt::no_flow() else {
+            self.caller
+                .refuse(StatusCode::SERVER_INTERNAL_ERROR, "no call program");
+            return self.finish(None, EndCause::new("failed", 500), None).await;
+        };
         if self.deps.control.busy(self.tenant, callee) {
             self.caller.refuse(StatusCode::BUSY_HERE, "on another call");
             let cause = EndCause::new("busy", 486);
@@ -126,11 +131,6 @@ impl Inbound {
         self.log
             .record("answered", json!({ "number": self.number }))
             .await;
-        let Some(program) = adopt::no_flow() else {
-            return self
-                .finish(Some(&media), EndCause::new("failed", 500), None)
-                .await;
-        };
         let mut session = Session::new(program, Start::at(answered_at));
         let mut acks = AckWait::new();
         let cause = self

@@ -81,7 +81,15 @@ pub(in crate::calls) async fn adopt(a: Adoption) -> Adopted {
             call.talk(&mut session, &mut media, first, &mut acks, recording)
                 .await
         }
-        None => EndCause::new("transfer_failed", 500),
+        None => {
+            // Cannot happen (the program is a constant, compiled by a test): end the call
+            // cleanly all the same.
+            let cause = EndCause::new("transfer_failed", 500);
+            call.hang_up_caller(&cause).await;
+            let mut agent = a.agent;
+            agent.hang_up(&call.deps, &cause).await;
+            cause
+        }
     };
     call.registry.remove_owned(&call.ids, &call.inputs_tx);
     if let Some(engaged) = call.placed_by.take() {

@@ -125,10 +125,16 @@ struct Call {
 
 impl Call {
     async fn run(mut self, user: SipUser) {
-        if let Some((tenant, callee)) = self.colleague(&user).await {
-            return self.internal(user, tenant, callee).await;
+        let store = self.deps.store.clone();
+        let Ok(tenant) = store.get_tenant_by_name(&user.realm).await else {
+            return self.phone.refuse(StatusCode::FORBIDDEN, "unknown tenant");
+        };
+        let caller = store.get_user_by_username(tenant.id, &user.username).await;
+        let agent = caller.ok().map(|u| crate::acd::agent_of(u.id));
+        if let Some(callee) = self.colleague(tenant.id).await {
+            return self.internal(user, (tenant.id, agent), callee).await;
         }
-        let plan = match self.plan(&user).await {
+        let plan = match self.plan(tenant.id, agent).await {
             Ok(p) => p,
             Err(r) => return self.phone.refuse(r.status, &r.warning),
         };
@@ -160,24 +166,20 @@ impl Call {
         self.connect_and_talk(plan, media).await;
     }
 
-    /// The user of the phone's tenant it dials by name (an extension), if it does.
-    async fn colleague(&self, user: &SipUser) -> Option<(sb_types::TenantId, (AgentId, String))> {
+    /// The user of `tenant` the phone dials by name (an extension), if it does.
+    async fn colleague(&self, tenant: sb_types::TenantId) -> Option<(AgentId, String)> {
         let dialled = self.phone.invite.uri().as_sip()?.user_decoded()?;
         let dialled = String::from_utf8(dialled).ok()?;
         let store = &self.deps.store;
-        let tenant = store.get_tenant_by_name(&user.realm).await.ok()?;
-        let callee = store.get_user_by_username(tenant.id, &dialled).await.ok()?;
-        Some((
-            tenant.id,
-            (crate::acd::agent_of(callee.id), callee.username),
-        ))
+        let callee = store.get_user_by_username(tenant, &dialled).await.ok()?;
+        Some((crate::acd::agent_of(callee.id), callee.username))
     }
 
     /// A call to a colleague: rung and connected by the inbound call machinery.
     async fn internal(
         mut self,
         user: SipUser,
-        tenant: sb_types::TenantId,
+        (tenant, agent): (sb_types::TenantId, Option<AgentId>),
         callee: (AgentId, String),
     ) {
         if callee.1 == user.username {
@@ -190,17 +192,12 @@ impl Call {
             let why = "the console cannot call a colleague yet: consult them from a call";
             return self.phone.refuse(StatusCode::NOT_ACCEPTABLE_HERE, why);
         }
-        let caller = self
-            .deps
-            .store
-            .get_user_by_username(tenant, &user.username)
-            .await;
-        let engaged = match caller {
-            Ok(u) => {
+        let engaged = match agent {
+            Some(agent) => {
                 let (acd, voice) = (&self.deps.acd, sb_types::Channel::Voice);
-                crate::acd::Engagement::start(acd, tenant, crate::acd::agent_of(u.id), voice).await
+                crate::acd::Engagement::start(acd, tenant, agent, voice).await
             }
-            Err(_) => None,
+            None => None,
         };
         let (_, closed) = mpsc::unbounded_channel();
         let internal = super::inbound::Internal {
@@ -217,14 +214,14 @@ impl Call {
         super::inbound::internal(internal).await;
     }
 
-    async fn plan(&self, user: &SipUser) -> Result<Plan, Refusal> {
+    /// The call `agent`'s phone places in `tenant`, checked.
+    async fn plan(
+        &self,
+        tenant: sb_types::TenantId,
+        agent: Option<AgentId>,
+    ) -> Result<Plan, Refusal> {
         let deps = &self.deps;
-        let tenant = deps
-            .store
-            .get_tenant_by_name(&user.realm)
-            .await
-            .map_err(|_| refusal(StatusCode::FORBIDDEN, "unknown tenant"))?;
-        let trunk = deps.trunks.outbound_trunk(tenant.id).ok_or_else(|| {
+        let trunk = deps.trunks.outbound_trunk(tenant).ok_or_else(|| {
             refusal(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "no trunk places outbound calls",
@@ -259,19 +256,13 @@ impl Call {
             })?;
         let log = CallLog::new(
             deps.store.clone(),
-            tenant.id,
+            tenant,
             self.carrier_call_id.clone(),
             deps.clock,
         );
-        let agent = deps
-            .store
-            .get_user_by_username(tenant.id, &user.username)
-            .await
-            .ok()
-            .map(|u| crate::acd::agent_of(u.id));
         Ok(Plan {
             log,
-            tenant: tenant.id,
+            tenant,
             agent,
             trunk,
             number,

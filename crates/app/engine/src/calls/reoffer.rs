@@ -10,6 +10,8 @@ use bytes::Bytes;
 use sb_sdp::{Codec, LocalMedia, SessionDescription};
 use sb_sip::{HeaderName, MediaType, Method, Request, Response, StatusCode};
 
+use crate::calls::sdp::is_webrtc;
+
 /// The answer to a request inside a leg's dialog.
 pub struct Answered {
     /// What to send back.
@@ -43,13 +45,13 @@ pub fn answer(request: &Request, ours: Option<&mut SessionDescription>) -> Answe
     let Ok(offer) = sb_sdp::parse_bytes(request.body()) else {
         return refused(request, "the SDP offer does not parse");
     };
-    if ours.has_setup_offer() {
+    if is_webrtc_offer(ours) {
         return refused(
             request,
             "re-offers on a browser leg are not taken: hold from the app",
         );
     }
-    if crate::calls::sdp::is_webrtc(&offer) || ours.is_webrtc() {
+    if is_webrtc(&offer) || is_webrtc(ours) {
         // A browser's answer of ours stands as it is: same ICE and DTLS, no restart.
         return with_sdp(request, ours, None);
     }
@@ -153,26 +155,15 @@ fn same_body(a: &SessionDescription, b: &SessionDescription) -> bool {
     a == *b
 }
 
-trait Browser {
-    /// Our description is a WebRTC one (DTLS-SRTP, ICE).
-    fn is_webrtc(&self) -> bool;
-    /// It is a WebRTC offer of ours (`a=setup:actpass`), which cannot stand as an answer.
-    fn has_setup_offer(&self) -> bool;
-}
-
-impl Browser for SessionDescription {
-    fn is_webrtc(&self) -> bool {
-        crate::calls::sdp::is_webrtc(self)
-    }
-
-    fn has_setup_offer(&self) -> bool {
-        self.is_webrtc()
-            && self.media.iter().any(|m| {
-                m.attribute("setup")
-                    .and_then(|a| a.value.as_deref())
-                    .is_some_and(|v| v.eq_ignore_ascii_case("actpass"))
-            })
-    }
+/// Our description is a WebRTC offer of ours (`a=setup:actpass`), which cannot stand as an
+/// answer.
+fn is_webrtc_offer(ours: &SessionDescription) -> bool {
+    is_webrtc(ours)
+        && ours.media.iter().any(|m| {
+            m.attribute("setup")
+                .and_then(|a| a.value.as_deref())
+                .is_some_and(|v| v.eq_ignore_ascii_case("actpass"))
+        })
 }
 
 #[cfg(test)]
